@@ -1,0 +1,69 @@
+"""How a check fails. Graders raise these; the runner turns them into statuses and messages."""
+
+from __future__ import annotations
+
+from d2lkit.grading.results import Detail
+
+
+class CheckFailed(AssertionError):
+    """The learner's result is wrong: status `failed`, optionally naming a catalogued mistake."""
+
+    status = "failed"
+
+    def __init__(self, key: str, mistake: str | None = None, **params):
+        super().__init__(key, params)
+        self.detail = Detail(key, params)
+        self.mistake = mistake
+
+
+class Mistake(CheckFailed):
+    """The symptom of a catalogued mistake was seen: `raise Mistake("kernel-flipped")`."""
+
+    def __init__(self, mistake: str, **params):
+        super().__init__("mistake", mistake=mistake, **params)
+
+
+class LearnerProblem(Exception):
+    """The learner's code could not produce a result; `status` says how."""
+
+    status = "error"
+
+    def __init__(self, key: str, mistake: str | None = None, **params):
+        super().__init__(key, params)
+        self.detail = Detail(key, params)
+        self.mistake = mistake
+        self.output = ""
+
+
+class NotImplementedYet(LearnerProblem):
+    status = "not_implemented"
+
+
+class LearnerError(LearnerProblem):
+    """An exception in learner code; `.type` and `.message` for graders that name a mistake."""
+
+    status = "error"
+
+    @property
+    def type(self) -> str:
+        return self.detail.params.get("type", "")
+
+    @property
+    def message(self) -> str:
+        return self.detail.params.get("message", "")
+
+
+class Forbidden(LearnerProblem):
+    status = "forbidden"
+
+    @property
+    def name(self) -> str:
+        return self.detail.params.get("name", "")
+
+
+class LearnerTimeout(LearnerProblem):
+    status = "timeout"
+
+
+class LearnerCrashed(LearnerProblem):
+    status = "crashed"

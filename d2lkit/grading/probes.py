@@ -1,0 +1,51 @@
+"""Probes shared by every grader. They run in the child, next to the learner's module."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def probe_module(mod, name, args, kwargs, state_dict, inputs, train, backward, dtype, strict, device):
+    """Build mod.<name>(*args, **kwargs), optionally load a state_dict, run forward (and backward),
+    and describe the result as data (see AUTHORING.md, `student.module`)."""
+    made = getattr(mod, name)(*args, **kwargs)
+    if isinstance(made, (list, tuple)) and all(isinstance(m, nn.Module) for m in made):
+        made = nn.Sequential(*made)
+    net: nn.Module = made
+    net = net.to(device=device, dtype=dtype)
+    if state_dict is not None:
+        net.load_state_dict(state_dict, strict=strict)
+    net.train(train)
+    xs = []
+    for x in inputs:
+        if isinstance(x, torch.Tensor) and x.is_floating_point() and backward:
+            x = x.detach().clone().requires_grad_(True)
+        xs.append(x)
+    out = net(*xs) if xs else None
+    if backward and out is not None:
+        outs = out if isinstance(out, (tuple, list)) else (out,)
+        loss = sum(o.sum() for o in outs if isinstance(o, torch.Tensor) and o.is_floating_point())
+        loss.backward()
+    params = {id(p): p for p in net.parameters() if p.requires_grad}
+    attrs = {k: v.detach() for k, v in vars(net).items() if isinstance(v, torch.Tensor)}
+    return {
+        "type": type(net).__name__,
+        "children": [(n, type(m).__name__) for n, m in net.named_children()],
+        "state_dict_keys": list(net.state_dict().keys()),
+        "num_params": sum(p.numel() for p in params.values()),
+        "output": _detach(out),
+        "grads": {n: p.grad.detach() for n, p in net.named_parameters() if p.grad is not None},
+        "input_grads": [x.grad.detach() if isinstance(x, torch.Tensor) and x.grad is not None else None
+                        for x in xs],
+        "state_dict": {k: v.detach() for k, v in net.state_dict().items()},
+        "attrs": attrs,
+    }
+
+
+def _detach(x):
+    if isinstance(x, torch.Tensor):
+        return x.detach()
+    if isinstance(x, (list, tuple)):
+        return type(x)(_detach(v) for v in x)
+    return x

@@ -1,0 +1,260 @@
+"""Data-only messages between the supervisor and a child: never pickle.
+
+A message is a JSON header plus raw byte blobs (tensor storage). Decoding accepts a fixed set of
+types and checks every tensor's size against its blob, so a hostile child can send wrong data but
+never code, and never an object with behaviour of its own (an `__eq__` that always says True
+arrives as an `Opaque` placeholder).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+MAX_MESSAGE = 512 * 1024 * 1024
+_DTYPES = {str(d).removeprefix("torch."): d for d in (
+    torch.float64, torch.float32, torch.float16, torch.bfloat16, torch.complex64,
+    torch.complex128, torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8, torch.bool)}
+
+
+class WireError(ValueError):
+    """A message that does not decode: treated as a crash of the child."""
+
+
+@dataclass(frozen=True)
+class Gen:
+    """A seeded torch.Generator, created in the child on the grading device."""
+    seed: int
+
+
+@dataclass(frozen=True)
+class PyRandom:
+    """A `random.Random(seed)`, created in the child."""
+    seed: int
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """Something the learner returned that is not data (shown by its type name)."""
+    type: str
+    repr: str
+
+    def __repr__(self) -> str:
+        return f"<{self.type}>"
+
+
+def _plain(obj, kind):
+    """The base-type value of an int/float/str subclass, ignoring overridden dunders."""
+    return {int: int.__int__, float: float.__float__, str: str.__str__}[kind](obj)
+
+
+class _Encoder:
+    def __init__(self, device_for_gen=None):
+        self.blobs: list[bytes] = []
+
+    def blob(self, data: bytes) -> int:
+        self.blobs.append(data)
+        return len(self.blobs) - 1
+
+    def enc(self, obj, depth=0):
+        if depth > 64:
+            raise WireError("nesting too deep")
+        t = type(obj)
+        if obj is None or t is bool:
+            return obj
+        if isinstance(obj, bool):
+            return bool(obj)
+        if isinstance(obj, int):
+            return _plain(obj, int)
+        if isinstance(obj, float):
+            value = _plain(obj, float)
+            return value if math.isfinite(value) else {"$": "float", "v": repr(value)}
+        if isinstance(obj, str):
+            return _plain(obj, str)
+        if isinstance(obj, complex):
+            return {"$": "complex", "re": self.enc(obj.real), "im": self.enc(obj.imag)}
+        if isinstance(obj, (bytes, bytearray)):
+            return {"$": "bytes", "blob": self.blob(bytes(obj))}
+        if isinstance(obj, torch.Tensor):
+            return self.tensor(obj)
+        if isinstance(obj, np.ndarray):
+            arr = np.ascontiguousarray(obj)
+            if arr.dtype == object:
+                return {"$": "list", "items": [self.enc(x, depth + 1) for x in arr.tolist()]}
+            return {"$": "ndarray", "dtype": arr.dtype.str, "shape": list(arr.shape),
+                    "blob": self.blob(arr.tobytes())}
+        if isinstance(obj, np.generic):
+            return self.enc(obj.item(), depth + 1)
+        if isinstance(obj, torch.dtype):
+            return {"$": "dtype", "name": str(obj).removeprefix("torch.")}
+        if isinstance(obj, torch.device):
+            return {"$": "device", "name": str(obj)}
+        if isinstance(obj, torch.Size):
+            return {"$": "size", "items": [int(x) for x in obj]}
+        if isinstance(obj, Gen):
+            return {"$": "gen", "seed": int(obj.seed)}
+        if isinstance(obj, PyRandom):
+            return {"$": "pyrandom", "seed": int(obj.seed)}
+        if isinstance(obj, Opaque):
+            return {"$": "opaque", "type": obj.type, "repr": obj.repr}
+        if t in (list, tuple) or isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
+            kind = "tuple" if isinstance(obj, tuple) else "list"
+            return {"$": kind, "items": [self.enc(x, depth + 1) for x in list.__iter__(list(obj))]}
+        if isinstance(obj, dict):
+            items = list(dict.items(obj))
+            return {"$": "dict", "keys": [self.enc(k, depth + 1) for k, _ in items],
+                    "values": [self.enc(v, depth + 1) for _, v in items]}
+        return {"$": "opaque", "type": _safe_type_name(obj), "repr": _safe_repr(obj)}
+
+    def tensor(self, t: torch.Tensor):
+        t = torch.Tensor.detach(t)
+        if t.is_sparse or t.layout != torch.strided:
+            t = t.to_dense()
+        name = str(t.dtype).removeprefix("torch.")
+        if name not in _DTYPES:
+            return {"$": "opaque", "type": f"Tensor[{name}]", "repr": ""}
+        device = str(t.device)
+        flat = t.cpu().contiguous().reshape(-1)
+        data = flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b""
+        return {"$": "tensor", "dtype": name, "shape": list(t.shape), "device": device,
+                "blob": self.blob(data)}
+
+
+def _safe_type_name(obj) -> str:
+    try:
+        return type.__getattribute__(type(obj), "__qualname__")
+    except Exception:
+        return "object"
+
+
+def _safe_repr(obj) -> str:
+    try:
+        return object.__repr__(obj)[:200]
+    except Exception:
+        return ""
+
+
+def encode(obj) -> bytes:
+    enc = _Encoder()
+    header = json.dumps({"v": enc.enc(obj), "blobs": [len(b) for b in enc.blobs]},
+                        ensure_ascii=False).encode()
+    return b"".join([struct.pack("<Q", len(header)), header, *enc.blobs])
+
+
+class _Decoder:
+    def __init__(self, blobs: list[memoryview], device_map=None):
+        self.blobs = blobs
+        self.device_map = device_map  # the child maps tensors onto its grading device
+
+    def dec(self, v, depth=0):
+        if depth > 70:
+            raise WireError("nesting too deep")
+        if v is None or isinstance(v, (bool, int, float, str)):
+            return v
+        if isinstance(v, list):
+            raise WireError("bare list")
+        kind = v.get("$")
+        if kind == "float":
+            return float(v["v"])
+        if kind == "complex":
+            return complex(self.dec(v["re"]), self.dec(v["im"]))
+        if kind == "bytes":
+            return bytes(self.blobs[v["blob"]])
+        if kind in ("list", "tuple"):
+            items = [self.dec(x, depth + 1) for x in v["items"]]
+            return items if kind == "list" else tuple(items)
+        if kind == "dict":
+            keys = [self.dec(k, depth + 1) for k in v["keys"]]
+            return dict(zip(keys, (self.dec(x, depth + 1) for x in v["values"]), strict=True))
+        if kind == "tensor":
+            return self.tensor(v)
+        if kind == "ndarray":
+            dt = np.dtype(v["dtype"])
+            if dt == object:
+                raise WireError("object arrays are not data")
+            shape = tuple(int(s) for s in v["shape"])
+            return np.frombuffer(bytes(self.blobs[v["blob"]]), dtype=dt).reshape(shape).copy()
+        if kind == "dtype":
+            if v["name"] not in _DTYPES:
+                raise WireError(f"unknown dtype {v['name']!r}")
+            return _DTYPES[v["name"]]
+        if kind == "device":
+            return torch.device(v["name"])
+        if kind == "size":
+            return torch.Size(int(x) for x in v["items"])
+        if kind == "gen":
+            return Gen(int(v["seed"]))
+        if kind == "pyrandom":
+            return PyRandom(int(v["seed"]))
+        if kind == "opaque":
+            return Opaque(str(v["type"])[:100], str(v["repr"])[:200])
+        raise WireError(f"unknown kind {kind!r}")
+
+    def tensor(self, v):
+        name = v["dtype"]
+        if name not in _DTYPES:
+            raise WireError(f"unknown dtype {name!r}")
+        dtype = _DTYPES[name]
+        shape = [int(s) for s in v["shape"]]
+        if any(s < 0 for s in shape):
+            raise WireError("negative size")
+        data = self.blobs[v["blob"]]
+        numel = math.prod(shape)
+        if len(data) != numel * dtype.itemsize:
+            raise WireError("tensor size does not match its data")
+        if numel == 0:
+            t = torch.empty(shape, dtype=dtype)
+        else:
+            t = torch.frombuffer(bytearray(data), dtype=torch.uint8).view(dtype).reshape(shape)
+        device = self.device_map or v.get("device", "cpu")
+        return t.to(device) if str(device) != "cpu" else t
+
+
+def decode(message: bytes | memoryview, device=None):
+    """Decode a message; `device` (child side) puts every tensor on the grading device."""
+    mv = memoryview(message)
+    if len(mv) < 8:
+        raise WireError("truncated message")
+    (hlen,) = struct.unpack("<Q", mv[:8])
+    if hlen > len(mv) - 8:
+        raise WireError("truncated header")
+    try:
+        header = json.loads(bytes(mv[8:8 + hlen]))
+        sizes = [int(n) for n in header["blobs"]]
+    except (ValueError, KeyError, TypeError) as e:
+        raise WireError(f"bad header: {e}") from None
+    blobs, pos = [], 8 + hlen
+    for n in sizes:
+        if n < 0 or pos + n > len(mv):
+            raise WireError("truncated blob")
+        blobs.append(mv[pos:pos + n])
+        pos += n
+    try:
+        return _Decoder(blobs, device).dec(header["v"])
+    except (KeyError, TypeError, IndexError, ValueError) as e:
+        if isinstance(e, WireError):
+            raise
+        raise WireError(f"malformed value: {e}") from None
+
+
+def materialize(obj, device=None):
+    """Child side: turn Gen/PyRandom placeholders into real generators."""
+    import random
+    if isinstance(obj, Gen):
+        g = torch.Generator(device=device or "cpu")
+        g.manual_seed(obj.seed)
+        return g
+    if isinstance(obj, PyRandom):
+        return random.Random(obj.seed)
+    if isinstance(obj, list):
+        return [materialize(x, device) for x in obj]
+    if isinstance(obj, tuple):
+        return tuple(materialize(x, device) for x in obj)
+    if isinstance(obj, dict):
+        return {k: materialize(v, device) for k, v in obj.items()}
+    return obj

@@ -1,0 +1,202 @@
+"""The learner's progress: standard-library sqlite3 at <workspace>/.d2lkit/progress.sqlite3.
+
+Every check run and every exercise result is a row, and so is every hint and solution shown.
+WAL mode and one short transaction per row mean that two `check` runs at once both land, and that
+a run killed with SIGKILL loses nothing it had written. A file that is not a readable database is
+moved aside (never deleted) and a fresh one started, with a warning.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+MIGRATIONS = [
+    # 1: the first schema
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY, started_at REAL NOT NULL, finished_at REAL,
+        target TEXT NOT NULL, seed INTEGER, command TEXT, kit_version TEXT);
+    CREATE TABLE results (
+        id INTEGER PRIMARY KEY, run_id INTEGER REFERENCES runs(id), exercise TEXT NOT NULL,
+        status TEXT NOT NULL, mistake TEXT, duration_s REAL, code_hash TEXT, at REAL NOT NULL);
+    CREATE INDEX results_by_exercise ON results(exercise, at);
+    CREATE TABLE hints (
+        id INTEGER PRIMARY KEY, exercise TEXT NOT NULL, level INTEGER NOT NULL, at REAL NOT NULL);
+    CREATE TABLE solutions (
+        id INTEGER PRIMARY KEY, exercise TEXT NOT NULL, forced INTEGER NOT NULL, at REAL NOT NULL);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass
+class ExerciseStats:
+    exercise: str
+    status: str | None = None  # latest status, None if never graded
+    attempts: int = 0  # graded runs after the learner started writing code
+    first_attempt_at: float | None = None
+    first_pass_at: float | None = None
+    hints_used: int = 0
+    solution_viewed: bool = False
+
+    @property
+    def time_to_first_pass(self) -> float | None:
+        if self.first_pass_at is None or self.first_attempt_at is None:
+            return None
+        return self.first_pass_at - self.first_attempt_at
+
+    @property
+    def ever_passed(self) -> bool:
+        return self.first_pass_at is not None
+
+
+class Progress:
+    """A connection to one workspace's progress file. `path=None` keeps nothing (read-only views
+    of folders that are not workspaces, e.g. the kit's own solutions/)."""
+
+    def __init__(self, path: Path | None, warn=None):
+        self.path = path
+        self.warn = warn or (lambda key, **params: None)
+        self.db: sqlite3.Connection | None = None
+        if path is not None:
+            self.db = self._open()
+
+    # ------------------------------------------------------------------ opening
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA busy_timeout=30000")
+        return db
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = self._connect()
+            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("quick_check failed")
+            self._migrate(db)
+            return db
+        except sqlite3.DatabaseError:
+            try:
+                db.close()
+            except Exception:
+                pass
+            moved = self._move_aside()
+            self.warn("progress-corrupt", path=str(self.path), moved=str(moved))
+            db = self._connect()
+            self._migrate(db)
+            return db
+
+    def _move_aside(self) -> Path:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        moved = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            src = Path(str(self.path) + suffix)
+            if src.exists():
+                src.rename(Path(str(moved) + suffix))
+        return moved
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection):
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            return  # written by a newer d2lkit: read what we know, add rows as usual
+        for number in range(version, SCHEMA_VERSION):
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                # re-check inside the lock: another process may have migrated meanwhile
+                if db.execute("PRAGMA user_version").fetchone()[0] > number:
+                    db.execute("COMMIT")
+                    continue
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version={number + 1}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def close(self):
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    # ------------------------------------------------------------------ writing
+    def _write(self, sql: str, params: tuple) -> int | None:
+        if self.db is None:
+            return None
+        cur = self.db.execute(sql, params)  # autocommit: one durable transaction per row
+        return cur.lastrowid
+
+    def start_run(self, target: str, seed: int, command: str, kit_version: str) -> int | None:
+        return self._write("INSERT INTO runs(started_at, target, seed, command, kit_version) "
+                           "VALUES (?,?,?,?,?)", (time.time(), target, seed, command, kit_version))
+
+    def finish_run(self, run_id: int | None):
+        if run_id is not None:
+            self._write("UPDATE runs SET finished_at=? WHERE id=?", (time.time(), run_id))
+
+    def record_result(self, run_id, exercise: str, status: str, mistake: str | None,
+                      duration_s: float, code_hash: str, at: float | None = None):
+        self._write("INSERT INTO results(run_id, exercise, status, mistake, duration_s, code_hash, at)"
+                    " VALUES (?,?,?,?,?,?,?)",
+                    (run_id, exercise, status, mistake, duration_s, code_hash, at or time.time()))
+
+    def record_hint(self, exercise: str, level: int):
+        self._write("INSERT INTO hints(exercise, level, at) VALUES (?,?,?)",
+                    (exercise, level, time.time()))
+
+    def record_solution(self, exercise: str, forced: bool):
+        self._write("INSERT INTO solutions(exercise, forced, at) VALUES (?,?,?)",
+                    (exercise, int(forced), time.time()))
+
+    # ------------------------------------------------------------------ reading
+    def _rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+        return [] if self.db is None else self.db.execute(sql, params).fetchall()
+
+    def hints_seen(self, exercise: str) -> int:
+        rows = self._rows("SELECT MAX(level) FROM hints WHERE exercise=?", (exercise,))
+        return rows[0][0] or 0 if rows else 0
+
+    def has_passed(self, exercise: str) -> bool:
+        return bool(self._rows("SELECT 1 FROM results WHERE exercise=? AND status='passed' LIMIT 1",
+                               (exercise,)))
+
+    def stats(self) -> dict[str, ExerciseStats]:
+        out: dict[str, ExerciseStats] = {}
+        for exercise, status, at in self._rows(
+                "SELECT exercise, status, at FROM results ORDER BY at, id"):
+            s = out.setdefault(exercise, ExerciseStats(exercise))
+            s.status = status
+            if status != "not_implemented":
+                s.attempts += 1
+                if s.first_attempt_at is None:
+                    s.first_attempt_at = at
+            if status == "passed" and s.first_pass_at is None:
+                s.first_pass_at = at
+        for exercise, level in self._rows("SELECT exercise, MAX(level) FROM hints GROUP BY exercise"):
+            out.setdefault(exercise, ExerciseStats(exercise)).hints_used = level
+        for (exercise,) in self._rows("SELECT DISTINCT exercise FROM solutions"):
+            out.setdefault(exercise, ExerciseStats(exercise)).solution_viewed = True
+        return out
+
+    def activity(self) -> dict[str, int]:
+        """Results per local day, 'YYYY-MM-DD' -> count."""
+        return dict(self._rows(
+            "SELECT date(at, 'unixepoch', 'localtime') AS day, COUNT(*) FROM results "
+            "WHERE status != 'not_implemented' GROUP BY day ORDER BY day"))
+
+    def runs(self) -> tuple[int, float | None]:
+        rows = self._rows("SELECT COUNT(*), MIN(started_at) FROM runs")
+        return (rows[0][0], rows[0][1]) if rows else (0, None)
+
+    def export_rows(self) -> list[dict]:
+        cols = ("run_id", "exercise", "status", "mistake", "duration_s", "code_hash", "at")
+        return [dict(zip(cols, r)) for r in self._rows(
+            f"SELECT {', '.join(cols)} FROM results ORDER BY at, id")]

@@ -1,0 +1,53 @@
+"""Convolutions for images (6.2): cross-correlation and learning a kernel.
+
+图像卷积（6.2）：互相关运算，以及从数据中学习卷积核。
+"""
+import math
+
+import torch
+from torch import Tensor
+
+
+def corr2d(X: Tensor, K: Tensor) -> Tensor:
+    """2-D cross-correlation of one matrix X with one kernel K (6.2.1).
+
+    X has shape (h, w) and K has shape (kh, kw). The result has shape (h - kh + 1, w - kw + 1)
+    and Y[i, j] = sum(X[i:i + kh, j:j + kw] * K). This is what deep learning calls a
+    "convolution": do NOT flip the kernel. The output has X's dtype and device (the book's
+    `torch.zeros(...)` without `dtype=` returns float32 even for a float64 X: pass
+    `dtype=X.dtype, device=X.device`). Gradients must flow back to K, because the book's
+    `Conv2D` layer trains its weight through this function. Do not use any convolution or
+    unfold function: write the two loops over output positions.
+
+    对一个矩阵 X（形状 (h, w)）和一个卷积核 K（形状 (kh, kw)）做二维互相关运算（6.2.1）。
+    输出形状为 (h - kh + 1, w - kw + 1)，且 Y[i, j] = sum(X[i:i + kh, j:j + kw] * K)。
+    深度学习里的“卷积”就是互相关：不要翻转卷积核。输出张量的 dtype 和设备与 X 相同（书中
+    `torch.zeros(...)` 不写 `dtype=` 时，即使 X 是 float64 也会得到 float32，请传入
+    `dtype=X.dtype, device=X.device`）。梯度必须能反向传播到 K，因为书中的 `Conv2D` 层正是
+    通过这个函数训练权重的。不要调用任何卷积或 unfold 函数：用两重循环遍历输出位置。
+    """
+    raise NotImplementedError
+
+
+def learn_kernel(X: Tensor, Y: Tensor, kernel_size: tuple[int, int], lr: float = 3e-2,
+                 num_iters: int = 10, generator: torch.Generator | None = None) -> Tensor:
+    """Learn a bias-free kernel K such that corr2d(X, K) ≈ Y, by plain gradient descent (6.2.4).
+
+    X is an (h, w) image and Y the (h - kh + 1, w - kw + 1) target. Start from a random kernel
+    of shape `kernel_size`, drawn from `generator` only (for example uniform in
+    [-1/sqrt(kh*kw), 1/sqrt(kh*kw)], like nn.Conv2d), with X's dtype and device. Then repeat
+    `num_iters` times: loss = sum((corr2d(X, K) - Y) ** 2) (a SUM, as in the book, not a mean),
+    backward, K ← K - lr * K.grad, and zero the gradient before the next iteration. Return the
+    learned kernel as a plain tensor (detached). With num_iters=0 the initial kernel is returned.
+    Use your own `corr2d`; no optimizer from torch.optim.
+
+    用普通的梯度下降学习一个不带偏置的卷积核 K，使 corr2d(X, K) ≈ Y（6.2.4）。
+    X 是形状为 (h, w) 的图像，Y 是形状为 (h - kh + 1, w - kw + 1) 的目标。先随机初始化形状为
+    `kernel_size` 的卷积核，随机数只能来自 `generator`（例如像 nn.Conv2d 那样在
+    [-1/sqrt(kh*kw), 1/sqrt(kh*kw)] 上均匀采样），dtype 和设备与 X 相同。然后迭代
+    `num_iters` 次：损失 = sum((corr2d(X, K) - Y) ** 2)（与书中一样是求和，不是求平均），
+    反向传播，K ← K - lr * K.grad，并在下一次迭代前把梯度清零。返回学到的卷积核（普通张量，
+    detach 之后）。num_iters=0 时返回初始卷积核。请使用你自己的 `corr2d`，不要用 torch.optim
+    中的优化器。
+    """
+    raise NotImplementedError

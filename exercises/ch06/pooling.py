@@ -1,0 +1,64 @@
+"""Pooling (6.5): maximum and average pooling, with and without padding and stride.
+
+汇聚层（6.5）：最大汇聚和平均汇聚，以及带填充和步幅的汇聚。
+"""
+import torch
+from torch import Tensor
+
+
+def _pair(v) -> tuple[int, int]:
+    """(v, v) for an int, the pair itself otherwise. 把 int 变成 (v, v)。"""
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def pool2d(X: Tensor, pool_size: tuple[int, int], mode: str = 'max') -> Tensor:
+    """The book's pool2d (6.5.1): a pooling window that slides ONE step at a time, no padding.
+
+    X has shape (h, w); pool_size is (ph, pw) (an int means a square window). Output shape
+    (h - ph + 1, w - pw + 1): the window moves with stride 1, as in the book. Beware: PyTorch's
+    nn.MaxPool2d(k) / F.max_pool2d default to stride = kernel size, so nn.MaxPool2d(3) on a 4×4
+    input gives 1×1 while this function gives 2×2. mode is 'max' (largest value in the window)
+    or 'avg' (mean of the window); anything else raises ValueError. Output dtype and device are
+    X's (pass dtype=X.dtype to torch.zeros). No pooling functions or modules, no unfold.
+
+    书中的 pool2d（6.5.1）：汇聚窗口每次只滑动一步，没有填充。
+    X 的形状为 (h, w)；pool_size 为 (ph, pw)（int 表示正方形窗口）。输出形状为
+    (h - ph + 1, w - pw + 1)：与书中一样，窗口的步幅为 1。注意：PyTorch 的 nn.MaxPool2d(k) 和
+    F.max_pool2d 默认步幅等于窗口大小，所以 nn.MaxPool2d(3) 作用在 4×4 输入上得到 1×1，而本函数得到
+    2×2。mode 为 'max'（窗口内的最大值）或 'avg'（窗口内的平均值），其他取值抛出 ValueError。
+    输出的 dtype 和设备与 X 相同（给 torch.zeros 传入 dtype=X.dtype）。不能使用汇聚函数或汇聚层，
+    也不能用 unfold。
+    """
+    raise NotImplementedError
+
+
+def pool2d_pad_stride(X: Tensor, pool_size: int | tuple[int, int],
+                      stride: int | tuple[int, int] | None = None,
+                      padding: int | tuple[int, int] = 0, mode: str = 'max') -> Tensor:
+    """Pooling with padding and stride, with PyTorch's semantics (6.5.2).
+
+    X has shape (h, w). pool_size, stride and padding are an int or an (h, w) pair.
+    - stride=None means stride = pool_size (PyTorch's default, NOT the book's pool2d's 1);
+    - padding p adds p rows at the top and the bottom and p columns at the left and the right;
+      raise ValueError if p > pool_size / 2 in either dimension (PyTorch: "pad should be at
+      most half of effective kernel size");
+    - 'max' pads with −inf, so padding never wins a maximum (zeros would beat negative inputs);
+    - 'avg' pads with 0 and always divides by the FULL window size ph * pw, padded cells
+      included (F.avg_pool2d's count_include_pad=True);
+    - any other mode raises ValueError.
+    Output shape per dimension ⌊(n + 2p − k) / s⌋ + 1; dtype and device of X.
+    No pooling functions or modules, no unfold (F.pad is allowed).
+
+    带填充和步幅的汇聚，语义与 PyTorch 相同（6.5.2）。
+    X 的形状为 (h, w)。pool_size、stride 和 padding 可以是 int 或 (高, 宽) 二元组。
+    - stride=None 表示步幅等于 pool_size（PyTorch 的默认值，不是书中 pool2d 的 1）；
+    - 填充 p 表示上下各填充 p 行、左右各填充 p 列；若某个维度 p > pool_size / 2，抛出 ValueError
+      （PyTorch 的报错是 "pad should be at most half of effective kernel size"）；
+    - 'max' 用 −inf 填充，使填充值永远不会成为最大值（用 0 填充会胜过负数输入）；
+    - 'avg' 用 0 填充，并且总是除以完整的窗口大小 ph * pw（包括填充的位置，
+      即 F.avg_pool2d 的 count_include_pad=True）；
+    - mode 取其他值时抛出 ValueError。
+    每个维度的输出大小为 ⌊(n + 2p − k) / s⌋ + 1；dtype 和设备与 X 相同。
+    不能使用汇聚函数或汇聚层，也不能用 unfold（可以用 F.pad）。
+    """
+    raise NotImplementedError

@@ -1,0 +1,54 @@
+"""Residual networks (7.6). 残差网络（ResNet）。"""
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class Residual(nn.Module):
+    """The residual block.
+
+    Attributes (names as in the book, so that ``state_dict``s load):
+    ``conv1`` = 3×3 convolution ``input_channels → num_channels`` with padding 1 and stride
+    ``strides``; ``conv2`` = 3×3 convolution ``num_channels → num_channels`` with padding 1
+    (stride 1); ``conv3`` = 1×1 convolution ``input_channels → num_channels`` with stride
+    ``strides`` if ``use_1x1conv``, else ``None``; ``bn1`` and ``bn2`` = ``nn.BatchNorm2d(
+    num_channels)``.
+
+    ``forward``: ``Y = relu(bn1(conv1(X)))``, ``Y = bn2(conv2(Y))``, the shortcut is
+    ``conv3(X)`` if there is a ``conv3`` else ``X``; return ``relu(Y + shortcut)`` (ReLU after
+    the addition).
+
+    残差块。属性（名称与书中一致，以便加载 ``state_dict``）：``conv1`` 为 3×3 卷积层
+    ``input_channels → num_channels``，填充 1，步幅 ``strides``；``conv2`` 为 3×3 卷积层
+    ``num_channels → num_channels``，填充 1（步幅 1）；若 ``use_1x1conv`` 为真，``conv3`` 为
+    1×1 卷积层 ``input_channels → num_channels``，步幅 ``strides``，否则为 ``None``；``bn1`` 和
+    ``bn2`` 为 ``nn.BatchNorm2d(num_channels)``。
+
+    ``forward``：``Y = relu(bn1(conv1(X)))``，``Y = bn2(conv2(Y))``；若有 ``conv3``，捷径为
+    ``conv3(X)``，否则为 ``X``；返回 ``relu(Y + 捷径)``（先相加，再 ReLU）。
+    """
+
+    def __init__(self, input_channels, num_channels, use_1x1conv=False, strides=1):
+        super().__init__()
+        raise NotImplementedError
+
+    def forward(self, X):
+        raise NotImplementedError
+
+
+def resnet_block(input_channels, num_channels, num_residuals, first_block=False) -> list[nn.Module]:
+    """A ResNet stage: a Python ``list`` of ``num_residuals`` ``Residual`` blocks.
+
+    Unless ``first_block`` is true, the first block changes the channels and halves the
+    height and width: ``Residual(input_channels, num_channels, use_1x1conv=True,
+    strides=2)``. Every other block is ``Residual(num_channels, num_channels)`` (no 1×1
+    convolution, stride 1). The book uses ``first_block=True`` for its first stage, whose
+    input already has ``num_channels`` channels after the max-pooling layer.
+
+    ResNet 的一个模块：由 ``num_residuals`` 个 ``Residual`` 组成的 Python ``list``。除非
+    ``first_block`` 为真，第一个残差块改变通道数并把高和宽减半：``Residual(input_channels,
+    num_channels, use_1x1conv=True, strides=2)``。其余残差块都是 ``Residual(num_channels,
+    num_channels)``（没有 1×1 卷积，步幅为 1）。书中的第一个模块使用 ``first_block=True``，
+    因为最大汇聚层之后的输入通道数已经是 ``num_channels``。
+    """
+    raise NotImplementedError

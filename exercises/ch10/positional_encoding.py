@@ -1,0 +1,41 @@
+"""Self-attention and positional encoding (10.6). 自注意力和位置编码。"""
+import torch
+from torch import Tensor, nn
+
+
+def positional_encoding(max_len: int, num_hiddens: int) -> Tensor:
+    """The sinusoidal positional-encoding matrix P (10.6.3).
+
+    Return a float32 tensor of shape (max_len, num_hiddens) with, for positions i = 0 … max_len-1
+    (starting at 0) and column pairs j: ``P[i, 2j] = sin(i / 10000**(2j/d))`` and
+    ``P[i, 2j+1] = cos(i / 10000**(2j/d))``: even columns sin, odd columns cos, interleaved. An odd
+    ``num_hiddens`` raises ``ValueError`` (the book's code fails with a RuntimeError there).
+
+    正弦位置编码矩阵 P（10.6.3）。返回形状为 (max_len, num_hiddens) 的 float32 张量：对位置
+    i = 0 … max_len-1（从 0 开始）和列对 j，``P[i, 2j] = sin(i / 10000**(2j/d))``，
+    ``P[i, 2j+1] = cos(i / 10000**(2j/d))``：偶数列为 sin，奇数列为 cos，交错排列。``num_hiddens``
+    为奇数时抛出 ``ValueError``（书中的代码在这里会抛出 RuntimeError）。
+    """
+    raise NotImplementedError
+
+
+class PositionalEncoding(nn.Module):
+    """Adds the positional encoding to its input, then dropout (10.6.3).
+
+    ``__init__(num_hiddens, dropout, max_len=1000)`` creates ``self.dropout`` and the attribute
+    ``self.P`` of shape (1, max_len, num_hiddens) (a plain tensor attribute, as in the book).
+    ``forward(X)`` with X (B, T, num_hiddens) returns ``dropout(X + P[:, :T, :])`` in X's dtype and
+    on X's device.
+
+    把位置编码加到输入上，再使用暂退法（10.6.3）。``__init__(num_hiddens, dropout, max_len=1000)``
+    创建 ``self.dropout`` 和形状为 (1, max_len, num_hiddens) 的属性 ``self.P``（与书中一样，是普通的
+    张量属性）。``forward(X)``：X 的形状为 (B, T, num_hiddens)，返回 ``dropout(X + P[:, :T, :])``，
+    dtype 和设备与 X 相同。
+    """
+
+    def __init__(self, num_hiddens, dropout, max_len=1000):
+        super().__init__()
+        raise NotImplementedError
+
+    def forward(self, X):
+        raise NotImplementedError

@@ -1,0 +1,141 @@
+"""Grader for 2.1 数据操作 (Data Manipulation): broadcast_shape, add_into_.
+
+Each test is one check; the checks of an exercise run in file order and the first that fails
+gives the verdict. Targeted mistake checks come before the broad comparisons that the same
+mistake would also fail, so that the learner is told *which* mistake it is.
+"""
+import pytest
+import torch
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from d2lkit.grading.api import (FLOATS, LearnerError, expect, expect_close, expect_equal, grades,
+                                mistake_if)
+
+# ============================================================================ broadcast_shape
+
+
+def expected_broadcast(a, b):
+    """What the learner must return: the shape, or the string "ValueError" when incompatible."""
+    try:
+        return tuple(torch.broadcast_shapes(a, b))
+    except RuntimeError:  # torch's own error type; the kit asks for ValueError
+        return "ValueError"
+
+
+def call_broadcast(student, a, b):
+    """The learner's answer: the returned value, or the name of the exception type raised.
+
+    Exceptions from the learner's code itself (LearnerError with key "exception") are turned into
+    their type name so that a check can compare them with "ValueError"; anything else (missing
+    function, syntax error, NotImplementedError, forbidden call) propagates and gives the status.
+    """
+    try:
+        return student.call("broadcast_shape", a, b)
+    except LearnerError as e:
+        if e.detail.key != "exception":
+            raise
+        return e.type
+
+
+@grades("ch2.broadcast_shape", en="either shape may have the size-1 dimension",
+        zh="两个形状中任何一个都可以有大小为 1 的维度")
+def test_broadcast_either_side_stretches(student):
+    got = call_broadcast(student, (1, 3), (2, 1))
+    mistake_if(got == "ValueError", "one-sided-stretch", got=got, expected=(2, 3))
+    expect_equal(got, (2, 3), what="broadcast_shape((1, 3), (2, 1))")
+
+
+@grades("ch2.broadcast_shape", en="shapes are aligned on their trailing dimensions",
+        zh="形状按末尾的维度对齐")
+def test_broadcast_trailing_alignment(student):
+    got = call_broadcast(student, (3,), (3, 1))
+    mistake_if(got == (3, 1), "left-aligned", got=got, expected=(3, 3))
+    expect_equal(got, (3, 3), what="broadcast_shape((3,), (3, 1))")
+
+
+@grades("ch2.broadcast_shape", en="incompatible shapes raise ValueError",
+        zh="不兼容的形状抛出 ValueError")
+def test_broadcast_incompatible_raises(student):
+    got = call_broadcast(student, (2, 3), (3, 2))
+    mistake_if(got == (3, 3), "max-of-dims", got=got, expected="ValueError")
+    expect_equal(got, "ValueError", what="broadcast_shape((2, 3), (3, 2)) raises")
+    for a, b in [((3,), (4,)), ((2, 1), (8, 4, 3)), ((0,), (2,))]:
+        expect_equal(call_broadcast(student, a, b), "ValueError", what=f"broadcast_shape({a}, {b}) raises")
+
+
+@grades("ch2.broadcast_shape", en="the book's and the catalogue's cases, as torch.broadcast_shapes",
+        zh="书中与题目给出的例子，与 torch.broadcast_shapes 一致")
+def test_broadcast_fixed_cases(student):
+    cases = [((3, 1), (1, 2)), ((2, 3, 4), (3, 1)), ((5,), (2, 1, 5)), ((), (3,)), ((3,), ()),
+             ((), ()), ((0,), (1,)), ((8, 1, 6, 1), (7, 1, 5))]
+    for a, b in cases:
+        expect_equal(call_broadcast(student, a, b), expected_broadcast(a, b),
+                     what=f"broadcast_shape({a}, {b})")
+
+
+@st.composite
+def shape_pairs(draw):
+    """Two shapes cut from one common shape (compatible), sometimes with one dimension broken."""
+    n = draw(st.integers(0, 5))
+    base = draw(st.lists(st.integers(0, 4), min_size=n, max_size=n))
+
+    def derive():
+        k = draw(st.integers(0, n))
+        return [1 if draw(st.booleans()) else d for d in base[n - k:]]
+
+    a, b = derive(), derive()
+    if a and draw(st.booleans()):  # break one dimension of a (possibly still compatible)
+        i = draw(st.integers(0, len(a) - 1))
+        a[i] = draw(st.integers(0, 5))
+    return tuple(a), tuple(b)
+
+
+@grades("ch2.broadcast_shape", en="random shapes agree with torch.broadcast_shapes (property test)",
+        zh="随机形状与 torch.broadcast_shapes 一致（性质测试）")
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+          phases=[Phase.explicit, Phase.generate],  # no shrinking: each example is a child call
+          report_multiple_bugs=False, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pair=shape_pairs())
+def test_broadcast_property(student, pair):
+    a, b = pair
+    expected = expected_broadcast(a, b)
+    expect_equal(call_broadcast(student, a, b), expected, what=f"broadcast_shape({a}, {b})")
+    # broadcasting is symmetric
+    expect_equal(call_broadcast(student, b, a), expected, what=f"broadcast_shape({b}, {a})")
+
+
+# ============================================================================ add_into_
+
+
+def probe_add_into(mod, Z, X, Y):
+    """Runs in the child: call add_into_ and report what happened to Z, X and Y."""
+    X0, Y0, ptr = X.clone(), Y.clone(), Z.data_ptr()
+    ret = mod.add_into_(Z, X, Y)
+    return {"ret_is_Z": ret is Z, "same_storage": Z.data_ptr() == ptr, "Z": Z,
+            "X_Y_unchanged": torch.equal(X, X0) and torch.equal(Y, Y0)}
+
+
+def check_add_into(student, Z, X, Y):
+    res = student.probe(probe_add_into, Z, X, Y)
+    mistake_if(not res["ret_is_Z"], "rebinds-z", what="add_into_(Z, X, Y) is Z")
+    expect(res["same_storage"], what="Z.data_ptr() unchanged")
+    expect_close(res["Z"], X + Y, what="Z after add_into_(Z, X, Y)")
+    expect(res["X_Y_unchanged"], what="X and Y unchanged")
+
+
+@grades("ch2.add_into_", en="the book's example: Z is written in place and returned",
+        zh="书中的例子：原地写入 Z 并返回 Z 本身")
+def test_add_into_book_example(student):
+    X = torch.arange(12, dtype=torch.float32).reshape(3, 4)
+    Y = torch.tensor([[2.0, 1, 4, 3], [1, 2, 3, 4], [4, 3, 2, 1]])
+    check_add_into(student, torch.zeros_like(Y), X, Y)
+
+
+@grades("ch2.add_into_", en="random tensors with broadcasting", zh="随机张量（含广播）")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_add_into_broadcast(student, gen, dtype, device):
+    X = torch.randn(3, 1, generator=gen, dtype=dtype).to(device)
+    Y = torch.randn(2, 1, 4, generator=gen, dtype=dtype).to(device)
+    Z = torch.randn(2, 3, 4, generator=gen, dtype=dtype).to(device)  # old contents must go
+    check_add_into(student, Z, X, Y)

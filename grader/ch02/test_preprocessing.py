@@ -1,0 +1,92 @@
+"""Grader for 2.2 数据预处理 (Data Preprocessing): impute_and_one_hot.
+
+A DataFrame is not plain data, so the table travels as CSV text and the probe builds the
+DataFrame inside the child, with pandas, exactly as the book reads house_tiny.csv.
+"""
+import io
+
+import pandas as pd
+import torch
+
+from d2lkit.grading.api import (expect, expect_close, expect_equal, grades, mistake_if,
+                                mistake_on_error, reference)
+
+ref = reference(__file__)
+
+# the book's data/house_tiny.csv (2.2.1), verbatim
+HOUSE_TINY = """NumRooms,Alley,Price
+NA,Pave,127500
+2,NA,106000
+4,NA,178100
+NA,NA,140000
+"""
+
+# target first, two numeric columns with gaps, two categorical columns with gaps
+HOUSE_WIDER = """Price,NumRooms,Alley,Area,Roof
+127500,NA,Pave,120.5,Tile
+106000,2,NA,NA,Slate
+178100,4,NA,88,NA
+140000,NA,Grvl,101,Tile
+99000,3,Pave,NA,Slate
+"""
+
+
+def _data(v):
+    """Tensors and arrays cross back as they are; anything else as a description."""
+    import numpy as np
+
+    return v if isinstance(v, (torch.Tensor, np.ndarray)) else f"<{type(v).__name__}>"
+
+
+def probe_impute(mod, csv_text, target):
+    """Runs in the child: read the CSV with pandas, call the learner, report X, y and the frame."""
+    df = pd.read_csv(io.StringIO(csv_text))
+    before = df.copy()
+    out = mod.impute_and_one_hot(df, target)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        return {"pair": False, "got": f"<{type(out).__name__}>"}
+    return {"pair": True, "X": _data(out[0]), "y": _data(out[1]), "unchanged": df.equals(before)}
+
+
+def run_impute(student, csv_text, target):
+    # the two errors the book's own code hits on pandas >= 2 (CATALOGUE §5.12)
+    with mistake_on_error("mean-of-strings", match="Cannot perform reduction 'mean'"), \
+         mistake_on_error("bool-dummies", match="numpy.object_"):
+        res = student.probe(probe_impute, csv_text, target)
+    expect(res["pair"], what="impute_and_one_hot(...) returns (X, y)", got=res.get("got"))
+    return res
+
+
+def expected_for(csv_text, target):
+    return ref.impute_and_one_hot(pd.read_csv(io.StringIO(csv_text)), target)
+
+
+@grades("ch2.impute_and_one_hot", en="the book's house_tiny.csv", zh="书中的 house_tiny.csv")
+def test_house_tiny(student):
+    res = run_impute(student, HOUSE_TINY, "Price")
+    X = res["X"]
+    mistake_if(isinstance(X, torch.Tensor) and X.ndim == 2 and X.shape[1] == 2, "no-dummy-na",
+               got=tuple(X.shape), expected=(4, 3))
+    expect_equal(X, torch.tensor([[3.0, 1, 0], [2, 0, 1], [4, 0, 1], [3, 0, 1]], dtype=torch.float64),
+                 what="X")
+    expect_equal(res["y"], torch.tensor([127500.0, 106000, 178100, 140000], dtype=torch.float64),
+                 what="y")
+
+
+@grades("ch2.impute_and_one_hot", en="a wider table: target first, several columns with gaps",
+        zh="更宽的表格：标签在第一列，多列有缺失值")
+def test_wider_table(student):
+    res = run_impute(student, HOUSE_WIDER, "Price")
+    X_exp, y_exp = expected_for(HOUSE_WIDER, "Price")
+    X = res["X"]
+    mistake_if(isinstance(X, torch.Tensor) and X.ndim == 2 and X.shape[1] == X_exp.shape[1] - 2,
+               "no-dummy-na", got=tuple(X.shape), expected=tuple(X_exp.shape))
+    expect_close(X, X_exp, what="X")
+    expect_close(res["y"], y_exp, what="y")
+
+
+@grades("ch2.impute_and_one_hot", en="the DataFrame passed in is not modified",
+        zh="不修改传入的 DataFrame")
+def test_data_unchanged(student):
+    res = run_impute(student, HOUSE_WIDER, "Price")
+    expect(res["unchanged"], what="data unchanged after impute_and_one_hot(data, target)")

@@ -1,0 +1,75 @@
+"""Grader for 3.7.2 重新审视Softmax的实现: cross_entropy_from_logits (the LogSumExp trick)."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from d2lkit.grading.api import FLOATS, expect_close, grades, mistake_if, reference
+
+ref = reference(__file__)
+
+
+def close(got, expected, rtol=1e-5, atol=1e-7):
+    """True when got is a tensor of expected's shape with close values (symptom tests only)."""
+    return (isinstance(got, torch.Tensor) and got.shape == expected.shape
+            and torch.allclose(got.to(expected.dtype), expected, rtol=rtol, atol=atol))
+
+
+def not_finite(got):
+    return isinstance(got, torch.Tensor) and not bool(torch.isfinite(got).all())
+
+
+@grades("ch3.cross_entropy_from_logits", en="moderate logits: matches F.cross_entropy(reduction='none')",
+        zh="数值适中的 logits：与 F.cross_entropy(reduction='none') 一致")
+def test_from_logits_moderate(student, gen, device):
+    O = (3 * torch.randn(6, 4, generator=gen, dtype=torch.float64) + 5).to(device)
+    y = torch.tensor([0, 3, 1, 2, 2, 0], device=device)
+    expected = F.cross_entropy(O, y, reduction="none")
+    got = student.call("cross_entropy_from_logits", O, y)
+    row_max = O.max(dim=1).values
+    mistake_if(close(got, expected - row_max), "max-not-added-back",
+               got="loss − row max", expected=expected.tolist())
+    expect_close(got, expected, what="cross_entropy_from_logits(O, y)")
+
+
+@grades("ch3.cross_entropy_from_logits", en="the stress case O = [[0, 1000]], y = [0] gives 1000",
+        zh="极端情形 O = [[0, 1000]]、y = [0] 得到 1000")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_from_logits_stress(student, dtype, device):
+    O = torch.tensor([[0.0, 1000.0]], dtype=dtype, device=device)
+    y = torch.tensor([0], device=device)
+    got = student.call("cross_entropy_from_logits", O, y)
+    # softmax gives exp(-1000) = 0 for class 0 and −log 0 = inf.
+    mistake_if(not_finite(got), "log-of-softmax", got=got.tolist(), expected=[1000.0])
+    expect_close(got, torch.tensor([1000.0], dtype=dtype, device=device),
+                 what="cross_entropy_from_logits(O, y)")
+
+
+@grades("ch3.cross_entropy_from_logits", en="rows of very different scale: [[0, 1, 2], [-1000, -999, -998]]",
+        zh="数量级相差很大的行：[[0, 1, 2], [-1000, -999, -998]]")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_from_logits_row_scales(student, dtype, device):
+    O = torch.tensor([[0.0, 1.0, 2.0], [-1000.0, -999.0, -998.0]], dtype=dtype, device=device)
+    y = torch.tensor([2, 0], device=device)
+    got = student.call("cross_entropy_from_logits", O, y)
+    # One max for the whole matrix (2) leaves exp(−1000 − 2) = 0 in the second row: log 0 = −inf.
+    mistake_if(not_finite(got), "global-max", got=got.tolist())
+    expect_close(got, F.cross_entropy(O, y, reduction="none"), what="cross_entropy_from_logits(O, y)")
+
+
+@grades("ch3.cross_entropy_from_logits", en="matches F.cross_entropy on random logits",
+        zh="在随机 logits 上与 F.cross_entropy 一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_from_logits_random(student, gen, dtype, device):
+    O = (10 * torch.randn(9, 5, generator=gen, dtype=dtype)).to(device)
+    y = torch.randint(0, 5, (9,), generator=gen).to(device)
+    expect_close(student.call("cross_entropy_from_logits", O, y), F.cross_entropy(O, y, reduction="none"),
+                 what="cross_entropy_from_logits(O, y)")
+
+
+@grades("ch3.cross_entropy_from_logits", en="large logits, |O| ≤ 1e4 (float64)",
+        zh="很大的 logits，|O| ≤ 1e4（float64）")
+def test_from_logits_large(student, gen, device):
+    O = (1e4 * (2 * torch.rand(8, 6, generator=gen, dtype=torch.float64) - 1)).to(device)
+    y = torch.randint(0, 6, (8,), generator=gen).to(device)
+    expect_close(student.call("cross_entropy_from_logits", O, y), F.cross_entropy(O, y, reduction="none"),
+                 what="cross_entropy_from_logits(O, y)")

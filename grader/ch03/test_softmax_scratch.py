@@ -1,0 +1,161 @@
+"""Grader for 3.6 softmax回归的从零开始实现: softmax, cross_entropy, accuracy."""
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, mistake_if,
+                                mistake_on_error, reference)
+
+ref = reference(__file__)
+
+
+def close(got, expected, rtol=1e-5, atol=1e-7):
+    """True when got is a tensor of expected's shape with close values (symptom tests only)."""
+    return (isinstance(got, torch.Tensor) and got.shape == expected.shape
+            and torch.allclose(got.to(expected.dtype), expected, rtol=rtol, atol=atol))
+
+
+def sums_to_one(P, dim):
+    return bool(torch.allclose(P.sum(dim), torch.ones((), dtype=P.dtype), atol=1e-6))
+
+
+# ------------------------------------------------------------------------------------- softmax
+
+@grades("ch3.softmax", en="the book's example: a 2×5 matrix, every row sums to 1",
+        zh="书中的例子：2×5 的矩阵，每一行的和为 1")
+def test_softmax_book_example(student, gen, device):
+    X = torch.normal(0, 1, (2, 5), generator=gen, dtype=torch.float64).to(device)
+    with mistake_on_error("missing-keepdim", match="must match"):   # (2, 5) / (2,) does not broadcast
+        P = student.call("softmax", X)
+    mistake_if(isinstance(P, torch.Tensor) and P.shape == X.shape and sums_to_one(P, 0)
+               and not sums_to_one(P, 1), "sum-over-dim0", got="columns sum to 1")
+    expect_close(P, torch.softmax(X, dim=1), what="softmax(X)")
+
+
+@grades("ch3.softmax", en="a square input: rows, not columns, sum to 1",
+        zh="方阵输入：和为 1 的是行，而不是列")
+def test_softmax_square(student, gen, device):
+    X = torch.normal(0, 1, (4, 4), generator=gen, dtype=torch.float64).to(device)
+    P = student.call("softmax", X)
+    # Right on a 2×5 input but wrong on a square one: row sums of shape (n,) broadcast along the
+    # columns, dividing column j by the sum of row j.
+    mistake_if(isinstance(P, torch.Tensor) and P.shape == X.shape and not sums_to_one(P, 1),
+               "missing-keepdim", got=P.sum(1).tolist(), expected="every row sums to 1")
+    expect_close(P, torch.softmax(X, dim=1), what="softmax(X)")
+
+
+@grades("ch3.softmax", en="stays finite on the rows [[1000, 0], [-1000, 0]] in float32",
+        zh="在 float32 中对 [[1000, 0], [-1000, 0]] 仍然有限")
+def test_softmax_stress(student, device):
+    X = torch.tensor([[1000.0, 0.0], [-1000.0, 0.0]], dtype=torch.float32, device=device)
+    P = student.call("softmax", X)
+    # exp(1000) overflows (float32 overflows above ≈88.7): inf / inf = nan.
+    mistake_if(isinstance(P, torch.Tensor) and not bool(torch.isfinite(P).all()),
+               "no-max-subtraction", got=P.tolist(), expected=[[1.0, 0.0], [0.0, 1.0]])
+    expect_close(P, torch.softmax(X, dim=1), atol=1e-6, what="softmax(X)")
+
+
+@grades("ch3.softmax", en="matches torch.softmax(X, dim=1) on random inputs",
+        zh="在随机输入上与 torch.softmax(X, dim=1) 一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_softmax_random(student, gen, dtype, device):
+    X = (10 * torch.randn(7, 11, generator=gen, dtype=dtype)).to(device)
+    expect_close(student.call("softmax", X), torch.softmax(X, dim=1),
+                 atol=1e-6 if dtype == torch.float32 else None, what="softmax(X)")
+
+
+@st.composite
+def logits_and_row_shifts(draw):
+    n, q = draw(st.integers(1, 5)), draw(st.integers(1, 6))
+    values = draw(st.lists(st.floats(-30, 30), min_size=n * q, max_size=n * q))
+    shifts = draw(st.lists(st.floats(-500, 500), min_size=n, max_size=n))
+    return (torch.tensor(values, dtype=torch.float64).reshape(n, q),
+            torch.tensor(shifts, dtype=torch.float64).reshape(n, 1))
+
+
+@grades("ch3.softmax", en="property: rows sum to 1, and adding a constant to a row changes nothing",
+        zh="性质：每行的和为 1，并且给一行加上同一个常数不改变结果")
+@settings(max_examples=20, deadline=None, derandomize=True, database=None,
+          phases=(Phase.explicit, Phase.generate),
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=logits_and_row_shifts())
+def test_softmax_properties(student, device, case):
+    X, c = case
+    n = len(X)
+    P_both = student.call("softmax", torch.cat([X, X + c]).to(device))   # one call, both inputs
+    expect_equal(tuple(P_both.shape), (2 * n, X.shape[1]), what="softmax(X).shape")
+    P, P_shifted = P_both[:n], P_both[n:]
+    expect_close(P.sum(dim=1), torch.ones(n, dtype=X.dtype, device=device), what="softmax(X).sum(dim=1)")
+    expect_close(P_shifted, P, what="softmax(X + c) vs softmax(X)")
+
+
+# ------------------------------------------------------------------------------- cross_entropy
+
+@grades("ch3.cross_entropy", en="the book's example gives [2.3026, 0.6931]",
+        zh="书中的例子得到 [2.3026, 0.6931]")
+def test_cross_entropy_book_example(student, device):
+    y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]], device=device)
+    y = torch.tensor([0, 2], device=device)
+    got = student.call("cross_entropy", y_hat, y)
+    mistake_if(tuple(got.shape) == (2, 2), "column-indexing", got=tuple(got.shape), expected=(2,))
+    mistake_if(got.dim() == 0, "mean-reduced", got=tuple(got.shape), expected=(2,))
+    expect_close(got, -torch.log(torch.tensor([0.1, 0.5], device=device)), what="cross_entropy(y_hat, y)")
+
+
+@grades("ch3.cross_entropy", en="matches F.nll_loss(log(y_hat), y, reduction='none')",
+        zh="与 F.nll_loss(log(y_hat), y, reduction='none') 一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_cross_entropy_random(student, gen, dtype, device):
+    y_hat = torch.softmax(torch.randn(9, 4, generator=gen, dtype=dtype), dim=1).to(device)
+    y = torch.randint(0, 4, (9,), generator=gen).to(device)
+    expect_close(student.call("cross_entropy", y_hat, y),
+                 F.nll_loss(torch.log(y_hat), y, reduction="none"), what="cross_entropy(y_hat, y)")
+
+
+# ------------------------------------------------------------------------------------ accuracy
+
+@grades("ch3.accuracy", en="the book's example: one correct out of two gives 1.0 (a count)",
+        zh="书中的例子：两个中对了一个，得到 1.0（数量）")
+def test_accuracy_book_example(student, device):
+    y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]], device=device)
+    y = torch.tensor([0, 2], device=device)
+    with mistake_on_error("argmax-dim0", match="must match"):   # 3 column argmaxes vs 2 labels
+        got = student.call("accuracy", y_hat, y)
+    mistake_if(got == 0.5, "returns-fraction", got=got, expected=1.0)
+    expect(isinstance(got, float), what="type(accuracy(y_hat, y))", expected="float",
+           got=type(got).__name__)
+    expect_equal(got, 1.0, what="accuracy(y_hat, y)")
+
+
+@grades("ch3.accuracy", en="the argmax runs over the classes (dim 1) of a square input",
+        zh="方阵输入时在类别维度（dim 1）上取 argmax")
+def test_accuracy_square(student, device):
+    # Row i has its largest score in column (i + 1) % 5; column j has its largest in row (j − 1) % 5.
+    y_hat = torch.roll(torch.eye(5, dtype=torch.float64), 1, dims=1) + 0.1 * torch.arange(5.0)
+    y = torch.tensor([1, 2, 3, 4, 0])
+    got = student.call("accuracy", y_hat.to(device), y.to(device))
+    mistake_if(got == float((y_hat.argmax(dim=0) == y).sum()), "argmax-dim0", got=got, expected=5.0)
+    expect_equal(got, 5.0, what="accuracy(y_hat, y)")
+
+
+@grades("ch3.accuracy", en="counts correct predictions on random scores",
+        zh="在随机分数上统计预测正确的数量")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_accuracy_random(student, gen, dtype, device):
+    y_hat = torch.randn(40, 7, generator=gen, dtype=dtype)
+    guess = torch.randint(0, 7, (40,), generator=gen)
+    y = torch.where(torch.rand(40, generator=gen) < 0.5, y_hat.argmax(dim=1), guess)
+    got = student.call("accuracy", y_hat.to(device), y.to(device))
+    mistake_if(got == float((y_hat.argmax(dim=1) == y).sum()) / 40, "returns-fraction", got=got)
+    expect_equal(got, float((y_hat.argmax(dim=1) == y).sum()), what="accuracy(y_hat, y)")
+
+
+@grades("ch3.accuracy", en="y_hat may already be labels, shape (n,)",
+        zh="y_hat 也可以已经是形状为 (n,) 的标签")
+def test_accuracy_labels(student, device):
+    y_hat = torch.tensor([0, 1, 2, 2, 1, 0])
+    y = torch.tensor([0, 1, 1, 2, 0, 0])
+    expect_equal(student.call("accuracy", y_hat.to(device), y.to(device)), 4.0,
+                 what="accuracy(labels, y)")

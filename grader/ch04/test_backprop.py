@@ -1,0 +1,72 @@
+"""Grader for 4.7 manual_backprop: compared with torch.autograd.grad in the supervisor."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from d2lkit.grading.api import FLOATS, expect, expect_close, grades, mistake_if
+
+
+def _case(gen, n, d, h, q, dtype, device):
+    X = torch.randn(n, d, generator=gen, dtype=dtype)
+    y = torch.randint(0, q, (n,), generator=gen)
+    W1 = torch.randn(h, d, generator=gen, dtype=dtype) * 0.8
+    W2 = torch.randn(q, h, generator=gen, dtype=dtype) * 0.8
+    return X.to(device), y.to(device), W1.to(device), W2.to(device)
+
+
+def _autograd(X, y, W1, W2, lambd):
+    W1 = W1.clone().requires_grad_(True)
+    W2 = W2.clone().requires_grad_(True)
+    O = torch.relu(X @ W1.T) @ W2.T
+    J = F.cross_entropy(O, y) + lambd / 2 * ((W1 ** 2).sum() + (W2 ** 2).sum())
+    return torch.autograd.grad(J, [W1, W2])
+
+
+def _close(a, b):
+    return a.shape == b.shape and torch.allclose(a.double(), b.double(), rtol=1e-4, atol=1e-6)
+
+
+def _check(got, X, y, W1, W2, lambd):
+    e1, e2 = _autograd(X, y, W1, W2, lambd)
+    expect(isinstance(got, (tuple, list)) and len(got) == 2
+           and all(isinstance(g, torch.Tensor) for g in got),
+           what="manual_backprop(...)", expected="(dJ/dW1, dJ/dW2)", got=got)
+    g1, g2 = got
+    mistake_if(tuple(g1.shape) == tuple(W1.T.shape) != tuple(W1.shape)
+               or tuple(g2.shape) == tuple(W2.T.shape) != tuple(W2.shape),
+               "transposed-grad", got=(tuple(g1.shape), tuple(g2.shape)),
+               expected=(tuple(W1.shape), tuple(W2.shape)))
+    if g1.shape == e1.shape and g2.shape == e2.shape and not (_close(g1, e1) and _close(g2, e2)):
+        n = X.shape[0]
+        d1, d2 = e1 - lambd * W1, e2 - lambd * W2          # gradients of L alone
+        r1, r2 = g1 - lambd * W1, g2 - lambd * W2
+        mistake_if(_close(r1, n * d1) and _close(r2, n * d2), "missing-mean",
+                   got="n × dL/dW", expected="dL/dW")
+        mistake_if(lambd != 0 and _close(g1, d1) and _close(g2, d2), "missing-weight-decay",
+                   got="dL/dW", expected="dL/dW + λW")
+        mistake_if(_close(r1, -d1) and _close(r2, -d2), "softmax-sign",
+                   got="−dL/dW + λW", expected="dL/dW + λW")
+    rtol = 1e-6 if X.dtype == torch.float64 else None
+    expect_close(g1, e1, rtol=rtol, what="dJ/dW1")
+    expect_close(g2, e2, rtol=rtol, what="dJ/dW2")
+
+
+@grades("ch4.manual_backprop", en="a small network, λ = 0.1, against autograd",
+        zh="小网络，λ = 0.1，与自动微分对比")
+def test_small_network(student, gen):
+    X, y, W1, W2 = _case(gen, 7, 5, 6, 4, torch.float64, "cpu")
+    _check(student.call("manual_backprop", X, y, W1, W2, 0.1), X, y, W1, W2, 0.1)
+
+
+@grades("ch4.manual_backprop", en="no penalty (λ = 0)", zh="没有惩罚项（λ = 0）")
+def test_no_penalty(student, gen):
+    X, y, W1, W2 = _case(gen, 9, 3, 8, 5, torch.float64, "cpu")
+    _check(student.call("manual_backprop", X, y, W1, W2, 0.0), X, y, W1, W2, 0.0)
+
+
+@grades("ch4.manual_backprop", en="random sizes in float64 and float32, λ = 0.5",
+        zh="float64 和 float32 的随机规模，λ = 0.5")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_random(student, gen, dtype, device):
+    X, y, W1, W2 = _case(gen, 12, 10, 7, 3, dtype, device)
+    _check(student.call("manual_backprop", X, y, W1, W2, 0.5), X, y, W1, W2, 0.5)

@@ -1,0 +1,158 @@
+"""Grader for 4.6 dropout_layer (+ stretch dropconnect_linear): statistics and seeded determinism."""
+import pytest
+import torch
+
+from d2lkit.grading.api import (FLOATS, Gen, LearnerError, Mistake, expect, expect_close,
+                                expect_equal, grades, mistake_if)
+
+
+def probe_meta_device(mod):
+    """Run dropout on a tensor of the 'meta' device: a mask made on the CPU cannot mix with it."""
+    X = torch.ones(3, 4, device="meta")
+    Y = mod.dropout_layer(X, 0.5)
+    return {"device": str(Y.device), "shape": list(Y.shape)}
+
+
+def _is_tensor(got, what):
+    expect(isinstance(got, torch.Tensor), what=what, expected="Tensor", got=type(got).__name__)
+
+
+# ------------------------------------------------------------------------------------- dropout
+@grades("ch4.dropout_layer", en="p = 0.2 on ones(1000, 1000): keep 80%, kept values 1.25",
+        zh="对 ones(1000, 1000) 用 p = 0.2：保留 80%，保留值为 1.25")
+def test_statistics(student, seed):
+    X = torch.ones(1000, 1000)
+    got = student.call("dropout_layer", X, 0.2, Gen(seed))
+    _is_tensor(got, "dropout_layer(X, 0.2)")
+    expect(tuple(got.shape) == (1000, 1000) and got.dtype == X.dtype, what="shape and dtype",
+           expected="(1000, 1000) float32", got=f"{tuple(got.shape)} {got.dtype}")
+    mistake_if(bool(torch.isnan(got).any()), "p-one-nan", got="nan", expected="no nan")
+    kept = got != 0
+    zero_rows = float((~kept).all(dim=1).float().mean())
+    mistake_if(zero_rows > 0.05, "per-row-mask", got=f"{zero_rows:.0%} of the rows all zero",
+               expected="independent elements")
+    frac = float(kept.float().mean())
+    mistake_if(abs(frac - 0.2) < 0.02, "keep-with-p", got=f"keep fraction {frac:.4f}",
+               expected="0.8000")
+    mistake_if(bool(kept.any()) and bool((got[kept] == 1).all()), "no-rescale",
+               got=f"mean {float(got.mean()):.4f}", expected="mean 1.0000")
+    expect(abs(frac - 0.8) <= 0.005, what="fraction of kept elements", expected="0.8 ± 0.005",
+           got=round(frac, 5))
+    values = got[kept]
+    expect(bool(torch.allclose(values, torch.full_like(values, 1.25))), what="kept values",
+           expected=1.25, got=sorted(set(values.unique()[:5].tolist())))
+    mean = float(got.double().mean())
+    expect(abs(mean - 1.0) <= 0.01, what="mean", expected="1 ± 0.01", got=round(mean, 5))
+
+
+@grades("ch4.dropout_layer", en="p = 1 gives zeros (no nan)", zh="p = 1 时得到全零（不能是 nan）")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_p_one(student, gen, dtype, device):
+    X = torch.randn(4, 5, generator=gen, dtype=dtype).to(device)
+    got = student.call("dropout_layer", X, 1.0, Gen(7))
+    _is_tensor(got, "dropout_layer(X, 1.0)")
+    mistake_if(bool(torch.isnan(got).any()), "p-one-nan", got="nan", expected="zeros")
+    expect_equal(got, torch.zeros_like(X), what="dropout_layer(X, 1.0)")
+
+
+@grades("ch4.dropout_layer", en="the mask is made on X's device", zh="掩码在 X 所在的设备上生成")
+def test_mask_device(student, device):
+    try:
+        if device.type == "cpu":
+            out = student.probe(probe_meta_device)
+            expect(out["device"] == "meta" and out["shape"] == [3, 4], what="device of the output",
+                   expected="X's device", got=out["device"])
+        else:
+            X = torch.ones(8, 9, device=device)
+            got = student.call("dropout_layer", X, 0.5)
+            expect(got.device == X.device, what="device of the output", expected=str(X.device),
+                   got=str(got.device))
+    except LearnerError as err:
+        if "device" in err.message.lower():
+            raise Mistake("mask-wrong-device", got=err.message, expected="the mask on X's device")
+        if device.type != "cpu":
+            raise
+        # the learner's code does not run on the meta device for another reason: not graded here
+
+
+@grades("ch4.dropout_layer", en="p = 0 gives X", zh="p = 0 时得到 X")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_p_zero(student, gen, dtype, device):
+    X = torch.randn(6, 7, generator=gen, dtype=dtype).to(device)
+    expect_close(student.call("dropout_layer", X, 0.0, Gen(3)), X, what="dropout_layer(X, 0.0)")
+
+
+@grades("ch4.dropout_layer", en="the same seed gives the same mask, another seed another",
+        zh="相同的种子给出相同的掩码，不同的种子给出不同的掩码")
+def test_seeded(student, seed):
+    X = torch.ones(40, 50, dtype=torch.float64)
+    a = student.call("dropout_layer", X, 0.5, Gen(seed))
+    b = student.call("dropout_layer", X, 0.5, Gen(seed))
+    c = student.call("dropout_layer", X, 0.5, Gen(seed + 1))
+    _is_tensor(a, "dropout_layer(X, 0.5, generator)")
+    expect_equal(a, b, what="two calls with the same seed")
+    expect(not torch.equal(a, c), what="two calls with different seeds", expected="different masks",
+           got="the same mask")
+
+
+@grades("ch4.dropout_layer", en="values {0, X/(1−p)} as nn.Dropout, on random X",
+        zh="与 nn.Dropout 一样取值为 {0, X/(1−p)}（随机 X）")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_value_set(student, gen, seed, dtype, device):
+    X = (torch.rand(50, 60, generator=gen, dtype=dtype) + 0.5).to(device)
+    got = student.call("dropout_layer", X, 0.5, Gen(seed))
+    _is_tensor(got, "dropout_layer(X, 0.5)")
+    expect(got.dtype == X.dtype and got.device == X.device and got.shape == X.shape,
+           what="shape, dtype and device", expected=f"{tuple(X.shape)} {X.dtype} {X.device}",
+           got=f"{tuple(got.shape)} {got.dtype} {got.device}")
+    kept = got != 0
+    expect_close(got[kept], X[kept] * 2.0, what="kept values")
+    frac = float(kept.float().mean())
+    expect(0.4 <= frac <= 0.6, what="fraction of kept elements", expected="about 0.5", got=frac)
+
+
+@grades("ch4.dropout_layer", en="a dropout outside [0, 1] raises", zh="dropout 不在 [0, 1] 内时抛出异常")
+@pytest.mark.parametrize("p", [1.5, -0.1])
+def test_bad_p(student, p):
+    X = torch.ones(3, 3)
+    try:
+        student.call("dropout_layer", X, p)
+    except LearnerError as err:
+        expect(err.type in ("AssertionError", "ValueError"), what=f"dropout_layer(X, {p})",
+               expected="AssertionError or ValueError", got=err.type)
+        return
+    expect(False, what=f"dropout_layer(X, {p})", expected="an exception", got="a result")
+
+
+# ------------------------------------------------------------------------------------- DropConnect
+@grades("ch4.dropconnect_linear", en="p = 0 and p = 1", zh="p = 0 和 p = 1")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_dropconnect_edges(student, gen, dtype, device):
+    X = torch.randn(5, 4, generator=gen, dtype=dtype).to(device)
+    W = torch.randn(4, 3, generator=gen, dtype=dtype).to(device)
+    b = torch.randn(3, generator=gen, dtype=dtype).to(device)
+    expect_close(student.call("dropconnect_linear", X, W, b, 0.0, Gen(1)), X @ W + b, what="p = 0")
+    expect_close(student.call("dropconnect_linear", X, W, b, 1.0, Gen(1)), b.expand(5, 3).clone(),
+                 what="p = 1")
+
+
+@grades("ch4.dropconnect_linear", en="one mask for the batch, unbiased", zh="整个小批量共用一个掩码，且无偏")
+def test_dropconnect_statistics(student, gen, seed):
+    d, q, p = 300, 400, 0.2
+    W = torch.rand(d, q, generator=gen, dtype=torch.float64) + 0.5
+    b = torch.randn(q, generator=gen, dtype=torch.float64)
+    X = torch.cat([torch.eye(d, dtype=torch.float64)] * 2)
+    got = student.call("dropconnect_linear", X, W, b, p, Gen(seed))
+    _is_tensor(got, "dropconnect_linear")
+    expect(tuple(got.shape) == (2 * d, q), what="shape", expected=(2 * d, q), got=tuple(got.shape))
+    expect_close(got[:d], got[d:], what="two copies of the same input")
+    ratio = (got[:d] - b) / W
+    kept = ratio.abs() > 1e-9
+    frac = float(kept.double().mean())
+    expect(abs(frac - (1 - p)) <= 0.01, what="fraction of kept weights", expected=1 - p, got=frac)
+    expect_close(ratio[kept], torch.full_like(ratio[kept], 1 / (1 - p)), rtol=1e-6,
+                 what="kept weights, scaled")
+    mean = float(ratio.mean())
+    expect(abs(mean - 1) <= 0.02, what="E[mask / (1-p)]", expected=1.0, got=mean)
+    again = student.call("dropconnect_linear", X, W, b, p, Gen(seed))
+    expect_equal(got, again, what="the same seed twice")

@@ -1,0 +1,68 @@
+"""Grader for 5.6 GPUs: try_gpu, with torch.cuda.device_count monkeypatched to 0, 1, 2."""
+import pytest
+import torch
+
+from d2lkit.grading.api import expect, expect_equal, grades, mistake_if, reference
+
+ref = reference(__file__)
+
+
+def probe_try_gpu(mod, count, i):
+    """Pretend there are `count` GPUs, then call try_gpu(i) (try_gpu() when i is None)."""
+    saved = torch.cuda.device_count, torch.cuda.is_available
+    torch.cuda.device_count = lambda: count
+    torch.cuda.is_available = lambda: count > 0
+    patched_mod = {}
+    for name, fake in (("device_count", torch.cuda.device_count), ("is_available", torch.cuda.is_available)):
+        if name in vars(mod):
+            patched_mod[name] = vars(mod)[name]
+            setattr(mod, name, fake)
+    try:
+        return mod.try_gpu() if i is None else mod.try_gpu(i)
+    finally:
+        torch.cuda.device_count, torch.cuda.is_available = saved
+        for name, value in patched_mod.items():
+            setattr(mod, name, value)
+
+
+def _expected(count, i):
+    i = 0 if i is None else i
+    return torch.device(f"cuda:{i}") if count >= i + 1 else torch.device("cpu")
+
+
+def _check(got, count, i):
+    label = f"try_gpu({'' if i is None else i}) with {count} GPU(s)"
+    mistake_if(isinstance(got, str), "returns-str", got=repr(got), expected=repr(_expected(count, i)))
+    expect(isinstance(got, torch.device), what=f"type({label})", expected="torch.device",
+           got=type(got).__name__)
+    expect_equal(got, _expected(count, i), what=label)
+
+
+@grades("ch5.try_gpu", en="one GPU: try_gpu(0) is torch.device('cuda:0')",
+        zh="一块 GPU：try_gpu(0) 是 torch.device('cuda:0')")
+def test_try_gpu_one(student):
+    _check(student.probe(probe_try_gpu, 1, 0), 1, 0)
+
+
+@grades("ch5.try_gpu", en="two GPUs: try_gpu(5) is the CPU", zh="两块 GPU：try_gpu(5) 是 CPU")
+def test_try_gpu_missing_index(student):
+    got = student.probe(probe_try_gpu, 2, 5)
+    mistake_if(got == torch.device("cuda:5") or got == "cuda:5", "is-available-only", got=got,
+               expected=torch.device("cpu"))
+    _check(got, 2, 5)
+
+
+@grades("ch5.try_gpu", en="one GPU: there is no cuda:1", zh="一块 GPU：没有 cuda:1")
+def test_try_gpu_off_by_one(student):
+    got = student.probe(probe_try_gpu, 1, 1)
+    mistake_if(got == torch.device("cuda:1") or got == "cuda:1", "off-by-one", got=got,
+               expected=torch.device("cpu"))
+    _check(got, 1, 1)
+
+
+@grades("ch5.try_gpu", en="0, 1 and 2 GPUs, i = 0, 1, 2 and the default",
+        zh="0、1、2 块 GPU，i = 0、1、2 以及默认值")
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_try_gpu_table(student, count):
+    for i in (None, 0, 1, 2):
+        _check(student.probe(probe_try_gpu, count, i), count, i)

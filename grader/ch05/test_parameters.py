@@ -1,0 +1,206 @@
+"""Grader for 5.2 parameter management: count_parameters, my_init_."""
+import random
+
+import pytest
+import torch
+from torch import nn
+
+from d2lkit.grading.api import (FLOATS, Mistake, expect, expect_close, expect_equal, grades, mistake_if,
+                                mistake_on_error, reference)
+
+ref = reference(__file__)
+
+
+# ------------------------------------------------------------------------------------- probes
+def probe_count_book(mod):
+    shared = nn.Linear(8, 8)
+    net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), shared, nn.ReLU(), shared, nn.ReLU(),
+                        nn.Linear(8, 1))
+    return mod.count_parameters(net)
+
+
+def probe_count_batchnorm(mod):
+    net = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
+    net(torch.randn(5, 4))  # the running statistics are non-trivial buffers
+    return mod.count_parameters(net)
+
+
+def probe_count_frozen(mod):
+    net = nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 2))
+    for p in net[0].parameters():
+        p.requires_grad_(False)
+    return mod.count_parameters(net)
+
+
+def probe_count_mlp(mod, sizes):
+    layers = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(a, b), nn.ReLU()]
+    outer = nn.Module()
+    outer.body = nn.Sequential(*layers)
+    outer.head = nn.Linear(sizes[-1], 1, bias=False)
+    return mod.count_parameters(outer)
+
+
+def probe_my_init(mod, seed, device):
+    device = torch.device(device)
+
+    def build():
+        torch.manual_seed(0)
+        net = nn.Sequential(nn.Linear(100, 100), nn.ReLU(), nn.Sequential(nn.Linear(100, 60)))
+        return net.to(device)
+
+    net = build()
+    b1, b2 = net[0].bias.detach().clone(), net[2][0].bias.detach().clone()
+    torch.manual_seed(1234)
+    ret = mod.my_init_(net, generator=torch.Generator(device=device).manual_seed(seed))
+    # a second run with the same generator seed but a different global seed
+    net_again = build()
+    torch.manual_seed(4321)
+    mod.my_init_(net_again, generator=torch.Generator(device=device).manual_seed(seed))
+    net_other = build()
+    mod.my_init_(net_other, generator=torch.Generator(device=device).manual_seed(seed + 1))
+    return {
+        "returns_net": ret is net,
+        "is_param": isinstance(net[0].weight, nn.Parameter),
+        "w1": net[0].weight.detach().clone(), "w2": net[2][0].weight.detach().clone(),
+        "b1": net[0].bias.detach().clone(), "b2": net[2][0].bias.detach().clone(),
+        "b1_before": b1, "b2_before": b2,
+        "w1_again": net_again[0].weight.detach().clone(),
+        "w1_other": net_other[0].weight.detach().clone(),
+    }
+
+
+# ---------------------------------------------------------------------------- count_parameters
+def _expect_int(got, expected, what):
+    expect(type(got) is int, what=f"type({what})", expected="int", got=type(got).__name__)
+    expect_equal(got, expected, what=what)
+
+
+@grades("ch5.count_parameters", en="batch normalization's running statistics are not parameters",
+        zh="批量规范化的运行统计量不是参数")
+def test_count_batchnorm(student):
+    got = student.probe(probe_count_batchnorm)
+    params = 4 * 8 + 8 + 2 * 8 + 8 * 3 + 3
+    mistake_if(got in (params + 8 + 8, params + 8 + 8 + 1), "counts-buffers", got=got, expected=params)
+    _expect_int(got, params, "count_parameters(net)")
+
+
+@grades("ch5.count_parameters", en="the book's shared-layer net has 121 parameters",
+        zh="书中共享层的网络有 121 个参数")
+def test_count_book_shared(student):
+    got = student.probe(probe_count_book)
+    mistake_if(got == 193, "shared-counted-twice", got=got, expected=121)
+    _expect_int(got, 121, "count_parameters(net)")
+
+
+@grades("ch5.count_parameters", en="frozen parameters are not trainable",
+        zh="冻结的参数不可训练")
+def test_count_frozen(student):
+    got = student.probe(probe_count_frozen)
+    _expect_int(got, 6 * 2 + 2, "count_parameters(net)")
+
+
+@grades("ch5.count_parameters", en="nested modules, random sizes", zh="嵌套的模块，随机的大小")
+def test_count_nested(student, seed):
+    rng = random.Random(seed)
+    sizes = [rng.randint(2, 9) for _ in range(rng.randint(2, 5))]
+    got = student.probe(probe_count_mlp, sizes)
+    expected = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])) + sizes[-1]
+    _expect_int(got, expected, "count_parameters(net)")
+
+
+# ------------------------------------------------------------------------------------ my_init_
+def _run_init(student, seed, device):
+    with mistake_on_error("assign-tensor-to-parameter", match="cannot assign"):
+        return student.probe(probe_my_init, seed, str(device))
+
+
+@grades("ch5.my_init_", en="modifies the weights in place and returns net",
+        zh="原地修改权重并返回 net")
+def test_init_in_place(student, seed, device):
+    got = _run_init(student, seed, device)
+    mistake_if(not got["is_param"], "assign-tensor-to-parameter")
+    expect(got["returns_net"], what="my_init_(net) is net", expected=True, got=False)
+
+
+@grades("ch5.my_init_", en="non-zero weights lie in [5, 10] in absolute value",
+        zh="非零权重的绝对值在 [5, 10] 之内")
+def test_init_range(student, seed, device):
+    got = _run_init(student, seed, device)
+    for key in ("w1", "w2"):
+        w = got[key].cpu()
+        nz = w[w != 0].abs()
+        expect(nz.numel() > 0, what=f"{key} != 0", expected="some non-zero weights", got="all zero")
+        mistake_if(bool((nz < 5).float().mean() > 0.9), "inverted-mask",
+                   got=f"max |w| = {nz.max().item():.3g}", expected="|w| >= 5")
+        expect(bool(((nz >= 5) & (nz <= 10)).all()), what=f"|{key}| of non-zero weights",
+               expected="in [5, 10]", got=f"[{nz.min().item():.3g}, {nz.max().item():.3g}]")
+
+
+@grades("ch5.my_init_", en="about half of the weights are zero",
+        zh="大约一半的权重为零")
+def test_init_zero_fraction(student, seed, device):
+    got = _run_init(student, seed, device)
+    for key in ("w1", "w2"):
+        frac = (got[key] == 0).double().mean().item()
+        expect(0.45 <= frac <= 0.55, what=f"fraction of zeros in {key}", expected="0.5 ± 0.05",
+               got=f"{frac:.3f}")
+
+
+@grades("ch5.my_init_", en="biases are untouched", zh="偏置保持不变")
+def test_init_biases(student, seed, device):
+    got = _run_init(student, seed, device)
+    expect_equal(got["b1"], got["b1_before"], what="net[0].bias")
+    expect_equal(got["b2"], got["b2_before"], what="net[2][0].bias")
+
+
+@grades("ch5.my_init_", en="all randomness comes from the generator",
+        zh="所有随机性都来自 generator")
+def test_init_generator(student, seed, device):
+    got = _run_init(student, seed, device)
+    expect_equal(got["w1_again"], got["w1"], what="same generator seed, same weights")
+    expect(not torch.equal(got["w1_other"], got["w1"]), what="another generator seed",
+           expected="different weights", got="the same weights")
+
+
+# ------------------------------------------------------------------ shared_grad_parts (stretch)
+def _grad_parts(W, b, X):
+    W1, W2 = W.clone().requires_grad_(), W.clone().requires_grad_()
+    H2 = torch.relu(torch.relu(X @ W1.T + b) @ W2.T + b)
+    return torch.autograd.grad(H2.sum(), (W1, W2))
+
+
+def _shared_case(gen, dtype, h=5, n=7):
+    W = torch.randn(h, h, generator=gen, dtype=dtype) / h ** 0.5
+    b = torch.randn(h, generator=gen, dtype=dtype) * 0.5 + 0.5  # mostly active units
+    X = torch.randn(n, h, generator=gen, dtype=dtype)
+    return W, b, X
+
+
+@grades("ch5.shared_grad_parts", en="each use gets its own part of the gradient",
+        zh="每一次使用各自得到梯度的一部分")
+def test_shared_parts(student, gen, device):
+    W, b, X = _shared_case(gen, torch.float64)
+    G1, G2 = _grad_parts(W, b, X)
+    got = student.call("shared_grad_parts", W.to(device), b.to(device), X.to(device))
+    expect(isinstance(got, (tuple, list)) and len(got) == 2, what="shared_grad_parts(W, b, X)",
+           expected="a pair (G1, G2)", got=type(got).__name__)
+    g1, g2 = got
+    total = (G1 + G2).to(device)
+    mistake_if(isinstance(g1, torch.Tensor) and isinstance(g2, torch.Tensor) and g1.shape == W.shape
+               and torch.allclose(g1, total) and torch.allclose(g2, total), "same-leaf-both-uses")
+    expect_close(g1, G1.to(device), rtol=1e-6, what="G1 (first use)")
+    expect_close(g2, G2.to(device), rtol=1e-6, what="G2 (second use)")
+
+
+@grades("ch5.shared_grad_parts", en="G1 + G2 equals the gradient of the tied weight",
+        zh="G1 + G2 等于绑定权重的梯度")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_shared_sum_is_tied_grad(student, gen, dtype, device):
+    W, b, X = _shared_case(gen, dtype, h=4, n=9)
+    Wt = W.clone().requires_grad_()
+    torch.relu(torch.relu(X @ Wt.T + b) @ Wt.T + b).sum().backward()
+    g1, g2 = student.call("shared_grad_parts", W.to(device), b.to(device), X.to(device))
+    expect_close(g1 + g2, Wt.grad.to(device), rtol=1e-6 if dtype == torch.float64 else None,
+                 what="G1 + G2")

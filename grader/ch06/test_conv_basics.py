@@ -1,0 +1,223 @@
+"""Grader for 6.2 图像卷积: corr2d and learn_kernel."""
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from d2lkit.grading.api import (FLOATS, Gen, expect, expect_close, expect_equal, grades, mistake_if)
+
+
+def conv(X, K):
+    """PyTorch's cross-correlation of one matrix with one kernel (the supervisor's answer)."""
+    return F.conv2d(X[None, None], K[None, None])[0, 0]
+
+
+def diagnose_corr2d(got, X, K, what):
+    """Name the catalogued mistake behind a wrong corr2d result, then compare."""
+    expected = conv(X, K)
+    oh, ow = expected.shape
+    if isinstance(got, torch.Tensor):
+        mistake_if(tuple(got.shape) == (oh - 1, ow - 1), "missing-plus-one",
+                   got=got, expected=expected, what=what)
+        if got.shape == expected.shape and got.dtype == expected.dtype:
+            flipped = conv(X, K.flip(0, 1))
+            mistake_if(not torch.allclose(got, expected) and torch.allclose(got, flipped),
+                       "kernel-flipped", what=what)
+        mistake_if(X.dtype == torch.float64 and got.dtype == torch.float32, "zeros-without-dtype",
+                   got=got, expected=expected, what=what)
+    expect_close(got, expected, what=what)
+
+
+# ------------------------------------------------------------------------------------ corr2d
+@grades("ch6.corr2d", en="the book's example: corr2d(arange(9).reshape(3, 3), arange(4).reshape(2, 2))",
+        zh="书中的例子：corr2d(arange(9).reshape(3, 3), arange(4).reshape(2, 2))")
+def test_corr2d_book_example(student):
+    X = torch.arange(9.0).reshape(3, 3)
+    K = torch.arange(4.0).reshape(2, 2)
+    got = student.call("corr2d", X, K)
+    diagnose_corr2d(got, X, K, "corr2d(X, K)")
+    expect_close(got, torch.tensor([[19.0, 25.0], [37.0, 43.0]]), what="corr2d(X, K)")
+
+
+@grades("ch6.corr2d", en="the kernel is not flipped (asymmetric K = [[1, 2], [3, 4], [5, 6]])",
+        zh="卷积核没有被翻转（非对称的 K = [[1, 2], [3, 4], [5, 6]]）")
+def test_corr2d_not_flipped(student):
+    X = torch.arange(20.0).reshape(4, 5) ** 1.5
+    K = torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    got = student.call("corr2d", X, K)
+    if isinstance(got, torch.Tensor) and got.shape == (2, 4):
+        mistake_if(torch.allclose(got, conv(X, K.flip(0, 1))), "kernel-flipped",
+                   what="corr2d(X, K) == corr2d(X, K.flip(0, 1))")
+    diagnose_corr2d(got, X, K, "corr2d(X, K)")
+
+
+@grades("ch6.corr2d", en="output shape (h - kh + 1, w - kw + 1) for a 5×7 X and a 2×3 K",
+        zh="5×7 的 X 与 2×3 的 K：输出形状为 (h - kh + 1, w - kw + 1)")
+def test_corr2d_shape(student, gen):
+    X = torch.randn(5, 7, generator=gen)
+    K = torch.randn(2, 3, generator=gen)
+    got = student.call("corr2d", X, K)
+    expect(isinstance(got, torch.Tensor), what="corr2d(X, K) returns a tensor", got=got)
+    mistake_if(tuple(got.shape) == (3, 4), "missing-plus-one", got=got, expected=(4, 5),
+               what="corr2d(X, K).shape")
+    expect_equal(tuple(got.shape), (4, 5), what="corr2d(X, K).shape")
+
+
+@grades("ch6.corr2d", en="a float64 X gives a float64 output", zh="float64 的 X 得到 float64 的输出")
+def test_corr2d_dtype(student, gen, device):
+    X = torch.randn(4, 6, generator=gen, dtype=torch.float64).to(device)
+    K = torch.randn(2, 2, generator=gen, dtype=torch.float64).to(device)
+    got = student.call("corr2d", X, K)
+    expect(isinstance(got, torch.Tensor), what="corr2d(X, K) returns a tensor", got=got)
+    mistake_if(got.dtype == torch.float32, "zeros-without-dtype", got=got, expected=conv(X, K),
+               what="corr2d(X, K).dtype")
+    expect_close(got, conv(X, K), what="corr2d(X, K)")
+
+
+def probe_corr2d_grad(mod, X, K, W):
+    """Backward of sum(W * corr2d(X, K)) with respect to K (None if no graph reaches K)."""
+    K = K.clone().requires_grad_(True)
+    Y = mod.corr2d(X, K)
+    if not isinstance(Y, torch.Tensor) or not Y.requires_grad or Y.shape != W.shape:
+        return None
+    (Y * W).sum().backward()
+    return K.grad
+
+
+@grades("ch6.corr2d", en="gradients flow back to the kernel K", zh="梯度能反向传播到卷积核 K")
+def test_corr2d_grad(student, gen, device):
+    X = torch.randn(5, 6, generator=gen, dtype=torch.float64).to(device)
+    K = torch.randn(2, 3, generator=gen, dtype=torch.float64).to(device)
+    W = torch.randn(4, 4, generator=gen, dtype=torch.float64).to(device)
+    got = student.probe(probe_corr2d_grad, X, K, W)
+    expect(got is not None, what="corr2d(X, K) is differentiable with respect to K (no .item(), "
+           "no torch.tensor(...) around the window sums)", expected="K.grad", got=got)
+    Kr = K.clone().requires_grad_(True)
+    (conv(X, Kr) * W).sum().backward()
+    expect_close(got, Kr.grad, what="K.grad of sum(W * corr2d(X, K))")
+
+
+@grades("ch6.corr2d", en="matches F.conv2d on random inputs", zh="随机输入下与 F.conv2d 一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_corr2d_random(student, gen, dtype, device):
+    for (h, w), (kh, kw) in [((7, 9), (3, 2)), ((6, 5), (1, 1)), ((4, 6), (4, 6)), ((1, 8), (1, 3))]:
+        X = torch.randn(h, w, generator=gen, dtype=dtype).to(device)
+        K = torch.randn(kh, kw, generator=gen, dtype=dtype).to(device)
+        diagnose_corr2d(student.call("corr2d", X, K), X, K,
+                        f"corr2d(X {h}×{w}, K {kh}×{kw})")
+
+
+# ------------------------------------------------------------------------------ learn_kernel
+def edge_image(dtype=torch.float64):
+    """The book's 6.2.3 image: ones with a black vertical band, and its vertical edges."""
+    X = torch.ones(6, 8, dtype=dtype)
+    X[:, 2:6] = 0
+    Y = conv(X, torch.tensor([[1.0, -1.0]], dtype=dtype))
+    return X, Y
+
+
+def sum_loss_grad(X, Y, K):
+    K = K.clone().requires_grad_(True)
+    ((conv(X, K) - Y) ** 2).sum().backward()
+    return K.grad
+
+
+@grades("ch6.learn_kernel", en="the same generator seed gives the same kernel; another seed another start",
+        zh="相同的生成器种子得到相同的卷积核；不同的种子得到不同的初始值")
+def test_learn_kernel_seeded(student, seed):
+    X, Y = edge_image()
+    a = student.call("learn_kernel", X, Y, (1, 2), num_iters=3, generator=Gen(seed))
+    b = student.call("learn_kernel", X, Y, (1, 2), num_iters=3, generator=Gen(seed))
+    expect(isinstance(a, torch.Tensor), what="learn_kernel(...) returns a tensor", got=a)
+    expect_equal(tuple(a.shape), (1, 2), what="learn_kernel(..., kernel_size=(1, 2)).shape")
+    expect_equal(a, b, what="learn_kernel(..., generator=Gen(seed)) twice")
+    c = student.call("learn_kernel", X, Y, (1, 2), num_iters=0, generator=Gen(seed))
+    d = student.call("learn_kernel", X, Y, (1, 2), num_iters=0, generator=Gen(seed + 1))
+    expect(isinstance(c, torch.Tensor) and not torch.equal(c, d),
+           what="the initial kernel is drawn from `generator` (two seeds, num_iters=0)",
+           expected="different kernels", got=c)
+
+
+@grades("ch6.learn_kernel", en="initial kernel (num_iters=0): shape, dtype, uniform in ±1/sqrt(kh*kw)",
+        zh="初始卷积核（num_iters=0）：形状、dtype，以及在 ±1/sqrt(kh*kw) 内均匀分布")
+def test_learn_kernel_init(student, seed):
+    X = torch.randn(7, 9, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    Y = torch.zeros(5, 7, dtype=torch.float64)
+    K0 = student.call("learn_kernel", X, Y, (3, 3), num_iters=0, generator=Gen(seed))
+    expect(isinstance(K0, torch.Tensor), what="learn_kernel(...) returns a tensor", got=K0)
+    expect_equal(tuple(K0.shape), (3, 3), what="learn_kernel(..., kernel_size=(3, 3)).shape")
+    expect_equal(K0.dtype, torch.float64, what="learn_kernel(X float64, ...).dtype")
+    bound = 1 / math.sqrt(9)
+    expect(float(K0.abs().max()) <= bound + 1e-12 and float(K0.abs().max()) > 0,
+           what="initial kernel values in [-1/3, 1/3] for a 3×3 kernel",
+           expected=f"|K0| <= {bound:.4f}", got=float(K0.abs().max()))
+
+
+@grades("ch6.learn_kernel", en="one step: K1 = K0 - lr * grad of the SUM of squared errors",
+        zh="一步更新：K1 = K0 - lr * 平方误差之和的梯度")
+def test_learn_kernel_one_step(student, seed):
+    X, Y = edge_image()
+    lr = 3e-2
+    K0 = student.call("learn_kernel", X, Y, (1, 2), lr=lr, num_iters=0, generator=Gen(seed))
+    K1 = student.call("learn_kernel", X, Y, (1, 2), lr=lr, num_iters=1, generator=Gen(seed))
+    g = sum_loss_grad(X, Y, K0)
+    expected = K0 - lr * g
+    if isinstance(K1, torch.Tensor) and K1.shape == expected.shape:
+        mistake_if(torch.allclose(K1, K0 - lr * g / Y.numel()) and not torch.allclose(K1, expected),
+                   "mean-loss", got=K1, expected=expected, what="K after 1 step")
+    expect_close(K1, expected, rtol=1e-6, what="K after 1 step, starting from your K0")
+
+
+@grades("ch6.learn_kernel", en="two steps: the gradient is zeroed between updates",
+        zh="两步更新：两次更新之间梯度被清零")
+def test_learn_kernel_two_steps(student, seed):
+    X, Y = edge_image()
+    lr = 3e-2
+    K1 = student.call("learn_kernel", X, Y, (1, 2), lr=lr, num_iters=1, generator=Gen(seed))
+    K2 = student.call("learn_kernel", X, Y, (1, 2), lr=lr, num_iters=2, generator=Gen(seed))
+    K0 = student.call("learn_kernel", X, Y, (1, 2), lr=lr, num_iters=0, generator=Gen(seed))
+    expected = K1 - lr * sum_loss_grad(X, Y, K1)
+    accumulated = K1 - lr * (sum_loss_grad(X, Y, K1) + sum_loss_grad(X, Y, K0))
+    if isinstance(K2, torch.Tensor) and K2.shape == expected.shape:
+        mistake_if(torch.allclose(K2, accumulated) and not torch.allclose(K2, expected),
+                   "grads-not-zeroed", got=K2, expected=expected, what="K after 2 steps")
+    expect_close(K2, expected, rtol=1e-6, what="K after 2 steps, starting from your K1")
+
+
+@grades("ch6.learn_kernel", en="3 steps on a random image with a 2×3 kernel and lr=1e-2",
+        zh="随机图像、2×3 卷积核、lr=1e-2 时的 3 步更新")
+def test_learn_kernel_general(student, seed):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(5, 7, generator=g, dtype=torch.float64)
+    Y = conv(X, torch.randn(2, 3, generator=g, dtype=torch.float64))
+    lr = 1e-2
+    K = student.call("learn_kernel", X, Y, (2, 3), lr=lr, num_iters=0, generator=Gen(seed))
+    K3 = student.call("learn_kernel", X, Y, (2, 3), lr=lr, num_iters=3, generator=Gen(seed))
+    for _ in range(3):
+        K = K - lr * sum_loss_grad(X, Y, K)
+    expect_close(K3, K, rtol=1e-6, what="learn_kernel(X 5×7, Y, (2, 3), lr=0.01, num_iters=3)")
+
+
+@grades("ch6.learn_kernel", en="the book's edge image: within 0.1 of [[1, -1]] after 10 iterations",
+        zh="书中的边缘图像：迭代 10 次后与 [[1, -1]] 的差距在 0.1 以内")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_learn_kernel_converges(student, seed, dtype, device):
+    X, Y = edge_image(dtype)
+    target = torch.tensor([[1.0, -1.0]], dtype=dtype)
+    K = student.call("learn_kernel", X.to(device), Y.to(device), (1, 2), generator=Gen(seed))
+    expect(isinstance(K, torch.Tensor), what="learn_kernel(...) returns a tensor", got=K)
+    expect_equal(K.dtype, dtype, what="learn_kernel(...).dtype")
+    err = float((K.cpu() - target).abs().max())
+    mistake_if(not math.isfinite(err) or err > 10, "grads-not-zeroed", got=K, expected=target,
+               what="learn_kernel(X, Y, (1, 2)) after 10 iterations")
+    expect(err < 0.1, what="max |K - [[1, -1]]| after 10 iterations", expected="< 0.1", got=err)
+
+
+@grades("ch6.learn_kernel", en="the book's edge image: within 1e-3 of [[1, -1]] after 50 iterations",
+        zh="书中的边缘图像：迭代 50 次后与 [[1, -1]] 的差距在 1e-3 以内")
+def test_learn_kernel_converges_50(student, seed):
+    X, Y = edge_image()
+    K = student.call("learn_kernel", X, Y, (1, 2), num_iters=50, generator=Gen(seed))
+    err = float((K - torch.tensor([[1.0, -1.0]], dtype=torch.float64)).abs().max())
+    expect(err < 1e-3, what="max |K - [[1, -1]]| after 50 iterations", expected="< 0.001", got=err)

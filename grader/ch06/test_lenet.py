@@ -1,0 +1,180 @@
+"""Grader for 6.6 卷积神经网络（LeNet）: lenet and lenet_shapes."""
+import pytest
+import torch
+from torch import nn
+
+from d2lkit.grading.api import (FLOATS, LearnerError, Mistake, expect, expect_close, expect_equal,
+                                grades, mistake_if, mistake_on_error, reference)
+
+ref = reference(__file__)
+
+BOOK_TYPES = ["Conv2d", "Sigmoid", "AvgPool2d", "Conv2d", "Sigmoid", "AvgPool2d", "Flatten",
+              "Linear", "Sigmoid", "Linear", "Sigmoid", "Linear"]
+BOOK_KEYS = ["0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias", "9.weight", "9.bias",
+             "11.weight", "11.bias"]
+
+
+def _pair(v):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+
+def describe_layer(m):
+    """A layer's hyperparameters as data (identical for the learner's and the reference net)."""
+    name = type(m).__name__
+    if isinstance(m, nn.Conv2d):
+        return (name, m.in_channels, m.out_channels, tuple(m.kernel_size), tuple(m.padding),
+                tuple(m.stride), m.bias is not None)
+    if isinstance(m, (nn.AvgPool2d, nn.MaxPool2d)):
+        return (name, _pair(m.kernel_size), _pair(m.stride), _pair(m.padding))
+    if isinstance(m, nn.Linear):
+        return (name, m.in_features, m.out_features, m.bias is not None)
+    return (name,)
+
+
+def probe_lenet_layers(mod):
+    net = mod.lenet()
+    return [describe_layer(m) for m in net.children()] if isinstance(net, nn.Module) else repr(net)
+
+
+def modern_check(types, what):
+    mistake_if(any(t in ("ReLU", "MaxPool2d") for t in types), "modern-lenet", got=types,
+               expected=BOOK_TYPES, what=what)
+
+
+# ------------------------------------------------------------------------------------- lenet
+@grades("ch6.lenet", en="12 modules in the book's order: Conv2d, Sigmoid, AvgPool2d, …, Linear",
+        zh="按书中顺序的 12 个模块：Conv2d、Sigmoid、AvgPool2d、……、Linear")
+def test_lenet_modules(student):
+    info = student.module("lenet")
+    expect_equal(info["type"], "Sequential", what="type(lenet())")
+    types = [t for _, t in info["children"]]
+    modern_check(types, "module types of lenet()")
+    expect_equal(types, BOOK_TYPES, what="module types of lenet()")
+
+
+@grades("ch6.lenet", en="layer hyperparameters (the first Conv2d has padding=2)",
+        zh="各层的超参数（第一个 Conv2d 的 padding=2）")
+def test_lenet_layers(student):
+    got = student.probe(probe_lenet_layers)
+    expected = [describe_layer(m) for m in ref.lenet().children()]
+    expect(isinstance(got, list) and len(got) == 12, what="layers of lenet()", expected=expected, got=got)
+    modern_check([layer[0] for layer in got], "layers of lenet()")
+    first = got[0]
+    mistake_if(first[0] == "Conv2d" and first[4] == (0, 0), "missing-padding", got=first,
+               expected=expected[0], what="lenet()[0]")
+    for i, (g, e) in enumerate(zip(got, expected)):
+        expect_equal(g, e, what=f"lenet()[{i}] (type, hyperparameters)")
+
+
+@grades("ch6.lenet", en="state_dict keys and 61,706 parameters", zh="state_dict 的键以及 61,706 个参数")
+def test_lenet_params(student):
+    info = student.module("lenet")
+    expect_equal(info["state_dict_keys"], BOOK_KEYS, what="list(lenet().state_dict().keys())")
+    expect_equal(info["num_params"], 61706, what="number of parameters of lenet()")
+
+
+@grades("ch6.lenet", en="with the reference weights loaded, the output matches on a batch of 28×28 images",
+        zh="载入参考权重后，在一批 28×28 图像上的输出一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_lenet_forward(student, gen, dtype, device):
+    torch.manual_seed(0)
+    net = ref.lenet().to(dtype)
+    state = {k: v.to(device) for k, v in net.state_dict().items()}
+    X = torch.rand(3, 1, 28, 28, generator=gen, dtype=dtype)
+    with torch.no_grad():
+        expected = net(X).to(device)
+    with mistake_on_error("missing-padding", match="256 and 400"):
+        info = student.module("lenet", state_dict=state, inputs=(X.to(device),), train=False, dtype=dtype)
+    out = info["output"]
+    if isinstance(out, torch.Tensor) and out.shape == expected.shape:
+        modern_check([t for _, t in info["children"]], "lenet()(X)")
+    expect_close(out, expected, rtol=1e-6 if dtype == torch.float64 else None, what="lenet()(X) for X 3×1×28×28")
+
+
+# ------------------------------------------------------------------------------ lenet_shapes
+def actual_shapes(batch_size, height, width):
+    """Run the reference network (supervisor only) and record each layer's output shape."""
+    X = torch.zeros(batch_size, 1, height, width)
+    shapes = []
+    try:
+        with torch.no_grad():
+            for layer in ref.lenet():
+                X = layer(X)
+                shapes.append((type(layer).__name__, tuple(X.shape)))
+    except RuntimeError:
+        return "ValueError"
+    return shapes
+
+
+def probe_lenet_shapes_many(mod, cases):
+    out = []
+    for b, h, w in cases:
+        try:
+            r = mod.lenet_shapes(b, h, w)
+        except ValueError:
+            r = "ValueError"
+        out.append(r)
+    return out
+
+
+def diagnose_shapes(got, b, h, w):
+    what = f"lenet_shapes({b}, {h}, {w})"
+    expected = actual_shapes(b, h, w)
+    if isinstance(got, list) and got and isinstance(got[0], tuple) and len(got[0]) == 2:
+        first = got[0][1]
+        if isinstance(expected, list):
+            mistake_if(tuple(first)[-2:] == (h - 4, w - 4) and expected[0][1][-2:] != (h - 4, w - 4),
+                       "missing-padding", got=got[0], expected=expected[0], what=f"{what}[0]")
+        else:
+            mistake_if(True, "no-flatten-check", got=got, expected="ValueError", what=what)
+    if isinstance(got, list) and isinstance(expected, list):
+        expect(len(got) == 12, what=f"len({what})", expected=12, got=len(got))
+        for i, (g, e) in enumerate(zip(got, expected)):
+            expect_equal(g, e, what=f"{what}[{i}]")
+    expect_equal(got, expected, what=what)
+
+
+@grades("ch6.lenet_shapes", en="the book's 28×28 Fashion-MNIST input, batch 1",
+        zh="书中 28×28 的 Fashion-MNIST 输入，批量大小为 1")
+def test_shapes_book(student):
+    try:
+        got = student.call("lenet_shapes")
+    except LearnerError as e:
+        if e.type == "ValueError":
+            raise Mistake("missing-padding", what="lenet_shapes()", got=f"ValueError: {e.message}",
+                          expected="a list of 12 (name, shape) pairs") from None
+        raise
+    diagnose_shapes(got, 1, 28, 28)
+
+
+@grades("ch6.lenet_shapes", en="batch 3 and a 29×29 input also reach 16×5×5",
+        zh="批量大小为 3、29×29 的输入也得到 16×5×5")
+def test_shapes_29(student):
+    diagnose_shapes(student.call("lenet_shapes", 3, 29, 29), 3, 29, 29)
+
+
+@grades("ch6.lenet_shapes", en="a 32×32 input raises ValueError (flattened 576 ≠ 400)",
+        zh="32×32 的输入抛出 ValueError（展平后是 576 ≠ 400）")
+def test_shapes_32(student):
+    try:
+        got = student.call("lenet_shapes", 1, 32, 32)
+    except LearnerError as e:
+        expect(e.type == "ValueError", what="lenet_shapes(1, 32, 32) raises ValueError",
+               expected="ValueError", got=e.type)
+        return
+    mistake_if(isinstance(got, list), "no-flatten-check", got=got, expected="ValueError",
+               what="lenet_shapes(1, 32, 32)")
+    expect(False, what="lenet_shapes(1, 32, 32) raises ValueError", expected="ValueError", got=got)
+
+
+@grades("ch6.lenet_shapes", en="agrees with running the network, for many input sizes (ValueError where it fails)",
+        zh="对多种输入大小都与实际运行网络的结果一致（网络出错的地方抛出 ValueError）")
+def test_shapes_sweep(student):
+    sizes = [1, 4, 8, 16, 24, 26, 27, 28, 29, 30, 32]
+    cases = [(b, h, w) for b, (h, w) in
+             zip([1, 2, 5] * 50, [(h, w) for h in sizes for w in sizes if (h + w) % 3 == 0 or h == w])]
+    got = student.probe(probe_lenet_shapes_many, cases)
+    expect(isinstance(got, list) and len(got) == len(cases), what="probe result", got=got)
+    for (b, h, w), g in zip(cases, got):
+        if g != actual_shapes(b, h, w):
+            diagnose_shapes(g, b, h, w)

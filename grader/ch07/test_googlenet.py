@@ -1,0 +1,105 @@
+"""Grader for 7.4 GoogLeNet: ch7.Inception."""
+import itertools
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, mistake_if,
+                                mistake_on_error, reference)
+
+ref = reference(__file__)
+
+ARGS = (4, 3, (4, 5), (2, 6), 7)  # distinct channel counts: 3 + 5 + 6 + 7 = 21
+
+
+def _randomized(module, gen, dtype, device):
+    module = module.to(dtype)
+    with torch.no_grad():
+        for t in module.state_dict().values():
+            if t.is_floating_point():
+                t.copy_(torch.randn(t.shape, generator=gen, dtype=dtype) * 0.4)
+    return module.to(device)
+
+
+def _branches(m, x, relu_reduce=True):
+    """The four paths of the reference module m; relu_reduce=False drops the 1×1 reductions' ReLU."""
+    r = F.relu if relu_reduce else (lambda t: t)
+    with torch.no_grad():
+        p1 = F.relu(m.p1_1(x))
+        p2 = F.relu(m.p2_2(r(m.p2_1(x))))
+        p3 = F.relu(m.p3_2(r(m.p3_1(x))))
+        p4 = F.relu(m.p4_2(m.p4_1(x)))
+    return [p1, p2, p3, p4]
+
+
+def _close(a, b):
+    return a.shape == b.shape and torch.allclose(a, b, rtol=1e-6, atol=1e-8)
+
+
+def _run(student, gen, device, dtype, train=True):
+    m = _randomized(ref.Inception(*ARGS), gen, dtype, device)
+    sd = {k: v.clone() for k, v in m.state_dict().items()}
+    X = torch.randn(2, 4, 7, 6, generator=gen, dtype=dtype).to(device)
+    with mistake_on_error("pool-without-padding", match="Sizes of tensors must match"):
+        res = student.module("Inception", *ARGS, state_dict=sd, inputs=(X,), dtype=dtype,
+                             train=train)
+    return m, X, res
+
+
+@grades("ch7.Inception", en="Inception(192, 64, (96, 128), (16, 32), 32) gives 256 channels",
+        zh="Inception(192, 64, (96, 128), (16, 32), 32) 输出 256 个通道")
+def test_book_channels(student, gen, device):
+    X = torch.randn(1, 192, 4, 5, generator=gen, dtype=torch.float64).to(device)
+    with mistake_on_error("pool-without-padding", match="Sizes of tensors must match"):
+        res = student.module("Inception", 192, 64, (96, 128), (16, 32), 32, inputs=(X,))
+    expect_equal(tuple(res["output"].shape), (1, 256, 4, 5), what="Inception(...)(X).shape")
+
+
+@grades("ch7.Inception", en="attribute names and state_dict keys follow the book",
+        zh="属性名和 state_dict 的键与书中一致")
+def test_state_dict_keys(student, gen, device):
+    X = torch.randn(1, 4, 5, 5, generator=gen, dtype=torch.float64).to(device)
+    with mistake_on_error("pool-without-padding", match="Sizes of tensors must match"):
+        res = student.module("Inception", *ARGS, inputs=(X,))
+    expected = list(ref.Inception(*ARGS).state_dict().keys())
+    expect_equal(list(res["state_dict_keys"]), expected, what="state_dict keys")
+    children = dict(tuple(c) for c in res["children"])
+    expect_equal(children.get("p4_1"), "MaxPool2d", what="type(self.p4_1)")
+
+
+@grades("ch7.Inception", en="paths concatenated in the order p1, p2, p3, p4",
+        zh="按 p1、p2、p3、p4 的顺序连结各路径")
+def test_branch_order(student, gen, device):
+    m, X, res = _run(student, gen, device, torch.float64)
+    out = res["output"]
+    branches = _branches(m, X)
+    for perm in itertools.permutations(range(4)):
+        if perm != (0, 1, 2, 3):
+            mistake_if(_close(out, torch.cat([branches[i] for i in perm], dim=1)),
+                       "branch-order-permuted", got=f"order p{perm[0]+1}, p{perm[1]+1}, "
+                       f"p{perm[2]+1}, p{perm[3]+1}", expected="p1, p2, p3, p4")
+    expect_equal(tuple(out.shape), (2, 21, 7, 6), what="Inception(4, 3, (4, 5), (2, 6), 7)(X).shape")
+
+
+@grades("ch7.Inception", en="a ReLU after every convolution, the 1×1 reductions included",
+        zh="每个卷积层（包括 1×1 的降维卷积层）之后都有 ReLU")
+def test_relu_after_reduction(student, gen, device):
+    m, X, res = _run(student, gen, device, torch.float64)
+    out = res["output"]
+    expect(bool((out >= 0).all()), what="Inception(...)(X) >= 0", expected="no negative value",
+           got=f"min {out.min().item():.4g}")
+    no_relu = torch.cat(_branches(m, X, relu_reduce=False), dim=1)
+    mistake_if(_close(out, no_relu), "no-relu-after-reduction")
+    expect_close(out, torch.cat(_branches(m, X), dim=1), rtol=1e-6, what="Inception(...)(X)")
+
+
+@grades("ch7.Inception", en="matches the reference block with the same weights",
+        zh="加载相同的权重后与参考实现一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_values(student, gen, device, dtype):
+    m, X, res = _run(student, gen, device, dtype)
+    with torch.no_grad():
+        expected = m(X)
+    expect_close(res["output"], expected, rtol=1e-6 if dtype == torch.float64 else None,
+                 what="Inception(4, 3, (4, 5), (2, 6), 7)(X)")

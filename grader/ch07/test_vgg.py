@@ -1,0 +1,107 @@
+"""Grader for 7.2 VGG: ch7.vgg_block, ch7.vgg_fc_in_features."""
+import random
+
+import pytest
+import torch
+
+from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades,
+                                mistake_if, mistake_on_error, reference)
+
+ref = reference(__file__)
+
+VGG11 = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))
+
+
+def _randomized(module, gen, dtype, device):
+    """The reference module with random weights (drawn from gen), in dtype, on device."""
+    module = module.to(dtype)
+    with torch.no_grad():
+        for t in module.state_dict().values():
+            if t.is_floating_point():
+                t.copy_(torch.randn(t.shape, generator=gen, dtype=dtype) * 0.3)
+    return module.to(device)
+
+
+def _children(res):
+    return [tuple(c)[1] for c in res["children"]]
+
+
+# ----------------------------------------------------------------------------- ch7.vgg_block
+@grades("ch7.vgg_block", en="vgg_block(2, 3, 8) on (2, 3, 16, 16) gives (2, 8, 8, 8)",
+        zh="vgg_block(2, 3, 8) 作用于 (2, 3, 16, 16) 得到 (2, 8, 8, 8)")
+def test_vgg_block_shape(student, gen, device):
+    X = torch.randn(2, 3, 16, 16, generator=gen, dtype=torch.float64).to(device)
+    with mistake_on_error("in-channels-not-updated", match="channels"):
+        res = student.module("vgg_block", 2, 3, 8, inputs=(X,))
+    out = res["output"]
+    expect(isinstance(out, torch.Tensor), what="vgg_block(...)(X)", expected="a tensor",
+           got=type(out).__name__)
+    mistake_if(tuple(out.shape) == (2, 8, 6, 6), "padding-zero", got=tuple(out.shape),
+               expected=(2, 8, 8, 8))
+    mistake_if(tuple(out.shape) == (2, 8, 4, 4), "pool-inside-loop", got=tuple(out.shape),
+               expected=(2, 8, 8, 8))
+    expect_equal(tuple(out.shape), (2, 8, 8, 8), what="vgg_block(2, 3, 8)(X).shape")
+
+
+@grades("ch7.vgg_block", en="layers and state_dict keys", zh="层的结构和 state_dict 的键")
+def test_vgg_block_layers(student, gen, device):
+    X = torch.randn(1, 4, 8, 8, generator=gen, dtype=torch.float64).to(device)
+    with mistake_on_error("in-channels-not-updated", match="channels"):
+        res = student.module("vgg_block", 3, 4, 6, inputs=(X,))
+    kinds = _children(res)
+    mistake_if(kinds.count("MaxPool2d") > 1, "pool-inside-loop", got=kinds)
+    expect_equal(kinds, ["Conv2d", "ReLU"] * 3 + ["MaxPool2d"], what="vgg_block(3, 4, 6) layers")
+    expect_equal(list(res["state_dict_keys"]),
+                 ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"],
+                 what="state_dict keys")
+    expect_equal(tuple(res["output"].shape), (1, 6, 4, 4), what="vgg_block(3, 4, 6)(X).shape")
+
+
+@grades("ch7.vgg_block", en="matches the reference block with the same weights",
+        zh="加载相同的权重后与参考实现一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("num_convs", [1, 2])
+def test_vgg_block_values(student, gen, device, dtype, num_convs):
+    m = _randomized(ref.vgg_block(num_convs, 3, 5), gen, dtype, device)
+    sd = {k: v.clone() for k, v in m.state_dict().items()}
+    X = torch.randn(2, 3, 11, 9, generator=gen, dtype=dtype).to(device)  # odd sizes: floor
+    with torch.no_grad():
+        expected = m(X)
+    with mistake_on_error("in-channels-not-updated", match="channels"):
+        res = student.module("vgg_block", num_convs, 3, 5, state_dict=sd, inputs=(X,),
+                             dtype=dtype)
+    out = res["output"]
+    mistake_if(tuple(out.shape[-2:]) == ((11 - 2 * num_convs) // 2, (9 - 2 * num_convs) // 2),
+               "padding-zero", got=tuple(out.shape), expected=tuple(expected.shape))
+    expect_close(out, expected, rtol=1e-6 if dtype == torch.float64 else None,
+                 what=f"vgg_block({num_convs}, 3, 5)(X)")
+
+
+# ----------------------------------------------------------------------- ch7.vgg_fc_in_features
+@grades("ch7.vgg_fc_in_features", en="the book's VGG-11 at 224×224: 25088",
+        zh="书中的 VGG-11，输入 224×224：25088")
+def test_fc_in_features_book(student):
+    got = student.call("vgg_fc_in_features", VGG11, 224)
+    expect(isinstance(got, int) and not isinstance(got, bool), what="vgg_fc_in_features(...)",
+           expected="int", got=type(got).__name__)
+    expect_equal(got, 25088, what="vgg_fc_in_features(conv_arch, 224)")
+    expect_equal(student.call("vgg_fc_in_features", VGG11), 25088,
+                 what="vgg_fc_in_features(conv_arch)  # default input_size")
+
+
+@grades("ch7.vgg_fc_in_features", en="VGG-11 at 96×96: 4608", zh="VGG-11，输入 96×96：4608")
+def test_fc_in_features_96(student):
+    expect_equal(student.call("vgg_fc_in_features", VGG11, 96), 4608,
+                 what="vgg_fc_in_features(conv_arch, 96)")
+
+
+@grades("ch7.vgg_fc_in_features", en="random architectures and sizes (rounding down)",
+        zh="随机的结构和输入大小（向下取整）")
+def test_fc_in_features_random(student, seed):
+    rng = random.Random(seed)
+    for _ in range(4):
+        arch = tuple((rng.randint(1, 3), rng.choice([8, 16, 24, 40])) for _ in range(rng.randint(1, 5)))
+        size = rng.randint(2 ** len(arch), 300)
+        expected = arch[-1][1] * (size // 2 ** len(arch)) ** 2
+        expect_equal(student.call("vgg_fc_in_features", arch, size), expected,
+                     what=f"vgg_fc_in_features({arch}, {size})")

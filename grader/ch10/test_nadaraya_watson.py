@@ -1,0 +1,89 @@
+"""Grader for 10.2 Nadaraya-Watson attention pooling."""
+import pytest
+import torch
+
+from d2lkit.grading.api import FLOATS, expect, expect_close, grades, mistake_if
+
+EX = "ch10.nadaraya_watson"
+
+
+def _book_form(queries, keys, values, w, score=None):
+    """The book's repeat_interleave form (10.2.3); `score` swaps in a mutated kernel."""
+    n_q = queries.shape[0]
+    keys = keys if keys.dim() == 2 else keys.unsqueeze(0).expand(n_q, -1)
+    values = values if values.dim() == 2 else values.unsqueeze(0).expand(n_q, -1)
+    q = queries.repeat_interleave(keys.shape[1]).reshape(-1, keys.shape[1])
+    s = -((q - keys) * w) ** 2 / 2 if score is None else score(q, keys, w)
+    weights = torch.softmax(s, dim=1)
+    return (weights * values).sum(1), weights
+
+
+def _close(a, b):
+    return a.shape == b.shape and torch.allclose(a, b, rtol=1e-6, atol=1e-8)
+
+
+def _data(gen, dtype, n_q=5, n_k=8, keys_2d=False):
+    queries = torch.rand(n_q, generator=gen, dtype=dtype) * 5
+    shape = (n_q, n_k) if keys_2d else (n_k,)
+    keys = torch.rand(shape, generator=gen, dtype=dtype) * 5
+    values = torch.randn(shape, generator=gen, dtype=dtype)
+    return queries, keys, values
+
+
+@grades(EX, en="weights are a softmax over the keys (rows sum to 1)", zh="权重沿键的方向做 softmax（每行之和为 1）")
+def test_softmax_over_keys(student, gen):
+    queries, keys, values = _data(gen, torch.float64, n_q=4, n_k=7)
+    y, weights = student.call("nadaraya_watson", queries, keys, values)
+    expect(tuple(weights.shape) == (4, 7), what="weights.shape", expected=(4, 7), got=tuple(weights.shape))
+    _, w_ref = _book_form(queries, keys, values, 1.0)
+    cols = torch.softmax(-((queries[:, None] - keys[None, :]) ** 2) / 2, dim=0)
+    mistake_if(_close(weights, cols), "softmax-over-queries")
+    expect_close(weights.sum(1), torch.ones(4, dtype=torch.float64), what="weights.sum(1)")
+    expect_close(weights, w_ref, what="weights")
+
+
+@grades(EX, en="the kernel halves the squared distance", zh="高斯核中平方距离要除以 2")
+def test_half(student, gen):
+    queries, keys, values = _data(gen, torch.float64)
+    y, weights = student.call("nadaraya_watson", queries, keys, values, 1.0)
+    y_bad, w_bad = _book_form(queries, keys, values, 1.0, score=lambda q, k, w: -((q - k) * w) ** 2)
+    mistake_if(_close(weights, w_bad), "missing-half")
+    y_ref, w_ref = _book_form(queries, keys, values, 1.0)
+    expect_close(weights, w_ref, what="weights")
+    expect_close(y, y_ref, what="y_hat")
+
+
+@grades(EX, en="w scales the distance before squaring (w = 2.5)", zh="w 在平方之前乘到距离上（w = 2.5）")
+def test_w_inside_square(student, gen):
+    queries, keys, values = _data(gen, torch.float64)
+    y, weights = student.call("nadaraya_watson", queries, keys, values, 2.5)
+    y_bad, w_bad = _book_form(queries, keys, values, 2.5, score=lambda q, k, w: -w * (q - k) ** 2 / 2)
+    mistake_if(_close(weights, w_bad), "w-outside-square")
+    _, w_nohalf = _book_form(queries, keys, values, 2.5, score=lambda q, k, w: -((q - k) * w) ** 2)
+    mistake_if(_close(weights, w_nohalf), "missing-half")
+    y_ref, w_ref = _book_form(queries, keys, values, 2.5)
+    expect_close(weights, w_ref, what="weights")
+    expect_close(y, y_ref, what="y_hat")
+
+
+@grades(EX, en="matches the book's repeat_interleave form", zh="与书中 repeat_interleave 写法的结果一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_matches_book(student, gen, dtype, device):
+    queries, keys, values = _data(gen, dtype, n_q=6, n_k=9)
+    w = 1.7
+    y_ref, w_ref = _book_form(queries, keys, values, w)
+    y, weights = student.call("nadaraya_watson", queries.to(device), keys.to(device), values.to(device), w)
+    expect_close(y, y_ref.to(device), what="y_hat")
+    expect_close(weights, w_ref.to(device), what="weights")
+
+
+@grades(EX, en="2-D keys and values, tensor w (10.2.4)", zh="二维的键和值、张量形式的 w（10.2.4）")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_2d_keys(student, gen, dtype, device):
+    queries, keys, values = _data(gen, dtype, n_q=5, n_k=4, keys_2d=True)
+    w = torch.tensor(0.8, dtype=dtype)
+    y_ref, w_ref = _book_form(queries, keys, values, w)
+    y, weights = student.call("nadaraya_watson", queries.to(device), keys.to(device),
+                              values.to(device), w.to(device))
+    expect_close(y, y_ref.to(device), what="y_hat")
+    expect_close(weights, w_ref.to(device), what="weights")

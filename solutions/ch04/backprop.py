@@ -1,0 +1,43 @@
+"""Forward propagation, backward propagation and computational graphs (4.7).
+前向传播、反向传播和计算图。"""
+import torch
+from torch import Tensor
+
+
+def manual_backprop(X: Tensor, y: Tensor, W1: Tensor, W2: Tensor,
+                    lambd: float) -> tuple[Tensor, Tensor]:
+    """Gradients of the book's 4.7 model, computed by hand (no autograd).
+
+    Model (biases omitted as in the book, one example per row of X):
+    z = W1 x, h = relu(z) with relu'(0) = 0, o = W2 h,
+    J = L + lambd / 2 * (||W1||_F² + ||W2||_F²), where L is the MEAN softmax cross-entropy of the
+    logits o over the n examples with labels y.
+    Shapes: X (n, d) float, y (n,) int64, W1 (h, d), W2 (q, h).
+    Returns (dJ/dW1, dJ/dW2) with the shapes of W1 and W2, in their dtype.
+    Do not use autograd (Tensor.backward, torch.autograd, torch.func).
+
+    手工计算书中 4.7 节模型的梯度（不使用自动微分）。
+    模型（与书中一样省略偏置，X 的每一行是一个样本）：z = W1 x，h = relu(z)，
+    其中 relu'(0) = 0，o = W2 h，J = L + lambd / 2 * (||W1||_F² + ||W2||_F²)，
+    L 是 n 个样本上 logits o 与标签 y 的 softmax 交叉熵的**平均值**。
+    形状：X 为 (n, d) 浮点张量，y 为 (n,) int64，W1 为 (h, d)，W2 为 (q, h)。
+    返回 (dJ/dW1, dJ/dW2)，形状和数据类型分别与 W1、W2 相同。
+    不能使用自动微分（Tensor.backward、torch.autograd、torch.func）。
+    """
+    ### BEGIN SOLUTION
+    n = X.shape[0]
+    Z = X @ W1.T                                   # (n, h)
+    H = torch.where(Z > 0, Z, torch.zeros_like(Z))
+    O = H @ W2.T                                   # (n, q)
+    O = O - O.max(dim=1, keepdim=True).values
+    P = torch.exp(O)
+    P = P / P.sum(dim=1, keepdim=True)
+    onehot = torch.zeros_like(P)
+    onehot[torch.arange(n, device=X.device), y] = 1
+    dO = (P - onehot) / n                          # dL/do
+    dW2 = dO.T @ H + lambd * W2                    # (q, h)
+    dH = dO @ W2                                   # (n, h)
+    dZ = dH * (Z > 0).to(dH.dtype)
+    dW1 = dZ.T @ X + lambd * W1                    # (h, d)
+    return dW1, dW2
+    ### END SOLUTION

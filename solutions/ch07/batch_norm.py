@@ -1,0 +1,100 @@
+"""Batch normalization from scratch (7.5). 批量规范化。"""
+import torch
+from torch import Tensor, nn
+
+
+def batch_norm(X, gamma, beta, moving_mean, moving_var, eps: float, momentum: float,
+               training: bool) -> tuple[Tensor, Tensor, Tensor]:
+    """Batch normalization of ``X``; returns ``(Y, moving_mean, moving_var)``.
+
+    ``X`` is either (N, C) (after a fully connected layer), with ``gamma``, ``beta``,
+    ``moving_mean`` and ``moving_var`` of shape (1, C), or (N, C, H, W) (after a
+    convolution), with those of shape (1, C, 1, 1).
+
+    - ``training=True``: the batch mean and the **biased** variance (divide by the number of
+      values, not by that number − 1) per channel, over dim 0 for 2-D ``X`` and over dims
+      (0, 2, 3) for 4-D ``X``, kept in the parameters' shape. ``Y = gamma * (X − mean) /
+      sqrt(var + eps) + beta``. The moving statistics are updated with the book's (zh)
+      convention, where ``momentum`` weights the *old* value: ``new_moving = momentum *
+      moving + (1 − momentum) * batch_stat`` (the book uses momentum 0.9; PyTorch's and the
+      English edition's ``momentum`` is ``1 − momentum`` here). PyTorch's ``running_var``
+      stores the unbiased variance; the kit keeps the biased one, as the book does.
+    - ``training=False``: normalize with ``moving_mean`` and ``moving_var`` and return them
+      unchanged.
+
+    The kit passes the mode explicitly in ``training`` (the book guesses it from
+    ``torch.is_grad_enabled()``). Do not modify the arguments in place; return new moving
+    statistics, detached from the autograd graph. ``Y`` has the dtype and shape of ``X``.
+
+    对 ``X`` 做批量规范化，返回 ``(Y, moving_mean, moving_var)``。
+
+    ``X`` 的形状为 (N, C)（全连接层之后），此时 ``gamma``、``beta``、``moving_mean``、
+    ``moving_var`` 的形状为 (1, C)；或者为 (N, C, H, W)（卷积层之后），此时它们的形状为
+    (1, C, 1, 1)。
+
+    - ``training=True``：按通道计算小批量的均值和**有偏**方差（除以元素个数，而不是个数减一），
+      二维 ``X`` 在第 0 维上计算，四维 ``X`` 在第 0、2、3 维上计算，并保持参数的形状。
+      ``Y = gamma * (X − mean) / sqrt(var + eps) + beta``。移动平均按书中（中文版）的约定更新，
+      ``momentum`` 是*旧值*的权重：``new_moving = momentum * moving + (1 − momentum) *
+      batch_stat``（书中取 0.9；PyTorch 和英文版的 ``momentum`` 相当于这里的
+      ``1 − momentum``）。PyTorch 的 ``running_var`` 保存的是无偏方差，本套件与书中一样使用有偏方差。
+    - ``training=False``：用 ``moving_mean`` 和 ``moving_var`` 做规范化，并原样返回它们。
+
+    本套件用参数 ``training`` 显式指定模式（书中用 ``torch.is_grad_enabled()`` 来猜测）。
+    不要原地修改参数；返回新的移动平均值，并从自动微分的计算图中分离（detach）。
+    ``Y`` 的数据类型和形状与 ``X`` 相同。
+    """
+    ### BEGIN SOLUTION
+    assert X.dim() in (2, 4)
+    if not training:
+        X_hat = (X - moving_mean) / torch.sqrt(moving_var + eps)
+        return gamma * X_hat + beta, moving_mean, moving_var
+    dims = (0,) if X.dim() == 2 else (0, 2, 3)
+    mean = X.mean(dim=dims, keepdim=True)
+    var = ((X - mean) ** 2).mean(dim=dims, keepdim=True)
+    X_hat = (X - mean) / torch.sqrt(var + eps)
+    Y = gamma * X_hat + beta
+    new_mean = momentum * moving_mean + (1.0 - momentum) * mean
+    new_var = momentum * moving_var + (1.0 - momentum) * var
+    return Y, new_mean.detach(), new_var.detach()
+    ### END SOLUTION
+
+
+class BatchNorm(nn.Module):
+    """A batch normalization layer built on your ``batch_norm``.
+
+    ``num_dims`` is 2 (after a fully connected layer; shapes (1, C)) or 4 (after a
+    convolution; shapes (1, C, 1, 1)), with C = ``num_features``. Parameters ``gamma``
+    (initialized to 1) and ``beta`` (initialized to 0); **buffers** ``moving_mean`` (0) and
+    ``moving_var`` (1) registered with ``register_buffer``, so that they appear in the
+    ``state_dict`` and move with ``.to()`` (a kit deviation: the book keeps them as plain
+    attributes). ``eps = 1e-5``, ``momentum = 0.9`` (zh convention). ``forward`` takes the
+    mode from ``self.training`` (not from ``torch.is_grad_enabled()``) and stores the updated
+    moving statistics back into the buffers.
+
+    基于你的 ``batch_norm`` 实现的批量规范化层。``num_dims`` 为 2（全连接层之后，形状 (1, C)）
+    或 4（卷积层之后，形状 (1, C, 1, 1)），其中 C = ``num_features``。参数 ``gamma``（初始化为 1）
+    和 ``beta``（初始化为 0）；用 ``register_buffer`` 注册的**缓冲区** ``moving_mean``（0）和
+    ``moving_var``（1），这样它们会出现在 ``state_dict`` 中，并随 ``.to()`` 移动（这是本套件与
+    书中的不同：书中把它们当作普通属性）。``eps = 1e-5``，``momentum = 0.9``（中文版约定）。
+    ``forward`` 根据 ``self.training`` 判断模式（而不是 ``torch.is_grad_enabled()``），并把更新后的
+    移动平均值存回缓冲区。
+    """
+
+    def __init__(self, num_features: int, num_dims: int):
+        super().__init__()
+        ### BEGIN SOLUTION
+        shape = (1, num_features) if num_dims == 2 else (1, num_features, 1, 1)
+        self.gamma = nn.Parameter(torch.ones(shape))
+        self.beta = nn.Parameter(torch.zeros(shape))
+        self.register_buffer("moving_mean", torch.zeros(shape))
+        self.register_buffer("moving_var", torch.ones(shape))
+        ### END SOLUTION
+
+    def forward(self, X):
+        ### BEGIN SOLUTION
+        Y, self.moving_mean, self.moving_var = batch_norm(
+            X, self.gamma, self.beta, self.moving_mean, self.moving_var,
+            eps=1e-5, momentum=0.9, training=self.training)
+        return Y
+        ### END SOLUTION

@@ -1,0 +1,136 @@
+"""Transformer (10.7). Transformer。"""
+from typing import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from .multihead import MultiHeadAttention
+
+
+class PositionWiseFFN(nn.Module):
+    """Position-wise feed-forward network (10.7.2): dense2(relu(dense1(X))).
+
+    Attributes ``dense1`` = Linear(ffn_num_input, ffn_num_hiddens), ``relu`` = ReLU(), ``dense2`` =
+    Linear(ffn_num_hiddens, ffn_num_outputs), both with bias. The same MLP is applied at every
+    position: X (B, T, ffn_num_input) -> (B, T, ffn_num_outputs).
+
+    基于位置的前馈网络（10.7.2）：dense2(relu(dense1(X)))。属性 ``dense1`` = Linear(ffn_num_input,
+    ffn_num_hiddens)，``relu`` = ReLU()，``dense2`` = Linear(ffn_num_hiddens, ffn_num_outputs)，都带
+    偏置。每个位置使用同一个多层感知机：X (B, T, ffn_num_input) -> (B, T, ffn_num_outputs)。
+    """
+
+    def __init__(self, ffn_num_input, ffn_num_hiddens, ffn_num_outputs, **kwargs):
+        super().__init__(**kwargs)
+        ### BEGIN SOLUTION
+        self.dense1 = nn.Linear(ffn_num_input, ffn_num_hiddens)
+        self.relu = nn.ReLU()
+        self.dense2 = nn.Linear(ffn_num_hiddens, ffn_num_outputs)
+        ### END SOLUTION
+
+    def forward(self, X):
+        ### BEGIN SOLUTION
+        return self.dense2(self.relu(self.dense1(X)))
+        ### END SOLUTION
+
+
+def layer_norm(X: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Layer normalisation from scratch (10.7.3).
+
+    Normalise X over its last ``len(normalized_shape)`` dimensions (which must equal
+    ``normalized_shape``): ``(X - mean) / sqrt(var + eps)`` with the **biased** variance (divide by
+    n, ``unbiased=False``), then multiply by ``weight`` and add ``bias`` if they are given (both of
+    shape ``normalized_shape``). Each sample is normalised on its own, never across the batch (that
+    would be batch normalisation). Same shape and dtype as X.
+
+    从零实现层规范化（10.7.3）。在 X 的最后 ``len(normalized_shape)`` 个维度（必须等于
+    ``normalized_shape``）上规范化：``(X - mean) / sqrt(var + eps)``，方差用**有偏**估计（除以 n，
+    ``unbiased=False``）；若给出 ``weight`` 和 ``bias``（形状都是 ``normalized_shape``），再乘以
+    weight、加上 bias。每个样本单独规范化，绝不跨批量（那是批量规范化）。输出形状和 dtype 与 X 相同。
+    """
+    ### BEGIN SOLUTION
+    dims = tuple(range(X.dim() - len(normalized_shape), X.dim()))
+    mean = X.mean(dim=dims, keepdim=True)
+    var = ((X - mean) ** 2).mean(dim=dims, keepdim=True)
+    Y = (X - mean) / torch.sqrt(var + eps)
+    if weight is not None:
+        Y = Y * weight
+    if bias is not None:
+        Y = Y + bias
+    return Y
+    ### END SOLUTION
+
+
+class AddNorm(nn.Module):
+    """Residual connection followed by layer normalisation (10.7.3): ``ln(dropout(Y) + X)``.
+
+    Attributes ``dropout`` = Dropout(dropout) and ``ln`` = nn.LayerNorm(normalized_shape), both
+    created in ``__init__``. ``forward(X, Y)``: X is the sublayer's input (the residual), Y its
+    output; dropout applies to Y only.
+
+    残差连接后进行层规范化（10.7.3）：``ln(dropout(Y) + X)``。属性 ``dropout`` = Dropout(dropout) 和
+    ``ln`` = nn.LayerNorm(normalized_shape)，都在 ``__init__`` 中创建。``forward(X, Y)``：X 是子层的
+    输入（残差），Y 是子层的输出；暂退法只作用于 Y。
+    """
+
+    def __init__(self, normalized_shape, dropout, **kwargs):
+        super().__init__(**kwargs)
+        ### BEGIN SOLUTION
+        self.dropout = nn.Dropout(dropout)
+        self.ln = nn.LayerNorm(normalized_shape)
+        ### END SOLUTION
+
+    def forward(self, X, Y):
+        ### BEGIN SOLUTION
+        return self.ln(self.dropout(Y) + X)
+        ### END SOLUTION
+
+
+class EncoderBlock(nn.Module):
+    """One Transformer encoder block (10.7.4), the book's constructor.
+
+    Attributes: ``attention`` = MultiHeadAttention(key_size, query_size, value_size, num_hiddens,
+    num_heads, dropout, use_bias), ``addnorm1`` = AddNorm(norm_shape, dropout), ``ffn`` =
+    PositionWiseFFN(ffn_num_input, ffn_num_hiddens, num_hiddens), ``addnorm2`` = AddNorm(norm_shape,
+    dropout) (a second instance). ``forward(X, valid_lens)``: Y = addnorm1(X, self-attention of X
+    with valid_lens), then addnorm2(Y, ffn(Y)). Shape (B, T, num_hiddens) in and out.
+
+    Transformer 编码器块（10.7.4），使用书中的构造函数。属性：``attention`` =
+    MultiHeadAttention(key_size, query_size, value_size, num_hiddens, num_heads, dropout, use_bias)，
+    ``addnorm1`` = AddNorm(norm_shape, dropout)，``ffn`` = PositionWiseFFN(ffn_num_input,
+    ffn_num_hiddens, num_hiddens)，``addnorm2`` = AddNorm(norm_shape, dropout)（另一个实例）。
+    ``forward(X, valid_lens)``：Y = addnorm1(X, 使用 valid_lens 的 X 的自注意力)，再返回
+    addnorm2(Y, ffn(Y))。输入输出形状都是 (B, T, num_hiddens)。
+    """
+
+    def __init__(self, key_size, query_size, value_size, num_hiddens, norm_shape, ffn_num_input,
+                 ffn_num_hiddens, num_heads, dropout, use_bias=False, **kwargs):
+        super().__init__(**kwargs)
+        ### BEGIN SOLUTION
+        self.attention = MultiHeadAttention(key_size, query_size, value_size, num_hiddens,
+                                            num_heads, dropout, use_bias)
+        self.addnorm1 = AddNorm(norm_shape, dropout)
+        self.ffn = PositionWiseFFN(ffn_num_input, ffn_num_hiddens, num_hiddens)
+        self.addnorm2 = AddNorm(norm_shape, dropout)
+        ### END SOLUTION
+
+    def forward(self, X, valid_lens):
+        ### BEGIN SOLUTION
+        Y = self.addnorm1(X, self.attention(X, X, X, valid_lens))
+        return self.addnorm2(Y, self.ffn(Y))
+        ### END SOLUTION
+
+
+def causal_valid_lens(batch_size: int, num_steps: int) -> Tensor:
+    """Valid lengths that make decoder self-attention causal in training (10.7.5).
+
+    Query position t (0-based) may attend to keys 0 … t, so its valid length is t + 1. Return an
+    int64 tensor of shape (batch_size, num_steps) whose every row is ``[1, 2, …, num_steps]``.
+
+    训练时让解码器自注意力满足因果性的有效长度（10.7.5）。查询位置 t（从 0 开始）只能关注键
+    0 … t，因此它的有效长度是 t + 1。返回形状为 (batch_size, num_steps) 的 int64 张量，每一行都是
+    ``[1, 2, …, num_steps]``。
+    """
+    ### BEGIN SOLUTION
+    return torch.arange(1, num_steps + 1).repeat(batch_size, 1)
+    ### END SOLUTION

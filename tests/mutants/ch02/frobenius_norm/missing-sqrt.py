@@ -1,0 +1,2 @@
+def frobenius_norm(X):
+    return (X * X).sum()

@@ -1,0 +1,8 @@
+import torch
+
+
+def synthetic_data(w, b, num_examples, noise_std=0.01, generator=None):
+    X = torch.randn(num_examples, len(w), generator=generator, dtype=w.dtype, device=w.device)
+    y = torch.matmul(X, w) + b
+    y += noise_std * torch.randn(y.shape, generator=generator, dtype=w.dtype, device=w.device)
+    return X, y

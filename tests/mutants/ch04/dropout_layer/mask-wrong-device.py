@@ -1,0 +1,8 @@
+def dropout_layer(X, dropout, generator=None):
+    assert 0 <= dropout <= 1
+    if dropout == 1:
+        return torch.zeros_like(X)
+    if dropout == 0:
+        return X.clone()
+    mask = (torch.rand(X.shape, generator=generator) > dropout).float()
+    return mask * X / (1.0 - dropout)

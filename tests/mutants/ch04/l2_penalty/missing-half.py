@@ -1,0 +1,2 @@
+def l2_penalty(w):
+    return torch.sum(w.pow(2))

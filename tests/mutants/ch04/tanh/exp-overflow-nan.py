@@ -1,0 +1,2 @@
+def tanh(X):
+    return (torch.exp(X) - torch.exp(-X)) / (torch.exp(X) + torch.exp(-X))

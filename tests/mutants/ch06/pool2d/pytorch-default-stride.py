@@ -1,0 +1,12 @@
+def pool2d(X, pool_size, mode='max'):
+    if mode not in ('max', 'avg'):
+        raise ValueError(mode)
+    p_h, p_w = _pair(pool_size)
+    # windows side by side, like nn.MaxPool2d's default stride
+    Y = torch.zeros(((X.shape[0] - p_h) // p_h + 1, (X.shape[1] - p_w) // p_w + 1),
+                    dtype=X.dtype, device=X.device)
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            window = X[i * p_h:i * p_h + p_h, j * p_w:j * p_w + p_w]
+            Y[i, j] = window.max() if mode == 'max' else window.mean()
+    return Y

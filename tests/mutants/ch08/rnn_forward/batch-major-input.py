@@ -1,0 +1,9 @@
+def rnn_forward(inputs, state, params):
+    W_xh, W_hh, b_h, W_hq, b_q = params
+    H, = state
+    outputs = []
+    for t in range(inputs.shape[1]):          # assumes inputs is (batch, time, vocab)
+        X = inputs[:, t, :]
+        H = torch.tanh(torch.mm(X, W_xh) + torch.mm(H, W_hh) + b_h)
+        outputs.append(torch.mm(H, W_hq) + b_q)
+    return torch.cat(outputs, dim=0), (H,)
