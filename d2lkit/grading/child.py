@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import inspect
 import os
@@ -17,7 +19,8 @@ import traceback
 import types
 from pathlib import Path
 
-from d2lkit.grading.tripwire import ALWAYS_FORBIDDEN, ForbiddenCall, Tripwire, matches
+from d2lkit.grading.tripwire import (ALWAYS_FORBIDDEN, THIRD_PARTY, ForbiddenCall, Tripwire,
+                                     matches)
 
 LEARNER_PACKAGE = "d2lkit_learner"
 
@@ -31,7 +34,33 @@ def learner_frames(tb, is_learner_file) -> list[dict]:
     return frames
 
 
-def import_learner_module(workspace: str, relpath: str):
+class _LearnerFinder(importlib.abc.MetaPathFinder):
+    """Finds `d2lkit_learner.<chNN>.<topic>` in the workspace, and gives every learner module a
+    guarded `__import__` before its first line runs (functions capture their builtins when they
+    are defined, so setting it afterwards would be too late)."""
+
+    def __init__(self, workspace: str, builtins_for_learner: dict):
+        self.workspace = workspace
+        self.builtins = builtins_for_learner
+
+    def find_spec(self, fullname, path=None, target=None):
+        parts = fullname.split(".")
+        if parts[0] != LEARNER_PACKAGE or len(parts) != 3:
+            return None
+        file = Path(self.workspace) / parts[1] / f"{parts[2]}.py"
+        if not file.is_file():
+            return None
+        finder = self
+
+        class Loader(importlib.machinery.SourceFileLoader):
+            def exec_module(self, module):
+                module.__builtins__ = finder.builtins
+                super().exec_module(module)
+
+        return importlib.util.spec_from_file_location(fullname, file, loader=Loader(fullname, str(file)))
+
+
+def import_learner_module(workspace: str, relpath: str, builtins_for_learner: dict | None = None):
     """Import `<workspace>/<chNN>/<topic>.py` as `d2lkit_learner.<chNN>.<topic>`.
 
     The chapter folder becomes a package so that relative imports between topics of one chapter
@@ -46,7 +75,12 @@ def import_learner_module(workspace: str, relpath: str):
     pkg.__path__ = [str(Path(workspace) / chapter)]
     pkg.__package__ = pkg_name
     sys.modules[pkg_name] = pkg
-    return importlib.import_module(f"{pkg_name}.{Path(filename).stem}")
+    finder = _LearnerFinder(workspace, builtins_for_learner or vars(builtins))
+    sys.meta_path.insert(0, finder)
+    try:
+        return importlib.import_module(f"{pkg_name}.{Path(filename).stem}")
+    finally:
+        sys.meta_path.remove(finder)
 
 
 def guarded_import(is_learner_file, banned: tuple[str, ...]):
@@ -103,8 +137,12 @@ def run(job: dict, args: tuple, kwargs: dict, probe_fn=None, module=None) -> dic
     wire = Tripwire(tuple(job.get("forbid", ())), is_learner_file).install()
     try:
         if module is None:
+            learner_builtins = dict(vars(builtins))
+            learner_builtins["__import__"] = guarded_import(
+                is_learner_file, ALWAYS_FORBIDDEN + tuple(
+                    p for p in job.get("forbid", ()) if p.split(".")[0] in THIRD_PARTY))
             try:
-                module = import_learner_module(workspace, job["relpath"])
+                module = import_learner_module(workspace, job["relpath"], learner_builtins)
             except ForbiddenCall as e:
                 return {"kind": "forbidden", "name": e.name}
             except BaseException as e:  # noqa: BLE001 - anything at import time is the learner's
@@ -114,10 +152,6 @@ def run(job: dict, args: tuple, kwargs: dict, probe_fn=None, module=None) -> dic
                 if described["kind"] == "error":
                     described["kind"] = "import_error"
                 return described
-            module.__builtins__ = dict(vars(builtins))
-            module.__builtins__["__import__"] = guarded_import(
-                is_learner_file, ALWAYS_FORBIDDEN + tuple(
-                    p for p in job.get("forbid", ()) if p.split(".")[0] in ("sklearn", "scipy")))
         names = job.get("needs") or ()
         missing = [n for n in names if not hasattr(module, n)]
         if missing:

@@ -206,7 +206,7 @@ def classify(exc) -> tuple[str, str | None, Detail | None]:
 
 
 def pytest_args(files: list[Path]) -> list[str]:
-    return [*map(str, files), "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+    return [*map(str, files), "-p", "no:cacheprovider", "--continue-on-collection-errors", "-p", "no:randomly",
             "-p", "no:terminal", "--capture=sys", "-o", "addopts=", "-o", "python_files=test_*.py",
             "--rootdir", str(content_dir("grader")), "--confcutdir", str(content_dir("grader")),
             "-c", os.devnull, "-W", "ignore::pytest.PytestAssertRewriteWarning"]
@@ -238,7 +238,9 @@ def grade(exercises: list[Exercise], workspace: Path, *, make_student, seed: int
         files = list(dict.fromkeys(grader_file(ex) for ex in runnable.values()))
         _register_hypothesis_profile()
         start = time.monotonic()
-        pytest.main(pytest_args(files), plugins=[plugin])
+        code = pytest.main(pytest_args(files), plugins=[plugin])
+        if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+            raise RuntimeError(f"the graders could not run (pytest exit code {code})")
         del start
         for eid, ex in runnable.items():
             if eid not in plugin.results:  # collection failed or no test for it

@@ -11,15 +11,13 @@ def grad_of_sum(f: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
     ``f`` maps a float tensor to a tensor of any shape (not necessarily a scalar). Return
     ``d(f(x).sum())/dx``, detached, with ``x``'s shape and dtype. No side effects: do not
     change ``x.requires_grad`` or ``x.grad``, and calling twice must give the same result
-    (gradients accumulate in ``.grad``!). Tip: work on ``x.detach().clone().requires_grad_()``,
-    or use ``torch.autograd.grad``. Do not differentiate numerically or with ``torch.func``.
+    (gradients accumulate in ``.grad``!). Do not differentiate numerically or with
+    ``torch.func``.
 
     用自动微分计算 ``f(x).sum()`` 关于 ``x`` 的梯度。``f`` 把浮点张量映射为任意形状的张量
     （不一定是标量）。返回 ``d(f(x).sum())/dx``，要求已分离（detach），形状和数据类型与
     ``x`` 相同。不能有副作用：不要改变 ``x.requires_grad`` 或 ``x.grad``，连续调用两次必须
-    得到相同的结果（梯度会在 ``.grad`` 中累积！）。提示：在
-    ``x.detach().clone().requires_grad_()`` 上计算，或者使用 ``torch.autograd.grad``。
-    不要用数值微分或 ``torch.func``。
+    得到相同的结果（梯度会在 ``.grad`` 中累积！）。不要用数值微分或 ``torch.func``。
     """
     raise NotImplementedError
 

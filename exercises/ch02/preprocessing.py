@@ -13,17 +13,15 @@ def impute_and_one_hot(data: "pd.DataFrame", target: str) -> tuple[Tensor, Tenso
     category gets its own ``<col>_nan`` column; keep pandas' column order (numeric columns
     first, then the dummy columns). Return ``(X, y)``: ``X`` float64 of shape (n, d), ``y``
     float64 of shape (n,) holding the ``target`` column. Do not modify ``data``.
-    Note: the book's ``inputs.fillna(inputs.mean())`` fails on pandas >= 2 (use
-    ``mean(numeric_only=True)``), and ``get_dummies`` returns bool columns, so convert with
-    ``to_numpy(dtype=float)``.
+    Note: the book's code was written for pandas 1. On pandas >= 2, ``DataFrame.mean()``
+    refuses string columns and ``get_dummies`` returns bool columns.
 
     把原始表格转换成 float64 的特征矩阵 ``X`` 和标签向量 ``y``。输入是 ``data`` 中除
     ``target`` 以外的所有列，保持原来的顺序。数值列中的缺失值（NaN）用该列的均值填充。
     非数值列用 ``pd.get_dummies(..., dummy_na=True)`` 做独热编码，因此缺失的类别有自己的
     ``<列名>_nan`` 列；保持 pandas 给出的列顺序（先数值列，后独热列）。返回 ``(X, y)``：
     ``X`` 是形状为 (n, d) 的 float64 张量，``y`` 是形状为 (n,) 的 float64 张量，即
-    ``target`` 列。不要修改 ``data``。注意：书中的 ``inputs.fillna(inputs.mean())`` 在
-    pandas >= 2 中会报错（请用 ``mean(numeric_only=True)``），并且 ``get_dummies`` 返回的是
-    bool 列，请用 ``to_numpy(dtype=float)`` 转换。
+    ``target`` 列。不要修改 ``data``。注意：书中的代码是为 pandas 1 编写的。在 pandas >= 2
+    中，``DataFrame.mean()`` 不接受字符串列，``get_dummies`` 返回的是 bool 列。
     """
     raise NotImplementedError

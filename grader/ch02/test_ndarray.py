@@ -60,18 +60,37 @@ def test_broadcast_incompatible_raises(student):
     got = call_broadcast(student, (2, 3), (3, 2))
     mistake_if(got == (3, 3), "max-of-dims", got=got, expected="ValueError")
     expect_equal(got, "ValueError", what="broadcast_shape((2, 3), (3, 2)) raises")
-    for a, b in [((3,), (4,)), ((2, 1), (8, 4, 3)), ((0,), (2,))]:
-        expect_equal(call_broadcast(student, a, b), "ValueError", what=f"broadcast_shape({a}, {b}) raises")
+
+
+def probe_broadcast_many(mod, pairs):
+    """Runs in the child: broadcast_shape on many pairs at once (one child instead of many).
+
+    Each answer is the returned value, or the name of the exception type raised. The stub's
+    NotImplementedError propagates, so that an unfinished exercise reads as not implemented.
+    """
+    answers = []
+    for a, b in pairs:
+        try:
+            answers.append(mod.broadcast_shape(a, b))
+        except NotImplementedError:
+            raise
+        except Exception as e:  # noqa: BLE001 - the exception type is the answer being checked
+            answers.append(type(e).__name__)
+    return answers
+
+
+def check_many(student, pairs):
+    for (a, b), got in zip(pairs, student.probe(probe_broadcast_many, pairs)):
+        expect_equal(got, expected_broadcast(a, b), what=f"broadcast_shape({a}, {b})")
 
 
 @grades("ch2.broadcast_shape", en="the book's and the catalogue's cases, as torch.broadcast_shapes",
         zh="书中与题目给出的例子，与 torch.broadcast_shapes 一致")
 def test_broadcast_fixed_cases(student):
     cases = [((3, 1), (1, 2)), ((2, 3, 4), (3, 1)), ((5,), (2, 1, 5)), ((), (3,)), ((3,), ()),
-             ((), ()), ((0,), (1,)), ((8, 1, 6, 1), (7, 1, 5))]
-    for a, b in cases:
-        expect_equal(call_broadcast(student, a, b), expected_broadcast(a, b),
-                     what=f"broadcast_shape({a}, {b})")
+             ((), ()), ((0,), (1,)), ((8, 1, 6, 1), (7, 1, 5)), ((3,), (4,)), ((2, 1), (8, 4, 3)),
+             ((0,), (2,))]
+    check_many(student, cases)
 
 
 @st.composite
@@ -93,16 +112,13 @@ def shape_pairs(draw):
 
 @grades("ch2.broadcast_shape", en="random shapes agree with torch.broadcast_shapes (property test)",
         zh="随机形状与 torch.broadcast_shapes 一致（性质测试）")
-@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+@settings(max_examples=4, deadline=None, derandomize=True, database=None,
           phases=[Phase.explicit, Phase.generate],  # no shrinking: each example is a child call
           report_multiple_bugs=False, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(pair=shape_pairs())
-def test_broadcast_property(student, pair):
-    a, b = pair
-    expected = expected_broadcast(a, b)
-    expect_equal(call_broadcast(student, a, b), expected, what=f"broadcast_shape({a}, {b})")
-    # broadcasting is symmetric
-    expect_equal(call_broadcast(student, b, a), expected, what=f"broadcast_shape({b}, {a})")
+@given(pairs=st.lists(shape_pairs(), min_size=30, max_size=30))
+def test_broadcast_property(student, pairs):
+    # each example is a batch of 30 pairs, checked in one child; broadcasting is symmetric
+    check_many(student, pairs + [(b, a) for a, b in pairs])
 
 
 # ============================================================================ add_into_

@@ -38,8 +38,9 @@ def call_closed_form(student, X, y):
         mistake_if(any(s in f"{err.type} {err.message}" for s in GRAM_SYMPTOMS), "gram-wrong-side",
                    got=f"{err.type}: {err.message}"[:200])
         raise
-    expect(isinstance(out, (tuple, list)) and len(out) == 2, what="linreg_closed_form(X, y)",
-           expected="a pair (w, b)", got=type(out).__name__)
+    expect(isinstance(out, (tuple, list)) and len(out) == 2
+           and all(isinstance(t, torch.Tensor) for t in out), what="linreg_closed_form(X, y)",
+           expected="a pair of tensors (w, b)", got=out)
     return out
 
 

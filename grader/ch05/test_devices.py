@@ -25,6 +25,10 @@ def probe_try_gpu(mod, count, i):
             setattr(mod, name, value)
 
 
+def probe_try_gpu_table(mod, count, indices):
+    return [probe_try_gpu(mod, count, i) for i in indices]
+
+
 def _expected(count, i):
     i = 0 if i is None else i
     return torch.device(f"cuda:{i}") if count >= i + 1 else torch.device("cpu")
@@ -64,5 +68,6 @@ def test_try_gpu_off_by_one(student):
         zh="0、1、2 块 GPU，i = 0、1、2 以及默认值")
 @pytest.mark.parametrize("count", [0, 1, 2])
 def test_try_gpu_table(student, count):
-    for i in (None, 0, 1, 2):
-        _check(student.probe(probe_try_gpu, count, i), count, i)
+    indices = [None, 0, 1, 2]
+    for i, got in zip(indices, student.probe(probe_try_gpu_table, count, indices)):
+        _check(got, count, i)

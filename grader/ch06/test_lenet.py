@@ -106,6 +106,14 @@ def actual_shapes(batch_size, height, width):
     return shapes
 
 
+def expected_shapes(batch_size, height, width):
+    """The reference solution's answer (ValueError as the string 'ValueError')."""
+    try:
+        return ref.lenet_shapes(batch_size, height, width)
+    except ValueError:
+        return "ValueError"
+
+
 def probe_lenet_shapes_many(mod, cases):
     out = []
     for b, h, w in cases:
@@ -117,9 +125,12 @@ def probe_lenet_shapes_many(mod, cases):
     return out
 
 
+RUN_SIZES = {(28, 28), (29, 29), (32, 32)}  # checked against the running network
+
+
 def diagnose_shapes(got, b, h, w):
     what = f"lenet_shapes({b}, {h}, {w})"
-    expected = actual_shapes(b, h, w)
+    expected = actual_shapes(b, h, w) if (h, w) in RUN_SIZES else expected_shapes(b, h, w)
     if isinstance(got, list) and got and isinstance(got[0], tuple) and len(got[0]) == 2:
         first = got[0][1]
         if isinstance(expected, list):
@@ -176,5 +187,5 @@ def test_shapes_sweep(student):
     got = student.probe(probe_lenet_shapes_many, cases)
     expect(isinstance(got, list) and len(got) == len(cases), what="probe result", got=got)
     for (b, h, w), g in zip(cases, got):
-        if g != actual_shapes(b, h, w):
+        if g != expected_shapes(b, h, w):
             diagnose_shapes(g, b, h, w)

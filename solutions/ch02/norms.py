@@ -42,12 +42,12 @@ def row_normalize(A: Tensor) -> Tensor:
     """Divide each row of ``A`` by its sum, so that every row sums to 1.
 
     ``A`` is an (m, n) float tensor whose row sums are nonzero. Return a new tensor of the same
-    shape and dtype, ``A / A.sum(dim=1, keepdim=True)``. This must work for square and
-    non-square ``A`` alike (2.3 exercise 6). ``A`` must not change.
+    shape and dtype whose row i is row i of ``A`` divided by the sum of row i. This must work
+    for square and non-square ``A`` alike (2.3 exercise 6). ``A`` must not change.
 
     把 ``A`` 的每一行除以该行的和，使每一行的和都为 1。``A`` 是形状为 (m, n) 的浮点张量，
-    每行的和都不为零。返回形状和数据类型都相同的新张量，即
-    ``A / A.sum(dim=1, keepdim=True)``。方阵和非方阵都要正确（2.3 节练习 6）。不得修改 ``A``。
+    每行的和都不为零。返回形状和数据类型都相同的新张量，其第 i 行等于 ``A`` 的第 i 行除以
+    第 i 行的和。方阵和非方阵都要正确（2.3 节练习 6）。不得修改 ``A``。
     """
     ### BEGIN SOLUTION
     return A / A.sum(dim=1, keepdim=True)

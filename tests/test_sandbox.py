@@ -1,0 +1,212 @@
+"""Learner code runs in throwaway children: hangs, crashes and exits become results."""
+
+import os
+import signal
+import textwrap
+import time
+
+import pytest
+import torch
+
+from d2lkit.catalogue import Exercise
+from d2lkit.grading.errors import (Forbidden, LearnerCrashed, LearnerError, LearnerTimeout,
+                                   NotImplementedYet)
+from d2lkit.grading.sandbox import Sandbox
+from d2lkit.grading.student import InProcessStudent, SandboxStudent
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox() as sb:
+        yield sb
+
+
+def exercise(name="f", forbid=()):
+    return Exercise(id=f"ch2.{name}", chapter=2, topic="mod", section="2.1", title={"en": "", "zh": ""},
+                    points=1, functions=(name,), forbid=tuple(forbid), hints=(), mistakes=())
+
+
+def student_for(tmp_path, sandbox, source, name="f", forbid=(), timeout=3.0):
+    (tmp_path / "ch02").mkdir(exist_ok=True)
+    (tmp_path / "ch02" / "mod.py").write_text(textwrap.dedent(source))
+    return SandboxStudent(exercise(name, forbid), tmp_path, sandbox, timeout=timeout)
+
+
+def test_a_correct_function_returns_data(tmp_path, sandbox):
+    st = student_for(tmp_path, sandbox, "import torch\ndef f(x):\n    return x * 2\n")
+    assert torch.equal(st.call("f", torch.arange(3.0)), torch.tensor([0.0, 2.0, 4.0]))
+
+
+def test_the_stub_is_not_implemented(tmp_path, sandbox):
+    st = student_for(tmp_path, sandbox, "def f(x):\n    raise NotImplementedError\n")
+    with pytest.raises(NotImplementedYet):
+        st.call("f", 1)
+
+
+def test_an_infinite_loop_times_out_and_the_child_is_gone(tmp_path, sandbox):
+    st = student_for(tmp_path, sandbox, """
+        import os
+        def f(path):
+            with open(path, 'w') as out:
+                out.write(str(os.getpid()))
+            while True:
+                pass
+    """, timeout=1.0)
+    start = time.monotonic()
+    with pytest.raises(LearnerTimeout):
+        st.call("f", str(tmp_path / "pid"))
+    assert time.monotonic() - start < 4
+    pid = int((tmp_path / "pid").read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_catching_baseexception_does_not_survive_the_timeout(tmp_path, sandbox):
+    st = student_for(tmp_path, sandbox, """
+        import signal
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        def f(x):
+            while True:
+                try:
+                    while True:
+                        pass
+                except BaseException:
+                    pass
+    """, timeout=1.0)
+    with pytest.raises(LearnerTimeout):
+        st.call("f", 1)
+
+
+@pytest.mark.parametrize("body,error", [
+    ("import os\n    os._exit(0)", LearnerCrashed),
+    ("import sys\n    sys.exit(0)", LearnerCrashed),
+    ("import ctypes\n    ctypes.string_at(0)", LearnerCrashed),  # a segfault
+    ("raise ValueError('boom')", LearnerError),
+])
+def test_crashes_and_exits_are_results(tmp_path, sandbox, body, error):
+    st = student_for(tmp_path, sandbox, f"def f(x):\n    {body}\n")
+    with pytest.raises(error):
+        st.call("f", 1)
+    # and the sandbox still works afterwards
+    ok = student_for(tmp_path, sandbox, "def f(x):\n    return x + 1\n")
+    assert ok.call("f", 1) == 2
+
+
+def test_exit_at_import_is_a_crash(tmp_path, sandbox):
+    st = student_for(tmp_path, sandbox, "import os\nos._exit(3)\ndef f(x):\n    return x\n")
+    with pytest.raises(LearnerCrashed) as e:
+        st.call("f", 1)
+    assert e.value.detail.params["code"] == 3
+
+
+def test_an_exception_shows_only_the_learners_frames(tmp_path, sandbox):
+    st = student_for(tmp_path, sandbox, "def helper(x):\n    return 1 / 0\n\ndef f(x):\n    return helper(x)\n")
+    with pytest.raises(LearnerError) as e:
+        st.call("f", 1)
+    frames = e.value.detail.params["frames"]
+    assert [fr["function"] for fr in frames] == ["f", "helper"]
+    assert all(fr["file"].endswith("mod.py") for fr in frames)
+    assert e.value.type == "ZeroDivisionError"
+
+
+def test_a_syntax_error_names_file_and_line(tmp_path, sandbox):
+    st = student_for(tmp_path, sandbox, "def f(x):\n    return (x +\n\ndef g(): pass\n")
+    with pytest.raises(LearnerError) as e:
+        st.call("f", 1)
+    assert e.value.detail.key == "syntax"
+    assert e.value.detail.params["file"].endswith("mod.py") and e.value.detail.params["line"] >= 2
+
+
+def test_a_missing_function_and_a_wrong_signature(tmp_path, sandbox):
+    st = student_for(tmp_path, sandbox, "def g(x):\n    return x\n")
+    with pytest.raises(LearnerError) as e:
+        st.call("f", 1)
+    assert e.value.detail.key == "missing"
+    st = student_for(tmp_path, sandbox, "def f(x, y):\n    return x\n")
+    with pytest.raises(LearnerError) as e:
+        st.call("f", 1)
+    assert e.value.detail.key == "signature" and "f(x, y)" in e.value.detail.params["got"]
+
+
+def test_output_is_captured_and_capped(tmp_path, sandbox):
+    st = student_for(tmp_path, sandbox, "def f(x):\n    print('PASSED ' * 100000)\n    return x\n")
+    assert st.call("f", 5) == 5
+    assert st.outputs and 0 < len(st.outputs[0]) <= 64 * 1024
+
+
+def test_input_mutation_is_caught(tmp_path, sandbox):
+    from d2lkit.grading.errors import CheckFailed
+
+    st = student_for(tmp_path, sandbox, "def f(x):\n    x += 1\n    return x\n")
+    with pytest.raises(CheckFailed) as e:
+        st.call("f", torch.zeros(3))
+    assert e.value.mistake == "input-mutated"
+    assert torch.equal(st.call("f", torch.zeros(3), mutates=True), torch.ones(3))
+
+
+def test_forbidden_calls_trip_only_inside_learner_code(tmp_path, sandbox):
+    src = "import torch.nn.functional as F\ndef f(x):\n    return F.softmax(x, dim=0)\n"
+    st = student_for(tmp_path, sandbox, src, forbid=["torch.nn.functional.softmax"])
+    with pytest.raises(Forbidden) as e:
+        st.call("f", torch.zeros(3))
+    assert e.value.name == "torch.nn.functional.softmax"
+    # a Tensor method, hidden behind a try/except Exception, is still seen
+    src = "def f(x):\n    try:\n        return x.softmax(0)\n    except Exception:\n        return x\n"
+    st = student_for(tmp_path, sandbox, src, forbid=["torch.Tensor.softmax"])
+    with pytest.raises(Forbidden):
+        st.call("f", torch.zeros(3))
+
+
+def test_learner_cannot_import_the_kit(tmp_path, sandbox):
+    st = student_for(tmp_path, sandbox, "def f(x):\n    import d2lkit.grading.api\n    return x\n")
+    with pytest.raises(Forbidden):
+        st.call("f", 1)
+
+
+def test_monkeypatching_torch_in_the_child_cannot_touch_the_supervisor(tmp_path, sandbox):
+    st = student_for(tmp_path, sandbox, """
+        import torch
+        torch.allclose = lambda *a, **k: True
+        torch.Tensor.__eq__ = lambda self, other: True
+        def f(x):
+            return x
+    """)
+    st.call("f", 1)
+    assert not torch.allclose(torch.zeros(2), torch.ones(2))
+    assert not bool((torch.zeros(2) == torch.ones(2)).any())
+
+
+def test_background_processes_in_a_new_session_are_killed(tmp_path, sandbox):
+    st = student_for(tmp_path, sandbox, """
+        import os, time
+        def f(path):
+            pid = os.fork()
+            if pid == 0:
+                os.setsid()
+                time.sleep(60)
+                os._exit(0)
+            open(path, 'w').write(str(pid))
+            return 1
+    """)
+    st.call("f", str(tmp_path / "bg"))
+    pid = int((tmp_path / "bg").read_text())
+    time.sleep(0.2)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_in_process_transport_runs_the_same_api():
+    def f(x):
+        return x * 3
+
+    st = InProcessStudent(exercise(), {"f": f})
+    assert torch.equal(st.call("f", torch.ones(2)), torch.full((2,), 3.0))
+    import torch.nn.functional as F
+
+    def g(x):
+        return F.softmax(x, dim=0)
+
+    st = InProcessStudent(exercise("g", ["torch.nn.functional.softmax"]), {"g": g})
+    with pytest.raises(Forbidden):
+        st.call("g", torch.zeros(3))
+    assert F.softmax(torch.zeros(2), 0).sum() == 1  # the tripwire is gone afterwards
