@@ -59,7 +59,7 @@ class Progress:
     of folders that are not workspaces, e.g. the kit's own solutions/)."""
 
     def __init__(self, path: Path | None, warn=None):
-        self.path = path
+        self.path = Path(path) if path is not None else None
         self.warn = warn or (lambda key, **params: None)
         self.db: sqlite3.Connection | None = None
         if path is not None:

@@ -94,7 +94,7 @@ def _results_table(results, catalogue, lang) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column(t("report.exercise", lang), style="cyan", no_wrap=True)
     table.add_column(t("report.section", lang), justify="right")
-    table.add_column(t("report.title", lang))
+    table.add_column(t("report.title", lang), overflow="ellipsis", no_wrap=True, max_width=44)
     table.add_column(t("report.status", lang), no_wrap=True)
     table.add_column(t("report.points", lang), justify="right")
     table.add_column(t("report.time", lang), justify="right", style="dim")
@@ -139,8 +139,9 @@ def _failure_panel(r: ExerciseResult, catalogue, lang, seed, workspace, verbose)
     if check is not None:
         parts.append(Text(t("report.failing-check", lang, check=f"{pick(check.title, lang)}  "
                                                                f"[{check.name}]"), style="bold"))
-    parts.append(Text(t("report.problem", lang) + ": ", style="bold").append(
-        message(r.detail, lang), style="red"))
+    problem = message(r.detail, lang)
+    if problem:
+        parts.append(Text(t("report.problem", lang) + ": ", style="bold").append(problem, style="red"))
     params = r.detail.params if r.detail else {}
     if r.detail and r.detail.key == "syntax":
         parts.append(_caret(params))

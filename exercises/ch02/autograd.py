@@ -1,4 +1,7 @@
-"""Automatic differentiation (2.5): non-scalar outputs and control flow. 自动微分（2.5）：非标量变量的反向传播与 Python 控制流。"""
+"""Automatic differentiation (2.5): non-scalar outputs and control flow.
+
+自动微分（2.5）：非标量变量的反向传播与 Python 控制流。
+"""
 from typing import Callable
 
 import torch

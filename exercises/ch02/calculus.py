@@ -1,4 +1,7 @@
-"""Calculus (2.4): numerical differentiation. 微积分（2.4）：数值微分。"""
+"""Calculus (2.4): numerical differentiation.
+
+微积分（2.4）：数值微分。
+"""
 from typing import Callable
 
 import torch

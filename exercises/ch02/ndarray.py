@@ -1,4 +1,7 @@
-"""Data manipulation (2.1): broadcasting and saving memory. 数据操作（2.1）：广播机制与节省内存。"""
+"""Data manipulation (2.1): broadcasting and saving memory.
+
+数据操作（2.1）：广播机制与节省内存。
+"""
 from typing import Sequence
 
 import torch

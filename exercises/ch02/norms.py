@@ -1,4 +1,7 @@
-"""Linear algebra (2.3): norms and reduction without losing dimensions. 线性代数（2.3）：范数与非降维求和。"""
+"""Linear algebra (2.3): norms and sums that keep dimensions.
+
+线性代数（2.3）：范数与非降维求和。
+"""
 import torch
 from torch import Tensor
 

@@ -1,4 +1,7 @@
-"""Data preprocessing (2.2): missing values and conversion to tensors. 数据预处理（2.2）：处理缺失值并转换为张量格式。"""
+"""Data preprocessing (2.2): missing values and conversion to tensors.
+
+数据预处理（2.2）：处理缺失值并转换为张量格式。
+"""
 import pandas as pd
 import torch
 from torch import Tensor

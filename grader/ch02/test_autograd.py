@@ -45,6 +45,10 @@ def probe_grad_of_sum(mod, fname, x, x_requires_grad=False):
             "grad_is_none": x.grad is None}
 
 
+def as_list(t):
+    return t.tolist() if isinstance(t, torch.Tensor) else t
+
+
 def exact_grad_of_sum(fname, x):
     x1 = x.detach().clone().requires_grad_(True)
     (g,) = torch.autograd.grad(FUNCTIONS[fname](x1).sum(), x1)
@@ -60,7 +64,8 @@ def test_book_scalar_twice(student):
     expect_close(res["first"], expected, what="grad_of_sum(f, x), first call")
     second = res["second"]
     mistake_if(isinstance(second, torch.Tensor) and torch.allclose(second, 2 * expected),
-               "grad-accumulates", got=second, expected=expected)
+               "grad-accumulates", got=as_list(second), expected=expected.tolist(),
+               what="grad_of_sum(f, x), second call")
     expect_close(second, expected, what="grad_of_sum(f, x), second call")
 
 
@@ -80,13 +85,15 @@ def test_no_side_effects(student):
     mistake_if(res["requires_grad"], "requires-grad-left-on", what="x.requires_grad after the call",
                got=True, expected=False)
     expect(res["grad_is_none"], what="x.grad is None after the call")
-    res = student.probe(probe_grad_of_sum, "book_vector", x, True)  # an x that already requires grad
+    # and an x that already requires grad
+    res = student.probe(probe_grad_of_sum, "book_vector", x, True)
     expect(res["requires_grad"], what="x.requires_grad still True after the call")
     expect(res["grad_is_none"], what="x.grad is still None after the call")
     expect_close(res["second"], 2 * x, what="grad_of_sum(f, x) for x.requires_grad=True")
 
 
-@grades("ch2.grad_of_sum", en="random tensors, as torch.autograd.grad", zh="随机张量，与 torch.autograd.grad 一致")
+@grades("ch2.grad_of_sum", en="random tensors, as torch.autograd.grad",
+        zh="随机张量，与 torch.autograd.grad 一致")
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_grad_of_sum_random(student, gen, dtype, device):
     x = torch.randn(3, 4, generator=gen, dtype=dtype).to(device)

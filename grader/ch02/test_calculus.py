@@ -29,7 +29,7 @@ FUNCTIONS = {"exercise2": f_exercise2, "l2": f_l2, "wavy": f_wavy}
 
 
 def probe_numerical_grad(mod, fname, x, h=None):
-    """Runs in the child: the learner's numerical_grad on FUNCTIONS[fname], and whether x changed."""
+    """Runs in the child: the learner's numerical_grad on FUNCTIONS[fname]; did x change?"""
     x0 = x.clone()
     args = (FUNCTIONS[fname], x) if h is None else (FUNCTIONS[fname], x, h)
     g = mod.numerical_grad(*args)
@@ -51,7 +51,8 @@ def forward_difference(fname, x, h=1e-5):
     return g.reshape(x.shape)
 
 
-@grades("ch2.numerical_grad", en="exercise 2: f(x) = 3x₁² + 5e^(x₂), central difference, x unchanged",
+@grades("ch2.numerical_grad",
+        en="exercise 2: f(x) = 3x₁² + 5e^(x₂), central difference, x unchanged",
         zh="练习 2：f(x) = 3x₁² + 5e^(x₂)，中心差分，x 保持不变")
 def test_exercise2(student):
     x = torch.tensor([1.0, 0.5], dtype=torch.float64)
@@ -63,14 +64,16 @@ def test_exercise2(student):
         # the forward difference is off by h·f''/2 = 3e-5 in x₁
         mistake_if(err > 1e-6 and torch.allclose(got, forward_difference("exercise2", x),
                                                  rtol=0, atol=1e-7),
-                   "forward-difference", got=got, expected=exact)
+                   "forward-difference", got=got.tolist(), expected=exact.tolist(),
+                   what="numerical_grad(f, [1.0, 0.5])")
         # rounding in float32 leaves the right size but only ~2 correct digits
         mistake_if(1e-4 < err < 0.05 * float(exact.abs().max()), "float32-precision",
-                   got=got, expected=exact)
+                   got=got.tolist(), expected=exact.tolist(), what="numerical_grad(f, [1.0, 0.5])")
     expect_close(got, exact, rtol=0, atol=1e-6, what="numerical_grad(f, x)")
 
 
-@grades("ch2.numerical_grad", en="exercise 3: f(x) = ‖x‖₂ on a 2×3 tensor", zh="练习 3：2×3 张量上的 f(x) = ‖x‖₂")
+@grades("ch2.numerical_grad", en="exercise 3: f(x) = ‖x‖₂ on a 2×3 tensor",
+        zh="练习 3：2×3 张量上的 f(x) = ‖x‖₂")
 def test_exercise3(student, gen):
     x = torch.randn(2, 3, generator=gen, dtype=torch.float64)
     res = student.probe(probe_numerical_grad, "l2", x)

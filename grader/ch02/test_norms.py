@@ -18,21 +18,24 @@ U = [3.0, -4.0]  # the book's u (2.3.10)
 @grades("ch2.vector_norm", en="the book's L1 norm of [3, -4] is 7", zh="书中的例子：[3, -4] 的 L1 范数为 7")
 def test_l1_book(student):
     got = student.call("vector_norm", torch.tensor(U), 1.0)
-    mistake_if(close(got, -1.0), "l1-no-abs", got=got, expected=7.0)
+    mistake_if(close(got, -1.0), "l1-no-abs", got=-1.0, expected=7.0,
+               what="vector_norm([3., -4.], p=1)")
     expect_close(got, torch.tensor(7.0), what="vector_norm([3., -4.], p=1)")
 
 
 @grades("ch2.vector_norm", en="the book's L2 norm of [3, -4] is 5", zh="书中的例子：[3, -4] 的 L2 范数为 5")
 def test_l2_book(student):
     got = student.call("vector_norm", torch.tensor(U))
-    mistake_if(close(got, 25.0), "missing-root", got=got, expected=5.0)
+    mistake_if(close(got, 25.0), "missing-root", got=25.0, expected=5.0,
+               what="vector_norm([3., -4.])")
     expect_close(got, torch.tensor(5.0), what="vector_norm([3., -4.])")
 
 
 @grades("ch2.vector_norm", en="the inf-norm of an all-negative vector", zh="全为负数的向量的无穷范数")
 def test_inf_negative(student):
     got = student.call("vector_norm", torch.tensor([-3.0, -4.0]), float("inf"))
-    mistake_if(close(got, -3.0), "inf-norm-no-abs", got=got, expected=4.0)
+    mistake_if(close(got, -3.0), "inf-norm-no-abs", got=-3.0, expected=4.0,
+               what="vector_norm([-3., -4.], p=inf)")
     expect_close(got, torch.tensor(4.0), what="vector_norm([-3., -4.], p=inf)")
 
 
@@ -53,20 +56,25 @@ def test_vector_norm_random(student, gen, dtype, device):
         zh="书中的例子：torch.ones((4, 9)) 的范数为 6")
 def test_frobenius_book(student):
     got = student.call("frobenius_norm", torch.ones((4, 9)))
-    mistake_if(close(got, 36.0), "missing-sqrt", got=got, expected=6.0)
-    mistake_if(close(got, 12.0), "sum-of-row-norms", got=got, expected=6.0)
+    what = "frobenius_norm(torch.ones((4, 9)))"
+    mistake_if(close(got, 36.0), "missing-sqrt", got=36.0, expected=6.0, what=what)
+    mistake_if(close(got, 12.0), "sum-of-row-norms", got=12.0, expected=6.0, what=what)
     expect_close(got, torch.tensor(6.0), what="frobenius_norm(torch.ones((4, 9)))")
 
 
 @grades("ch2.frobenius_norm", en="a rank-2 matrix: not the spectral norm",
         zh="秩为 2 的矩阵：不是谱范数")
 def test_frobenius_not_spectral(student):
-    X = torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], dtype=torch.float64)
+    # Frobenius 5, spectral (largest singular value) 4, sum of row norms 7
+    X = torch.tensor([[3.0, 0.0], [0.0, 4.0], [0.0, 0.0]], dtype=torch.float64)
     got = student.call("frobenius_norm", X)
-    spectral = torch.linalg.matrix_norm(X, ord=2)
-    mistake_if(close(got, spectral), "spectral-norm", got=got, expected=torch.linalg.matrix_norm(X))
-    rows = torch.linalg.vector_norm(X, dim=1).sum()
-    mistake_if(close(got, rows), "sum-of-row-norms", got=got, expected=torch.linalg.matrix_norm(X))
+    fro = float(torch.linalg.matrix_norm(X, ord="fro"))
+    spectral = float(torch.linalg.matrix_norm(X, ord=2))  # the largest singular value
+    mistake_if(close(got, spectral), "spectral-norm", got=spectral, expected=fro,
+               what="frobenius_norm([[3, 0], [0, 4], [0, 0]])")
+    rows = float(torch.linalg.vector_norm(X, dim=1).sum())
+    mistake_if(close(got, rows), "sum-of-row-norms", got=rows, expected=fro,
+               what="frobenius_norm([[3, 0], [0, 4], [0, 0]])")
     expect_close(got, torch.linalg.matrix_norm(X, ord="fro"), what="frobenius_norm(X)")
 
 
@@ -104,7 +112,8 @@ def test_row_normalize_square(student):
     # without keepdim a square A runs, dividing column j by the sum of row j
     mistake_if(isinstance(got, torch.Tensor) and got.shape == A.shape
                and torch.allclose(got, A / A.sum(dim=1)), "missing-keepdim",
-               got=got.sum(dim=1) if isinstance(got, torch.Tensor) else got, expected=torch.ones(3))
+               what="row_normalize(A).sum(dim=1)", expected=[1.0, 1.0, 1.0],
+               got=got.sum(dim=1).tolist() if isinstance(got, torch.Tensor) else got)
     check_rows(got, A)
 
 

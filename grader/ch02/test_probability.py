@@ -33,7 +33,7 @@ def test_boundaries(student):
     u = torch.cat([torch.tensor([0.0], dtype=torch.float64), torch.cumsum(p, 0)[:3]])
     got = student.call("inverse_cdf_sample", p, u)
     mistake_if(as_list(got) == [0, 0, 1, 2], "wrong-side-interval", got=as_list(got),
-               expected=[0, 1, 2, 3])
+               expected=[0, 1, 2, 3], what="inverse_cdf_sample(p, [0.0, *cdf[:3]])")
     expect_equal(got, torch.tensor([0, 1, 2, 3]), what="inverse_cdf_sample(p, u) at the cdf values")
 
 
@@ -43,7 +43,8 @@ def test_counts(student):
     counts = torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64)
     u = torch.tensor([0.05, 0.25, 0.5, 0.95], dtype=torch.float64)
     got = student.call("inverse_cdf_sample", counts, u)
-    mistake_if(as_list(got) == [0, 0, 0, 0], "not-normalized", got=as_list(got), expected=[0, 1, 2, 3])
+    mistake_if(as_list(got) == [0, 0, 0, 0], "not-normalized", got=as_list(got),
+               expected=[0, 1, 2, 3], what="inverse_cdf_sample([1., 2., 3., 4.], u)")
     expect_equal(got, torch.tensor([0, 1, 2, 3]), what="inverse_cdf_sample([1., 2., 3., 4.], u)")
 
 
@@ -54,7 +55,8 @@ def test_clamp(student):
     one = torch.tensor(1.0, dtype=torch.float64)
     u = torch.nextafter(one, torch.zeros_like(one)).reshape(1)  # the largest float64 below 1
     got = student.call("inverse_cdf_sample", probs, u)
-    mistake_if(as_list(got) == [5], "no-clamp", got=as_list(got), expected=[4])
+    mistake_if(as_list(got) == [5], "no-clamp", got=as_list(got), expected=[4],
+               what="inverse_cdf_sample(p, [1 - 2⁻⁵³])")
     expect_equal(got, torch.tensor([4]), what="inverse_cdf_sample(p, [1 - 2⁻⁵³])")
 
 
@@ -73,13 +75,14 @@ def test_inverse_cdf_random(student, gen, dtype, device):
 def test_frequencies(student, gen):
     probs = torch.tensor([0.1, 0.2, 0.3, 0.4], dtype=torch.float64)
     n = 20_000
-    got = student.call("inverse_cdf_sample", probs, torch.rand(n, generator=gen, dtype=torch.float64))
+    u = torch.rand(n, generator=gen, dtype=torch.float64)
+    got = student.call("inverse_cdf_sample", probs, u)
     expect(isinstance(got, torch.Tensor) and got.dtype == torch.int64 and got.shape == (n,),
            what="an int64 tensor of u's shape", got=got)
     freq = torch.bincount(got.cpu().clamp(0, 4), minlength=5)[:4].double() / n
     se = (probs * (1 - probs) / n).sqrt()
     worst = float(((freq - probs).abs() / se).max())
-    expect(worst < 5, what="max |freq - p| / standard error < 5", expected="< 5", got=round(worst, 2))
+    expect(worst < 5, what="max |freq - p| / standard error", expected="< 5", got=round(worst, 2))
 
 
 # ============================================================================ posterior_positive
@@ -89,10 +92,6 @@ def marginal_version(prior, ph, pn):
     """The mistake: P(D1, D2) taken as P(D1) P(D2)."""
     num = math.prod(ph) * prior
     return num / math.prod(a * prior + b * (1 - prior) for a, b in zip(ph, pn))
-
-
-def is_number(x) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def call_posterior(student, prior, ph, pn):
@@ -105,19 +104,19 @@ def call_posterior(student, prior, ph, pn):
 def test_base_rate(student):
     prior, ph, pn = 0.0015, [0.98], [0.03]
     got = call_posterior(student, prior, ph, pn)
-    mistake_if(abs(got - 0.98) < 1e-9, "base-rate-fallacy", got=got,
-               expected=ref.posterior_positive(prior, ph, pn))
-    mistake_if(abs(got - 1.0) < 1e-9, "missing-false-positive", got=got,
-               expected=ref.posterior_positive(prior, ph, pn))
-    expect(math.isclose(got, ref.posterior_positive(prior, ph, pn), rel_tol=1e-9),
-           what="posterior_positive(0.0015, [0.98], [0.03])",
-           expected=ref.posterior_positive(prior, ph, pn), got=got)
+    expected = ref.posterior_positive(prior, ph, pn)
+    what = "posterior_positive(0.0015, [0.98], [0.03])"
+    mistake_if(abs(got - 0.98) < 1e-9, "base-rate-fallacy", got=got, expected=expected, what=what)
+    mistake_if(abs(got - 1.0) < 1e-9, "missing-false-positive", got=got, expected=expected,
+               what=what)
+    expect(math.isclose(got, expected, rel_tol=1e-9), what=what, expected=expected, got=got)
 
 
 @grades("ch2.posterior_positive", en="the book's first test: 0.1306", zh="书中的第一次检测：0.1306")
 def test_book_one_test(student):
     got = call_posterior(student, 0.0015, [1.0], [0.01])
-    mistake_if(abs(got - 1.0) < 1e-9, "missing-false-positive", got=got, expected=0.1306)
+    mistake_if(abs(got - 1.0) < 1e-9, "missing-false-positive", got=got, expected=0.1306,
+               what="posterior_positive(0.0015, [1.0], [0.01])")
     expect(abs(got - 0.1306) < 5e-5 and math.isclose(got, 0.0015 / (0.0015 + 0.01 * 0.9985),
                                                    rel_tol=1e-9),
            what="posterior_positive(0.0015, [1.0], [0.01])", expected=0.1306, got=got)
@@ -127,10 +126,12 @@ def test_book_one_test(student):
 def test_book_two_tests(student):
     args = (0.0015, [1.0, 0.98], [0.01, 0.03])
     got = call_posterior(student, *args)
+    what = "posterior_positive(0.0015, [1.0, 0.98], [0.01, 0.03])"
     mistake_if(math.isclose(got, marginal_version(*args), rel_tol=1e-6), "marginal-independence",
-               got=got, expected=0.8307)
-    expect(abs(got - 0.8307) < 5e-5 and math.isclose(got, ref.posterior_positive(*args), rel_tol=1e-9),
-           what="posterior_positive(0.0015, [1.0, 0.98], [0.01, 0.03])", expected=0.8307, got=got)
+               got=got, expected=0.8307, what=what)
+    expect(abs(got - 0.8307) < 5e-5
+           and math.isclose(got, ref.posterior_positive(*args), rel_tol=1e-9),
+           what=what, expected=0.8307, got=got)
 
 
 @grades("ch2.posterior_positive", en="random priors and one to four tests", zh="随机先验与一到四次检测")

@@ -3,9 +3,8 @@ import pytest
 import torch
 
 from d2lkit.grading.api import (FLOATS, LearnerError, expect, expect_close, expect_equal, grades,
-                                mistake_if, reference)
+                                mistake_if)
 
-ref = reference(__file__)
 
 # What solving with the n×n matrix XXᵀ instead of XᵀX looks like when it fails.
 GRAM_SYMPTOMS = ("singular", "Incompatible shapes", "cannot be multiplied", "must match", "shape")
@@ -36,7 +35,7 @@ def call_closed_form(student, X, y):
         out = student.call("linreg_closed_form", X, y)
     except LearnerError as err:   # a shape error or a singular n×n system: XXᵀ instead of XᵀX
         mistake_if(any(s in f"{err.type} {err.message}" for s in GRAM_SYMPTOMS), "gram-wrong-side",
-                   got=f"{err.type}: {err.message}"[:200])
+                   what="linreg_closed_form(X, y)", got=f"{err.type}: {err.message}"[:200])
         raise
     expect(isinstance(out, (tuple, list)) and len(out) == 2
            and all(isinstance(t, torch.Tensor) for t in out), what="linreg_closed_form(X, y)",
@@ -49,7 +48,8 @@ def call_closed_form(student, X, y):
 def test_closed_form_shapes(student, gen, device):
     X, y = linear_data(gen, 30, 3, torch.float64, device)
     w, b = call_closed_form(student, X, y)
-    mistake_if(w.shape[0] == len(X), "gram-wrong-side", got=tuple(w.shape), expected=(3, 1))
+    mistake_if(w.shape[0] == len(X), "gram-wrong-side", what="w.shape", got=tuple(w.shape),
+               expected=(3, 1))
     expect_equal(tuple(w.shape), (3, 1), what="w.shape")
     expect_equal(tuple(b.shape), (1,), what="b.shape")
 
@@ -62,7 +62,7 @@ def test_closed_form_bias(student, gen, device):
     w_expected, b_expected = lstsq_with_bias(X, y)
     w_no_bias = torch.linalg.solve(X.T @ X, X.T @ y)      # what fitting without the 1s column gives
     mistake_if(close(w, w_no_bias) or close(b, torch.zeros_like(b_expected)),
-               "no-bias-column", got=f"b = {b.tolist()}", expected=f"b = {b_expected.tolist()}")
+               "no-bias-column", what="b", got=b.tolist(), expected=b_expected.tolist())
     expect_close(w, w_expected, rtol=1e-6, what="w")
     expect_close(b, b_expected, rtol=1e-6, what="b")
 

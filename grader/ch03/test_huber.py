@@ -3,15 +3,18 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from d2lkit.grading.api import FLOATS, expect_close, grades, mistake_if, reference
-
-ref = reference(__file__)
+from d2lkit.grading.api import FLOATS, expect, expect_close, grades, mistake_if
 
 
 def close(got, expected, rtol=1e-5, atol=1e-7):
     """True when got is a tensor of expected's shape with close values (symptom tests only)."""
     return (isinstance(got, torch.Tensor) and got.shape == expected.shape
             and torch.allclose(got.to(expected.dtype), expected, rtol=rtol, atol=atol))
+
+
+def expect_tensor(got, what):
+    expect(isinstance(got, torch.Tensor), what=what, expected="a tensor", got=got)
+    return got
 
 
 def book_huber(y_hat, y, sigma):
@@ -34,12 +37,15 @@ def test_huber_sigma(student, sigma, device):
     d = torch.tensor([-4.0, -2.0, -1.0, -0.25, 0.0, 0.3, 0.5, 1.5, 2.0, 3.0], dtype=torch.float64)
     y_hat, y = d.reshape(-1, 1).to(device), torch.zeros(10, dtype=torch.float64, device=device)
     expected = book_huber(y_hat, y, sigma)
-    got = student.call("huber_loss", y_hat, y, sigma)
+    got = expect_tensor(student.call("huber_loss", y_hat, y, sigma), f"huber_loss(y_hat, y, {sigma})")
     mistake_if(close(got, F.huber_loss(y_hat, y.reshape(-1, 1), delta=sigma, reduction="none")),
-               "pytorch-huber-scaling", got=f"{sigma} × the book's loss")
+               "pytorch-huber-scaling", what=f"huber_loss(y_hat, y, {sigma}) / expected", got=sigma,
+               expected=1.0)
     abs_d = y_hat.abs()
     quadratic_no_sigma = torch.where(abs_d > sigma, abs_d - sigma / 2, y_hat ** 2 / 2)
-    mistake_if(close(got, quadratic_no_sigma), "quadratic-missing-sigma", got="d² / 2 where |d| ≤ σ")
+    mistake_if(close(got, quadratic_no_sigma), "quadratic-missing-sigma",
+               what=f"huber_loss(y_hat, y, {sigma}) where |d| <= sigma", got=(y_hat ** 2 / 2).reshape(-1).tolist(),
+               expected=(y_hat ** 2 / (2 * sigma)).reshape(-1).tolist())
     expect_close(got, expected, what=f"huber_loss(y_hat, y, {sigma})")
 
 

@@ -5,12 +5,21 @@ import torch.nn.functional as F
 from torch.optim.sgd import sgd as functional_sgd  # the computation of torch.optim.SGD.step
 
 from d2lkit.grading.api import (FLOATS, Gen, expect, expect_close, expect_equal, grades,
-                                mistake_if, mistake_on_error, reference)
+                                mistake_if, mistake_on_error)
 
-ref = reference(__file__)
 
 TRUE_W = torch.tensor([2.0, -3.4])  # the book's true parameters (3.2.1)
 TRUE_B = 4.2
+
+
+def expect_tensor(got, what):
+    expect(isinstance(got, torch.Tensor), what=what, expected="a tensor", got=got)
+    return got
+
+
+def shape(x):
+    """x's shape as a tuple, or None when x is not a tensor."""
+    return tuple(x.shape) if isinstance(x, torch.Tensor) else None
 
 
 def close(got, expected, rtol=1e-5, atol=1e-7):
@@ -34,7 +43,8 @@ def call_synthetic_data(student, *args, **kwargs):
 def test_synthetic_data_shapes(student, seed, dtype, device):
     w = TRUE_W.to(dtype=dtype, device=device)
     X, y = call_synthetic_data(student, w, TRUE_B, 1000, generator=Gen(seed))
-    mistake_if(tuple(y.shape) == (1000,), "y-not-column", got=tuple(y.shape), expected=(1000, 1))
+    mistake_if(tuple(y.shape) == (1000,), "y-not-column", what="y.shape", got=tuple(y.shape),
+               expected=(1000, 1))
     expect_equal(tuple(X.shape), (1000, 2), what="X.shape")
     expect_equal(tuple(y.shape), (1000, 1), what="y.shape")
     expect_equal((X.dtype, y.dtype), (dtype, dtype), what="(X.dtype, y.dtype)")
@@ -58,7 +68,7 @@ def test_synthetic_data_features(student, seed, device):
     mean, std = X.mean(dim=0), X.std(dim=0)
     # torch.rand gives U[0, 1): mean 0.5, std 0.29, no negative entries.
     mistake_if(bool(X.min() >= 0) and bool(((mean - 0.5).abs() < 0.05).all()), "uniform-features",
-               got=mean.tolist(), expected="≈ 0")
+               what="X.mean(dim=0)", got=mean.tolist(), expected=[0.0] * 3)
     expect(bool((mean.abs() < 0.05).all()), what="X.mean(dim=0)", expected="≈ 0 (±0.05)",
            got=mean.tolist())
     expect(bool(((std - 1).abs() < 0.05).all()), what="X.std(dim=0)", expected="≈ 1 (±0.05)",
@@ -74,7 +84,7 @@ def test_synthetic_data_noise_std(student, seed, device):
     std = float((y.reshape(-1) - (X @ w + TRUE_B)).std())
     # std of the residual: 1e-4 if noise_std was used as a variance, 0.1 if as std².
     mistake_if(abs(std - noise_std ** 2) < 2e-5 or abs(std - noise_std ** 0.5) < 1e-2,
-               "std-variance-confusion", got=std, expected=noise_std)
+               "std-variance-confusion", what="(y - (X @ w + b)).std()", got=std, expected=noise_std)
     expect(abs(std - noise_std) < 1e-3, what="(y - (X @ w + b)).std()",
            expected=f"{noise_std} ± 0.001", got=std)
 
@@ -118,8 +128,8 @@ def run_data_iter(student, seed, device, n=N_EXAMPLES, batch_size=BATCH):
 def test_data_iter_batch_sizes(student, seed, device):
     batches, X, _ = run_data_iter(student, seed, device)
     sizes = [len(b[0]) for b in batches]
-    mistake_if(0 < sum(sizes) < N_EXAMPLES, "last-batch-dropped", got=f"{sum(sizes)} examples",
-               expected=f"{N_EXAMPLES} examples")
+    mistake_if(0 < sum(sizes) < N_EXAMPLES, "last-batch-dropped", what="examples seen in one pass",
+               got=sum(sizes), expected=N_EXAMPLES)
     expect_equal(sizes, [BATCH] * 100 + [3], what="[len(X) for X, y in data_iter(...)]")
 
 
@@ -128,7 +138,8 @@ def test_data_iter_batch_sizes(student, seed, device):
 def test_data_iter_pairs(student, seed, device):
     _, X, y = run_data_iter(student, seed, device)
     mistake_if(X.shape == y.shape and not torch.equal(y, 10 * X), "unpaired-shuffle",
-               got="labels != 10 * features", expected="labels == 10 * features")
+               what="labels of the first batch (features × 10)", got=y[:5].reshape(-1).tolist(),
+               expected=(10 * X[:5]).reshape(-1).tolist())
     expect_equal(y, 10 * X, what="labels of each batch")
 
 
@@ -137,7 +148,8 @@ def test_data_iter_pairs(student, seed, device):
 def test_data_iter_shuffled(student, seed, device):
     _, X, _ = run_data_iter(student, seed, device)
     in_order = torch.arange(N_EXAMPLES, dtype=torch.float64, device=device).reshape(-1, 1)
-    mistake_if(torch.equal(X, in_order), "no-shuffle", got="examples in their original order")
+    mistake_if(torch.equal(X, in_order), "no-shuffle", what="features of the first batch",
+               got=X[:BATCH].reshape(-1).tolist(), expected="a random order")
     expect_equal(X.sort(dim=0).values, in_order, what="sorted(all features seen)")
 
 
@@ -171,7 +183,8 @@ def test_linreg_example(student, device):
     w = TRUE_W.to(torch.float64).reshape(-1, 1).to(device)
     b = torch.tensor(TRUE_B, dtype=torch.float64, device=device)    # a 0-d tensor
     got = student.call("linreg", X, w, b)
-    mistake_if(tuple(got.shape) == (3,), "output-not-column", got=tuple(got.shape), expected=(3, 1))
+    mistake_if(shape(got) == (3,), "output-not-column", what="linreg(X, w, b).shape", got=shape(got),
+               expected=(3, 1))
     expect_close(got, F.linear(X, w.T, b.reshape(1)), what="linreg(X, w, b)")
 
 
@@ -192,10 +205,13 @@ def test_squared_loss_reshape(student, device):
     y_hat = torch.tensor([[1.0], [2.5], [-0.5], [4.0]], dtype=torch.float64, device=device)
     y = torch.tensor([1.5, 2.0, 0.5, 3.0], dtype=torch.float64, device=device)
     expected = F.mse_loss(y_hat, y.reshape(y_hat.shape), reduction="none") / 2
-    got = student.call("squared_loss", y_hat, y)
-    mistake_if(tuple(got.shape) == (4, 4), "no-reshape", got=tuple(got.shape), expected=(4, 1))
-    mistake_if(got.numel() == 1, "reduced-to-scalar", got=tuple(got.shape), expected=(4, 1))
-    mistake_if(close(got, 2 * expected), "missing-half")
+    got = expect_tensor(student.call("squared_loss", y_hat, y), "squared_loss(y_hat, y)")
+    mistake_if(shape(got) == (4, 4), "no-reshape", what="squared_loss(y_hat, y).shape", got=shape(got),
+               expected=(4, 1))
+    mistake_if(shape(got) in [(), (1,), (1, 1)], "reduced-to-scalar", what="squared_loss(y_hat, y).shape",
+               got=shape(got), expected=(4, 1))
+    mistake_if(close(got, 2 * expected), "missing-half", what="squared_loss(y_hat, y)",
+               got=got.reshape(-1).tolist(), expected=expected.reshape(-1).tolist())
     expect_close(got, expected, what="squared_loss(y_hat, y)")
 
 
@@ -268,9 +284,13 @@ def test_sgd_step(student, gen, device):
             mistake_on_error("not-in-place", match="has no attribute 'zero_'"):
         out = student.probe(probe_sgd, values, grads, lr, batch_size)
     unchanged = all(torch.equal(a, b) for a, b in zip(out["values"], values))
-    mistake_if(unchanged, "not-in-place", got="parameters unchanged")
+    mistake_if(unchanged, "not-in-place", what="w after sgd", got=out["values"][0].reshape(-1).tolist(),
+               expected=optim_sgd_step(values, grads, lr, batch_size)[0].reshape(-1).tolist())
     no_division = [v - lr * g for v, g in zip(values, grads)]
-    mistake_if(all(close(a, b) for a, b in zip(out["values"], no_division)), "missing-batch-size")
+    mistake_if(all(close(a, b) for a, b in zip(out["values"], no_division)), "missing-batch-size",
+               what="w after sgd(params, lr=0.03, batch_size=10)",
+               got=out["values"][0].reshape(-1).tolist(),
+               expected=optim_sgd_step(values, grads, lr, batch_size)[0].reshape(-1).tolist())
     for got, expected, name in zip(out["values"], optim_sgd_step(values, grads, lr, batch_size),
                                    ["w", "b"]):
         expect_close(got, expected, what=f"{name} after sgd")
@@ -284,7 +304,9 @@ def test_sgd_zeroes_grads(student, gen, device):
     values, grads = random_params(gen, torch.float64, device)
     out = student.probe(probe_sgd, values, grads, 0.1, 4)
     zeroed = all(g is None or not g.any() for g in out["grads"])
-    mistake_if(not zeroed, "grad-not-zeroed", got="param.grad != 0 after sgd")
+    mistake_if(not zeroed, "grad-not-zeroed", what="w.grad after sgd",
+               got=out["grads"][0].reshape(-1).tolist() if out["grads"][0] is not None else None,
+               expected=[0.0] * 3)
 
 
 @grades("ch3.sgd", en="three steps of the book's training loop match optim.SGD(lr=lr/batch_size)",

@@ -139,7 +139,7 @@ def test_dropconnect_edges(student, gen, dtype, device):
 
 @grades("ch4.dropconnect_linear", en="one mask for the batch, unbiased", zh="整个小批量共用一个掩码，且无偏")
 def test_dropconnect_statistics(student, gen, seed):
-    d, q, p = 300, 400, 0.2
+    d, q, p = 200, 250, 0.2
     W = torch.rand(d, q, generator=gen, dtype=torch.float64) + 0.5
     b = torch.randn(q, generator=gen, dtype=torch.float64)
     X = torch.cat([torch.eye(d, dtype=torch.float64)] * 2)

@@ -60,7 +60,7 @@ def test_matches_numpy(student, gen, dtype, device):
 
 
 @grades("ch4.poly_features", en="property: any n and max_degree", zh="性质测试：任意 n 和 max_degree")
-@settings(max_examples=10, deadline=None,
+@settings(max_examples=6, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(st.floats(-3, 3, allow_nan=False), min_size=1, max_size=8),
        max_degree=st.integers(1, 12))

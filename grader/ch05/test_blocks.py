@@ -85,11 +85,11 @@ DEEP_SPEC = [(7, 5), "relu", (5, 3), "tanh", (3, 4)]
         zh="书中的网络把子模块注册为 '0'、'1'、'2'")
 def test_sequential_registers_children(student):
     got = student.probe(probe_sequential_structure, BOOK_SPEC)
-    mistake_if(got["keys"] == [] or got["n_params"] == 0, "python-list", got=got["keys"],
+    mistake_if(got["keys"] == [] or got["n_params"] == 0, "python-list", what="state_dict keys", got=got["keys"],
                expected=BOOK_KEYS)
     mistake_if(got["keys"] != BOOK_KEYS and all(any(k.endswith("." + e) for e in BOOK_KEYS)
                                                 for k in got["keys"]),
-               "keys-prefixed", got=got["keys"], expected=BOOK_KEYS)
+               "keys-prefixed", what="state_dict keys", got=got["keys"], expected=BOOK_KEYS)
     expect_equal(got["keys"], BOOK_KEYS, what="state_dict keys")
     expect_equal(got["n_params"], 4, what="len(list(net.parameters()))")
     expect_equal(got["n_scalars"], 20 * 256 + 256 + 256 * 10 + 10, what="parameter count")
@@ -181,7 +181,7 @@ def _check_repeat(got, n, dtype, device):
            got=got["type"])
     expect_equal(got["len"], n, what="len(net)")
     mistake_if(n > 1 and (got["distinct"] < n or got["distinct_ptrs"] < 2 * n), "shared-instance",
-               got=got["distinct"], expected=n)
+               what="distinct blocks in repeat_block(factory, n)", got=got["distinct"], expected=n)
     expect_equal(got["calls"], n, what="block_factory() calls")
     expect_equal(got["n_scalars"], n * 20, what="parameter count")
 

@@ -30,7 +30,8 @@ def test_centered_global_mean(student, gen, device):
     X = torch.randn(4, 6, generator=gen, dtype=torch.float64) + torch.arange(4.0, dtype=torch.float64)[:, None] * 3
     got = student.module("CenteredLayer", inputs=(X.to(device),))["output"]
     mistake_if(_close(got, X - X.mean(dim=1, keepdim=True)) or _close(got, X - X.mean(dim=-1, keepdim=True)),
-               "per-row-mean")
+               "per-row-mean", what="CenteredLayer()(X)", expected="X - X.mean()",
+               got="X - X.mean(dim=1, keepdim=True)")
     expect(abs(got.mean().item()) < 1e-6, what="CenteredLayer()(X).mean()", expected="< 1e-6",
            got=f"{got.mean().item():.3g}")
     expect_close(got, (X - X.mean()).to(device), what="CenteredLayer()(X)")
@@ -70,7 +71,8 @@ def test_mylinear_grad(student, gen, device):
         got = student.module("MyLinear", 5, 3, state_dict={"weight": W, "bias": b},
                              inputs=(X.to(device),), backward=True)
     grads = got.get("grads") or {}
-    mistake_if(grads.get("weight") is None, "weight-data-in-forward")
+    mistake_if(grads.get("weight") is None, "weight-data-in-forward", what="weight.grad",
+               expected="a tensor", got="None")
     Wr, br = W.clone().requires_grad_(), b.clone().requires_grad_()
     F.relu(F.linear(X, Wr.T, br)).sum().backward()
     expect_close(grads["weight"], Wr.grad.to(device), what="weight.grad")
@@ -111,7 +113,8 @@ def test_quadratic_shape(student, gen, device):
     X = torch.randn(6, 4, generator=gen, dtype=torch.float64)
     got = student.module("QuadraticReduction", 4, 3, state_dict={"weight": W}, inputs=(X.to(device),))
     out = got["output"]
-    mistake_if(tuple(out.shape) == (6, 4), "wrong-axis-contracted", got=tuple(out.shape), expected=(6, 3))
+    mistake_if(tuple(out.shape) == (6, 4), "wrong-axis-contracted", what="QuadraticReduction(4, 3)(X).shape",
+               got=tuple(out.shape), expected=(6, 3))
     expect_equal(tuple(out.shape), (6, 3), what="output shape")
 
 
@@ -144,16 +147,18 @@ def _check_fourier(got, X, what):
     n = X.shape[-1]
     expected = torch.fft.fft(X.cpu(), dim=-1)[..., : n // 2]
     expect(isinstance(got, torch.Tensor), what=what, expected="a tensor", got=type(got).__name__)
-    mistake_if(got.shape[-1] == n // 2 + 1 and got.shape[:-1] == X.shape[:-1], "rfft-length",
+    mistake_if(got.shape[-1] == n // 2 + 1 and got.shape[:-1] == X.shape[:-1], "rfft-length", what=f"{what}.shape",
                got=tuple(got.shape), expected=tuple(expected.shape))
     expect_equal(tuple(got.shape), tuple(expected.shape), what=f"{what}.shape")
     expect_equal(got.dtype, expected.dtype, what=f"{what}.dtype")
     if expected.numel() and expected.abs().max() > 1e-3:
         mistake_if(_close(got, expected.conj(), 1e-4, 1e-5) and not _close(got, expected, 1e-4, 1e-5),
-                   "positive-exponent")
+                   "positive-exponent", what=what, expected="sum_t x_t exp(-2 pi i k t / n)",
+                   got="its complex conjugate")
         if n > 1:
-            mistake_if(_close(got, expected / n, 1e-4, 1e-5), "normalised-by-n")
-    expect_close(torch.view_as_real(got), torch.view_as_real(expected).to(got.device),
+            mistake_if(_close(got, expected / n, 1e-4, 1e-5), "normalised-by-n", what=what,
+                       expected="sum_t x_t exp(-2 pi i k t / n)", got="that sum / n")
+    expect_close(torch.view_as_real(got), torch.view_as_real(expected).to(X.device),
                  rtol=1e-6 if X.dtype == torch.float64 else None, what=f"{what} (real, imag)")
 
 

@@ -36,7 +36,7 @@ def _expected(count, i):
 
 def _check(got, count, i):
     label = f"try_gpu({'' if i is None else i}) with {count} GPU(s)"
-    mistake_if(isinstance(got, str), "returns-str", got=repr(got), expected=repr(_expected(count, i)))
+    mistake_if(isinstance(got, str), "returns-str", what=f"type({label})", got=repr(got), expected=repr(_expected(count, i)))
     expect(isinstance(got, torch.device), what=f"type({label})", expected="torch.device",
            got=type(got).__name__)
     expect_equal(got, _expected(count, i), what=label)
@@ -51,7 +51,7 @@ def test_try_gpu_one(student):
 @grades("ch5.try_gpu", en="two GPUs: try_gpu(5) is the CPU", zh="两块 GPU：try_gpu(5) 是 CPU")
 def test_try_gpu_missing_index(student):
     got = student.probe(probe_try_gpu, 2, 5)
-    mistake_if(got == torch.device("cuda:5") or got == "cuda:5", "is-available-only", got=got,
+    mistake_if(got == torch.device("cuda:5") or got == "cuda:5", "is-available-only", what="try_gpu(5) with 2 GPUs", got=got,
                expected=torch.device("cpu"))
     _check(got, 2, 5)
 
@@ -59,7 +59,7 @@ def test_try_gpu_missing_index(student):
 @grades("ch5.try_gpu", en="one GPU: there is no cuda:1", zh="一块 GPU：没有 cuda:1")
 def test_try_gpu_off_by_one(student):
     got = student.probe(probe_try_gpu, 1, 1)
-    mistake_if(got == torch.device("cuda:1") or got == "cuda:1", "off-by-one", got=got,
+    mistake_if(got == torch.device("cuda:1") or got == "cuda:1", "off-by-one", what="try_gpu(1) with 1 GPU", got=got,
                expected=torch.device("cpu"))
     _check(got, 1, 1)
 

@@ -53,7 +53,8 @@ def test_copy_returns_dst(student):
 def test_copy_not_shared(student):
     got = student.probe(probe_copy_first_layers, 3, False)
     changed = [k for k in got["dst_after"] if not torch.equal(got["dst_after"][k], got["dst_later"][k])]
-    mistake_if(changed, "shares-modules", got=changed)
+    mistake_if(changed, "shares-modules", what="dst after training src further",
+               got=f"changed: {changed}", expected="unchanged")
 
 
 @grades("ch5.copy_first_layers", en="only the first n children are copied, the rest of dst is kept",
@@ -66,7 +67,8 @@ def test_copy_first_n(student, n, with_bn):
     rest = [k for k in keys if _layer(k) >= n]
     first = [k for k in keys if _layer(k) < n]
     mistake_if(rest and _equal_dicts(got["dst_after"], got["src_before"], rest)
-               and not _equal_dicts(got["dst_after"], got["dst_before"], rest), "copies-all-layers")
+               and not _equal_dicts(got["dst_after"], got["dst_before"], rest), "copies-all-layers",
+               what=f"dst layers from position {n} on", expected="dst's own values", got="src's values")
     for k in first:
         expect_equal(got["dst_after"][k], got["src_before"][k], what=f"dst.state_dict()['{k}']")
     for k in rest:
@@ -74,4 +76,5 @@ def test_copy_first_n(student, n, with_bn):
     for k in keys:
         expect_equal(got["src_after"][k], got["src_before"][k], what=f"src.state_dict()['{k}']")
     changed = [k for k in keys if not torch.equal(got["dst_after"][k], got["dst_later"][k])]
-    mistake_if(changed, "shares-modules", got=changed)
+    mistake_if(changed, "shares-modules", what="dst after training src further",
+               got=f"changed: {changed}", expected="unchanged")

@@ -82,7 +82,8 @@ def _expect_int(got, expected, what):
 def test_count_batchnorm(student):
     got = student.probe(probe_count_batchnorm)
     params = 4 * 8 + 8 + 2 * 8 + 8 * 3 + 3
-    mistake_if(got in (params + 8 + 8, params + 8 + 8 + 1), "counts-buffers", got=got, expected=params)
+    mistake_if(got in (params + 8 + 8, params + 8 + 8 + 1), "counts-buffers", what="count_parameters(net with BatchNorm1d)",
+               got=got, expected=params)
     _expect_int(got, params, "count_parameters(net)")
 
 
@@ -90,7 +91,8 @@ def test_count_batchnorm(student):
         zh="书中共享层的网络有 121 个参数")
 def test_count_book_shared(student):
     got = student.probe(probe_count_book)
-    mistake_if(got == 193, "shared-counted-twice", got=got, expected=121)
+    mistake_if(got == 193, "shared-counted-twice", what="count_parameters(book net)", got=got,
+               expected=121)
     _expect_int(got, 121, "count_parameters(net)")
 
 
@@ -120,7 +122,8 @@ def _run_init(student, seed, device):
         zh="原地修改权重并返回 net")
 def test_init_in_place(student, seed, device):
     got = _run_init(student, seed, device)
-    mistake_if(not got["is_param"], "assign-tensor-to-parameter")
+    mistake_if(not got["is_param"], "assign-tensor-to-parameter", what="type(net[0].weight)",
+               expected="nn.Parameter", got="a plain tensor")
     expect(got["returns_net"], what="my_init_(net) is net", expected=True, got=False)
 
 
@@ -132,7 +135,7 @@ def test_init_range(student, seed, device):
         w = got[key].cpu()
         nz = w[w != 0].abs()
         expect(nz.numel() > 0, what=f"{key} != 0", expected="some non-zero weights", got="all zero")
-        mistake_if(bool((nz < 5).float().mean() > 0.9), "inverted-mask",
+        mistake_if(bool((nz < 5).float().mean() > 0.9), "inverted-mask", what=f"non-zero |{key}|",
                    got=f"max |w| = {nz.max().item():.3g}", expected="|w| >= 5")
         expect(bool(((nz >= 5) & (nz <= 10)).all()), what=f"|{key}| of non-zero weights",
                expected="in [5, 10]", got=f"[{nz.min().item():.3g}, {nz.max().item():.3g}]")
@@ -189,7 +192,8 @@ def test_shared_parts(student, gen, device):
     g1, g2 = got
     total = (G1 + G2).to(device)
     mistake_if(isinstance(g1, torch.Tensor) and isinstance(g2, torch.Tensor) and g1.shape == W.shape
-               and torch.allclose(g1, total) and torch.allclose(g2, total), "same-leaf-both-uses")
+               and torch.allclose(g1, total) and torch.allclose(g2, total), "same-leaf-both-uses",
+               what="(G1, G2)", expected="two different parts", got="G1 == G2 == G1 + G2 (the tied gradient)")
     expect_close(g1, G1.to(device), rtol=1e-6, what="G1 (first use)")
     expect_close(g2, G2.to(device), rtol=1e-6, what="G2 (second use)")
 

@@ -3,7 +3,26 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from d2lkit.grading.api import FLOATS, expect, expect_close, grades, mistake_if
+from d2lkit.grading.api import FLOATS, CheckFailed, expect, expect_close, grades, mistake_if
+
+
+def passes(got, expected, what, **tol):
+    """True if got is right; the catalogued-mistake diagnosis only runs on a wrong answer."""
+    try:
+        expect_close(got, expected, what=what, **tol)
+    except CheckFailed:
+        return False
+    return True
+
+
+def conv(X, K):
+    """F.conv2d(X, K), computed in float64 and cast back (oneDNN's float32 set-up is slow per shape)."""
+    return F.conv2d(X.double(), K.double()).to(X.dtype)
+
+
+def probe_calls(mod, name, calls):
+    """Several calls of the learner's `name` in one child: [(args, kwargs), ...] -> results."""
+    return [getattr(mod, name)(*args, **kwargs) for args, kwargs in calls]
 
 
 def book_X_K():
@@ -15,7 +34,9 @@ def book_X_K():
 
 # --------------------------------------------------------------------------- corr2d_multi_in
 def diagnose_multi_in(got, X, K, what):
-    expected = F.conv2d(X[None], K[None])[0, 0]
+    expected = conv(X[None], K[None])[0, 0]
+    if passes(got, expected, what):
+        return
     c_i = X.shape[0]
     if isinstance(got, torch.Tensor):
         mistake_if(tuple(got.shape) == (c_i, *expected.shape), "stacked-not-summed", got=got,
@@ -47,11 +68,13 @@ def test_multi_in_sum(student, gen):
         zh="随机输入下与 F.conv2d(X[None], K[None])[0, 0] 一致")
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_multi_in_random(student, gen, dtype, device):
-    for c_i, (h, w), (kh, kw) in [(4, (6, 7), (3, 2)), (1, (5, 4), (2, 3))]:
-        X = torch.randn(c_i, h, w, generator=gen, dtype=dtype).to(device)
-        K = torch.randn(c_i, kh, kw, generator=gen, dtype=dtype).to(device)
-        diagnose_multi_in(student.call("corr2d_multi_in", X, K), X, K,
-                          f"corr2d_multi_in(X {c_i}×{h}×{w}, K {c_i}×{kh}×{kw})")
+    cases = [(4, (6, 7), (3, 2)), (1, (5, 4), (2, 3))]
+    inputs = [(torch.randn(c_i, h, w, generator=gen, dtype=dtype).to(device),
+               torch.randn(c_i, kh, kw, generator=gen, dtype=dtype).to(device))
+              for c_i, (h, w), (kh, kw) in cases]
+    got = student.probe(probe_calls, "corr2d_multi_in", [(XK, {}) for XK in inputs])
+    for (c_i, (h, w), (kh, kw)), (X, K), g in zip(cases, inputs, got):
+        diagnose_multi_in(g, X, K, f"corr2d_multi_in(X {c_i}×{h}×{w}, K {c_i}×{kh}×{kw})")
 
 
 # ----------------------------------------------------------------------- corr2d_multi_in_out
@@ -66,23 +89,28 @@ def test_multi_in_out_book(student):
            expected=(3, 2, 2), got=tuple(got.shape))
     expect_close(got[1], torch.tensor([[76.0, 100.0], [148.0, 172.0]]),
                  what="corr2d_multi_in_out(X, K)[1]")
-    expect_close(got, F.conv2d(X[None], K)[0], what="corr2d_multi_in_out(X, K)")
+    expect_close(got, conv(X[None], K)[0], what="corr2d_multi_in_out(X, K)")
 
 
 @grades("ch6.corr2d_multi_in_out", en="matches F.conv2d(X[None], K)[0] on random inputs",
         zh="随机输入下与 F.conv2d(X[None], K)[0] 一致")
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_multi_in_out_random(student, gen, dtype, device):
-    for c_o, c_i, (h, w), (kh, kw) in [(3, 2, (6, 7), (3, 2)), (1, 4, (5, 5), (2, 2)), (5, 1, (4, 6), (1, 3))]:
-        X = torch.randn(c_i, h, w, generator=gen, dtype=dtype).to(device)
-        K = torch.randn(c_o, c_i, kh, kw, generator=gen, dtype=dtype).to(device)
-        expect_close(student.call("corr2d_multi_in_out", X, K), F.conv2d(X[None], K)[0],
+    cases = [(3, 2, (6, 7), (3, 2)), (1, 4, (5, 5), (2, 2)), (5, 1, (4, 6), (1, 3))]
+    inputs = [(torch.randn(c_i, h, w, generator=gen, dtype=dtype).to(device),
+               torch.randn(c_o, c_i, kh, kw, generator=gen, dtype=dtype).to(device))
+              for c_o, c_i, (h, w), (kh, kw) in cases]
+    got = student.probe(probe_calls, "corr2d_multi_in_out", [(XK, {}) for XK in inputs])
+    for (c_o, c_i, (h, w), (kh, kw)), (X, K), g in zip(cases, inputs, got):
+        expect_close(g, conv(X[None], K)[0],
                      what=f"corr2d_multi_in_out(X {c_i}×{h}×{w}, K {c_o}×{c_i}×{kh}×{kw})")
 
 
 # ------------------------------------------------------------------- corr2d_multi_in_out_1x1
 def diagnose_1x1(got, X, K, what):
-    expected = F.conv2d(X[None], K)[0]
+    expected = conv(X[None], K)[0]
+    if passes(got, expected, what):
+        return
     c_i, h, w = X.shape
     c_o = K.shape[0]
     if isinstance(got, torch.Tensor) and got.shape == expected.shape and got.dtype == expected.dtype:
@@ -114,8 +142,10 @@ def test_1x1_memory_order(student, gen):
 @grades("ch6.corr2d_multi_in_out_1x1", en="matches F.conv2d on random inputs", zh="随机输入下与 F.conv2d 一致")
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_1x1_random(student, gen, dtype, device):
-    for c_o, c_i, h, w in [(2, 5, 7, 3), (6, 1, 4, 4), (1, 3, 2, 9)]:
-        X = torch.randn(c_i, h, w, generator=gen, dtype=dtype).to(device)
-        K = torch.randn(c_o, c_i, 1, 1, generator=gen, dtype=dtype).to(device)
-        diagnose_1x1(student.call("corr2d_multi_in_out_1x1", X, K), X, K,
-                     f"corr2d_multi_in_out_1x1(X {c_i}×{h}×{w}, K {c_o}×{c_i}×1×1)")
+    cases = [(2, 5, 7, 3), (6, 1, 4, 4), (1, 3, 2, 9)]
+    inputs = [(torch.randn(c_i, h, w, generator=gen, dtype=dtype).to(device),
+               torch.randn(c_o, c_i, 1, 1, generator=gen, dtype=dtype).to(device))
+              for c_o, c_i, h, w in cases]
+    got = student.probe(probe_calls, "corr2d_multi_in_out_1x1", [(XK, {}) for XK in inputs])
+    for (c_o, c_i, h, w), (X, K), g in zip(cases, inputs, got):
+        diagnose_1x1(g, X, K, f"corr2d_multi_in_out_1x1(X {c_i}×{h}×{w}, K {c_o}×{c_i}×1×1)")

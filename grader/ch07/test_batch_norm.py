@@ -54,7 +54,7 @@ def _check_train(student, X, gamma, beta, mm, mv, momentum, eps=EPS):
     for name, got in (("moving_mean", nm), ("moving_var", nv)):
         expect(isinstance(got, torch.Tensor), what=name, expected="a tensor", got=type(got).__name__)
         mistake_if(X.dim() == 4 and tuple(got.shape) == (1, *X.shape[1:]), "stats-over-dim0-only",
-                   got=tuple(got.shape), expected=tuple(mm.shape))
+                   what=f"{name}.shape", got=tuple(got.shape), expected=tuple(mm.shape))
         expect_equal(tuple(got.shape), tuple(mm.shape), what=f"{name}.shape")
     mean = X.mean(dim=dims, keepdim=True)
     var = X.var(dim=dims, keepdim=True, unbiased=False)
@@ -63,18 +63,28 @@ def _check_train(student, X, gamma, beta, mm, mv, momentum, eps=EPS):
     y_unbiased = gamma * (X - mean) / torch.sqrt(var_u + eps) + beta
     expected_Y, running_mean = _torch_train(X, gamma, beta, mm, mv, eps, momentum)
     mistake_if(_close(Y, y_unbiased, dtype) and not _close(Y, expected_Y, dtype),
-               "unbiased-variance")
+               "unbiased-variance", what="Y",
+               got="normalized with the unbiased variance (n - 1)",
+               expected="the biased variance (n)")
     expect_close(Y, expected_Y, what="Y")
     # moving_mean: momentum weights the old value
     expected_m = momentum * mm + (1 - momentum) * mean
-    mistake_if(_close(nm, (1 - momentum) * mm + momentum * mean, dtype), "inverted-momentum")
+    mistake_if(_close(nm, (1 - momentum) * mm + momentum * mean, dtype), "inverted-momentum",
+               what=f"moving_mean (momentum={momentum})",
+               got="(1 - momentum) * moving_mean + momentum * mean",
+               expected="momentum * moving_mean + (1 - momentum) * mean")
     expect_close(nm, expected_m, what="moving_mean")
     expect_close(nm, running_mean, what="moving_mean vs PyTorch running_mean (momentum 1 - m)")
     # moving_var: biased variance, unlike PyTorch's running_var
     expected_v = momentum * mv + (1 - momentum) * var
     for v in (var, var_u):
-        mistake_if(_close(nv, (1 - momentum) * mv + momentum * v, dtype), "inverted-momentum")
-    mistake_if(_close(nv, momentum * mv + (1 - momentum) * var_u, dtype), "unbiased-variance")
+        mistake_if(_close(nv, (1 - momentum) * mv + momentum * v, dtype), "inverted-momentum",
+                   what=f"moving_var (momentum={momentum})",
+                   got="(1 - momentum) * moving_var + momentum * var",
+                   expected="momentum * moving_var + (1 - momentum) * var")
+    mistake_if(_close(nv, momentum * mv + (1 - momentum) * var_u, dtype), "unbiased-variance",
+               what="moving_var", got="updated with the unbiased variance (n - 1)",
+               expected="the biased variance (n)")
     expect_close(nv, expected_v, what="moving_var")
 
 
@@ -107,10 +117,13 @@ def test_eval(student, gen, device):
     dims = _dims(X)
     mean, var = X.mean(dim=dims, keepdim=True), X.var(dim=dims, keepdim=True, unbiased=False)
     batch_Y = gamma * (X - mean) / torch.sqrt(var + EPS) + beta
-    mistake_if(_close(Y, batch_Y), "eval-uses-batch-stats", expected="normalized with moving stats")
+    mistake_if(_close(Y, batch_Y), "eval-uses-batch-stats", what="Y (training=False)",
+               got="normalized with the batch statistics",
+               expected="normalized with moving_mean, moving_var")
     for name, got, old in (("moving_mean", nm, mm), ("moving_var", nv, mv)):
         mistake_if(not (isinstance(got, torch.Tensor) and _close(got, old)),
-                   "eval-uses-batch-stats", got=f"{name} changed", expected=f"{name} unchanged")
+                   "eval-uses-batch-stats", what=f"{name} (training=False)",
+                   got=f"{name} changed", expected=f"{name} unchanged")
         expect_close(got, old, what=name)
     expected = F.batch_norm(X, mm.flatten(), mv.flatten(), gamma.flatten(), beta.flatten(),
                             training=False, eps=EPS)
@@ -160,7 +173,7 @@ def test_random(student, gen, device, dtype):
 # ---------------------------------------------------------------------------- ch7.BatchNorm
 def probe_modes(mod, num_dims, X):
     """Eval mode with autograd on, and train mode under no_grad: the mode must follow .training."""
-    m = mod.BatchNorm(X.shape[1], num_dims).to(X.dtype)
+    m = mod.BatchNorm(X.shape[1], num_dims).to(device=X.device, dtype=X.dtype)
     m.eval()
     with torch.enable_grad():
         y_eval = m(X).detach()
@@ -194,7 +207,8 @@ def test_module_state_dict(student, gen, device):
     X = torch.randn(*shape, generator=gen, dtype=torch.float64).to(device)
     res = student.module("BatchNorm", 5, num_dims, inputs=(X,))
     keys = list(res["state_dict_keys"])
-    mistake_if("moving_mean" not in keys or "moving_var" not in keys, "plain-attributes", got=keys)
+    mistake_if("moving_mean" not in keys or "moving_var" not in keys, "plain-attributes", what="state_dict keys",
+               got=keys, expected=["gamma", "beta", "moving_mean", "moving_var"])
     expect_equal(keys, ["gamma", "beta", "moving_mean", "moving_var"], what="state_dict keys")
     expect_equal(res["num_params"], 10, what="number of trainable parameters")
     pshape = (1, 5) if num_dims == 2 else (1, 5, 1, 1)
@@ -209,14 +223,15 @@ def test_module_mode(student, gen, device):
     got = student.probe(probe_modes, 2, X)
     eval_expected = X / (1 + EPS) ** 0.5  # fresh layer: moving_mean 0, moving_var 1, gamma 1, beta 0
     batch = F.batch_norm(X, None, None, training=True, eps=EPS)
-    mistake_if(_close(got["eval"], batch), "is-grad-enabled-mode",
+    mistake_if(_close(got["eval"], batch), "is-grad-enabled-mode", what="BatchNorm in eval()",
                got="eval() with autograd on used the batch statistics")
-    mistake_if(_close(got["train"], eval_expected), "is-grad-enabled-mode",
+    mistake_if(_close(got["train"], eval_expected), "is-grad-enabled-mode", what="BatchNorm in train()",
                got="train() under torch.no_grad() used the moving statistics")
     zeros = torch.zeros(1, 4, dtype=X.dtype, device=device)
     mistake_if("moving_mean" in got["eval_state"]
                and not _close(got["eval_state"]["moving_mean"], zeros),
-               "is-grad-enabled-mode", got="eval() updated moving_mean")
+               "is-grad-enabled-mode", what="BatchNorm in eval()",
+               got="eval() updated moving_mean")
     expect_close(got["eval"], eval_expected, what="eval() output")
     expect_close(got["train"], batch, what="train() output under torch.no_grad()")
 
@@ -231,7 +246,8 @@ def test_module_steps(student, gen, device, dtype, num_dims):
     X_eval = torch.randn(*shape, generator=gen, dtype=dtype).to(device)
     got = student.probe(probe_steps, num_dims, Xs, X_eval)
     mistake_if("moving_mean" not in got["buffers"] or "moving_var" not in got["buffers"],
-               "plain-attributes", got=got["buffers"])
+               "plain-attributes", what="named_buffers()", got=got["buffers"],
+               expected=["moving_mean", "moving_var"])
     pshape = (1, 3) if num_dims == 2 else (1, 3, 1, 1)
     init = got["init"]
     expect_close(init["gamma"], torch.ones(pshape, dtype=dtype, device=device), what="initial gamma")
@@ -287,3 +303,38 @@ def test_module_load(student, gen, device):
     for k in ("moving_mean", "moving_var"):
         expect_close(got["state"][k], state[k], what=f"{k} after a training step")
     expect_close(got["eval"], expected_eval, what="BatchNorm(4, 4)(X) in eval mode")
+
+
+# ------------------------------------------------------------ ch7.conv_bias_before_bn (stretch)
+def _conv_bn_inputs(gen, dtype, device, k=3):
+    X = torch.randn(4, 3, 6, 5, generator=gen, dtype=dtype)
+    W = torch.randn(5, 3, k, k, generator=gen, dtype=dtype)
+    b = torch.randn(5, generator=gen, dtype=dtype) * 5
+    g = torch.randn(1, 5, 1, 1, generator=gen, dtype=dtype)
+    be = torch.randn(1, 5, 1, 1, generator=gen, dtype=dtype)
+    return [t.to(device) for t in (X, W, b, g, be)]
+
+
+def _expected_conv_bn(X, W, b, g, be):
+    Z = F.conv2d(X, W, b, padding=W.shape[-1] // 2)
+    return F.batch_norm(Z, None, None, g.flatten(), be.flatten(), training=True, eps=EPS)
+
+
+@grades("ch7.conv_bias_before_bn", en="conv then training-mode batch norm matches F.conv2d + F.batch_norm",
+        zh="卷积后接训练模式的批量规范化，与 F.conv2d + F.batch_norm 一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_conv_bn_train(student, gen, device, dtype):
+    X, W, b, g, be = _conv_bn_inputs(gen, dtype, device)
+    expect_close(student.call("conv_bn_train", X, W, b, g, be), _expected_conv_bn(X, W, b, g, be),
+                 what="conv_bn_train(X, W, b, gamma, beta)")
+
+
+@grades("ch7.conv_bias_before_bn", en="the output is the same for any bias, and for bias=None",
+        zh="无论偏置取何值（包括 bias=None），输出都相同")
+def test_conv_bias_no_effect(student, gen, device):
+    X, W, b, g, be = _conv_bn_inputs(gen, torch.float64, device, k=5)
+    y_none = student.call("conv_bn_train", X, W, None, g, be)
+    expect_close(y_none, _expected_conv_bn(X, W, None, g, be), what="conv_bn_train(X, W, None, ...)")
+    for bias in (b, -3 * b):
+        expect_close(student.call("conv_bn_train", X, W, bias, g, be), y_none, rtol=1e-6,
+                     what="conv_bn_train(X, W, bias, ...) vs bias=None")

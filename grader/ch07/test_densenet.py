@@ -102,7 +102,8 @@ def test_dense_block_channels(student):
     got = student.probe(probe_state_shapes, "DenseBlock", (3, 3, 10))
     expected = probe_state_shapes(ref, "DenseBlock", (3, 3, 10))
     bn_in = [got.get(f"net.{i}.0.weight", [None])[0] for i in range(3)]
-    mistake_if(bn_in == [3, 3, 3], "input-channels-not-growing", got=bn_in, expected=[3, 13, 23])
+    mistake_if(bn_in == [3, 3, 3], "input-channels-not-growing",
+               what="input channels of net[0], net[1], net[2]", got=bn_in, expected=[3, 13, 23])
     expect_equal(got, expected, what="DenseBlock(3, 3, 10) state_dict shapes")
 
 
@@ -112,10 +113,13 @@ def test_dense_block_book(student, gen, device):
     X = torch.randn(4, 3, 8, 8, generator=gen, dtype=torch.float64).to(device)
     res = student.module("DenseBlock", 2, 3, 10, inputs=(X,))
     out = res["output"]
-    mistake_if(tuple(out.shape) == (4, 20, 8, 8), "only-y-concatenated", got=tuple(out.shape),
+    mistake_if(tuple(out.shape) == (4, 20, 8, 8), "only-y-concatenated",
+               what="DenseBlock(2, 3, 10)(X).shape", got=tuple(out.shape),
                expected=(4, 23, 8, 8))
     expect_equal(tuple(out.shape), (4, 23, 8, 8), what="DenseBlock(2, 3, 10)(X).shape")
-    mistake_if(torch.equal(out[:, -3:], X) and not torch.equal(out[:, :3], X), "cat-order-swapped")
+    mistake_if(torch.equal(out[:, -3:], X) and not torch.equal(out[:, :3], X), "cat-order-swapped",
+               what="DenseBlock(2, 3, 10)(X)", got="the input X in the last 3 channels",
+               expected="the input X in the first 3 channels")
     expect_equal(out[:, :3], X, what="DenseBlock(2, 3, 10)(X)[:, :3]  # the input comes first")
 
 
@@ -140,7 +144,8 @@ def test_transition_layers(student, gen, device):
     X = torch.randn(2, 5, 6, 6, generator=gen, dtype=torch.float64).to(device)
     res = student.module("transition_block", 5, 3, inputs=(X,))
     kinds = _kinds(res)
-    mistake_if("MaxPool2d" in kinds, "max-pool", got=kinds)
+    mistake_if("MaxPool2d" in kinds, "max-pool", what="transition_block(5, 3) layers", got=kinds,
+               expected=["BatchNorm2d", "ReLU", "Conv2d", "AvgPool2d"])
     expect_equal(kinds, ["BatchNorm2d", "ReLU", "Conv2d", "AvgPool2d"],
                  what="transition_block(5, 3) layers")
     expect_equal(list(res["state_dict_keys"]), list(ref.transition_block(5, 3).state_dict().keys()),

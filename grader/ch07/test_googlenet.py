@@ -69,7 +69,7 @@ def test_branch_order(student, gen, device):
     for perm in itertools.permutations(range(4)):
         if perm != (0, 1, 2, 3):
             mistake_if(_close(out, torch.cat([branches[i] for i in perm], dim=1)),
-                       "branch-order-permuted", got=f"order p{perm[0]+1}, p{perm[1]+1}, "
+                       "branch-order-permuted", what="channel blocks of the output", got=f"order p{perm[0]+1}, p{perm[1]+1}, "
                        f"p{perm[2]+1}, p{perm[3]+1}", expected="p1, p2, p3, p4")
     expect_equal(tuple(out.shape), (2, 21, 7, 6), what="Inception(4, 3, (4, 5), (2, 6), 7)(X).shape")
 
@@ -82,7 +82,9 @@ def test_relu_after_reduction(student, gen, device):
     expect(bool((out >= 0).all()), what="Inception(...)(X) >= 0", expected="no negative value",
            got=f"min {out.min().item():.4g}")
     no_relu = torch.cat(_branches(m, X, relu_reduce=False), dim=1)
-    mistake_if(_close(out, no_relu), "no-relu-after-reduction")
+    mistake_if(_close(out, no_relu), "no-relu-after-reduction", what="Inception(...)(X)",
+               got="p2_1 and p3_1 outputs used without ReLU",
+               expected="F.relu after every convolution")
     expect_close(out, torch.cat(_branches(m, X), dim=1), rtol=1e-6, what="Inception(...)(X)")
 
 

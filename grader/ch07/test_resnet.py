@@ -96,7 +96,8 @@ def test_residual_relu_after_add(student, gen, device):
     X = torch.randn(4, 3, 6, 6, generator=gen, dtype=torch.float64).to(device)
     res = student.module("Residual", 3, 3, state_dict=sd, inputs=(X,), train=False)
     out = res["output"]
-    mistake_if(bool((out < 0).any()), "relu-before-add", got=f"min {out.min().item():.4g}",
+    mistake_if(bool((out < 0).any()), "relu-before-add", what="Residual(3, 3)(X).min()",
+               got=f"min {out.min().item():.4g}",
                expected=">= 0")
     with torch.no_grad():
         expected = m.eval()(X)
@@ -115,7 +116,9 @@ def test_residual_stride_on_conv1(student, gen, device):
     wrong.conv1.stride, wrong.conv2.stride = (1, 1), (2, 2)
     with torch.no_grad():
         expected, wrong_out = m(X), wrong(X)
-    mistake_if(_close(res["output"], wrong_out), "stride-on-conv2")
+    mistake_if(_close(res["output"], wrong_out), "stride-on-conv2", what="Residual(3, 5, True, 2)(X)",
+               got="the output of conv1 stride 1, conv2 stride 2",
+               expected="conv1 stride 2, conv2 stride 1")
     expect_close(res["output"], expected, rtol=1e-6, what="Residual(3, 5, True, 2)(X)")
 
 
@@ -178,10 +181,11 @@ def test_block_structure(student):
     later = student.probe(probe_block_info, (4, 6, 3))
     expect_equal(len(later["blocks"]), 3, what="len(resnet_block(4, 6, 3))")
     mistake_if(any(b[1] for b in later["blocks"][1:] + first["blocks"][1:]),
-               "conv1x1-in-every-block", got=[b[1] for b in later["blocks"]],
+               "conv1x1-in-every-block", what="has conv3, per block of resnet_block(4, 6, 3)",
+               got=[b[1] for b in later["blocks"]],
                expected=[True, False, False])
     mistake_if(first["blocks"][0][1] or first["blocks"][0][2] != [1, 1], "first-block-ignored",
-               got=f"conv3: {first['blocks'][0][1]}, stride {first['blocks'][0][2]}",
+               what="resnet_block(4, 4, 2, first_block=True)[0]", got=f"conv3: {first['blocks'][0][1]}, stride {first['blocks'][0][2]}",
                expected="no conv3, stride [1, 1]")
     expected = probe_block_info(ref, (4, 6, 3))
     expect_equal(later["blocks"], expected["blocks"],
@@ -197,10 +201,11 @@ def test_resnet18(student, gen):
     got = student.probe(probe_resnet18, X)
     shapes = [tuple(s) for s in got["shapes"]]
     mistake_if(len(shapes) > 1 and shapes[1][1:] == (4, 4), "first-block-ignored",
-               got=shapes[1], expected=(64, 8, 8))
+               what="b2 output shape", got=shapes[1], expected=(64, 8, 8))
     expect_equal(shapes, [(64, 8, 8), (64, 8, 8), (128, 4, 4), (256, 2, 2), (512, 1, 1)],
                  what="stage output shapes for a 1×32×32 input")
-    mistake_if(got["num_params"] > 11178378, "conv1x1-in-every-block", got=got["num_params"],
+    mistake_if(got["num_params"] > 11178378, "conv1x1-in-every-block",
+               what="ResNet-18 parameter count", got=got["num_params"],
                expected=11178378)
     expect_equal(got["num_params"], 11178378, what="ResNet-18 parameter count")
 

@@ -3,6 +3,7 @@ import random
 
 import pytest
 import torch
+from torch import nn
 
 from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades,
                                 mistake_if, mistake_on_error, reference)
@@ -36,10 +37,10 @@ def test_vgg_block_shape(student, gen, device):
     out = res["output"]
     expect(isinstance(out, torch.Tensor), what="vgg_block(...)(X)", expected="a tensor",
            got=type(out).__name__)
-    mistake_if(tuple(out.shape) == (2, 8, 6, 6), "padding-zero", got=tuple(out.shape),
-               expected=(2, 8, 8, 8))
-    mistake_if(tuple(out.shape) == (2, 8, 4, 4), "pool-inside-loop", got=tuple(out.shape),
-               expected=(2, 8, 8, 8))
+    mistake_if(tuple(out.shape) == (2, 8, 6, 6), "padding-zero", what="vgg_block(2, 3, 8)(X).shape",
+               got=tuple(out.shape), expected=(2, 8, 8, 8))
+    mistake_if(tuple(out.shape) == (2, 8, 4, 4), "pool-inside-loop", what="vgg_block(2, 3, 8)(X).shape",
+               got=tuple(out.shape), expected=(2, 8, 8, 8))
     expect_equal(tuple(out.shape), (2, 8, 8, 8), what="vgg_block(2, 3, 8)(X).shape")
 
 
@@ -49,7 +50,8 @@ def test_vgg_block_layers(student, gen, device):
     with mistake_on_error("in-channels-not-updated", match="channels"):
         res = student.module("vgg_block", 3, 4, 6, inputs=(X,))
     kinds = _children(res)
-    mistake_if(kinds.count("MaxPool2d") > 1, "pool-inside-loop", got=kinds)
+    mistake_if(kinds.count("MaxPool2d") > 1, "pool-inside-loop", what="vgg_block(3, 4, 6) layers",
+               got=kinds)
     expect_equal(kinds, ["Conv2d", "ReLU"] * 3 + ["MaxPool2d"], what="vgg_block(3, 4, 6) layers")
     expect_equal(list(res["state_dict_keys"]),
                  ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"],
@@ -72,7 +74,8 @@ def test_vgg_block_values(student, gen, device, dtype):
                              dtype=dtype)
     out = res["output"]
     mistake_if(tuple(out.shape[-2:]) == ((11 - 2 * num_convs) // 2, (9 - 2 * num_convs) // 2),
-               "padding-zero", got=tuple(out.shape), expected=tuple(expected.shape))
+               "padding-zero", what=f"vgg_block({num_convs}, 3, 5)(X).shape",
+               got=tuple(out.shape), expected=tuple(expected.shape))
     expect_close(out, expected, rtol=1e-6 if dtype == torch.float64 else None,
                  what=f"vgg_block({num_convs}, 3, 5)(X)")
 
@@ -111,3 +114,52 @@ def test_fc_in_features_random(student, seed):
     for (arch, size), g in zip(cases, got):
         expected = arch[-1][1] * (size // 2 ** len(arch)) ** 2
         expect_equal(g, expected, what=f"vgg_fc_in_features({arch}, {size})")
+
+
+# ------------------------------------------------------------------ ch7.vgg16_arch (stretch)
+VGG16 = ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))
+VGG19 = ((2, 64), (2, 128), (4, 256), (4, 512), (4, 512))
+
+
+def _count_on_meta(arch, in_channels, num_classes, input_size):
+    """Parameter count of the book's VGG, built on the meta device (no memory, no init cost)."""
+    with torch.device("meta"):
+        blocks, c = [], in_channels
+        for num_convs, out in arch:
+            blocks.append(ref.vgg_block(num_convs, c, out))
+            c = out
+        fc_in = arch[-1][1] * (input_size // 2 ** len(arch)) ** 2
+        net = nn.Sequential(*blocks, nn.Flatten(), nn.Linear(fc_in, 4096), nn.ReLU(),
+                            nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, num_classes))
+    return sum(p.numel() for p in net.parameters())
+
+
+@grades("ch7.vgg16_arch", en="vgg16_arch() is ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))",
+        zh="vgg16_arch() 为 ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))")
+def test_vgg16_arch(student):
+    got = student.call("vgg16_arch")
+    expect(isinstance(got, (tuple, list)), what="vgg16_arch()", expected="a tuple",
+           got=type(got).__name__)
+    expect_equal(tuple(tuple(b) if isinstance(b, (list, tuple)) else b for b in got), VGG16,
+                 what="vgg16_arch()")
+
+
+@grades("ch7.vgg16_arch", en="VGG-16: 138,357,544 parameters; VGG-19: 143,667,240",
+        zh="VGG-16：138,357,544 个参数；VGG-19：143,667,240 个")
+def test_vgg16_num_params(student):
+    expect_equal(student.call("vgg_num_params", VGG16), 138357544, what="vgg_num_params(VGG-16)")
+    expect_equal(student.call("vgg_num_params", VGG19, 3, 1000, 224), 143667240,
+                 what="vgg_num_params(VGG-19, 3, 1000, 224)")
+
+
+@grades("ch7.vgg16_arch", en="the book's VGG-11 (1 channel, 10 classes) and random architectures",
+        zh="书中的 VGG-11（1 个通道、10 个类别）以及随机结构")
+def test_vgg_num_params_random(student, seed):
+    rng = random.Random(seed)
+    cases = [(VGG11, 1, 10, 224)]
+    for _ in range(2):
+        arch = tuple((rng.randint(1, 3), rng.choice([8, 16, 24])) for _ in range(rng.randint(1, 4)))
+        cases.append((arch, rng.randint(1, 4), rng.randint(2, 20), rng.randint(2 ** len(arch), 64)))
+    for args in cases:
+        expect_equal(student.call("vgg_num_params", *args), _count_on_meta(*args),
+                     what=f"vgg_num_params{args}")

@@ -1,4 +1,7 @@
-"""Probability (2.6): sampling from a categorical distribution and Bayes' theorem. 概率（2.6）：从分类分布中抽样与贝叶斯定理。"""
+"""Probability (2.6): sampling from a categorical distribution and Bayes' theorem.
+
+概率（2.6）：从分类分布中抽样与贝叶斯定理。
+"""
 import math
 from typing import Sequence
 

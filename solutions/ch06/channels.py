@@ -61,3 +61,50 @@ def corr2d_multi_in_out_1x1(X: Tensor, K: Tensor) -> Tensor:
     Y = K.reshape(c_o, c_i) @ X.reshape(c_i, h * w)
     return Y.reshape(c_o, h, w)
     ### END SOLUTION
+
+
+def compose_kernels(K1: Tensor, K2: Tensor) -> Tensor:
+    """Stretch (6.4, exercise 1): one kernel K equal to two stacked convolutions.
+
+    Two convolutions without a nonlinearity in between are one convolution: return K of shape
+    (k1h + k2h − 1, k1w + k2w − 1) with corr2d(corr2d(X, K1), K2) == corr2d(X, K) for every X.
+    (A 3×3 kernel followed by a 2×4 kernel is one 4×6 kernel.) K has K1's dtype and device.
+    No convolution functions: add shifted copies of K1 weighted by the entries of K2.
+
+    拓展（6.4 练习 1）：用一个卷积核 K 表示两个连续的卷积。
+    中间没有非线性的两个卷积等价于一个卷积：返回形状为 (k1h + k2h − 1, k1w + k2w − 1) 的 K，使得
+    对任意 X 都有 corr2d(corr2d(X, K1), K2) == corr2d(X, K)。（3×3 的卷积核后接 2×4 的卷积核等价于
+    一个 4×6 的卷积核。）K 的 dtype 和设备与 K1 相同。不能用卷积函数：把 K1 平移后的副本按 K2 的
+    元素加权求和。
+    """
+    ### BEGIN SOLUTION
+    (a, b), (c, d) = K1.shape, K2.shape
+    K = torch.zeros((a + c - 1, b + d - 1), dtype=K1.dtype, device=K1.device)
+    for i in range(c):
+        for j in range(d):
+            K[i:i + a, j:j + b] += K2[i, j] * K1
+    return K
+    ### END SOLUTION
+
+
+def conv2d_flops(c_i: int, c_o: int, h: int, w: int, k_h: int, k_w: int, p: int = 0,
+                 s: int = 1) -> int:
+    """Stretch (6.4, exercise 2): multiply–accumulate operations (MACs) of one convolution layer.
+
+    A layer with c_i input channels, c_o output channels and a k_h×k_w kernel, applied to an
+    h×w input with PyTorch's per-side padding p and stride s (ints, the same for both
+    dimensions), does c_o · c_i · k_h · k_w MACs per output position, i.e.
+    c_o · c_i · k_h · k_w · o_h · o_w in all, where o = ⌊(n + 2p − k) / s⌋ + 1. Return a
+    Python int (biases not counted).
+
+    拓展（6.4 练习 2）：一个卷积层的乘加运算（MAC）次数。
+    输入通道数 c_i、输出通道数 c_o、卷积核 k_h×k_w 的卷积层，作用在 h×w 的输入上，填充按 PyTorch
+    的约定为每侧 p、步幅为 s（都是 int，高和宽相同）。每个输出位置需要 c_o · c_i · k_h · k_w 次乘加，
+    总数为 c_o · c_i · k_h · k_w · o_h · o_w，其中 o = ⌊(n + 2p − k) / s⌋ + 1。返回 Python int
+    （不计偏置）。
+    """
+    ### BEGIN SOLUTION
+    o_h = (h + 2 * p - k_h) // s + 1
+    o_w = (w + 2 * p - k_w) // s + 1
+    return c_o * c_i * k_h * k_w * o_h * o_w
+    ### END SOLUTION

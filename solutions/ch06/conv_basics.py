@@ -70,3 +70,29 @@ def learn_kernel(X: Tensor, Y: Tensor, kernel_size: tuple[int, int], lr: float =
         K.grad.zero_()
     return K.detach()
     ### END SOLUTION
+
+
+def corr2d_as_matmul(X: Tensor, K: Tensor) -> Tensor:
+    """Stretch (6.2, exercise 3): corr2d as ONE matrix–vector product (im2col or Toeplitz).
+
+    Same input, output and dtype as corr2d: X (h, w), K (kh, kw) → (h − kh + 1, w − kw + 1).
+    Rearrange the input so that the whole cross-correlation is a single `@`: for example build
+    the (oh * ow, kh * kw) matrix whose row r holds the window of output position r (loop over
+    the kh * kw kernel offsets, not over output positions), then multiply by K.reshape(-1).
+    Or build the (oh * ow, h * w) Toeplitz matrix of K and multiply by X.reshape(-1).
+    Not allowed: corr2d, convolution functions, unfold.
+
+    拓展（6.2 练习 3）：用一次矩阵（向量）乘法实现 corr2d（im2col 或 Toeplitz 矩阵）。
+    输入、输出和 dtype 与 corr2d 相同：X (h, w)，K (kh, kw) → (h − kh + 1, w − kw + 1)。
+    把输入重新排列，使整个互相关运算只需一次 `@`：例如构造 (oh * ow, kh * kw) 的矩阵，
+    第 r 行是输出位置 r 对应的窗口（对 kh * kw 个卷积核偏移做循环，而不是对输出位置循环），
+    再乘以 K.reshape(-1)；或者构造 K 的 (oh * ow, h * w) Toeplitz 矩阵，再乘以 X.reshape(-1)。
+    不能使用 corr2d、卷积函数或 unfold。
+    """
+    ### BEGIN SOLUTION
+    kh, kw = K.shape
+    oh, ow = X.shape[0] - kh + 1, X.shape[1] - kw + 1
+    cols = torch.stack([X[i:i + oh, j:j + ow].reshape(-1)
+                        for i in range(kh) for j in range(kw)], dim=1)
+    return (cols @ K.reshape(-1)).reshape(oh, ow)
+    ### END SOLUTION

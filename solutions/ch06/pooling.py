@@ -91,3 +91,46 @@ def pool2d_pad_stride(X: Tensor, pool_size: int | tuple[int, int],
             Y[i, j] = window.max() if mode == 'max' else window.sum() / (kh * kw)
     return Y
     ### END SOLUTION
+
+
+def avg_pool_via_conv(X: Tensor, pool_size: int | tuple[int, int],
+                      stride: int | tuple[int, int] | None = None,
+                      padding: int | tuple[int, int] = 0) -> Tensor:
+    """Stretch (6.5, exercise 1): average pooling as a convolution.
+
+    X has shape (h, w). Same result as F.avg_pool2d(X[None, None], pool_size, stride, padding)
+    [0, 0] (count_include_pad=True; stride=None means pool_size): use F.conv2d (or your own
+    cross-correlation) with a kernel of ones / (ph * pw). Output dtype and device of X.
+    No pooling functions or modules.
+
+    拓展（6.5 练习 1）：把平均汇聚实现为一个卷积。
+    X 的形状为 (h, w)。结果与 F.avg_pool2d(X[None, None], pool_size, stride, padding)[0, 0] 相同
+    （count_include_pad=True；stride=None 表示步幅等于 pool_size）：用 F.conv2d（或你自己的互相关
+    运算）配合全为 1 / (ph * pw) 的卷积核。输出的 dtype 和设备与 X 相同。不能使用汇聚函数或汇聚层。
+    """
+    ### BEGIN SOLUTION
+    kh, kw = _pair(pool_size)
+    K = torch.full((1, 1, kh, kw), 1.0 / (kh * kw), dtype=X.dtype, device=X.device)
+    s = _pair(pool_size if stride is None else stride)
+    return torch.nn.functional.conv2d(X[None, None], K, stride=s, padding=_pair(padding))[0, 0]
+    ### END SOLUTION
+
+
+def min_pool2d(X: Tensor, pool_size: int | tuple[int, int],
+               stride: int | tuple[int, int] | None = None,
+               padding: int | tuple[int, int] = 0) -> Tensor:
+    """Stretch (6.5, exercise 5): minimum pooling from maximum pooling.
+
+    X has shape (h, w). The smallest value of every window, with PyTorch's conventions
+    (stride=None means pool_size; padding never wins, i.e. pads with +inf). Hint: the minimum is
+    −max(−x), so F.max_pool2d is allowed here. Output dtype and device of X.
+
+    拓展（6.5 练习 5）：用最大汇聚实现最小汇聚。
+    X 的形状为 (h, w)。返回每个窗口中的最小值，约定与 PyTorch 相同（stride=None 表示步幅等于
+    pool_size；填充值永远不会成为最小值，即用 +inf 填充）。提示：最小值等于 −max(−x)，所以这里可以
+    使用 F.max_pool2d。输出的 dtype 和设备与 X 相同。
+    """
+    ### BEGIN SOLUTION
+    s = pool_size if stride is None else stride
+    return -torch.nn.functional.max_pool2d(-X[None, None], pool_size, stride=s, padding=padding)[0, 0]
+    ### END SOLUTION

@@ -52,3 +52,43 @@ def vgg_fc_in_features(conv_arch: Sequence[tuple[int, int]], input_size: int = 2
         size //= 2
     return int(conv_arch[-1][1] * size * size)
     ### END SOLUTION
+
+
+def vgg16_arch() -> tuple[tuple[int, int], ...]:
+    """(Stretch, 7.2 exercise 4.) The ``conv_arch`` of VGG-16: five blocks with 2, 2, 3, 3, 3
+    convolutions and 64, 128, 256, 512, 512 output channels, as a tuple of
+    ``(num_convs, out_channels)`` tuples.
+
+    （拓展，7.2 练习 4。）VGG-16 的 ``conv_arch``：五个块，卷积层数分别为 2、2、3、3、3，
+    输出通道数分别为 64、128、256、512、512，以 ``(卷积层数, 输出通道数)`` 元组组成的元组表示。
+    """
+    ### BEGIN SOLUTION
+    return ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))
+    ### END SOLUTION
+
+
+def vgg_num_params(conv_arch, in_channels: int = 3, num_classes: int = 1000,
+                   input_size: int = 224) -> int:
+    """(Stretch.) Number of parameters of the book's VGG built from ``conv_arch``: the VGG
+    blocks (3×3 convolutions with bias), then ``Linear(fc_in, 4096)``, ``Linear(4096, 4096)``
+    and ``Linear(4096, num_classes)``, where ``fc_in`` is ``vgg_fc_in_features(conv_arch,
+    input_size)``. Count with arithmetic; do not build the network (VGG-16 has 138,357,544
+    parameters, over half a gigabyte in float32).
+
+    （拓展。）由 ``conv_arch`` 构造的书中 VGG 的参数个数：若干 VGG 块（带偏置的 3×3 卷积层），
+    然后是 ``Linear(fc_in, 4096)``、``Linear(4096, 4096)`` 和 ``Linear(4096, num_classes)``，
+    其中 ``fc_in`` 为 ``vgg_fc_in_features(conv_arch, input_size)``。请用算术计算，不要构造网络
+    （VGG-16 有 138,357,544 个参数，float32 下超过半个 GB）。
+    """
+    ### BEGIN SOLUTION
+    total = 0
+    for num_convs, out_channels in conv_arch:
+        for _ in range(num_convs):
+            total += in_channels * out_channels * 9 + out_channels
+            in_channels = out_channels
+    size = input_size // 2 ** len(conv_arch)
+    fc_in = conv_arch[-1][1] * size * size
+    for fan_in, fan_out in ((fc_in, 4096), (4096, 4096), (4096, num_classes)):
+        total += fan_in * fan_out + fan_out
+    return int(total)
+    ### END SOLUTION

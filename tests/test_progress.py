@@ -1,0 +1,112 @@
+"""Progress survives concurrent runs, SIGKILL in the middle of a run, and a corrupted file."""
+
+import multiprocessing
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+from d2lkit.progress import SCHEMA_VERSION, Progress
+
+
+def _writer(path, name, n):
+    p = Progress(path)
+    run = p.start_run(name, 1, "check", "test")
+    for i in range(n):
+        p.record_result(run, f"{name}.ex{i}", "failed", None, 0.01, "h")
+    p.finish_run(run)
+    p.close()
+
+
+def test_schema_is_versioned(tmp_path):
+    p = Progress(tmp_path / "p.sqlite3")
+    assert p.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert p.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_two_writers_at_once_lose_nothing(tmp_path):
+    path = tmp_path / "p.sqlite3"
+    Progress(path).close()
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(path, f"w{k}", 200)) for k in range(2)]
+    for pr in procs:
+        pr.start()
+    for pr in procs:
+        pr.join(60)
+        assert pr.exitcode == 0
+    rows = Progress(path).export_rows()
+    assert len(rows) == 400
+    assert {r["exercise"].split(".")[0] for r in rows} == {"w0", "w1"}
+
+
+KILLED_WRITER = """
+import sys, time
+from d2lkit.progress import Progress
+p = Progress(sys.argv[1])
+run = p.start_run("all", 1, "check", "test")
+i = 0
+while True:
+    p.record_result(run, f"ex{i}", "passed", None, 0.0, "h")
+    i += 1
+    if i == 50:
+        print("ready", flush=True)
+"""
+
+
+def test_sigkill_in_the_middle_keeps_earlier_rows_and_a_readable_file(tmp_path):
+    path = tmp_path / "p.sqlite3"
+    p = Progress(path)
+    run = p.start_run("ch2", 1, "check", "test")
+    p.record_result(run, "ch2.earlier", "passed", None, 0.1, "h")
+    p.close()
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(path)], stdout=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    after = Progress(path)
+    assert after.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    exercises = [r["exercise"] for r in after.export_rows()]
+    assert "ch2.earlier" in exercises
+    assert len(exercises) >= 51  # every row the killed run had committed is still there
+
+
+def test_a_corrupted_file_is_moved_aside_with_a_warning(tmp_path):
+    path = tmp_path / "p.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    warnings = []
+    p = Progress(path, warn=lambda key, **kw: warnings.append((key, kw)))
+    assert warnings and warnings[0][0] == "progress-corrupt"
+    moved = warnings[0][1]["moved"]
+    assert os.path.exists(moved) and open(moved, "rb").read().startswith(b"this is not")
+    p.record_result(None, "ch2.x", "passed", None, 0.0, "h")
+    assert len(p.export_rows()) == 1
+
+
+def test_stats_count_attempts_first_pass_and_hints(tmp_path):
+    p = Progress(tmp_path / "p.sqlite3")
+    p.record_result(None, "ch2.a", "not_implemented", None, 0, "h0", at=100)
+    p.record_result(None, "ch2.a", "failed", "m", 0, "h1", at=200)
+    p.record_result(None, "ch2.a", "passed", None, 0, "h2", at=260)
+    p.record_result(None, "ch2.a", "passed", None, 0, "h2", at=300)
+    p.record_hint("ch2.a", 1)
+    p.record_hint("ch2.a", 2)
+    s = p.stats()["ch2.a"]
+    assert (s.attempts, s.time_to_first_pass, s.hints_used, s.status) == (3, 60, 2, "passed")
+    assert p.has_passed("ch2.a") and not p.has_passed("ch2.b")
+    assert sum(p.activity().values()) == 3
+
+
+def test_a_newer_schema_is_left_alone(tmp_path):
+    path = tmp_path / "p.sqlite3"
+    Progress(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 5}")
+    db.commit()
+    db.close()
+    p = Progress(path)
+    p.record_result(None, "ch2.x", "passed", None, 0.0, "h")
+    assert p.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 5
