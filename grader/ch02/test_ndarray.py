@@ -6,6 +6,7 @@ mistake would also fail, so that the learner is told *which* mistake it is.
 """
 import pytest
 import torch
+
 from d2lkit.grading.api import (FLOATS, LearnerError, expect, expect_close, expect_equal, grades,
                                 mistake_if)
 

@@ -149,3 +149,84 @@ def test_1x1_random(student, gen, dtype, device):
     got = student.probe(probe_calls, "corr2d_multi_in_out_1x1", [(XK, {}) for XK in inputs])
     for (c_o, c_i, h, w), (X, K), g in zip(cases, inputs, got):
         diagnose_1x1(g, X, K, f"corr2d_multi_in_out_1x1(X {c_i}×{h}×{w}, K {c_o}×{c_i}×1×1)")
+
+
+# ------------------------------------------------------------------ compose_kernels (stretch)
+def composed(K1, K2):
+    """The kernel of corr2d(corr2d(·, K1), K2): a full convolution of K1 with K2."""
+    return F.conv2d(K1.double()[None, None], K2.double().flip(0, 1)[None, None],
+                    padding=(K2.shape[0] - 1, K2.shape[1] - 1))[0, 0].to(K1.dtype)
+
+
+@grades("ch6.compose_kernels", en="a 3×3 kernel then a 2×4 kernel is one 4×6 kernel",
+        zh="3×3 的卷积核后接 2×4 的卷积核等价于一个 4×6 的卷积核")
+def test_compose_shape(student, gen):
+    K1 = torch.randn(3, 3, generator=gen, dtype=torch.float64)
+    K2 = torch.randn(2, 4, generator=gen, dtype=torch.float64)
+    got = student.call("compose_kernels", K1, K2)
+    expect(isinstance(got, torch.Tensor) and tuple(got.shape) == (4, 6),
+           what="compose_kernels(K1 3×3, K2 2×4).shape", expected=(4, 6), got=got)
+    expected = composed(K1, K2)
+    if not passes(got, expected, "compose_kernels(K1, K2)"):
+        mistake_if(torch.allclose(got, composed(K1, K2.flip(0, 1))), "second-kernel-flipped",
+                   got=got, expected=expected, what="compose_kernels(K1 3×3, K2 2×4)")
+    expect_close(got, expected, rtol=1e-6, what="compose_kernels(K1 3×3, K2 2×4)")
+
+
+@grades("ch6.compose_kernels", en="corr2d(corr2d(X, K1), K2) == corr2d(X, K) on random X",
+        zh="随机 X 上 corr2d(corr2d(X, K1), K2) == corr2d(X, K)")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_compose_random(student, gen, dtype, device):
+    X = torch.randn(9, 11, generator=gen, dtype=dtype)
+    for (a, b), (c, d) in [((2, 3), (3, 1)), ((1, 1), (2, 2)), ((4, 2), (1, 5))]:
+        K1 = torch.randn(a, b, generator=gen, dtype=dtype)
+        K2 = torch.randn(c, d, generator=gen, dtype=dtype)
+        K = student.call("compose_kernels", K1.to(device), K2.to(device))
+        expect(isinstance(K, torch.Tensor), what="compose_kernels(...) returns a tensor", got=K)
+        two = conv(conv(X[None, None], K1[None, None]), K2[None, None])
+        expect_close(conv(X[None, None], K.cpu()[None, None]) if K.dtype == dtype else K, two,
+                     rtol=1e-6 if dtype == torch.float64 else None,
+                     what=f"corr2d(X, compose_kernels(K1 {a}×{b}, K2 {c}×{d}))")
+
+
+# ------------------------------------------------------------------ conv2d_flops (stretch)
+def macs(c_i, c_o, h, w, k_h, k_w, p, s):
+    out = F.conv2d(torch.zeros(0, c_i, h, w, dtype=torch.float64),
+                   torch.zeros(c_o, c_i, k_h, k_w, dtype=torch.float64), padding=p, stride=s)
+    return c_o * c_i * k_h * k_w * out.shape[-2] * out.shape[-1]
+
+
+@grades("ch6.conv2d_flops", en="LeNet's first layer on 28×28: 6 · 1 · 5 · 5 · 28 · 28 = 117,600 MACs",
+        zh="LeNet 第一层作用在 28×28 上：6 · 1 · 5 · 5 · 28 · 28 = 117,600 次乘加")
+def test_flops_lenet(student):
+    args = (1, 6, 28, 28, 5, 5, 2, 1)
+    got = student.call("conv2d_flops", *args)
+    expect(isinstance(got, int) and not isinstance(got, bool), what="conv2d_flops(...) returns an int",
+           expected=117600, got=got)
+    expect(got == 117600, what=f"conv2d_flops{args}", expected=117600, got=got)
+
+
+@grades("ch6.conv2d_flops", en="counts output positions: 3→8 channels, 32×30, 5×3 kernel, stride 2",
+        zh="按输出位置计数：3→8 个通道、32×30、5×3 卷积核、步幅 2")
+def test_flops_output_size(student):
+    args = (3, 8, 32, 30, 5, 3, 0, 2)
+    got = student.call("conv2d_flops", *args)
+    mistake_if(got == 8 * 3 * 5 * 3 * 32 * 30, "input-size-not-output-size", got=got,
+               expected=macs(*args), what=f"conv2d_flops{args}")
+    expect(got == macs(*args), what=f"conv2d_flops{args}", expected=macs(*args), got=got)
+
+
+@grades("ch6.conv2d_flops", en="matches the output shape of F.conv2d on random layers",
+        zh="随机卷积层上与 F.conv2d 的输出形状一致")
+def test_flops_random(student, seed):
+    import random
+    rng = random.Random(seed)
+    cases = []
+    while len(cases) < 12:
+        c = (rng.randint(1, 16), rng.randint(1, 16), rng.randint(1, 40), rng.randint(1, 40),
+             rng.randint(1, 7), rng.randint(1, 7), rng.randint(0, 3), rng.randint(1, 4))
+        if c[2] + 2 * c[6] >= c[4] and c[3] + 2 * c[6] >= c[5]:
+            cases.append(c)
+    got = student.probe(probe_calls, "conv2d_flops", [(c, {}) for c in cases])
+    for c, g in zip(cases, got):
+        expect(g == macs(*c), what=f"conv2d_flops{c}", expected=macs(*c), got=g)

@@ -255,3 +255,25 @@ def test_learn_kernel_converges_50(student, seed):
     K = student.call("learn_kernel", X, Y, (1, 2), num_iters=50, generator=Gen(seed))
     err = float((K - torch.tensor([[1.0, -1.0]], dtype=torch.float64)).abs().max())
     expect(err < 1e-3, what="max |K - [[1, -1]]| after 50 iterations", expected="< 0.001", got=err)
+
+
+# ------------------------------------------------------------------ corr2d_as_matmul (stretch)
+@grades("ch6.corr2d_as_matmul", en="the book's example: [[19, 25], [37, 43]]", zh="书中的例子：[[19, 25], [37, 43]]")
+def test_as_matmul_book(student):
+    X = torch.arange(9.0).reshape(3, 3)
+    K = torch.arange(4.0).reshape(2, 2)
+    expect_close(student.call("corr2d_as_matmul", X, K), torch.tensor([[19.0, 25.0], [37.0, 43.0]]),
+                 what="corr2d_as_matmul(X, K)")
+
+
+@grades("ch6.corr2d_as_matmul", en="matches F.conv2d on random inputs", zh="随机输入下与 F.conv2d 一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_as_matmul_random(student, gen, dtype, device):
+    cases = [((7, 9), (3, 2)), ((6, 5), (1, 1)), ((4, 6), (4, 6)), ((5, 8), (2, 5))]
+    inputs = [(torch.randn(h, w, generator=gen, dtype=dtype).to(device),
+               torch.randn(kh, kw, generator=gen, dtype=dtype).to(device))
+              for (h, w), (kh, kw) in cases]
+    got = student.probe(probe_calls, "corr2d_as_matmul", [((X, K), {}) for X, K in inputs])
+    for ((h, w), (kh, kw)), (X, K), g in zip(cases, inputs, got):
+        expect_close(g, conv(X, K), rtol=1e-6 if dtype == torch.float64 else None,
+                     what=f"corr2d_as_matmul(X {h}×{w}, K {kh}×{kw})")

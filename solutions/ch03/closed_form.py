@@ -19,6 +19,6 @@ def linreg_closed_form(X: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     ### BEGIN SOLUTION
     ones = torch.ones(X.shape[0], 1, dtype=X.dtype, device=X.device)
     A = torch.cat([X, ones], dim=1)
-    theta = torch.linalg.solve(A.T @ A, A.T @ y.reshape(-1, 1).to(X.dtype))
-    return theta[:-1], theta[-1]
+    theta = torch.linalg.solve(A.T @ A, A.T @ y.reshape(-1).to(X.dtype))   # shape (d+1,)
+    return theta[:-1].reshape(-1, 1), theta[-1:]
     ### END SOLUTION
