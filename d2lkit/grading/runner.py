@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
-import time
 import zlib
 from pathlib import Path
 
@@ -212,6 +211,13 @@ def pytest_args(files: list[Path]) -> list[str]:
             "-c", os.devnull, "-W", "ignore::pytest.PytestAssertRewriteWarning"]
 
 
+def run_pytest(files: list[Path], plugin: GraderPlugin):
+    _register_hypothesis_profile()
+    code = pytest.main(pytest_args(files), plugins=[plugin])
+    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        raise RuntimeError(f"the graders could not run (pytest exit code {code})")
+
+
 def grade(exercises: list[Exercise], workspace: Path, *, make_student, seed: int,
           device: str = "cpu", on_result=None) -> list[ExerciseResult]:
     """Grade exercises of a workspace; `on_result` sees each result as soon as it is known."""
@@ -236,12 +242,7 @@ def grade(exercises: list[Exercise], workspace: Path, *, make_student, seed: int
     if runnable:
         plugin = GraderPlugin(runnable, make_student, seed, device, on_result, hashes)
         files = list(dict.fromkeys(grader_file(ex) for ex in runnable.values()))
-        _register_hypothesis_profile()
-        start = time.monotonic()
-        code = pytest.main(pytest_args(files), plugins=[plugin])
-        if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
-            raise RuntimeError(f"the graders could not run (pytest exit code {code})")
-        del start
+        run_pytest(files, plugin)
         for eid, ex in runnable.items():
             if eid not in plugin.results:  # collection failed or no test for it
                 plugin.finish(eid)

@@ -111,11 +111,13 @@ def scan(source: str, filename: str, names: tuple[str, ...], forbid: tuple[str, 
         for node in ast.walk(d):
             if isinstance(node, (ast.Attribute, ast.Name)):
                 dotted = _dotted(node, aliases)
+                hit = False
                 if dotted:
                     for p in dotted_patterns:
                         if matches(dotted, p):
                             report(p, node)
-                if isinstance(node, ast.Attribute):
+                            hit = True
+                if isinstance(node, ast.Attribute) and not hit:
                     for m in method_patterns:
                         if fnmatch.fnmatchcase(node.attr, m):
                             report(f"torch.Tensor.{node.attr}", node)

@@ -182,9 +182,12 @@ def test_compose_random(student, gen, dtype, device):
         K1 = torch.randn(a, b, generator=gen, dtype=dtype)
         K2 = torch.randn(c, d, generator=gen, dtype=dtype)
         K = student.call("compose_kernels", K1.to(device), K2.to(device))
-        expect(isinstance(K, torch.Tensor), what="compose_kernels(...) returns a tensor", got=K)
+        shape = (a + c - 1, b + d - 1)
+        expect(isinstance(K, torch.Tensor) and tuple(K.shape) == shape and K.dtype == dtype,
+               what=f"compose_kernels(K1 {a}×{b}, K2 {c}×{d})",
+               expected=f"Tensor{shape} {str(dtype).removeprefix('torch.')}", got=K)
         two = conv(conv(X[None, None], K1[None, None]), K2[None, None])
-        expect_close(conv(X[None, None], K.cpu()[None, None]) if K.dtype == dtype else K, two,
+        expect_close(conv(X[None, None], K.cpu()[None, None]), two,
                      rtol=1e-6 if dtype == torch.float64 else None,
                      what=f"corr2d(X, compose_kernels(K1 {a}×{b}, K2 {c}×{d}))")
 

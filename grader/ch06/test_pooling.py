@@ -214,3 +214,62 @@ def test_pad_stride_errors(student):
                        what="pool2d_pad_stride(X 6×6, (2, 4), padding=(1, 3))")
     expect_value_error(student, "pool2d_pad_stride", X, 2, mode="min",
                        what="pool2d_pad_stride(X 6×6, 2, mode='min')")
+
+
+# ------------------------------------------------------------------ avg_pool_via_conv (stretch)
+@grades("ch6.avg_pool_via_conv", en="the book's 4×4 example: window 3, padding 1, stride 2 vs F.avg_pool2d",
+        zh="书中 4×4 的例子：窗口 3、padding 1、stride 2，与 F.avg_pool2d 比较")
+def test_avg_conv_book(student):
+    X = torch.arange(16.0).reshape(4, 4)
+    got = student.call("avg_pool_via_conv", X, 3, stride=2, padding=1)
+    expected = torch_pool(X, 3, "avg", 2, 1)
+    what = "avg_pool_via_conv(X 4×4, 3, stride=2, padding=1)"
+    if not passes(got, expected, what):
+        mistake_if(isinstance(got, torch.Tensor) and got.shape == expected.shape
+                   and torch.allclose(got, expected * 9), "kernel-of-ones", got=got, expected=expected,
+                   what=what)
+    expect_close(got, expected, what=what)
+
+
+@grades("ch6.avg_pool_via_conv", en="matches F.avg_pool2d on random inputs", zh="随机输入下与 F.avg_pool2d 一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_avg_conv_random(student, gen, dtype, device):
+    X = torch.randn(7, 9, generator=gen, dtype=dtype).to(device)
+    cases = [(3, None, 1), ((2, 4), (1, 3), (1, 2)), (2, 1, 0), ((3, 2), 2, (1, 0))]
+    got = student.probe(probe_calls, "avg_pool_via_conv",
+                        [((X, k), {"stride": s, "padding": p}) for k, s, p in cases])
+    for (k, s, p), g in zip(cases, got):
+        expect_close(g, torch_pool(X, k, "avg", k if s is None else s, p),
+                     what=f"avg_pool_via_conv(X 7×9, {k}, stride={s}, padding={p})")
+
+
+# ------------------------------------------------------------------ min_pool2d (stretch)
+def min_pool(X, k, s, p):
+    return -F.max_pool2d(-X[None, None], k, stride=k if s is None else s, padding=p)[0, 0]
+
+
+@grades("ch6.min_pool2d", en="the 4×4 example: window 2 → [[0, 2], [8, 10]]", zh="4×4 的例子：窗口 2 → [[0, 2], [8, 10]]")
+def test_min_pool_book(student):
+    X = torch.arange(16.0).reshape(4, 4)
+    got = student.call("min_pool2d", X, 2)
+    expected = torch.tensor([[0.0, 2.0], [8.0, 10.0]])
+    if not passes(got, expected, "min_pool2d(X 4×4, 2)"):
+        mistake_if(isinstance(got, torch.Tensor) and got.shape == expected.shape
+                   and torch.allclose(got, -expected), "missing-outer-negation", got=got,
+                   expected=expected, what="min_pool2d(X 4×4, 2)")
+    expect_close(got, expected, what="min_pool2d(X 4×4, 2)")
+
+
+@grades("ch6.min_pool2d", en="matches −F.max_pool2d(−X) with padding and stride on random inputs",
+        zh="在带填充和步幅的随机输入上与 −F.max_pool2d(−X) 一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_min_pool_random(student, gen, dtype, device):
+    X = torch.randn(7, 9, generator=gen, dtype=dtype).to(device).abs() + 1
+    cases = [(3, None, 1), ((2, 4), (1, 3), (1, 2)), (2, 1, 0)]
+    got = student.probe(probe_calls, "min_pool2d", [((X, k), {"stride": s, "padding": p}) for k, s, p in cases])
+    for (k, s, p), g in zip(cases, got):
+        expected = min_pool(X, k, s, p)
+        what = f"min_pool2d(X 7×9 positive, {k}, stride={s}, padding={p})"
+        mistake_if(isinstance(g, torch.Tensor) and g.shape == expected.shape and torch.allclose(g, -expected),
+                   "missing-outer-negation", got=g, expected=expected, what=what)
+        expect_close(g, expected, what=what)

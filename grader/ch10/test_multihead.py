@@ -103,8 +103,13 @@ def _torch_mha(sd, H, q, k, v, valid_lens, bias):
             mha.in_proj_bias.copy_(torch.cat([sd["W_q.bias"], sd["W_k.bias"], sd["W_v.bias"]]))
             mha.out_proj.bias.copy_(sd["W_o.bias"])
         mha.out_proj.weight.copy_(sd["W_o.weight"])
-        mask = None if valid_lens is None else torch.arange(k.shape[1])[None] >= valid_lens[:, None]
-        out, w = mha(q, k, v, key_padding_mask=mask, need_weights=True, average_attn_weights=False)
+        # the key-padding mask as a per-head attn_mask (B*H, Q, K): key_padding_mask would make torch
+        # import sympy on first use (over a second)
+        mask = None
+        if valid_lens is not None:
+            pad = torch.arange(k.shape[1])[None] >= valid_lens[:, None]
+            mask = pad[:, None, :].expand(-1, q.shape[1], -1).repeat_interleave(H, dim=0)
+        out, w = mha(q, k, v, attn_mask=mask, need_weights=True, average_attn_weights=False)
     return out, w
 
 

@@ -176,8 +176,11 @@ def _tel(sd, d, ffn_h, H, X, valid_lens):
         for i in (1, 2):
             getattr(layer, f"norm{i}").weight.copy_(sd[f"addnorm{i}.ln.weight"])
             getattr(layer, f"norm{i}").bias.copy_(sd[f"addnorm{i}.ln.bias"])
-        mask = torch.arange(X.shape[1])[None] >= valid_lens[:, None]
-        return layer(X, src_key_padding_mask=mask)
+        # src_key_padding_mask as a per-head src_mask (B*H, T, T): the key-padding path makes torch
+        # import sympy on first use (over a second)
+        pad = torch.arange(X.shape[1])[None] >= valid_lens[:, None]
+        mask = pad[:, None, :].expand(-1, X.shape[1], -1).repeat_interleave(H, dim=0)
+        return layer(X, src_mask=mask)
 
 
 @grades(EB, en="the book's EncoderBlock: shape (2, 100, 24), 14,280 parameters, state_dict keys", zh="书中的 EncoderBlock：形状 (2, 100, 24)，14,280 个参数，state_dict 的键")
