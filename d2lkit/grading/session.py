@@ -8,6 +8,8 @@ from pathlib import Path
 # the supervisor must run no tensor operation before that fork.
 import torch  # noqa: F401
 import pytest  # noqa: F401
+import numpy  # noqa: F401
+import hypothesis  # noqa: F401  (graders' property tests; imported by children through grader files)
 
 from d2lkit.grading import api, child, probes, wire  # noqa: F401
 from d2lkit.grading.runner import grade

@@ -170,18 +170,22 @@ class Tripwire:
             original = getattr(owner, attr, None)
         if original is None:
             return
+        # Builtin and pybind11 types (numpy.broadcast, torch._C classes) refuse new attributes:
+        # those stay unpatched and the static scan alone enforces them.
         if isinstance(original, type):
-            if "__init__" in original.__dict__ or True:
-                init = original.__init__
-                self._undo.append((original, "__init__", original.__dict__.get("__init__")))
-                type.__setattr__(original, "__init__", self._wrap(name, init))
+            try:
+                type.__setattr__(original, "__init__", self._wrap(name, original.__init__))
+            except (TypeError, AttributeError):
+                return
+            self._undo.append((original, "__init__", original.__dict__.get("__init__")))
             return
-        if isinstance(original, (staticmethod, classmethod)):
+        if isinstance(original, (staticmethod, classmethod)) or not callable(original):
             return
-        if not callable(original):
+        try:
+            setattr(owner, attr, self._wrap(name, original))
+        except (TypeError, AttributeError):
             return
         self._undo.append((owner, attr, original))
-        setattr(owner, attr, self._wrap(name, original))
 
     def _targets(self, pattern: str):
         """(owner, attribute, display name) for each object a pattern names."""

@@ -34,17 +34,17 @@ def _check(got, X, y, W1, W2, lambd):
     g1, g2 = got
     mistake_if(tuple(g1.shape) == tuple(W1.T.shape) != tuple(W1.shape)
                or tuple(g2.shape) == tuple(W2.T.shape) != tuple(W2.shape),
-               "transposed-grad", got=(tuple(g1.shape), tuple(g2.shape)),
+               "transposed-grad", what="gradient shapes", got=(tuple(g1.shape), tuple(g2.shape)),
                expected=(tuple(W1.shape), tuple(W2.shape)))
     if g1.shape == e1.shape and g2.shape == e2.shape and not (_close(g1, e1) and _close(g2, e2)):
         n = X.shape[0]
         d1, d2 = e1 - lambd * W1, e2 - lambd * W2          # gradients of L alone
         r1, r2 = g1 - lambd * W1, g2 - lambd * W2
-        mistake_if(_close(r1, n * d1) and _close(r2, n * d2), "missing-mean",
+        mistake_if(_close(r1, n * d1) and _close(r2, n * d2), "missing-mean", what="(dJ/dW1, dJ/dW2)",
                    got="n × dL/dW", expected="dL/dW")
-        mistake_if(lambd != 0 and _close(g1, d1) and _close(g2, d2), "missing-weight-decay",
+        mistake_if(lambd != 0 and _close(g1, d1) and _close(g2, d2), "missing-weight-decay", what="(dJ/dW1, dJ/dW2)",
                    got="dL/dW", expected="dL/dW + λW")
-        mistake_if(_close(r1, -d1) and _close(r2, -d2), "softmax-sign",
+        mistake_if(_close(r1, -d1) and _close(r2, -d2), "softmax-sign", what="(dJ/dW1, dJ/dW2)",
                    got="−dL/dW + λW", expected="dL/dW + λW")
     rtol = 1e-6 if X.dtype == torch.float64 else None
     expect_close(g1, e1, rtol=rtol, what="dJ/dW1")

@@ -28,15 +28,15 @@ def test_statistics(student, seed):
     _is_tensor(got, "dropout_layer(X, 0.2)")
     expect(tuple(got.shape) == (1000, 1000) and got.dtype == X.dtype, what="shape and dtype",
            expected="(1000, 1000) float32", got=f"{tuple(got.shape)} {got.dtype}")
-    mistake_if(bool(torch.isnan(got).any()), "p-one-nan", got="nan", expected="no nan")
+    mistake_if(bool(torch.isnan(got).any()), "p-one-nan", what="dropout_layer(X, p)", got="nan", expected="no nan")
     kept = got != 0
     zero_rows = float((~kept).all(dim=1).float().mean())
-    mistake_if(zero_rows > 0.05, "per-row-mask", got=f"{zero_rows:.0%} of the rows all zero",
+    mistake_if(zero_rows > 0.05, "per-row-mask", what="mask", got=f"{zero_rows:.0%} of the rows all zero",
                expected="independent elements")
     frac = float(kept.float().mean())
-    mistake_if(abs(frac - 0.2) < 0.02, "keep-with-p", got=f"keep fraction {frac:.4f}",
+    mistake_if(abs(frac - 0.2) < 0.02, "keep-with-p", what="fraction of kept elements", got=f"keep fraction {frac:.4f}",
                expected="0.8000")
-    mistake_if(bool(kept.any()) and bool((got[kept] == 1).all()), "no-rescale",
+    mistake_if(bool(kept.any()) and bool((got[kept] == 1).all()), "no-rescale", what="mean of dropout_layer(ones, 0.2)",
                got=f"mean {float(got.mean()):.4f}", expected="mean 1.0000")
     expect(abs(frac - 0.8) <= 0.005, what="fraction of kept elements", expected="0.8 ± 0.005",
            got=round(frac, 5))
@@ -53,7 +53,7 @@ def test_p_one(student, gen, dtype, device):
     X = torch.randn(4, 5, generator=gen, dtype=dtype).to(device)
     got = student.call("dropout_layer", X, 1.0, Gen(7))
     _is_tensor(got, "dropout_layer(X, 1.0)")
-    mistake_if(bool(torch.isnan(got).any()), "p-one-nan", got="nan", expected="zeros")
+    mistake_if(bool(torch.isnan(got).any()), "p-one-nan", what="dropout_layer(X, p)", got="nan", expected="zeros")
     expect_equal(got, torch.zeros_like(X), what="dropout_layer(X, 1.0)")
 
 
@@ -71,7 +71,7 @@ def test_mask_device(student, device):
     except LearnerError as err:
         text = f"{err.type} {err.message}".lower()
         if "device" in text or "cuda" in text:
-            raise Mistake("mask-wrong-device", got=err.message[:200],
+            raise Mistake("mask-wrong-device", what="dropout_layer(X, 0.5)", got=err.message[:200],
                           expected="the mask on X's device") from None
         raise
 

@@ -25,7 +25,7 @@ def test_fans(student, shape):
            expected="a tuple (fan_in, fan_out)", got=got)
     got = tuple(got)
     mistake_if(len(shape) > 2 and got != expected and got == (shape[1], shape[0]),
-               "receptive-field-ignored", got=got, expected=expected)
+               "receptive-field-ignored", what="fan_in_fan_out(shape)", got=got, expected=expected)
     expect_equal(got, expected, what=f"fan_in_fan_out({shape})")
 
 
@@ -37,10 +37,10 @@ def test_fans_need_two_dims(student, shape):
         got = student.call("fan_in_fan_out", shape)
     except LearnerError as err:
         if err.type != "ValueError":
-            raise Mistake("one-d-no-error", got=f"{err.type}: {err.message}"[:200],
+            raise Mistake("one-d-no-error", what=f"fan_in_fan_out({shape})", got=f"{err.type}: {err.message}"[:200],
                           expected="ValueError") from None
         return
-    raise Mistake("one-d-no-error", got=got, expected="ValueError")
+    raise Mistake("one-d-no-error", what=f"fan_in_fan_out({shape})", got=got, expected="ValueError")
 
 
 def _check_sample(W, shape, gain):
@@ -52,7 +52,7 @@ def _check_sample(W, shape, gain):
     expect(tuple(W.shape) == tuple(shape) and W.dtype == torch.float32, what="shape and dtype",
            expected=f"{tuple(shape)} float32", got=f"{tuple(W.shape)} {W.dtype}")
     var = float(W.double().var())
-    mistake_if(abs(var / (target / 3) - 1) < 0.1, "normal-std-as-bound", got=f"variance {var:.3g}",
+    mistake_if(abs(var / (target / 3) - 1) < 0.1, "normal-std-as-bound", what="variance of the weights", got=f"variance {var:.3g}",
                expected=f"variance {target:.3g}")
     bound = float(W.abs().max())
     expect(bound <= a * (1 + 1e-6), what="max |w|", expected=f"<= a = {a:.5g}", got=bound)

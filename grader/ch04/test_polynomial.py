@@ -30,11 +30,11 @@ def _check(got, x, max_degree):
         xs = x.reshape(-1).double().cpu()
         mistake_if(not torch.allclose(col0, torch.ones_like(col0))
                    and torch.allclose(col0, xs, rtol=1e-4, atol=1e-6),
-                   "starts-at-x1", got="column 0 = x", expected="column 0 = 1")
+                   "starts-at-x1", what="column 0", got="column 0 = x", expected="column 0 = 1")
         raw = xs.reshape(-1, 1) ** torch.arange(max_degree, dtype=torch.float64)
         mistake_if(not torch.allclose(got.double().cpu(), expected.double().cpu(), rtol=1e-4)
                    and torch.allclose(got.double().cpu(), raw, rtol=1e-4, atol=1e-6),
-                   "no-factorial", got="x**i", expected="x**i / i!")
+                   "no-factorial", what="poly_features(x, max_degree)", got="x**i", expected="x**i / i!")
     expect_close(got, expected, what="poly_features(x, max_degree)")
 
 

@@ -38,11 +38,11 @@ def _diagnose_penalty(got, w):
            got=type(got).__name__)
     g = got.double().reshape(-1)[:1] if got.numel() >= 1 else got.double()
     if got.numel() == 1 and not _close(g, expected.double().reshape(1)):
-        mistake_if(_close(g, (S).reshape(1)), "missing-half", got=float(g), expected=float(expected))
+        mistake_if(_close(g, (S).reshape(1)), "missing-half", what="l2_penalty(w)", got=float(g), expected=float(expected))
         mistake_if(_close(g, S.sqrt().reshape(1)) or _close(g, (S.sqrt() / 2).reshape(1)),
-                   "sqrt-norm", got=float(g), expected=float(expected))
+                   "sqrt-norm", what="l2_penalty", got=float(g), expected=float(expected))
         mistake_if(_close(g, (S / w.numel()).reshape(1)) or _close(g, (S / w.numel() / 2).reshape(1)),
-                   "mean-not-sum", got=float(g), expected=float(expected))
+                   "mean-not-sum", what="l2_penalty(w)", got=float(g), expected=float(expected))
     expect_close(got, expected, what="l2_penalty(w)")
 
 
@@ -58,7 +58,7 @@ def test_l2_gradient(student, gen):
     grad = student.probe(probe_penalty_grad, w)
     expect(grad is not None, what="w.grad", expected="a gradient", got="None (output detached)")
     norm = (w ** 2).sum().sqrt()
-    mistake_if(_close(grad, w / norm) or _close(grad, w / norm / 2), "sqrt-norm",
+    mistake_if(_close(grad, w / norm) or _close(grad, w / norm / 2), "sqrt-norm", what="l2_penalty",
                got="w / ||w||", expected="w")
     expect_close(grad, w, what="d l2_penalty / dw")
 
@@ -96,13 +96,13 @@ def _diagnose_step(result, values, grads, lr, decay):
         wd_max = max(decays)
         mistake_if(any(wd == 0 for wd in decays) and wd_max > 0 and all(
             _close(a, p - lr * (g + wd_max * p)) for a, p, g in zip(got, values, grads)),
-            "bias-decayed", expected="bias not decayed", got="bias decayed")
+            "bias-decayed", what="bias after the step", expected="bias not decayed", got="bias decayed")
         mistake_if(all(_close(a, p - lr * (g - wd * p))
                        for a, p, g, wd in zip(got, values, grads, decays)),
-                   "sign-error", expected="p - lr (g + wd p)", got="p - lr (g - wd p)")
+                   "sign-error", what="params after the step", expected="p - lr (g + wd p)", got="p - lr (g - wd p)")
         mistake_if(all(_close(a, (p - lr * g) * (1 - lr * wd))
                        for a, p, g, wd in zip(got, values, grads, decays)),
-                   "decay-after-step", expected="p - lr (g + wd p)", got="(p - lr g)(1 - lr wd)")
+                   "decay-after-step", what="params after the step", expected="p - lr (g + wd p)", got="(p - lr g)(1 - lr wd)")
     for i, (a, b) in enumerate(zip(got, expected)):
         expect_close(a, b, what=f"params[{i}] after the step")
     for i, (a, b) in enumerate(zip(result["grads"], grads)):

@@ -169,21 +169,35 @@ def test_mha_valid_lens(student, gen):
     expect_close(res["output"], _torch_mha(sd, H, q, k, v, vl, False)[0], rtol=1e-6, what="output")
 
 
+def probe_mha_outputs(mod, runs, dtype, device):
+    """Several MultiHeadAttention(*args, **kwargs) with loaded weights, in eval mode, in one child."""
+    outs = []
+    for args, kwargs, sd, inputs in runs:
+        net = mod.MultiHeadAttention(*args, **kwargs).to(device=device, dtype=dtype).eval()
+        net.load_state_dict(sd)
+        outs.append(net(*inputs).detach())
+    return outs
+
+
 @grades(MH, en="matches nn.MultiheadAttention (bias False/True, key size ≠ value size)", zh="与 nn.MultiheadAttention 一致（bias 为 False/True，键和值的维度不同）")
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_mha_vs_torch(student, gen, dtype, device):
     B, Q, K, H, d = 3, 4, 6, 2, 10
     tol = 1e-6 if dtype == torch.float64 else None
-    for ks, vs, bias in ((10, 10, False), (10, 10, True), (7, 5, False), (7, 5, True)):
+    configs = ((10, 10, False), (10, 10, True), (7, 5, False), (7, 5, True))
+    runs, cases = [], []
+    for ks, vs, bias in configs:
         sd = _random_sd(gen, ks, d, vs, d, bias, dtype)
         q, k, v = _qkv(gen, dtype, B, Q, K, d, ks, vs)
         vl = torch.tensor([2, 6, 4])
-        res = student.module("MultiHeadAttention", ks, d, vs, d, H, 0.0, kwargs={"bias": bias}, state_dict=sd,
-                             dtype=dtype, inputs=(q.to(device), k.to(device), v.to(device), vl.to(device)),
-                             train=False)
-        _diagnose_mha(res["output"], sd, H, q, k, v, vl)
+        runs.append(((ks, d, vs, d, H, 0.0), {"bias": bias}, sd,
+                     (q.to(device), k.to(device), v.to(device), vl.to(device))))
+        cases.append((sd, q, k, v, vl))
+    outs = student.probe(probe_mha_outputs, runs, dtype, str(device))
+    for (ks, vs, bias), (sd, q, k, v, vl), out in zip(configs, cases, outs):
+        _diagnose_mha(out, sd, H, q, k, v, vl)
         expected, _ = _torch_mha(sd, H, q, k, v, vl, bias)
-        expect_close(res["output"], expected.to(device), rtol=tol, what=f"output (key_size={ks}, value_size={vs}, bias={bias})")
+        expect_close(out, expected.to(device), rtol=tol, what=f"output (key_size={ks}, value_size={vs}, bias={bias})")
 
 
 @grades(MH, en="(B, Q) valid_lens and query size ≠ num_hiddens", zh="形状 (B, Q) 的 valid_lens，查询维度不等于 num_hiddens")
