@@ -91,20 +91,23 @@ def check_report(results: list[ExerciseResult], catalogue, lang: str, target: st
 
 
 def _results_table(results, catalogue, lang) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=True)
     table.add_column(t("report.exercise", lang), style="cyan", no_wrap=True)
-    table.add_column(t("report.section", lang), justify="right")
-    table.add_column(t("report.title", lang), overflow="ellipsis", no_wrap=True, max_width=44)
+    table.add_column(t("report.section", lang), justify="right", no_wrap=True)
+    table.add_column(t("report.title", lang), overflow="ellipsis", no_wrap=True, ratio=1)
     table.add_column(t("report.status", lang), no_wrap=True)
-    table.add_column(t("report.points", lang), justify="right")
-    table.add_column(t("report.time", lang), justify="right", style="dim")
-    for r in results:
+    table.add_column(t("report.points", lang), justify="right", no_wrap=True)
+    table.add_column(t("report.time", lang), justify="right", style="dim", no_wrap=True)
+    ordered = [r for r in results if not r.stretch] + [r for r in results if r.stretch]
+    for i, r in enumerate(ordered):
         ex = catalogue.by_id.get(r.id)
-        title = pick(ex.title, lang) if ex else ""
-        if r.stretch:
-            title = f"{title} [dim]({t('report.stretch', lang)})[/dim]"
-        table.add_row(r.id, r.section, title, status_text(r.status, lang),
-                      f"{r.points}/{r.max_points}", f"{r.duration_s:.2f}s")
+        if r.stretch and (i == 0 or not ordered[i - 1].stretch):
+            table.add_section()
+            table.add_row(Text(t("report.stretch", lang), style="bold dim"), "",
+                          Text(t("list.stretch-header", lang), style="dim"), "", "", "")
+        table.add_row(r.id, r.section, pick(ex.title, lang) if ex else "",
+                      status_text(r.status, lang), f"{r.points}/{r.max_points}",
+                      f"{r.duration_s:.2f}s")
     return table
 
 
@@ -134,6 +137,8 @@ def _failure_panel(r: ExerciseResult, catalogue, lang, seed, workspace, verbose)
     file = str(workspace.file_for(ex)) if ex and workspace else ""
     if r.status == "not_implemented":
         parts.append(Text(t("report.not-started", lang, file=_short_path(file)), style="yellow"))
+        if ex and ex.hints:
+            parts.append(Text(t("report.next-hint", lang, id=r.id), style="dim"))
         return Panel(Group(*parts), title=title, border_style="yellow", title_align="left")
     check = r.failing_check
     if check is not None:

@@ -56,8 +56,8 @@ def test_softmax_square(student, gen, device):
     P = call_softmax(student, X)
     # Right on a 2×5 input but wrong on a square one: row sums of shape (n,) broadcast along the
     # columns, dividing column j by the sum of row j.
-    mistake_if(not sums_to_one(P, 1), "missing-keepdim", what="softmax(X).sum(dim=1)", got=P.sum(dim=1).tolist(),
-               expected=[1.0] * 4)
+    mistake_if(not sums_to_one(P, 1), "missing-keepdim", what="softmax(X).sum(dim=1)",
+               got=P.sum(dim=1).tolist(), expected=[1.0] * 4)
     expect_close(P, torch.softmax(X, dim=1), what="softmax(X)")
 
 

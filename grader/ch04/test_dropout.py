@@ -28,7 +28,8 @@ def test_statistics(student, seed):
     _is_tensor(got, "dropout_layer(X, 0.2)")
     expect(tuple(got.shape) == (1000, 1000) and got.dtype == X.dtype, what="shape and dtype",
            expected="(1000, 1000) float32", got=f"{tuple(got.shape)} {got.dtype}")
-    mistake_if(bool(torch.isnan(got).any()), "p-one-nan", what="dropout_layer(X, p)", got="nan", expected="no nan")
+    expect(not bool(torch.isnan(got).any()), what="dropout_layer(X, 0.2)", expected="no nan",
+           got="nan")
     kept = got != 0
     zero_rows = float((~kept).all(dim=1).float().mean())
     mistake_if(zero_rows > 0.05, "per-row-mask", what="mask", got=f"{zero_rows:.0%} of the rows all zero",
@@ -118,10 +119,8 @@ def test_bad_p(student, p):
     X = torch.ones(3, 3)
     try:
         student.call("dropout_layer", X, p)
-    except LearnerError as err:
-        expect(err.type in ("AssertionError", "ValueError"), what=f"dropout_layer(X, {p})",
-               expected="AssertionError or ValueError", got=err.type)
-        return
+    except LearnerError:
+        return  # any exception will do (the book asserts 0 <= p <= 1)
     expect(False, what=f"dropout_layer(X, {p})", expected="an exception", got="a result")
 
 

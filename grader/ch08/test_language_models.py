@@ -87,17 +87,6 @@ def _is_int_batch(t, shape):
     return isinstance(t, torch.Tensor) and t.dtype == torch.int64 and tuple(t.shape) == shape
 
 
-@grades(RND, en="windows do not overlap", zh="子序列互不重叠")
-def test_random_no_overlap(student, seed):
-    N, bs, T = 53, 2, 5
-    runs = student.probe(probe_random_runs, list(range(N)), bs, T, [seed + i for i in range(8)])
-    for run in runs:
-        starts = [int(s) for X, _ in run for s in X[:, 0].tolist()]
-        same_phase = len({s % T for s in starts}) <= 1
-        far_apart = all(abs(a - b) >= T for i, a in enumerate(starts) for b in starts[i + 1:])
-        mistake_if(not (same_phase and far_apart), "overlapping-windows", got=sorted(starts))
-
-
 @grades(RND, en="labels never run past the end of the corpus", zh="标签不会超出语料末尾")
 def test_random_end(student, seed):
     N, bs, T = 21, 1, 2      # every subsequence is used, and half of the offsets hit the end
@@ -109,6 +98,17 @@ def test_random_end(student, seed):
         for X, Y in run:
             mistake_if(not _is_int_batch(Y, (bs, T)) or int(Y.max()) >= N, "y-past-end",
                        got=Y)
+
+
+@grades(RND, en="windows do not overlap", zh="子序列互不重叠")
+def test_random_no_overlap(student, seed):
+    N, bs, T = 53, 2, 5
+    runs = student.probe(probe_random_runs, list(range(N)), bs, T, [seed + i for i in range(8)])
+    for run in runs:
+        starts = [int(s) for X, _ in run for s in X[:, 0].tolist()]
+        same_phase = len({s % T for s in starts}) <= 1
+        far_apart = all(abs(a - b) >= T for i, a in enumerate(starts) for b in starts[i + 1:])
+        mistake_if(not (same_phase and far_apart), "overlapping-windows", got=sorted(starts))
 
 
 @grades(RND, en="rows are contiguous slices, Y = X + 1, every start used once",
