@@ -85,3 +85,18 @@ class DotProductAttention(nn.Module):
 
     def forward(self, queries, keys, values, valid_lens=None):
         raise NotImplementedError
+
+
+def bilinear_attention(queries: Tensor, keys: Tensor, values: Tensor, W: Tensor,
+                       valid_lens: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """Bilinear (multiplicative) attention, 10.3 exercise 2: score(q, k) = q^T W k.
+
+    queries (B, Q, d_q), keys (B, K, d_k), values (B, K, v), W (d_q, d_k): queries and keys may
+    have different sizes. Scores (B, Q, K) = queries @ W @ keys^T (no scaling), then
+    ``masked_softmax`` with valid_lens. Return ``(output (B, Q, v), weights (B, Q, K))``.
+
+    双线性（乘性）注意力，10.3 节练习 2：score(q, k) = q^T W k。queries (B, Q, d_q)，keys (B, K, d_k)，
+    values (B, K, v)，W (d_q, d_k)：查询和键的维度可以不同。分数 (B, Q, K) = queries @ W @ keys^T
+    （不缩放），再用 valid_lens 做 ``masked_softmax``。返回 ``(输出 (B, Q, v), 权重 (B, Q, K))``。
+    """
+    raise NotImplementedError

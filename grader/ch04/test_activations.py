@@ -28,8 +28,8 @@ def _random(gen, dtype, device, *shape, scale=5.0):
 def test_relu_book_example(student):
     X = torch.arange(-8.0, 8.0, 0.1)
     got = student.call("relu", X)
-    mistake_if(isinstance(got, tuple), "max-dim-reduction", what="relu(X)", got="tuple (values, indices)",
-               expected="Tensor")
+    mistake_if(isinstance(got, tuple), "max-dim-reduction", what="relu(X)",
+               got="tuple (values, indices)", expected="Tensor")
     expect_close(got, torch.relu(X), what="relu(X)")
 
 
@@ -38,7 +38,8 @@ def test_relu_gradient_at_zero(student):
     X = torch.tensor([-2.0, 0.0, 3.0], dtype=torch.float64)
     (grad,) = student.probe(probe_grad, "relu", X)
     expect(grad is not None, what="X.grad", expected="a gradient", got="None (output detached)")
-    mistake_if(float(grad[1]) == 1.0, "grad-one-at-zero", what="relu'(X) at [-2, 0, 3]", got=grad.tolist(), expected=[0.0, 0.0, 1.0])
+    mistake_if(float(grad[1]) == 1.0, "grad-one-at-zero", what="relu'(X) at [-2, 0, 3]",
+               got=grad.tolist(), expected=[0.0, 0.0, 1.0])
     expect(float(grad[0]) == 0.0 and float(grad[2]) == 1.0 and float(grad[1]) in (0.0, 0.5),
            what="relu'(X) at [-2, 0, 3]", expected=[0.0, 0.0, 1.0], got=grad.tolist())
 
@@ -59,8 +60,8 @@ def test_sigmoid_extremes(student, dtype, device):
     got = student.call("sigmoid", X)
     expect(isinstance(got, torch.Tensor), what="sigmoid(X)", expected="Tensor",
            got=type(got).__name__)
-    mistake_if(bool(torch.isnan(got).any()), "exp-overflow-nan", what="f(X) at ±100, ±1000", got="nan",
-               expected="finite values")
+    mistake_if(bool(torch.isnan(got).any()), "exp-overflow-nan", what="sigmoid(X) for large |x|",
+               got="nan", expected="finite values")
     expect_close(got, torch.sigmoid(X), what="sigmoid(X)")
 
 
@@ -87,7 +88,8 @@ def test_tanh_extremes(student, dtype, device):
     X = torch.tensor(EXTREMES, dtype=dtype).to(device)
     got = student.call("tanh", X)
     expect(isinstance(got, torch.Tensor), what="tanh(X)", expected="Tensor", got=type(got).__name__)
-    mistake_if(bool(torch.isnan(got).any()), "exp-overflow-nan", what="f(X) at ±100, ±1000", got="nan", expected="finite values")
+    mistake_if(bool(torch.isnan(got).any()), "exp-overflow-nan", what="tanh(X) at ±100, ±1000",
+               got="nan", expected="finite values")
     expect_close(got, torch.tanh(X), what="tanh(X)")
 
 
@@ -112,7 +114,8 @@ def test_tanh_matches_torch(student, gen, dtype, device):
 def test_prelu_scalar_alpha(student, gen, dtype, device):
     X = _random(gen, dtype, device, 5, 4)
     alpha = torch.tensor(0.25, dtype=dtype).to(device)
-    expect_close(student.call("prelu", X, alpha), F.prelu(X, alpha.reshape(1)), what="prelu(X, alpha)")
+    expect_close(student.call("prelu", X, alpha), F.prelu(X, alpha.reshape(1)),
+                 what="prelu(X, alpha)")
 
 
 @grades("ch4.prelu", en="one slope per channel: matches F.prelu", zh="每个通道一个斜率：与 F.prelu 一致")

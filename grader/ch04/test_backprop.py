@@ -40,9 +40,11 @@ def _check(got, X, y, W1, W2, lambd):
         n = X.shape[0]
         d1, d2 = e1 - lambd * W1, e2 - lambd * W2          # gradients of L alone
         r1, r2 = g1 - lambd * W1, g2 - lambd * W2
-        mistake_if(_close(r1, n * d1) and _close(r2, n * d2), "missing-mean", what="(dJ/dW1, dJ/dW2)",
+        mistake_if(_close(r1, n * d1) and _close(r2, n * d2), "missing-mean",
+                   what="(dJ/dW1, dJ/dW2)",
                    got="n × dL/dW", expected="dL/dW")
-        mistake_if(lambd != 0 and _close(g1, d1) and _close(g2, d2), "missing-weight-decay", what="(dJ/dW1, dJ/dW2)",
+        mistake_if(lambd != 0 and _close(g1, d1) and _close(g2, d2), "missing-weight-decay",
+                   what="(dJ/dW1, dJ/dW2)",
                    got="dL/dW", expected="dL/dW + λW")
         mistake_if(_close(r1, -d1) and _close(r2, -d2), "softmax-sign", what="(dJ/dW1, dJ/dW2)",
                    got="−dL/dW + λW", expected="dL/dW + λW")

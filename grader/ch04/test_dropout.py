@@ -1,4 +1,5 @@
-"""Grader for 4.6 dropout_layer (+ stretch dropconnect_linear): statistics and seeded determinism."""
+"""Grader for 4.6 dropout_layer (+ stretch dropconnect_linear): statistics and seeded
+determinism."""
 import pytest
 import torch
 
@@ -32,12 +33,15 @@ def test_statistics(student, seed):
            got="nan")
     kept = got != 0
     zero_rows = float((~kept).all(dim=1).float().mean())
-    mistake_if(zero_rows > 0.05, "per-row-mask", what="mask", got=f"{zero_rows:.0%} of the rows all zero",
+    mistake_if(zero_rows > 0.05, "per-row-mask", what="mask",
+               got=f"{zero_rows:.0%} of the rows all zero",
                expected="independent elements")
     frac = float(kept.float().mean())
-    mistake_if(abs(frac - 0.2) < 0.02, "keep-with-p", what="fraction of kept elements", got=f"keep fraction {frac:.4f}",
+    mistake_if(abs(frac - 0.2) < 0.02, "keep-with-p", what="fraction of kept elements",
+               got=f"keep fraction {frac:.4f}",
                expected="0.8000")
-    mistake_if(bool(kept.any()) and bool((got[kept] == 1).all()), "no-rescale", what="mean of dropout_layer(ones, 0.2)",
+    mistake_if(bool(kept.any()) and bool((got[kept] == 1).all()), "no-rescale",
+               what="mean of dropout_layer(ones, 0.2)",
                got=f"mean {float(got.mean()):.4f}", expected="mean 1.0000")
     expect(abs(frac - 0.8) <= 0.005, what="fraction of kept elements", expected="0.8 ± 0.005",
            got=round(frac, 5))
@@ -54,7 +58,8 @@ def test_p_one(student, gen, dtype, device):
     X = torch.randn(4, 5, generator=gen, dtype=dtype).to(device)
     got = student.call("dropout_layer", X, 1.0, Gen(7))
     _is_tensor(got, "dropout_layer(X, 1.0)")
-    mistake_if(bool(torch.isnan(got).any()), "p-one-nan", what="dropout_layer(X, p)", got="nan", expected="zeros")
+    mistake_if(bool(torch.isnan(got).any()), "p-one-nan", what="dropout_layer(X, p)", got="nan",
+               expected="zeros")
     expect_equal(got, torch.zeros_like(X), what="dropout_layer(X, 1.0)")
 
 

@@ -37,7 +37,8 @@ def test_fans_need_two_dims(student, shape):
         got = student.call("fan_in_fan_out", shape)
     except LearnerError as err:
         if err.type != "ValueError":
-            raise Mistake("one-d-no-error", what=f"fan_in_fan_out({shape})", got=f"{err.type}: {err.message}"[:200],
+            raise Mistake("one-d-no-error", what=f"fan_in_fan_out({shape})",
+                          got=f"{err.type}: {err.message}"[:200],
                           expected="ValueError") from None
         return
     raise Mistake("one-d-no-error", what=f"fan_in_fan_out({shape})", got=got, expected="ValueError")
@@ -52,7 +53,8 @@ def _check_sample(W, shape, gain):
     expect(tuple(W.shape) == tuple(shape) and W.dtype == torch.float32, what="shape and dtype",
            expected=f"{tuple(shape)} float32", got=f"{tuple(W.shape)} {W.dtype}")
     var = float(W.double().var())
-    mistake_if(abs(var / (target / 3) - 1) < 0.1, "normal-std-as-bound", what="variance of the weights", got=f"variance {var:.3g}",
+    mistake_if(abs(var / (target / 3) - 1) < 0.1, "normal-std-as-bound",
+               what="variance of the weights", got=f"variance {var:.3g}",
                expected=f"variance {target:.3g}")
     bound = float(W.abs().max())
     expect(bound <= a * (1 + 1e-6), what="max |w|", expected=f"<= a = {a:.5g}", got=bound)
@@ -82,7 +84,8 @@ def test_seeded(student, seed):
     b = student.call("xavier_uniform", (20, 30), 1.0, Gen(seed))
     c = student.call("xavier_uniform", (20, 30), 1.0, Gen(seed + 1))
     expect_equal(a, b, what="two calls with the same seed")
-    expect(not torch.equal(a, c), what="two calls with different seeds", expected="different weights",
+    expect(not torch.equal(a, c), what="two calls with different seeds",
+           expected="different weights",
            got="the same weights")
 
 

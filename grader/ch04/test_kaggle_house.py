@@ -18,16 +18,20 @@ def _log_rmse(preds, labels):
 
 def _check_log_rmse(got, preds, labels, rel):
     expected = _log_rmse(preds, labels)
-    expect(isinstance(got, (int, float)) and not isinstance(got, bool), what="log_rmse(preds, labels)",
+    expect(isinstance(got, (int, float)) and not isinstance(got, bool),
+           what="log_rmse(preds, labels)",
            expected="a Python float", got=got)
     got = float(got)
     if not math.isclose(got, expected, rel_tol=rel, abs_tol=1e-9):
-        mistake_if(math.isnan(got), "no-clamp", what="log_rmse(preds, labels)", got=got, expected=expected)
+        mistake_if(math.isnan(got), "no-clamp", what="log_rmse(preds, labels)", got=got,
+                   expected=expected)
         p, l_ = preds.double().cpu().clamp(min=1), labels.double().cpu()
         rmse = math.sqrt(float(((p - l_) ** 2).mean()))
-        mistake_if(math.isclose(got, math.log(rmse), rel_tol=1e-4), "log-of-rmse", what="log_rmse(preds, labels)", got=got,
+        mistake_if(math.isclose(got, math.log(rmse), rel_tol=1e-4), "log-of-rmse",
+                   what="log_rmse(preds, labels)", got=got,
                    expected=expected)
-        mistake_if(math.isclose(got, expected ** 2, rel_tol=1e-4), "missing-sqrt", what="log_rmse(preds, labels)", got=got,
+        mistake_if(math.isclose(got, expected ** 2, rel_tol=1e-4), "missing-sqrt",
+                   what="log_rmse(preds, labels)", got=got,
                    expected=expected)
     expect(math.isclose(got, expected, rel_tol=rel, abs_tol=1e-9), what="log_rmse(preds, labels)",
            expected=expected, got=got)
@@ -54,7 +58,8 @@ def test_log_rmse_random(student, gen, dtype, device):
 def test_log_rmse_zero(student, gen):
     labels = torch.rand(10, 1, generator=gen, dtype=torch.float64) * 1000 + 50
     got = student.call("log_rmse", labels.clone(), labels)
-    expect(isinstance(got, float) and abs(got) < 1e-12, what="log_rmse(y, y)", expected=0.0, got=got)
+    expect(isinstance(got, float) and abs(got) < 1e-12, what="log_rmse(y, y)", expected=0.0,
+           got=got)
 
 
 # ------------------------------------------------------------------------------------- K-fold
@@ -75,13 +80,16 @@ def _check_k_fold(got, k, i, X, y):
     X_train, y_train, X_valid, y_valid = got
     n, fs = X.shape[0], X.shape[0] // k
     mistake_if(y.dim() == 2 and tuple(y_train.shape) == (fs, (k - 1) * y.shape[1])
-               and tuple(y_train.shape) != tuple(expected[1].shape), "y-cat-dim1", what="y_train.shape",
+               and tuple(y_train.shape) != tuple(expected[1].shape),
+               "y-cat-dim1", what="y_train.shape",
                got=tuple(y_train.shape), expected=tuple(expected[1].shape))
     mistake_if(n % k and X_train.shape[0] == n - fs, "remainder-kept", what="X_train rows",
                got=f"{X_train.shape[0]} training rows", expected=f"{(k - 1) * fs} training rows")
     if X_train.shape == expected[0].shape and not torch.equal(X_train, expected[0]):
-        same_rows = torch.equal(torch.sort(X_train[:, 0]).values, torch.sort(expected[0][:, 0]).values)
-        mistake_if(same_rows, "valid-fold-moved-to-end", what="X_train", got="the right rows in another order",
+        same_rows = torch.equal(torch.sort(X_train[:, 0]).values, torch.sort(expected[0][:,
+                                                                                         0]).values)
+        mistake_if(same_rows, "valid-fold-moved-to-end", what="X_train",
+                   got="the right rows in another order",
                    expected="folds in the order 0…k−1")
     for name, a, b in zip(("X_train", "y_train", "X_valid", "y_valid"), got, expected):
         expect_equal(a, b, what=name)

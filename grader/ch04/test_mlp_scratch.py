@@ -36,9 +36,12 @@ def _check_logits(got, expected):
            expected=tuple(expected.shape), got=tuple(got.shape))
     if got.is_floating_point() and not torch.allclose(got, expected, rtol=1e-4, atol=1e-5):
         sums = got.sum(dim=1)
-        mistake_if(bool((got >= 0).all()) and torch.allclose(sums, torch.ones_like(sums), atol=1e-4),
-                   "softmax-output", what="mlp_forward(X, params)", got="rows summing to 1", expected="logits")
-        mistake_if(bool((got >= 0).all()) and bool((expected < 0).any()), "relu-on-output", what="mlp_forward(X, params)",
+        mistake_if(bool((got >= 0).all()) and torch.allclose(sums, torch.ones_like(sums),
+                                                             atol=1e-4),
+                   "softmax-output", what="mlp_forward(X, params)", got="rows summing to 1",
+                   expected="logits")
+        mistake_if(bool((got >= 0).all()) and bool((expected < 0).any()), "relu-on-output",
+                   what="mlp_forward(X, params)",
                    got="no negative logits", expected="some negative logits")
     expect_close(got, expected, rtol=1e-6 if got.dtype == torch.float64 else None,
                  what="mlp_forward(X, params)")

@@ -34,7 +34,8 @@ def _check(got, x, max_degree):
         raw = xs.reshape(-1, 1) ** torch.arange(max_degree, dtype=torch.float64)
         mistake_if(not torch.allclose(got.double().cpu(), expected.double().cpu(), rtol=1e-4)
                    and torch.allclose(got.double().cpu(), raw, rtol=1e-4, atol=1e-6),
-                   "no-factorial", what="poly_features(x, max_degree)", got="x**i", expected="x**i / i!")
+                   "no-factorial", what="poly_features(x, max_degree)", got="x**i",
+                   expected="x**i / i!")
     expect_close(got, expected, what="poly_features(x, max_degree)")
 
 

@@ -38,10 +38,12 @@ def _diagnose_penalty(got, w):
            got=type(got).__name__)
     g = got.double().reshape(-1)[:1] if got.numel() >= 1 else got.double()
     if got.numel() == 1 and not _close(g, expected.double().reshape(1)):
-        mistake_if(_close(g, (S).reshape(1)), "missing-half", what="l2_penalty(w)", got=float(g), expected=float(expected))
+        mistake_if(_close(g, (S).reshape(1)), "missing-half", what="l2_penalty(w)", got=float(g),
+                   expected=float(expected))
         mistake_if(_close(g, S.sqrt().reshape(1)) or _close(g, (S.sqrt() / 2).reshape(1)),
                    "sqrt-norm", what="l2_penalty", got=float(g), expected=float(expected))
-        mistake_if(_close(g, (S / w.numel()).reshape(1)) or _close(g, (S / w.numel() / 2).reshape(1)),
+        mistake_if(_close(g, (S / w.numel()).reshape(1)) or _close(g,
+                                                                   (S / w.numel() / 2).reshape(1)),
                    "mean-not-sum", what="l2_penalty(w)", got=float(g), expected=float(expected))
     expect_close(got, expected, what="l2_penalty(w)")
 
@@ -82,7 +84,8 @@ def _params(gen, dtype, device="cpu"):
 def _torch_sgd(values, grads, lr, decay):
     """What torch.optim.SGD([{'params': [p], 'weight_decay': wd}, ...], lr).step() computes
     (momentum 0): d_p = g + wd * p; p <- p - lr * d_p. Written out here because the first
-    optimizer step of a process imports torch._dynamo (seconds); CATALOGUE verified the two equal."""
+    optimizer step of a process imports torch._dynamo (seconds); CATALOGUE verified the two
+    equal."""
     decays = list(decay) if isinstance(decay, (list, tuple)) else [decay] * len(values)
     return [p.add(g.add(p, alpha=wd), alpha=-lr) for p, g, wd in zip(values, grads, decays)]
 
@@ -96,13 +99,16 @@ def _diagnose_step(result, values, grads, lr, decay):
         wd_max = max(decays)
         mistake_if(any(wd == 0 for wd in decays) and wd_max > 0 and all(
             _close(a, p - lr * (g + wd_max * p)) for a, p, g in zip(got, values, grads)),
-            "bias-decayed", what="bias after the step", expected="bias not decayed", got="bias decayed")
+            "bias-decayed", what="bias after the step", expected="bias not decayed",
+            got="bias decayed")
         mistake_if(all(_close(a, p - lr * (g - wd * p))
                        for a, p, g, wd in zip(got, values, grads, decays)),
-                   "sign-error", what="params after the step", expected="p - lr (g + wd p)", got="p - lr (g - wd p)")
+                   "sign-error", what="params after the step", expected="p - lr (g + wd p)",
+                   got="p - lr (g - wd p)")
         mistake_if(all(_close(a, (p - lr * g) * (1 - lr * wd))
                        for a, p, g, wd in zip(got, values, grads, decays)),
-                   "decay-after-step", what="params after the step", expected="p - lr (g + wd p)", got="(p - lr g)(1 - lr wd)")
+                   "decay-after-step", what="params after the step", expected="p - lr (g + wd p)",
+                   got="(p - lr g)(1 - lr wd)")
     for i, (a, b) in enumerate(zip(got, expected)):
         expect_close(a, b, what=f"params[{i}] after the step")
     for i, (a, b) in enumerate(zip(result["grads"], grads)):

@@ -6,6 +6,13 @@ import torch.nn.functional as F
 from d2lkit.grading.api import FLOATS, CheckFailed, expect, expect_close, grades, mistake_if
 
 
+def show(x):
+    """Small tensors as their (rounded) values, so that a mistake's message shows the numbers."""
+    if isinstance(x, torch.Tensor) and x.numel() <= 16 and x.is_floating_point():
+        return x.detach().cpu().double().round(decimals=4).tolist()
+    return x
+
+
 def passes(got, expected, what, **tol):
     """True if got is right; the catalogued-mistake diagnosis only runs on a wrong answer."""
     try:
@@ -39,11 +46,11 @@ def diagnose_multi_in(got, X, K, what):
         return
     c_i = X.shape[0]
     if isinstance(got, torch.Tensor):
-        mistake_if(tuple(got.shape) == (c_i, *expected.shape), "stacked-not-summed", got=got,
-                   expected=expected, what=what)
+        mistake_if(tuple(got.shape) == (c_i, *expected.shape), "stacked-not-summed", got=show(got),
+                   expected=show(expected), what=what)
         if got.shape == expected.shape and got.dtype == expected.dtype:
             mistake_if(torch.allclose(got, expected / c_i) and not torch.allclose(got, expected),
-                       "mean-over-channels", got=got, expected=expected, what=what)
+                       "mean-over-channels", got=show(got), expected=show(expected), what=what)
     expect_close(got, expected, what=what)
 
 
@@ -117,7 +124,7 @@ def diagnose_1x1(got, X, K, what):
         flat = X.reshape(h * w, c_i) @ K.reshape(c_o, c_i).T  # (h*w, c_o), pixels scrambled
         for scrambled in (flat.T.reshape(c_o, h, w), flat.reshape(c_o, h, w)):
             mistake_if(torch.allclose(got, scrambled) and not torch.allclose(got, expected),
-                       "reshape-hw-first", got=got, expected=expected, what=what)
+                       "reshape-hw-first", got=show(got), expected=show(expected), what=what)
     expect_close(got, expected, rtol=1e-6 if X.dtype == torch.float64 else None, what=what)
 
 
@@ -169,7 +176,7 @@ def test_compose_shape(student, gen):
     expected = composed(K1, K2)
     if not passes(got, expected, "compose_kernels(K1, K2)"):
         mistake_if(torch.allclose(got, composed(K1, K2.flip(0, 1))), "second-kernel-flipped",
-                   got=got, expected=expected, what="compose_kernels(K1 3×3, K2 2×4)")
+                   got=show(got), expected=show(expected), what="compose_kernels(K1 3×3, K2 2×4)")
     expect_close(got, expected, rtol=1e-6, what="compose_kernels(K1 3×3, K2 2×4)")
 
 
@@ -214,7 +221,7 @@ def test_flops_lenet(student):
 def test_flops_output_size(student):
     args = (3, 8, 32, 30, 5, 3, 0, 2)
     got = student.call("conv2d_flops", *args)
-    mistake_if(got == 8 * 3 * 5 * 3 * 32 * 30, "input-size-not-output-size", got=got,
+    mistake_if(got == 8 * 3 * 5 * 3 * 32 * 30, "input-size-not-output-size", got=show(got),
                expected=macs(*args), what=f"conv2d_flops{args}")
     expect(got == macs(*args), what=f"conv2d_flops{args}", expected=macs(*args), got=got)
 

@@ -9,6 +9,13 @@ from d2lkit.grading.api import (FLOATS, CheckFailed, Gen, expect, expect_close, 
                                 mistake_if)
 
 
+def show(x):
+    """Small tensors as their (rounded) values, so that a mistake's message shows the numbers."""
+    if isinstance(x, torch.Tensor) and x.numel() <= 16 and x.is_floating_point():
+        return x.detach().cpu().double().round(decimals=4).tolist()
+    return x
+
+
 def passes(got, expected, what, **tol):
     """True if got is right; the catalogued-mistake diagnosis only runs on a wrong answer."""
     try:
@@ -41,7 +48,7 @@ def diagnose_corr2d(got, X, K, what):
     oh, ow = expected.shape
     if isinstance(got, torch.Tensor):
         mistake_if(tuple(got.shape) == (oh - 1, ow - 1), "missing-plus-one",
-                   got=got, expected=expected, what=what)
+                   got=show(got), expected=show(expected), what=what)
         if got.shape == expected.shape and got.dtype == expected.dtype:
             flipped = conv(X, K.flip(0, 1))
             mistake_if(not torch.allclose(got, expected) and torch.allclose(got, flipped),
@@ -81,7 +88,7 @@ def test_corr2d_shape(student, gen):
     K = torch.randn(2, 3, generator=gen)
     got = student.call("corr2d", X, K)
     expect(isinstance(got, torch.Tensor), what="corr2d(X, K) returns a tensor", got=got)
-    mistake_if(tuple(got.shape) == (3, 4), "missing-plus-one", got=got, expected=(4, 5),
+    mistake_if(tuple(got.shape) == (3, 4), "missing-plus-one", got=show(got), expected=(4, 5),
                what="corr2d(X, K).shape")
     expect_equal(tuple(got.shape), (4, 5), what="corr2d(X, K).shape")
 
@@ -141,6 +148,14 @@ def edge_image(dtype=torch.float64):
     return X, Y
 
 
+def on(device, *tensors):
+    return [t.to(device) for t in tensors]
+
+
+def cpu(*results):
+    return [r.cpu() if isinstance(r, torch.Tensor) else r for r in results]
+
+
 def expect_kernels(shape, **kernels):
     for name, K in kernels.items():
         expect(isinstance(K, torch.Tensor) and tuple(K.shape) == shape and K.dtype == torch.float64,
@@ -156,8 +171,8 @@ def sum_loss_grad(X, Y, K):
 
 @grades("ch6.learn_kernel", en="the same generator seed gives the same kernel; another seed another start",
         zh="相同的生成器种子得到相同的卷积核；不同的种子得到不同的初始值")
-def test_learn_kernel_seeded(student, seed):
-    X, Y = edge_image()
+def test_learn_kernel_seeded(student, seed, device):
+    X, Y = on(device, *edge_image())
     a = student.call("learn_kernel", X, Y, (1, 2), num_iters=3, generator=Gen(seed))
     b, c, d = student.probe(probe_calls, "learn_kernel", [
         ((X, Y, (1, 2)), {"num_iters": 3, "generator": Gen(seed)}),
@@ -173,10 +188,10 @@ def test_learn_kernel_seeded(student, seed):
 
 @grades("ch6.learn_kernel", en="initial kernel (num_iters=0): shape, dtype, uniform in ±1/sqrt(kh*kw)",
         zh="初始卷积核（num_iters=0）：形状、dtype，以及在 ±1/sqrt(kh*kw) 内均匀分布")
-def test_learn_kernel_init(student, seed):
+def test_learn_kernel_init(student, seed, device):
     X = torch.randn(7, 9, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     Y = torch.zeros(5, 7, dtype=torch.float64)
-    K0 = student.call("learn_kernel", X, Y, (3, 3), num_iters=0, generator=Gen(seed))
+    K0 = student.call("learn_kernel", *on(device, X, Y), (3, 3), num_iters=0, generator=Gen(seed))
     expect(isinstance(K0, torch.Tensor), what="learn_kernel(...) returns a tensor", got=K0)
     expect_equal(tuple(K0.shape), (3, 3), what="learn_kernel(..., kernel_size=(3, 3)).shape")
     expect_equal(K0.dtype, torch.float64, what="learn_kernel(X float64, ...).dtype")
@@ -188,45 +203,45 @@ def test_learn_kernel_init(student, seed):
 
 @grades("ch6.learn_kernel", en="one step: K1 = K0 - lr * grad of the SUM of squared errors",
         zh="一步更新：K1 = K0 - lr * 平方误差之和的梯度")
-def test_learn_kernel_one_step(student, seed):
+def test_learn_kernel_one_step(student, seed, device):
     X, Y = edge_image()
     lr = 3e-2
-    K0, K1 = student.probe(probe_calls, "learn_kernel", [
-        ((X, Y, (1, 2)), {"lr": lr, "num_iters": n, "generator": Gen(seed)}) for n in (0, 1)])
+    K0, K1 = cpu(*student.probe(probe_calls, "learn_kernel", [
+        ((*on(device, X, Y), (1, 2)), {"lr": lr, "num_iters": n, "generator": Gen(seed)}) for n in (0, 1)]))
     expect_kernels((1, 2), K0=K0, K1=K1)
     g = sum_loss_grad(X, Y, K0)
     expected = K0 - lr * g
     if isinstance(K1, torch.Tensor) and K1.shape == expected.shape:
         mistake_if(torch.allclose(K1, K0 - lr * g / Y.numel()) and not torch.allclose(K1, expected),
-                   "mean-loss", got=K1, expected=expected, what="K after 1 step")
+                   "mean-loss", got=show(K1), expected=show(expected), what="K after 1 step")
     expect_close(K1, expected, rtol=1e-6, what="K after 1 step, starting from your K0")
 
 
 @grades("ch6.learn_kernel", en="two steps: the gradient is zeroed between updates",
         zh="两步更新：两次更新之间梯度被清零")
-def test_learn_kernel_two_steps(student, seed):
+def test_learn_kernel_two_steps(student, seed, device):
     X, Y = edge_image()
     lr = 3e-2
-    K0, K1, K2 = student.probe(probe_calls, "learn_kernel", [
-        ((X, Y, (1, 2)), {"lr": lr, "num_iters": n, "generator": Gen(seed)}) for n in (0, 1, 2)])
+    K0, K1, K2 = cpu(*student.probe(probe_calls, "learn_kernel", [
+        ((*on(device, X, Y), (1, 2)), {"lr": lr, "num_iters": n, "generator": Gen(seed)}) for n in (0, 1, 2)]))
     expect_kernels((1, 2), K0=K0, K1=K1, K2=K2)
     expected = K1 - lr * sum_loss_grad(X, Y, K1)
     accumulated = K1 - lr * (sum_loss_grad(X, Y, K1) + sum_loss_grad(X, Y, K0))
     if isinstance(K2, torch.Tensor) and K2.shape == expected.shape:
         mistake_if(torch.allclose(K2, accumulated) and not torch.allclose(K2, expected),
-                   "grads-not-zeroed", got=K2, expected=expected, what="K after 2 steps")
+                   "grads-not-zeroed", got=show(K2), expected=show(expected), what="K after 2 steps")
     expect_close(K2, expected, rtol=1e-6, what="K after 2 steps, starting from your K1")
 
 
 @grades("ch6.learn_kernel", en="3 steps on a random image with a 2×3 kernel and lr=1e-2",
         zh="随机图像、2×3 卷积核、lr=1e-2 时的 3 步更新")
-def test_learn_kernel_general(student, seed):
+def test_learn_kernel_general(student, seed, device):
     g = torch.Generator().manual_seed(seed)
     X = torch.randn(5, 7, generator=g, dtype=torch.float64)
     Y = conv(X, torch.randn(2, 3, generator=g, dtype=torch.float64))
     lr = 1e-2
-    K, K3 = student.probe(probe_calls, "learn_kernel", [
-        ((X, Y, (2, 3)), {"lr": lr, "num_iters": n, "generator": Gen(seed)}) for n in (0, 3)])
+    K, K3 = cpu(*student.probe(probe_calls, "learn_kernel", [
+        ((*on(device, X, Y), (2, 3)), {"lr": lr, "num_iters": n, "generator": Gen(seed)}) for n in (0, 3)]))
     expect_kernels((2, 3), K0=K, K3=K3)
     for _ in range(3):
         K = K - lr * sum_loss_grad(X, Y, K)
@@ -243,17 +258,18 @@ def test_learn_kernel_converges(student, seed, dtype, device):
     expect(isinstance(K, torch.Tensor), what="learn_kernel(...) returns a tensor", got=K)
     expect_equal(K.dtype, dtype, what="learn_kernel(...).dtype")
     err = float((K.cpu() - target).abs().max())
-    mistake_if(not math.isfinite(err) or err > 10, "grads-not-zeroed", got=K, expected=target,
+    mistake_if(not math.isfinite(err) or err > 10, "grads-not-zeroed", got=show(K), expected=show(target),
                what="learn_kernel(X, Y, (1, 2)) after 10 iterations")
     expect(err < 0.1, what="max |K - [[1, -1]]| after 10 iterations", expected="< 0.1", got=err)
 
 
 @grades("ch6.learn_kernel", en="the book's edge image: within 1e-3 of [[1, -1]] after 50 iterations",
         zh="书中的边缘图像：迭代 50 次后与 [[1, -1]] 的差距在 1e-3 以内")
-def test_learn_kernel_converges_50(student, seed):
-    X, Y = edge_image()
+def test_learn_kernel_converges_50(student, seed, device):
+    X, Y = on(device, *edge_image())
     K = student.call("learn_kernel", X, Y, (1, 2), num_iters=50, generator=Gen(seed))
-    err = float((K - torch.tensor([[1.0, -1.0]], dtype=torch.float64)).abs().max())
+    expect(isinstance(K, torch.Tensor), what="learn_kernel(...) returns a tensor", got=K)
+    err = float((K.cpu() - torch.tensor([[1.0, -1.0]], dtype=torch.float64)).abs().max())
     expect(err < 1e-3, what="max |K - [[1, -1]]| after 50 iterations", expected="< 0.001", got=err)
 
 

@@ -11,6 +11,13 @@ from d2lkit.grading.api import (FLOATS, CheckFailed, LearnerError, expect, expec
                                 mistake_if)
 
 
+def show(x):
+    """Small tensors as their (rounded) values, so that a mistake's message shows the numbers."""
+    if isinstance(x, torch.Tensor) and x.numel() <= 16 and x.is_floating_point():
+        return x.detach().cpu().double().round(decimals=4).tolist()
+    return x
+
+
 def passes(got, expected, what, **tol):
     """True if got is right; the catalogued-mistake diagnosis only runs on a wrong answer."""
     try:
@@ -54,7 +61,7 @@ def diagnose_pool2d(got, X, pool_size, mode, what):
     if isinstance(got, torch.Tensor):
         pytorch_default = torch_pool(X, pool_size, mode, stride=pool_size)
         mistake_if(got.shape != expected.shape and got.shape == pytorch_default.shape,
-                   "pytorch-default-stride", got=got, expected=expected, what=what)
+                   "pytorch-default-stride", got=show(got), expected=show(expected), what=what)
         mistake_if(X.dtype == torch.float64 and got.dtype == torch.float32, "zeros-without-dtype",
                    got=got, expected=expected, what=what)
     expect_close(got, expected, what=what)
@@ -78,7 +85,7 @@ def test_pool2d_stride_one(student):
     got = student.call("pool2d", X, (3, 3))
     what = "pool2d(X 4×4, (3, 3))"
     expect(isinstance(got, torch.Tensor), what=f"{what} returns a tensor", got=got)
-    mistake_if(tuple(got.shape) == (1, 1), "pytorch-default-stride", got=got,
+    mistake_if(tuple(got.shape) == (1, 1), "pytorch-default-stride", got=show(got),
                expected=torch_pool(X, 3, "max", 1), what=what)
     diagnose_pool2d(got, X, (3, 3), "max", what)
 
@@ -123,18 +130,18 @@ def diagnose_pad_stride(got, X, pool_size, stride, padding, mode, what):
         if stride is None and pair(pool_size) != (1, 1):
             one = torch_pool(X, pool_size, mode, 1, padding)
             mistake_if(got.shape == one.shape and got.shape != expected.shape, "default-stride-one",
-                       got=got, expected=expected, what=what)
+                       got=show(got), expected=show(expected), what=what)
         if got.shape == expected.shape and any(pair(padding)):
             s = pool_size if stride is None else stride
             if mode == "max":
                 (ph, pw) = pair(padding)
                 zero_padded = torch_pool(F.pad(X, (pw, pw, ph, ph)), pool_size, mode, s)
                 mistake_if(torch.allclose(got, zero_padded) and not torch.allclose(got, expected),
-                           "zero-padding-for-max", got=got, expected=expected, what=what)
+                           "zero-padding-for-max", got=show(got), expected=show(expected), what=what)
             else:
                 excluded = torch_pool(X, pool_size, mode, s, padding, count_include_pad=False)
                 mistake_if(torch.allclose(got, excluded) and not torch.allclose(got, expected),
-                           "count-exclude-pad", got=got, expected=expected, what=what)
+                           "count-exclude-pad", got=show(got), expected=show(expected), what=what)
     expect_close(got, expected, what=what)
 
 
@@ -164,7 +171,7 @@ def test_pad_stride_default_stride(student, gen):
         got = student.call("pool2d_pad_stride", X, 2, mode=mode)
         what = f"pool2d_pad_stride(X 6×6, 2, mode={mode!r})"
         expect(isinstance(got, torch.Tensor), what=f"{what} returns a tensor", got=got)
-        mistake_if(tuple(got.shape) == (5, 5), "default-stride-one", got=got,
+        mistake_if(tuple(got.shape) == (5, 5), "default-stride-one", got=show(got),
                    expected=torch_pool(X, 2, mode, 2), what=what)
         diagnose_pad_stride(got, X, 2, None, 0, mode, what)
 
@@ -177,7 +184,7 @@ def test_pad_stride_max_negative(student, gen):
     what = "pool2d_pad_stride(X 5×5 all negative, 3, stride=2, padding=1, mode='max')"
     expected = torch_pool(X, 3, "max", 2, 1)
     if isinstance(got, torch.Tensor) and got.shape == expected.shape:
-        mistake_if(bool((got == 0).any()), "zero-padding-for-max", got=got, expected=expected, what=what)
+        mistake_if(bool((got == 0).any()), "zero-padding-for-max", got=show(got), expected=show(expected), what=what)
     diagnose_pad_stride(got, X, 3, 2, 1, "max", what)
 
 
@@ -226,7 +233,7 @@ def test_avg_conv_book(student):
     what = "avg_pool_via_conv(X 4×4, 3, stride=2, padding=1)"
     if not passes(got, expected, what):
         mistake_if(isinstance(got, torch.Tensor) and got.shape == expected.shape
-                   and torch.allclose(got, expected * 9), "kernel-of-ones", got=got, expected=expected,
+                   and torch.allclose(got, expected * 9), "kernel-of-ones", got=show(got), expected=show(expected),
                    what=what)
     expect_close(got, expected, what=what)
 
@@ -255,8 +262,8 @@ def test_min_pool_book(student):
     expected = torch.tensor([[0.0, 2.0], [8.0, 10.0]])
     if not passes(got, expected, "min_pool2d(X 4×4, 2)"):
         mistake_if(isinstance(got, torch.Tensor) and got.shape == expected.shape
-                   and torch.allclose(got, -expected), "missing-outer-negation", got=got,
-                   expected=expected, what="min_pool2d(X 4×4, 2)")
+                   and torch.allclose(got, -expected), "missing-outer-negation", got=show(got),
+                   expected=show(expected), what="min_pool2d(X 4×4, 2)")
     expect_close(got, expected, what="min_pool2d(X 4×4, 2)")
 
 
@@ -271,5 +278,5 @@ def test_min_pool_random(student, gen, dtype, device):
         expected = min_pool(X, k, s, p)
         what = f"min_pool2d(X 7×9 positive, {k}, stride={s}, padding={p})"
         mistake_if(isinstance(g, torch.Tensor) and g.shape == expected.shape and torch.allclose(g, -expected),
-                   "missing-outer-negation", got=g, expected=expected, what=what)
+                   "missing-outer-negation", got=show(g), expected=show(expected), what=what)
         expect_close(g, expected, what=what)

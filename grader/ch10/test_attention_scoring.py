@@ -309,3 +309,37 @@ def test_dp_module_dropout(student, gen):
     q, k, v = _dp_inputs(gen, torch.float64, 2, 3, 5, 4, 6)
     res = student.module("DotProductAttention", 1.0, train=True, inputs=(q, k, v, None))
     expect_close(res["output"], torch.zeros(2, 3, 6, dtype=torch.float64), what="output with dropout=1.0")
+
+
+# ------------------------------------------------------------------------------ stretch: bilinear
+BL = "ch10.bilinear_attention"
+
+
+def _bilinear_ref(q, k, v, W, vl):
+    scores = torch.einsum("bqi,ij,bkj->bqk", q, W, k)
+    w = _masked(scores, vl)
+    return w @ v, w
+
+
+@grades(BL, en="q^T W k with query size ≠ key size and Q ≠ K", zh="查询与键的维度不同、Q ≠ K 时的 q^T W k")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_bl_random(student, gen, dtype, device):
+    B, Q, K, dq, dk, dv = 2, 3, 5, 4, 6, 7
+    q = torch.randn(B, Q, dq, generator=gen, dtype=dtype)
+    k = torch.randn(B, K, dk, generator=gen, dtype=dtype)
+    v = torch.randn(B, K, dv, generator=gen, dtype=dtype)
+    W = torch.randn(dq, dk, generator=gen, dtype=dtype) / 2
+    vl = torch.tensor([2, 5])
+    out, w = student.call("bilinear_attention", q.to(device), k.to(device), v.to(device), W.to(device), vl.to(device))
+    o_ref, w_ref = _bilinear_ref(q, k, v, W, vl)
+    tol = 1e-6 if dtype == torch.float64 else None
+    expect_close(w, w_ref.to(device), rtol=tol, what="weights")
+    expect_close(out, o_ref.to(device), rtol=tol, what="output")
+
+
+@grades(BL, en="W = I / √d is scaled dot-product attention", zh="W = I / √d 时就是缩放点积注意力")
+def test_bl_identity(student, gen):
+    q, k, v = _dp_inputs(gen, torch.float64, 2, 3, 4, 5, 6)
+    W = torch.eye(5, dtype=torch.float64) / math.sqrt(5)
+    out, w = student.call("bilinear_attention", q, k, v, W, None)
+    expect_close(out, _sdpa(q, k, v, None), rtol=1e-6, what="bilinear_attention(q, k, v, I/√d)")

@@ -97,3 +97,31 @@ def test_module_dropout(student, gen):
     P = res["attrs"].get("P")
     expect(P is not None and tuple(P.shape) == (1, 20, 8), what="self.P.shape", expected=(1, 20, 8),
            got=None if P is None else tuple(P.shape))
+
+
+# ------------------------------------------------------------------------------ stretch: learned
+LP = "ch10.LearnedPositionalEmbedding"
+
+
+@grades(LP, en="P is a learnable parameter: max_len · d parameters", zh="P 是可学习的参数：共 max_len · d 个参数")
+def test_lp_params(student, gen):
+    X = torch.randn(2, 5, 8, generator=gen, dtype=torch.float64)
+    res = student.module("LearnedPositionalEmbedding", 30, 8, inputs=(X,), train=False)
+    mistake_if(res["num_params"] == 0, "not-a-parameter", got=0, expected=240)
+    expect_equal(res["num_params"], 30 * 8, what="num_params")
+    expect_equal(res["state_dict_keys"], ["P"], what="state_dict keys")
+
+
+@grades(LP, en="forward adds P[:, :T] and gradients reach only the first T rows", zh="forward 加上 P[:, :T]，梯度只传到前 T 行")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_lp_forward(student, gen, dtype, device):
+    P = torch.randn(1, 12, 6, generator=gen, dtype=dtype)
+    X = torch.randn(3, 4, 6, generator=gen, dtype=dtype)
+    res = student.module("LearnedPositionalEmbedding", 12, 6, 0.3, state_dict={"P": P}, dtype=dtype,
+                         inputs=(X.to(device),), train=False, backward=True)
+    expect_close(res["output"], (X + P[:, :4]).to(device), what="output")
+    grad = res["grads"].get("P")
+    expected = torch.zeros(1, 12, 6, dtype=dtype)
+    expected[:, :4] = 3.0
+    expect(grad is not None, what="P.grad", expected="a gradient", got=None)
+    expect_close(grad, expected.to(device), what="P.grad (backward of output.sum())")

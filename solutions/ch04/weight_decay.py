@@ -20,7 +20,8 @@ def l2_penalty(w: Tensor) -> Tensor:
 
 def sgd_weight_decay_step(params: list[Tensor], lr: float,
                           weight_decay: float | list[float]) -> None:
-    """One SGD step with weight decay, in place, like `torch.optim.SGD(..., weight_decay=wd).step()`.
+    """One SGD step with weight decay, in place, as
+    `torch.optim.SGD(..., weight_decay=wd).step()`.
 
     For every parameter p (a leaf tensor whose `.grad` is set):
     p <- p - lr * (p.grad + wd_p * p). `weight_decay` is one float for all parameters, or a list

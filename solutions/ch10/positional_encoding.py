@@ -55,3 +55,31 @@ class PositionalEncoding(nn.Module):
         X = X + self.P[:, :X.shape[1], :].to(device=X.device, dtype=X.dtype)
         return self.dropout(X)
         ### END SOLUTION
+
+
+class LearnedPositionalEmbedding(nn.Module):
+    """Learnable positional embedding, 10.6 exercise 2.
+
+    ``__init__(max_len, num_hiddens, dropout=0.0)`` creates ``self.dropout`` and a learnable
+    ``self.P = nn.Parameter(...)`` of shape (1, max_len, num_hiddens) (initialised with small random
+    values, e.g. ``torch.randn(...) * 0.02``), so the module has max_len * num_hiddens parameters.
+    ``forward(X)`` with X (B, T, num_hiddens) returns ``dropout(X + P[:, :T, :])``; gradients reach P.
+
+    可学习的位置嵌入，10.6 节练习 2。``__init__(max_len, num_hiddens, dropout=0.0)`` 创建
+    ``self.dropout`` 和可学习的参数 ``self.P = nn.Parameter(...)``，形状为 (1, max_len, num_hiddens)
+    （用较小的随机值初始化，例如 ``torch.randn(...) * 0.02``），因此模块共有 max_len * num_hiddens 个
+    参数。``forward(X)``：X 的形状为 (B, T, num_hiddens)，返回 ``dropout(X + P[:, :T, :])``；梯度会
+    传到 P。
+    """
+
+    def __init__(self, max_len, num_hiddens, dropout=0.0):
+        super().__init__()
+        ### BEGIN SOLUTION
+        self.dropout = nn.Dropout(dropout)
+        self.P = nn.Parameter(torch.randn(1, max_len, num_hiddens) * 0.02)
+        ### END SOLUTION
+
+    def forward(self, X):
+        ### BEGIN SOLUTION
+        return self.dropout(X + self.P[:, :X.shape[1], :])
+        ### END SOLUTION

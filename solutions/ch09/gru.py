@@ -1,0 +1,46 @@
+"""Gated recurrent units from scratch (9.1). 门控循环单元（GRU）的从零开始实现。"""
+import torch
+from torch import Tensor
+
+
+def gru_forward(inputs: Tensor, state: tuple[Tensor], params: list[Tensor],
+                reset_after: bool = False) -> tuple[Tensor, tuple[Tensor]]:
+    """Forward pass of the from-scratch GRU over all time steps (9.1.2.2).
+
+    ``inputs`` has shape (T, B, V), time-major. ``state`` is a 1-tuple ``(H,)`` with H of shape
+    (B, h). ``params`` is ``[W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h, W_hq, b_q]`` with
+    ``W_x* (V, h)``, ``W_h* (h, h)``, ``b_* (h,)``, ``W_hq (h, q)``, ``b_q (q,)``. For each step:
+    ``Z = sigmoid(X W_xz + H W_hz + b_z)`` (update gate), ``R = sigmoid(X W_xr + H W_hr + b_r)``
+    (reset gate), the candidate state ``H~ = tanh(X W_xh + (R * H) W_hh + b_h)`` (the book's
+    formula, Cho et al. 2014: reset BEFORE the matmul), then ``H = Z * H + (1 - Z) * H~`` (Z keeps
+    the old state) and ``Y = H W_hq + b_q``. With ``reset_after=True`` use the cuDNN / ``nn.GRU``
+    variant ``H~ = tanh(X W_xh + R * (H W_hh) + b_h)`` (reset AFTER the matmul); the two differ
+    unless W_hh is diagonal. Return ``(torch.cat(Ys, dim=0), (H,))``: outputs of shape (T*B, q),
+    time-major, and the final state as a 1-tuple. Keep the inputs' dtype and device.
+
+    从零实现的门控循环单元在所有时间步上的前向传播（9.1.2.2）。``inputs`` 的形状为 (T, B, V)，
+    时间步在前。``state`` 是单元素元组 ``(H,)``，H 的形状为 (B, h)。``params`` 为
+    ``[W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h, W_hq, b_q]``，其中 ``W_x*`` 为 (V, h)，
+    ``W_h*`` 为 (h, h)，``b_*`` 为 (h,)，``W_hq`` 为 (h, q)，``b_q`` 为 (q,)。每个时间步：
+    ``Z = sigmoid(X W_xz + H W_hz + b_z)``（更新门），``R = sigmoid(X W_xr + H W_hr + b_r)``（重置门），
+    候选隐状态 ``H~ = tanh(X W_xh + (R * H) W_hh + b_h)``（书中的公式，即 Cho 等人 2014 年的版本：
+    先重置再做矩阵乘法），然后 ``H = Z * H + (1 - Z) * H~``（Z 保留旧状态），``Y = H W_hq + b_q``。
+    当 ``reset_after=True`` 时使用 cuDNN / ``nn.GRU`` 的变体 ``H~ = tanh(X W_xh + R * (H W_hh) + b_h)``
+    （先做矩阵乘法再重置）；除非 W_hh 是对角矩阵，两者并不相同。返回 ``(torch.cat(Ys, dim=0), (H,))``：
+    形状为 (T*B, q)、按时间步排列的输出，以及单元素元组形式的最终状态。保持输入的数据类型和设备。
+    """
+    ### BEGIN SOLUTION
+    W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h, W_hq, b_q = params
+    H, = state
+    outputs = []
+    for X in inputs:
+        Z = torch.sigmoid(X @ W_xz + H @ W_hz + b_z)
+        R = torch.sigmoid(X @ W_xr + H @ W_hr + b_r)
+        if reset_after:
+            H_tilde = torch.tanh(X @ W_xh + R * (H @ W_hh) + b_h)
+        else:
+            H_tilde = torch.tanh(X @ W_xh + (R * H) @ W_hh + b_h)
+        H = Z * H + (1 - Z) * H_tilde
+        outputs.append(H @ W_hq + b_q)
+    return torch.cat(outputs, dim=0), (H,)
+    ### END SOLUTION
