@@ -1,0 +1,40 @@
+"""Beam search (9.8). 束搜索。"""
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+
+def beam_search(step_fn: Callable[[list[int]], Tensor], vocab_size: int, eos: int, beam_size: int,
+                max_len: int, alpha: float = 0.75) -> tuple[list[int], float]:
+    """Beam search over a language model given by ``step_fn`` (9.8.3; the book has no code).
+
+    ``step_fn(prefix)`` takes the tokens generated so far (a list of ints, without ``<bos>``;
+    ``[]`` at the start) and returns the log-probabilities of the next token, a tensor (V,) with
+    ``V = vocab_size``. The search keeps a list of alive hypotheses (initially only ``[]`` with
+    log-prob 0). At each of at most ``max_len`` steps: expand every alive hypothesis by all V tokens
+    (candidate log-prob = parent's cumulative log-prob + the token's log-prob), and select the top
+    ``beam_size`` candidates by **cumulative log-probability** (a stable sort: on ties, earlier
+    beam first, then smaller token). A selected candidate that ends in ``eos`` is finished: it is
+    set aside and never expanded again; the others are the alive hypotheses of the next step. Stop
+    early when nothing is alive. The final candidates are the finished hypotheses plus the alive
+    ones left after ``max_len`` steps; return the one with the highest length-normalised score
+    ``(1 / L ** alpha) * log P`` (L counts the ``eos`` token; the first one on ties), as
+    ``(tokens without the trailing eos, score as a Python float)``. Add log-probabilities; never
+    multiply raw probabilities (they underflow on long sequences). Kit deviation: the book's text
+    counts every prefix as a candidate; here only finished hypotheses and those of length
+    ``max_len`` are.
+
+    用 ``step_fn`` 给出的语言模型做束搜索（9.8.3；书中没有代码）。``step_fn(prefix)`` 接收目前已生成
+    的词元（整数列表，不含 ``<bos>``；开始时为 ``[]``），返回下一个词元的对数概率，即形状为 (V,)
+    的张量，``V = vocab_size``。搜索维护一组“存活”的候选（开始时只有对数概率为 0 的 ``[]``）。在最多
+    ``max_len`` 个时间步中的每一步：把每个存活候选扩展为 V 个（候选的对数概率 = 父候选的累计对数概率 +
+    该词元的对数概率），按**累计对数概率**选出前 ``beam_size`` 个（稳定排序：相同时先按束的先后，再按
+    词元从小到大）。被选中且以 ``eos`` 结尾的候选已完成：把它放到一边，不再扩展；其余的是下一步的存活
+    候选。没有存活候选时提前停止。最终候选是所有已完成的候选加上 ``max_len`` 步之后仍存活的候选；返回
+    长度规范化得分 ``(1 / L ** alpha) * log P`` 最高的那个（L 计入 ``eos`` 词元；相同时取第一个），
+    形式为 ``(去掉末尾 eos 的词元列表, Python 浮点数形式的得分)``。要把对数概率相加，不要把原始概率相乘
+    （长序列会下溢）。与书的差别：书中正文把每个前缀都算作候选；本套件只把已完成的候选和长度为
+    ``max_len`` 的候选算作最终候选。
+    """
+    raise NotImplementedError
