@@ -210,8 +210,8 @@ def hint(exercise, workspace_dir, lang):
     progress.record_hint(ex.id, level)
     console = ctx.console
     console.print(t("cli.hint-level", ctx.lang, level=level, count=len(ex.hints), id=ex.id,
-                    title=pick(ex.title, ctx.lang)), style="bold")
-    console.print(pick(ex.hints[level - 1], ctx.lang))
+                    title=pick(ex.title, ctx.lang)), style="bold", markup=False)
+    console.print(pick(ex.hints[level - 1], ctx.lang), markup=False)
 
 
 @main.command()

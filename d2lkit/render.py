@@ -105,7 +105,7 @@ def _results_table(results, catalogue, lang) -> Table:
             table.add_section()
             table.add_row(Text(t("report.stretch", lang), style="bold dim"), "",
                           Text(t("list.stretch-header", lang), style="dim"), "", "", "")
-        table.add_row(r.id, r.section, pick(ex.title, lang) if ex else "",
+        table.add_row(r.id, r.section, Text(pick(ex.title, lang) if ex else ""),
                       status_text(r.status, lang), f"{r.points}/{r.max_points}",
                       f"{r.duration_s:.2f}s")
     return table
@@ -139,7 +139,7 @@ def _failure_panel(r: ExerciseResult, catalogue, lang, seed, workspace, verbose)
         parts.append(Text(t("report.not-started", lang, file=_short_path(file)), style="yellow"))
         if ex and ex.hints:
             parts.append(Text(t("report.next-hint", lang, id=r.id), style="dim"))
-        return Panel(Group(*parts), title=title, border_style="yellow", title_align="left")
+        return Panel(Group(*parts), title=Text(title), border_style="yellow", title_align="left")
     check = r.failing_check
     if check is not None:
         parts.append(Text(t("report.failing-check", lang, check=f"{pick(check.title, lang)}  "
@@ -173,7 +173,7 @@ def _failure_panel(r: ExerciseResult, catalogue, lang, seed, workspace, verbose)
         parts.append(Panel(Text(check.output[-4000:]), title=t("report.output", lang),
                            border_style="dim"))
     style = STYLE.get(r.status, "red")
-    return Panel(Group(*parts), title=title, border_style=style, title_align="left")
+    return Panel(Group(*parts), title=Text(title), border_style=style, title_align="left")
 
 
 def _caret(params) -> Text:
@@ -230,7 +230,7 @@ def exercise_list(exercises, catalogue, stats, lang, console: Console | None = N
                 ch = catalogue.chapter_by_number[ex.chapter]
                 table.add_row(Text(f"{ch.id} {pick(ch.title, lang)}", style="bold"), "", "", "", "")
             st = stats.get(ex.id)
-            table.add_row(Text(ex.id, style="cyan"), ex.section, pick(ex.title, lang),
+            table.add_row(Text(ex.id, style="cyan"), ex.section, Text(pick(ex.title, lang)),
                           status_text(st.status if st else None, lang), str(ex.points))
         console.print(table)
 
@@ -258,7 +258,7 @@ def progress_view(catalogue, stats, activity, runs, lang, console: Console | Non
                  if ex.id in stats and stats[ex.id].time_to_first_pass is not None]
         hints = sum(stats[ex.id].hints_used for ex in exs if ex.id in stats)
         median = sorted(times)[len(times) // 2] if times else None
-        table.add_row(f"{ch.id} {pick(ch.title, lang)}",
+        table.add_row(Text(f"{ch.id} {pick(ch.title, lang)}"),
                       ProgressBar(total=len(exs), completed=passed, width=24,
                                   complete_style="green", finished_style="green"),
                       f"{passed}/{len(exs)}", str(attempts), duration(median), str(hints))

@@ -78,3 +78,9 @@ def test_tensor_whose_size_does_not_match_its_data_is_refused():
     forged = struct.pack("<Q", len(header)) + header + msg[8 + header_len:]
     with pytest.raises(WireError):
         decode(forged)
+
+
+def test_strided_views_that_claim_contiguity_are_sent():
+    theta = torch.linalg.solve(torch.eye(3, dtype=torch.float64) * 2, torch.ones(3, 1, dtype=torch.float64))
+    last = theta.t().contiguous().t()[-1]  # shape (1,), stride (3,)
+    assert torch.equal(decode(encode(last)), last)

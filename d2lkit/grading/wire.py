@@ -119,7 +119,9 @@ class _Encoder:
         if name not in _DTYPES:
             return {"$": "opaque", "type": f"Tensor[{name}]", "repr": ""}
         device = str(t.device)
-        flat = t.cpu().contiguous().reshape(-1)
+        # clone, not contiguous(): a (1,)-shaped view with stride (4,) counts as contiguous but
+        # cannot be reinterpreted as bytes
+        flat = t.cpu().clone(memory_format=torch.contiguous_format).reshape(-1)
         data = flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b""
         return {"$": "tensor", "dtype": name, "shape": list(t.shape), "device": device,
                 "blob": self.blob(data)}

@@ -44,9 +44,6 @@ c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 20
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 c.ClearHiddenTests.enforce_metadata = True
-
-# Learners may not hand in notebooks larger than this (kB).
-c.ExchangeSubmit.max_file_size = 100000
 '''
 
 # everything on stderr (see the comment in CONFIG); narrower: r"(?i)warn"

@@ -23,8 +23,8 @@ def _is_tensor(got, what):
 # ------------------------------------------------------------------------------------- dropout
 @grades("ch4.dropout_layer", en="p = 0.2 on ones(1000, 1000): keep 80%, kept values 1.25",
         zh="对 ones(1000, 1000) 用 p = 0.2：保留 80%，保留值为 1.25")
-def test_statistics(student, seed):
-    X = torch.ones(1000, 1000)
+def test_statistics(student, seed, device):
+    X = torch.ones(1000, 1000, device=device)
     got = student.call("dropout_layer", X, 0.2, Gen(seed))
     _is_tensor(got, "dropout_layer(X, 0.2)")
     expect(tuple(got.shape) == (1000, 1000) and got.dtype == X.dtype, what="shape and dtype",
@@ -91,8 +91,8 @@ def test_p_zero(student, gen, dtype, device):
 
 @grades("ch4.dropout_layer", en="the same seed gives the same mask, another seed another",
         zh="相同的种子给出相同的掩码，不同的种子给出不同的掩码")
-def test_seeded(student, seed):
-    X = torch.ones(40, 50, dtype=torch.float64)
+def test_seeded(student, seed, device):
+    X = torch.ones(40, 50, dtype=torch.float64, device=device)
     a = student.call("dropout_layer", X, 0.5, Gen(seed))
     b = student.call("dropout_layer", X, 0.5, Gen(seed))
     c = student.call("dropout_layer", X, 0.5, Gen(seed + 1))
@@ -142,11 +142,12 @@ def test_dropconnect_edges(student, gen, dtype, device):
 
 
 @grades("ch4.dropconnect_linear", en="one mask for the batch, unbiased", zh="整个小批量共用一个掩码，且无偏")
-def test_dropconnect_statistics(student, gen, seed):
+def test_dropconnect_statistics(student, gen, seed, device):
     d, q, p = 200, 250, 0.2
     W = torch.rand(d, q, generator=gen, dtype=torch.float64) + 0.5
     b = torch.randn(q, generator=gen, dtype=torch.float64)
     X = torch.cat([torch.eye(d, dtype=torch.float64)] * 2)
+    X, W, b = X.to(device), W.to(device), b.to(device)
     got = student.call("dropconnect_linear", X, W, b, p, Gen(seed))
     _is_tensor(got, "dropconnect_linear")
     expect(tuple(got.shape) == (2 * d, q), what="shape", expected=(2 * d, q), got=tuple(got.shape))

@@ -12,6 +12,15 @@ from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grad
 ref = reference(__file__)
 
 
+def _pair(result, what):
+    """The (output, weights) pair the spec asks for; anything else fails the check."""
+    ok = (isinstance(result, (tuple, list)) and len(result) == 2
+          and all(isinstance(t, torch.Tensor) for t in result))
+    expect(ok, what=what, expected="(Tensor, Tensor)",
+           got=type(result).__name__ if not isinstance(result, (tuple, list)) else f"{type(result).__name__} of {len(result)}")
+    return result
+
+
 def _close(a, b, rtol=1e-6, atol=1e-8):
     return (isinstance(a, torch.Tensor) and a.shape == b.shape
             and torch.allclose(a.double(), b.double(), rtol=rtol, atol=atol))
@@ -251,7 +260,7 @@ def _dp_inputs(gen, dtype, B, Q, K, d, dv):
 def test_dp_keys_transposed(student, gen):
     # with B == K == d, keys.T (which reverses all three axes) runs and can be recognised
     q, k, v = _dp_inputs(gen, torch.float64, 4, 3, 4, 4, 2)
-    out, w = student.call("dot_product_attention", q, k, v, None)
+    out, w = _pair(student.call("dot_product_attention", q, k, v, None), "dot_product_attention(...)")
     _diagnose_dp(out, q, k, v, None)
     expect_close(out, _sdpa(q, k, v, None), what="output")
 
@@ -261,7 +270,7 @@ def test_dp_scale(student, gen):
     q, k, v = _dp_inputs(gen, torch.float64, 2, 3, 5, 4, 6)
     q = q * 2
     vl = torch.tensor([2, 5])
-    out, w = student.call("dot_product_attention", q, k, v, vl)
+    out, w = _pair(student.call("dot_product_attention", q, k, v, vl), "dot_product_attention(...)")
     _diagnose_dp(out, q, k, v, vl)
     expect_close(out, _sdpa(q, k, v, vl), what="output")
     expect_close(w, _dot_ref(q, k, v, vl)[1], what="weights")
@@ -270,7 +279,7 @@ def test_dp_scale(student, gen):
 @grades(DP, en="valid_len 0 gives the mean of the values (not SDPA's zeros)", zh="valid_len 为 0 时输出值的平均（而不是 SDPA 的 0）")
 def test_dp_zero_length(student, gen):
     q, k, v = _dp_inputs(gen, torch.float64, 2, 3, 5, 4, 6)
-    out, w = student.call("dot_product_attention", q, k, v, torch.tensor([0, 3]))
+    out, w = _pair(student.call("dot_product_attention", q, k, v, torch.tensor([0, 3])), "dot_product_attention(...)")
     expect_close(out[0], v[0].mean(0, keepdim=True).expand(3, 6), what="output[0]")
     expect_close(out, _dot_ref(q, k, v, torch.tensor([0, 3]))[0], what="output")
 
@@ -282,7 +291,8 @@ def test_dp_random(student, gen, dtype, device):
     q, k, v = _dp_inputs(gen, dtype, B, Q, K, d, dv)
     for vl in (torch.tensor([1, 6, 3]), torch.randint(1, K + 1, (B, Q), generator=gen)):
         dvl = vl.to(device)
-        out, w = student.call("dot_product_attention", q.to(device), k.to(device), v.to(device), dvl)
+        out, w = _pair(student.call("dot_product_attention", q.to(device), k.to(device), v.to(device), dvl),
+                       "dot_product_attention(...)")
         _diagnose_dp(out, q, k, v, vl)
         expect_close(out, _sdpa(q, k, v, vl).to(device), rtol=1e-6 if dtype == torch.float64 else None, what="output")
         expect_close(w, _dot_ref(q, k, v, vl)[1].to(device), rtol=1e-6 if dtype == torch.float64 else None, what="weights")
@@ -330,7 +340,8 @@ def test_bl_random(student, gen, dtype, device):
     v = torch.randn(B, K, dv, generator=gen, dtype=dtype)
     W = torch.randn(dq, dk, generator=gen, dtype=dtype) / 2
     vl = torch.tensor([2, 5])
-    out, w = student.call("bilinear_attention", q.to(device), k.to(device), v.to(device), W.to(device), vl.to(device))
+    out, w = _pair(student.call("bilinear_attention", q.to(device), k.to(device), v.to(device), W.to(device),
+                                vl.to(device)), "bilinear_attention(...)")
     o_ref, w_ref = _bilinear_ref(q, k, v, W, vl)
     tol = 1e-6 if dtype == torch.float64 else None
     expect_close(w, w_ref.to(device), rtol=tol, what="weights")
@@ -341,5 +352,5 @@ def test_bl_random(student, gen, dtype, device):
 def test_bl_identity(student, gen):
     q, k, v = _dp_inputs(gen, torch.float64, 2, 3, 4, 5, 6)
     W = torch.eye(5, dtype=torch.float64) / math.sqrt(5)
-    out, w = student.call("bilinear_attention", q, k, v, W, None)
+    out, w = _pair(student.call("bilinear_attention", q, k, v, W, None), "bilinear_attention(...)")
     expect_close(out, _sdpa(q, k, v, None), rtol=1e-6, what="bilinear_attention(q, k, v, I/√d)")

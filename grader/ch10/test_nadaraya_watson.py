@@ -18,6 +18,15 @@ def _book_form(queries, keys, values, w, score=None):
     return (weights * values).sum(1), weights
 
 
+def _pair(result, what):
+    """The (output, weights) pair the spec asks for; anything else fails the check."""
+    ok = (isinstance(result, (tuple, list)) and len(result) == 2
+          and all(isinstance(t, torch.Tensor) for t in result))
+    expect(ok, what=what, expected="(Tensor, Tensor)",
+           got=type(result).__name__ if not isinstance(result, (tuple, list)) else f"{type(result).__name__} of {len(result)}")
+    return result
+
+
 def _close(a, b):
     return a.shape == b.shape and torch.allclose(a, b, rtol=1e-6, atol=1e-8)
 
@@ -46,7 +55,7 @@ def _data(gen, dtype, n_q=5, n_k=8, keys_2d=False):
 @grades(EX, en="weights are a softmax over the keys (rows sum to 1)", zh="权重沿键的方向做 softmax（每行之和为 1）")
 def test_softmax_over_keys(student, gen):
     queries, keys, values = _data(gen, torch.float64, n_q=4, n_k=7)
-    y, weights = student.call("nadaraya_watson", queries, keys, values)
+    y, weights = _pair(student.call("nadaraya_watson", queries, keys, values), "nadaraya_watson(...)")
     expect(tuple(weights.shape) == (4, 7), what="weights.shape", expected=(4, 7), got=tuple(weights.shape))
     _, w_ref = _book_form(queries, keys, values, 1.0)
     _diagnose(weights, queries, keys, values, 1.0)
@@ -57,7 +66,7 @@ def test_softmax_over_keys(student, gen):
 @grades(EX, en="the kernel halves the squared distance", zh="高斯核中平方距离要除以 2")
 def test_half(student, gen):
     queries, keys, values = _data(gen, torch.float64)
-    y, weights = student.call("nadaraya_watson", queries, keys, values, 1.0)
+    y, weights = _pair(student.call("nadaraya_watson", queries, keys, values, 1.0), "nadaraya_watson(...)")
     _diagnose(weights, queries, keys, values, 1.0)
     y_ref, w_ref = _book_form(queries, keys, values, 1.0)
     expect_close(weights, w_ref, what="weights")
@@ -67,7 +76,7 @@ def test_half(student, gen):
 @grades(EX, en="w scales the distance before squaring (w = 2.5)", zh="w 在平方之前乘到距离上（w = 2.5）")
 def test_w_inside_square(student, gen):
     queries, keys, values = _data(gen, torch.float64)
-    y, weights = student.call("nadaraya_watson", queries, keys, values, 2.5)
+    y, weights = _pair(student.call("nadaraya_watson", queries, keys, values, 2.5), "nadaraya_watson(...)")
     _diagnose(weights, queries, keys, values, 2.5)
     y_ref, w_ref = _book_form(queries, keys, values, 2.5)
     expect_close(weights, w_ref, what="weights")
@@ -80,7 +89,8 @@ def test_matches_book(student, gen, dtype, device):
     queries, keys, values = _data(gen, dtype, n_q=6, n_k=9)
     w = 1.7
     y_ref, w_ref = _book_form(queries, keys, values, w)
-    y, weights = student.call("nadaraya_watson", queries.to(device), keys.to(device), values.to(device), w)
+    y, weights = _pair(student.call("nadaraya_watson", queries.to(device), keys.to(device),
+                                    values.to(device), w), "nadaraya_watson(...)")
     _diagnose(weights.cpu(), queries, keys, values, w)
     expect_close(y, y_ref.to(device), what="y_hat")
     expect_close(weights, w_ref.to(device), what="weights")
@@ -92,8 +102,8 @@ def test_2d_keys(student, gen, dtype, device):
     queries, keys, values = _data(gen, dtype, n_q=5, n_k=4, keys_2d=True)
     w = torch.tensor(0.8, dtype=dtype)
     y_ref, w_ref = _book_form(queries, keys, values, w)
-    y, weights = student.call("nadaraya_watson", queries.to(device), keys.to(device),
-                              values.to(device), w.to(device))
+    y, weights = _pair(student.call("nadaraya_watson", queries.to(device), keys.to(device),
+                                    values.to(device), w.to(device)), "nadaraya_watson(...)")
     _diagnose(weights.cpu(), queries, keys, values, w)
     expect_close(y, y_ref.to(device), what="y_hat")
     expect_close(weights, w_ref.to(device), what="weights")
