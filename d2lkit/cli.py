@@ -163,10 +163,10 @@ def check(targets, workspace_dir, as_json, lang, seed, timeout, device, verbose)
 def run_check(ctx, ws, cat, exs, target, seed, timeout, device, verbose, as_json) -> int:
     from d2lkit import render
 
-    if device.startswith("cuda"):
-        import torch
+    if device != "cpu":
+        from d2lkit.grading.devices import cuda_available  # asks without initializing CUDA
 
-        if not torch.cuda.is_available():
+        if not device.startswith("cuda") or not cuda_available():
             ctx.fail("cli.no-cuda")
     seed = seed if seed is not None else int.from_bytes(os.urandom(3), "little")
     progress = _progress(ctx, ws)
@@ -334,6 +334,10 @@ def dev_sync(lang):
     click.echo(t("dev.synced", detect_lang(lang), count=len(written)))
     for path in written:
         click.echo(f"  {path}")
+
+
+from d2lkit.cli_instructor import register as _register_instructor
+_register_instructor(main)
 
 
 if __name__ == "__main__":

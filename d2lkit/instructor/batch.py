@@ -31,6 +31,7 @@ class Graded:
     results: list[ExerciseResult] = field(default_factory=list)
     duration_s: float = 0.0
     error: str = ""  # the grader itself failed on this submission (never expected)
+    learner: dict = field(default_factory=dict)  # from the workspace's own progress, read-only
 
     @property
     def points(self) -> int:
@@ -95,7 +96,34 @@ def _grade_one(sub: Submission, exercises, seed, timeout, sandbox, record) -> Gr
     finally:
         if finish:
             finish()
-    return Graded(sub, results, time.monotonic() - start, error)
+    return Graded(sub, results, time.monotonic() - start, error, learner_progress(sub.path))
+
+
+def learner_progress(root: Path) -> dict:
+    """Time to first pass and attempts per exercise from a workspace's progress file, opened
+    read-only (grading never writes there unless asked); {} when there is none."""
+    import sqlite3
+
+    path = Path(root) / ".d2lkit" / "progress.sqlite3"
+    if not path.is_file():
+        return {}
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = db.execute("SELECT exercise, status, at FROM results ORDER BY at, id").fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return {}
+    first_attempt, first_pass, attempts = {}, {}, {}
+    for exercise, status, at in rows:
+        if status != "not_implemented":
+            attempts[exercise] = attempts.get(exercise, 0) + 1
+            first_attempt.setdefault(exercise, at)
+        if status == "passed":
+            first_pass.setdefault(exercise, at)
+    ttfp = {e: round(first_pass[e] - first_attempt[e], 3) for e in first_pass if e in first_attempt}
+    return {"time_to_first_pass_s": ttfp, "attempts": attempts}
 
 
 def _recorder(sub: Submission, seed):

@@ -89,9 +89,18 @@ def read_module(chapter_dir: str, topic: str) -> Module:
     if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None),
                                                               ast.Constant):
         body = body[1:]
-    for node in body:
-        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-        text = "".join(lines[first - 1:node.end_lineno]).rstrip() + "\n"
+    starts = [min([n.lineno] + [d.lineno for d in getattr(n, "decorator_list", [])])
+              for n in body] + [len(lines) + 1]
+    for i, node in enumerate(body):
+        first = starts[i]
+        end = node.end_lineno
+        # the closing `### END SOLUTION` comment sits after the last statement: keep it
+        for j in range(node.end_lineno, starts[i + 1] - 1):
+            if lines[j].strip() == END:
+                end = j + 1
+            elif lines[j].strip() and not lines[j].lstrip().startswith("#"):
+                break
+        text = "".join(lines[first - 1:end]).rstrip() + "\n"
         if isinstance(node, ast.ImportFrom) and node.level:
             mod.siblings.append((node.module or "", tuple(a.name for a in node.names)))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -196,8 +205,8 @@ def _exercise_cells(ex, mod: Module, chapter, langs) -> list[dict]:
         title = pick(ex.title, l)
         section = chapter.section_title(ex.section, l)
         stretch = f" *({t('instructor.nb-stretch', l)})*" if ex.stretch else ""
-        intro.append(f"{'##' if l == lang else '**'} {ex.section} {title}{'' if l == lang else '**'}"
-                     f"{stretch}\n\n" +
+        heading = f"## {ex.section} {title}" if l == lang else f"**{ex.section} {title}**"
+        intro.append(heading + f"{stretch}\n\n" +
                      t("instructor.nb-exercise", l, section=f"{ex.section} {section}",
                        id=ex.id, points=ex.points, names=", ".join(f"`{n}`" for n in ex.functions)))
     sig_lines = "\n".join(s[0] for s in sigs.values() if s)

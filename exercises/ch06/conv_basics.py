@@ -34,8 +34,8 @@ def learn_kernel(X: Tensor, Y: Tensor, kernel_size: tuple[int, int], lr: float =
     """Learn a bias-free kernel K such that corr2d(X, K) ≈ Y, by plain gradient descent (6.2.4).
 
     X is an (h, w) image and Y the (h - kh + 1, w - kw + 1) target. Start from a random kernel
-    of shape `kernel_size`, drawn from `generator` only (for example uniform in
-    [-1/sqrt(kh*kw), 1/sqrt(kh*kw)], like nn.Conv2d), with X's dtype and device. Then repeat
+    of shape `kernel_size`, uniform in [-1/sqrt(kh*kw), 1/sqrt(kh*kw)] (nn.Conv2d's default
+    range), drawn from `generator` only, with X's dtype and device. Then repeat
     `num_iters` times: loss = sum((corr2d(X, K) - Y) ** 2) (a SUM, as in the book, not a mean),
     backward, K ← K - lr * K.grad, and zero the gradient before the next iteration. Return the
     learned kernel as a plain tensor (detached). With num_iters=0 the initial kernel is returned.
@@ -43,8 +43,8 @@ def learn_kernel(X: Tensor, Y: Tensor, kernel_size: tuple[int, int], lr: float =
 
     用普通的梯度下降学习一个不带偏置的卷积核 K，使 corr2d(X, K) ≈ Y（6.2.4）。
     X 是形状为 (h, w) 的图像，Y 是形状为 (h - kh + 1, w - kw + 1) 的目标。先随机初始化形状为
-    `kernel_size` 的卷积核，随机数只能来自 `generator`（例如像 nn.Conv2d 那样在
-    [-1/sqrt(kh*kw), 1/sqrt(kh*kw)] 上均匀采样），dtype 和设备与 X 相同。然后迭代
+    `kernel_size` 的卷积核：在 [-1/sqrt(kh*kw), 1/sqrt(kh*kw)] 上均匀采样（nn.Conv2d 默认的范围），
+    随机数只能来自 `generator`，dtype 和设备与 X 相同。然后迭代
     `num_iters` 次：损失 = sum((corr2d(X, K) - Y) ** 2)（与书中一样是求和，不是求平均），
     反向传播，K ← K - lr * K.grad，并在下一次迭代前把梯度清零。返回学到的卷积核（普通张量，
     detach 之后）。num_iters=0 时返回初始卷积核。请使用你自己的 `corr2d`，不要用 torch.optim

@@ -25,8 +25,8 @@ def _random(gen, dtype, device, *shape, scale=5.0):
 
 # ------------------------------------------------------------------------------------- relu
 @grades("ch4.relu", en="the book's example: ReLU on -8 … 8", zh="书中的例子：对 -8 … 8 求 ReLU")
-def test_relu_book_example(student):
-    X = torch.arange(-8.0, 8.0, 0.1)
+def test_relu_book_example(student, device):
+    X = torch.arange(-8.0, 8.0, 0.1).to(device)
     got = student.call("relu", X)
     mistake_if(isinstance(got, tuple), "max-dim-reduction", what="relu(X)",
                got="tuple (values, indices)", expected="Tensor")
@@ -34,8 +34,8 @@ def test_relu_book_example(student):
 
 
 @grades("ch4.relu", en="gradient at -2, 0, 3 is 0, 0, 1", zh="在 -2、0、3 处的梯度为 0、0、1")
-def test_relu_gradient_at_zero(student):
-    X = torch.tensor([-2.0, 0.0, 3.0], dtype=torch.float64)
+def test_relu_gradient_at_zero(student, device):
+    X = torch.tensor([-2.0, 0.0, 3.0], dtype=torch.float64).to(device)
     (grad,) = student.probe(probe_grad, "relu", X)
     expect(grad is not None, what="X.grad", expected="a gradient", got="None (output detached)")
     mistake_if(float(grad[1]) == 1.0, "grad-one-at-zero", what="relu'(X) at [-2, 0, 3]",
@@ -66,8 +66,8 @@ def test_sigmoid_extremes(student, dtype, device):
 
 
 @grades("ch4.sigmoid", en="gradient s(1 − s), 0.25 at 0", zh="梯度为 s(1 − s)，在 0 处为 0.25")
-def test_sigmoid_gradient(student):
-    X = torch.linspace(-6.0, 6.0, 13, dtype=torch.float64)
+def test_sigmoid_gradient(student, device):
+    X = torch.linspace(-6.0, 6.0, 13, dtype=torch.float64).to(device)
     (grad,) = student.probe(probe_grad, "sigmoid", X)
     expect(grad is not None, what="X.grad", expected="a gradient", got="None (output detached)")
     s = torch.sigmoid(X)
@@ -94,8 +94,8 @@ def test_tanh_extremes(student, dtype, device):
 
 
 @grades("ch4.tanh", en="gradient 1 − tanh²", zh="梯度为 1 − tanh²")
-def test_tanh_gradient(student):
-    X = torch.linspace(-4.0, 4.0, 17, dtype=torch.float64)
+def test_tanh_gradient(student, device):
+    X = torch.linspace(-4.0, 4.0, 17, dtype=torch.float64).to(device)
     (grad,) = student.probe(probe_grad, "tanh", X)
     expect(grad is not None, what="X.grad", expected="a gradient", got="None (output detached)")
     expect_close(grad, 1 - torch.tanh(X) ** 2, what="tanh'(X)")
@@ -127,9 +127,9 @@ def test_prelu_channel_alpha(student, gen, dtype, device):
 
 
 @grades("ch4.prelu", en="gradients with respect to X and alpha", zh="对 X 和 alpha 的梯度")
-def test_prelu_gradients(student, gen):
-    X = torch.randn(4, 3, 6, generator=gen, dtype=torch.float64)
-    alpha = torch.rand(3, generator=gen, dtype=torch.float64)
+def test_prelu_gradients(student, gen, device):
+    X = torch.randn(4, 3, 6, generator=gen, dtype=torch.float64).to(device)
+    alpha = torch.rand(3, generator=gen, dtype=torch.float64).to(device)
     gX, ga = student.probe(probe_grad, "prelu", X, alpha)
     Xr, ar = X.clone().requires_grad_(True), alpha.clone().requires_grad_(True)
     F.prelu(Xr, ar).sum().backward()

@@ -55,14 +55,14 @@ def _check(got, X, y, W1, W2, lambd):
 
 @grades("ch4.manual_backprop", en="a small network, λ = 0.1, against autograd",
         zh="小网络，λ = 0.1，与自动微分对比")
-def test_small_network(student, gen):
-    X, y, W1, W2 = _case(gen, 7, 5, 6, 4, torch.float64, "cpu")
+def test_small_network(student, gen, device):
+    X, y, W1, W2 = _case(gen, 7, 5, 6, 4, torch.float64, device)
     _check(student.call("manual_backprop", X, y, W1, W2, 0.1), X, y, W1, W2, 0.1)
 
 
 @grades("ch4.manual_backprop", en="no penalty (λ = 0)", zh="没有惩罚项（λ = 0）")
-def test_no_penalty(student, gen):
-    X, y, W1, W2 = _case(gen, 9, 3, 8, 5, torch.float64, "cpu")
+def test_no_penalty(student, gen, device):
+    X, y, W1, W2 = _case(gen, 9, 3, 8, 5, torch.float64, device)
     _check(student.call("manual_backprop", X, y, W1, W2, 0.0), X, y, W1, W2, 0.0)
 
 

@@ -39,9 +39,9 @@ def _check_log_rmse(got, preds, labels, rel):
 
 @grades("ch4.log_rmse", en="a negative prediction is clamped to 1: ≈ 1.33495",
         zh="负的预测值被截断为 1：约为 1.33495")
-def test_log_rmse_fixture(student):
-    preds = torch.tensor([[100.0], [-5.0], [2000.0]])
-    labels = torch.tensor([[120.0], [10.0], [1800.0]])
+def test_log_rmse_fixture(student, device):
+    preds = torch.tensor([[100.0], [-5.0], [2000.0]]).to(device)
+    labels = torch.tensor([[120.0], [10.0], [1800.0]]).to(device)
     _check_log_rmse(student.call("log_rmse", preds, labels), preds, labels, 1e-5)
 
 
@@ -97,9 +97,9 @@ def _check_k_fold(got, k, i, X, y):
 
 @grades("ch4.get_k_fold_data", en="n = 23, k = 5, i = 1: 16 training rows, rows 20–22 unused",
         zh="n = 23，k = 5，i = 1：训练集 16 行，第 20–22 行不用")
-def test_k_fold_book(student):
-    X = torch.arange(23 * 3, dtype=torch.float64).reshape(23, 3)
-    y = torch.arange(23, dtype=torch.float64).reshape(23, 1) * 10
+def test_k_fold_book(student, device):
+    X = torch.arange(23 * 3, dtype=torch.float64).reshape(23, 3).to(device)
+    y = (torch.arange(23, dtype=torch.float64).reshape(23, 1) * 10).to(device)
     _check_k_fold(student.call("get_k_fold_data", 5, 1, X, y), 5, 1, X, y)
 
 

@@ -49,17 +49,17 @@ def _check_logits(got, expected):
 
 @grades("ch4.mlp_forward", en="the book's shapes: 28×28 images, 784 → 256 → 10",
         zh="书中的形状：28×28 图像，784 → 256 → 10")
-def test_book_shapes(student, gen):
-    X = torch.rand(6, 1, 28, 28, generator=gen, dtype=torch.float64)
-    params = _params(gen, 784, 256, 10, torch.float64, "cpu")
+def test_book_shapes(student, gen, device):
+    X = torch.rand(6, 1, 28, 28, generator=gen, dtype=torch.float64).to(device)
+    params = _params(gen, 784, 256, 10, torch.float64, device)
     params[0] = params[0] * 0.1
     _check_logits(student.call("mlp_forward", X, params), _torch_mlp(X, params))
 
 
 @grades("ch4.mlp_forward", en="works for inputs that are not 784-dimensional", zh="输入不是 784 维时也能用")
-def test_other_input_size(student, gen):
-    X = torch.randn(7, 4, 5, generator=gen, dtype=torch.float64)
-    params = _params(gen, 20, 9, 3, torch.float64, "cpu")
+def test_other_input_size(student, gen, device):
+    X = torch.randn(7, 4, 5, generator=gen, dtype=torch.float64).to(device)
+    params = _params(gen, 20, 9, 3, torch.float64, device)
     with mistake_on_error("hard-coded-784", match="784"):
         got = student.call("mlp_forward", X, params)
     _check_logits(got, _torch_mlp(X, params))

@@ -41,8 +41,8 @@ def _check(got, x, max_degree):
 
 @grades("ch4.poly_features", en="the book's setting: max_degree = 20, x around ±3",
         zh="书中的设置：max_degree = 20，x 在 ±3 附近")
-def test_book_setting(student):
-    x = torch.tensor([-3.1, -2.0, -0.5, 0.0, 0.7, 1.5, 2.9], dtype=torch.float64)
+def test_book_setting(student, device):
+    x = torch.tensor([-3.1, -2.0, -0.5, 0.0, 0.7, 1.5, 2.9], dtype=torch.float64).to(device)
     _check(student.call("poly_features", x, 20), x, 20)
 
 
@@ -65,6 +65,6 @@ def test_matches_numpy(student, gen, dtype, device):
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(st.floats(-3, 3, allow_nan=False), min_size=1, max_size=8),
        max_degree=st.integers(1, 12))
-def test_property(student, values, max_degree):
-    x = torch.tensor(values, dtype=torch.float64)
+def test_property(student, device, values, max_degree):
+    x = torch.tensor(values, dtype=torch.float64).to(device)
     _check(student.call("poly_features", x, max_degree), x, max_degree)

@@ -49,14 +49,14 @@ def _diagnose_penalty(got, w):
 
 
 @grades("ch4.l2_penalty", en="half the sum of squares, a 0-d tensor", zh="平方和的一半，0 维张量")
-def test_l2_value(student, gen):
-    w = torch.randn(6, 4, generator=gen, dtype=torch.float64) * 1.5
+def test_l2_value(student, gen, device):
+    w = (torch.randn(6, 4, generator=gen, dtype=torch.float64) * 1.5).to(device)
     _diagnose_penalty(student.call("l2_penalty", w), w)
 
 
 @grades("ch4.l2_penalty", en="its gradient is w", zh="它的梯度就是 w")
-def test_l2_gradient(student, gen):
-    w = torch.randn(7, 3, generator=gen, dtype=torch.float64) * 2
+def test_l2_gradient(student, gen, device):
+    w = (torch.randn(7, 3, generator=gen, dtype=torch.float64) * 2).to(device)
     grad = student.probe(probe_penalty_grad, w)
     expect(grad is not None, what="w.grad", expected="a gradient", got="None (output detached)")
     norm = (w ** 2).sum().sqrt()
@@ -118,15 +118,15 @@ def _diagnose_step(result, values, grads, lr, decay):
 
 @grades("ch4.sgd_weight_decay_step", en="the book's setting: weights decayed, bias not ([wd, 0])",
         zh="书中的设置：衰减权重、不衰减偏置（[wd, 0]）")
-def test_sgd_book_groups(student, gen):
-    values, grads = _params(gen, torch.float64)
+def test_sgd_book_groups(student, gen, device):
+    values, grads = _params(gen, torch.float64, device)
     result = student.probe(probe_step, "sgd_weight_decay_step", values, grads, 0.1, [0.3, 0.0])
     _diagnose_step(result, values, grads, 0.1, [0.3, 0.0])
 
 
 @grades("ch4.sgd_weight_decay_step", en="decay in the same step (lr = 1)", zh="衰减在同一步完成（lr = 1）")
-def test_sgd_lr_one(student, gen):
-    values, grads = _params(gen, torch.float64)
+def test_sgd_lr_one(student, gen, device):
+    values, grads = _params(gen, torch.float64, device)
     result = student.probe(probe_step, "sgd_weight_decay_step", values, grads, 1.0, 0.2)
     _diagnose_step(result, values, grads, 1.0, 0.2)
 
@@ -142,8 +142,8 @@ def test_sgd_matches_torch(student, gen, dtype, device):
 
 @grades("ch4.sgd_weight_decay_step", en="equals plain SGD on loss + wd · l2_penalty(w)",
         zh="等于对 loss + wd · l2_penalty(w) 做普通 SGD")
-def test_sgd_equals_penalty(student, gen):
-    values, grads = _params(gen, torch.float64)
+def test_sgd_equals_penalty(student, gen, device):
+    values, grads = _params(gen, torch.float64, device)
     wd = 0.25
     penalised = [grads[0] + wd * values[0], grads[1]]   # gradient of loss + wd/2 ||w||²
     a = student.probe(probe_step, "sgd_weight_decay_step", values, grads, 0.05, [wd, 0.0])

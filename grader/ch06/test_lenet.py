@@ -38,6 +38,11 @@ def describe_layer(m):
     return (name,)
 
 
+FIELDS = {"Conv2d": "(type, in_channels, out_channels, kernel_size, padding, stride, bias)",
+          "AvgPool2d": "(type, kernel_size, stride, padding)", "MaxPool2d": "(type, kernel_size, stride, padding)",
+          "Linear": "(type, in_features, out_features, bias)"}
+
+
 def probe_lenet_layers(mod):
     net = mod.lenet()
     return [describe_layer(m) for m in net.children()] if isinstance(net, nn.Module) else repr(net)
@@ -68,9 +73,9 @@ def test_lenet_layers(student):
     modern_check([layer[0] for layer in got], "layers of lenet()")
     first = got[0]
     mistake_if(first[0] == "Conv2d" and first[4] == (0, 0), "missing-padding", got=show(first),
-               expected=show(expected[0]), what="lenet()[0]")
+               expected=show(expected[0]), what=f"lenet()[0] {FIELDS['Conv2d']}")
     for i, (g, e) in enumerate(zip(got, expected)):
-        expect_equal(g, e, what=f"lenet()[{i}] (type, hyperparameters)")
+        expect_equal(g, e, what=f"lenet()[{i}] {FIELDS.get(e[0], '(type,)')}")
 
 
 @grades("ch6.lenet", en="state_dict keys and 61,706 parameters", zh="state_dict 的键以及 61,706 个参数")

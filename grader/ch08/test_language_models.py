@@ -28,10 +28,10 @@ TOKENS = TOKENS + "the time traveller the time machine".split()
 def test_bigrams(student):
     got = student.call("ngram_freqs", TOKENS, 2)
     grams = [g for g, _ in got] if isinstance(got, list) else []
-    mistake_if(any(isinstance(g, tuple) and len(g) < 2 for g in grams), "short-tuples-at-end",
+    mistake_if(any(isinstance(g, tuple) and len(g) < 2 for g in grams), "short-tuples-at-end", what="n-grams shorter than n",
                got=[g for g in grams if len(g) < 2])
     total = sum(c for _, c in got) if isinstance(got, list) else None
-    mistake_if(isinstance(total, int) and total <= len(TOKENS) // 2, "stepping-by-n",
+    mistake_if(isinstance(total, int) and total <= len(TOKENS) // 2, "stepping-by-n", what="total count of bigrams",
                got=total, expected=len(TOKENS) - 1)
     expect_equal(got, expected_ngrams(TOKENS, 2), what="ngram_freqs(tokens, 2)")
 
@@ -96,7 +96,7 @@ def test_random_end(student, seed):
             runs = student.probe(probe_random_runs, list(range(N)), bs, T, seeds)
     for run in runs:
         for X, Y in run:
-            mistake_if(not _is_int_batch(Y, (bs, T)) or int(Y.max()) >= N, "y-past-end",
+            mistake_if(not _is_int_batch(Y, (bs, T)) or int(Y.max()) >= N, "y-past-end", what="Y",
                        got=Y)
 
 
@@ -108,7 +108,7 @@ def test_random_no_overlap(student, seed):
         starts = [int(s) for X, _ in run for s in X[:, 0].tolist()]
         same_phase = len({s % T for s in starts}) <= 1
         far_apart = all(abs(a - b) >= T for i, a in enumerate(starts) for b in starts[i + 1:])
-        mistake_if(not (same_phase and far_apart), "overlapping-windows", got=sorted(starts))
+        mistake_if(not (same_phase and far_apart), "overlapping-windows", what="row starts", got=sorted(starts))
 
 
 @grades(RND, en="rows are contiguous slices, Y = X + 1, every start used once",
@@ -171,7 +171,7 @@ def test_seq_shifted(student):
     got = student.probe(probe_sequential, list(range(35)), 2, 5, 3)
     expect(len(got) > 0, what="number of minibatches", got=0)
     mistake_if(all(isinstance(X, torch.Tensor) and torch.equal(X, Y) for X, Y in got),
-               "y-not-shifted", got=got[0][1], expected=got[0][0] + 1)
+               "y-not-shifted", what="Y of batch 1", got=got[0][1], expected=got[0][0] + 1)
 
 
 @grades(SEQ, en="row r of each batch continues row r of the previous one",
@@ -179,7 +179,7 @@ def test_seq_shifted(student):
 def test_seq_contiguous(student):
     got = student.probe(probe_sequential, list(range(35)), 2, 5, 3)
     for (X1, _), (X2, _) in zip(got, got[1:]):
-        mistake_if(not torch.equal(X2[:, 0], X1[:, -1] + 1), "rows-not-contiguous",
+        mistake_if(not torch.equal(X2[:, 0], X1[:, -1] + 1), "rows-not-contiguous", what="X of the next batch",
                    got=X2, expected=X1[:, -1:] + 1 + torch.arange(X2.shape[1]))
 
 

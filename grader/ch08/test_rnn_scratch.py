@@ -35,7 +35,7 @@ def test_ppl_no_overflow(student, gen):
     nll = _nll(logits, targets)
     mistake_if(isinstance(got, torch.Tensor) and got.numel() == 1
                and (not bool(torch.isfinite(got).all()) or _close(got.reshape(()), torch.exp(nll.sum()))),
-               "exp-of-summed-loss", got=got, expected=torch.exp(nll.mean()))
+               "exp-of-summed-loss", what="perplexity of 400 tokens", got=got, expected=torch.exp(nll.mean()))
 
 
 @grades(PPL, en="exponentiate the mean NLL (not the mean of per-token exp)",
@@ -47,7 +47,7 @@ def test_ppl_mean_then_exp(student, gen):
     got = student.call("perplexity", logits, targets)
     nll = _nll(logits, targets)
     mistake_if(_close(got.reshape(()) if isinstance(got, torch.Tensor) and got.numel() == 1 else got,
-                      torch.exp(nll).mean()), "mean-of-exp", got=got, expected=torch.exp(nll.mean()))
+                      torch.exp(nll).mean()), "mean-of-exp", what="perplexity(logits, targets)", got=got, expected=torch.exp(nll.mean()))
 
 
 @grades(PPL, en="a batch (B, T, V): every token weighs the same",
@@ -59,7 +59,7 @@ def test_ppl_token_weighted(student, gen):
     got = student.call("perplexity", logits, targets)
     nll = _nll(logits, targets)
     mistake_if(_close(got.reshape(()) if isinstance(got, torch.Tensor) and got.numel() == 1 else got,
-                      torch.exp(nll.mean(dim=1)).mean()), "averaged-batch-perplexities",
+                      torch.exp(nll.mean(dim=1)).mean()), "averaged-batch-perplexities", what="perplexity(logits (B, T, V), targets (B, T))",
                got=got, expected=torch.exp(nll.mean()))
     expect_close(got, torch.exp(F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))),
                  what="perplexity(logits (B, T, V), targets (B, T))")
@@ -104,7 +104,7 @@ def test_one_hot_width(student):
     X = torch.tensor([[0, 2], [1, 3]])
     got = student.call("one_hot", X, 10)
     mistake_if(isinstance(got, torch.Tensor) and got.dim() >= 1 and got.shape[-1] == 4,
-               "num-classes-from-data", got=tuple(got.shape), expected=(2, 2, 10))
+               "num-classes-from-data", what="one_hot(X, 10).shape", got=tuple(got.shape), expected=(2, 2, 10))
     expect_equal(got, F.one_hot(X, 10), what="one_hot(X, 10)")
 
 
@@ -163,9 +163,9 @@ def test_rnn_shapes(student, gen):
     expect(isinstance(got, (tuple, list)) and len(got) == 2, what="rnn_forward(...)",
            expected="(outputs, state)", got=got)
     out, new_state = got
-    mistake_if(isinstance(out, torch.Tensor) and tuple(out.shape) == (B_, T_ * Q_), "cat-dim-1",
+    mistake_if(isinstance(out, torch.Tensor) and tuple(out.shape) == (B_, T_ * Q_), "cat-dim-1", what="outputs.shape",
                got=tuple(out.shape), expected=(T_ * B_, Q_))
-    mistake_if(isinstance(new_state, torch.Tensor), "state-not-tuple", got=new_state,
+    mistake_if(isinstance(new_state, torch.Tensor), "state-not-tuple", what="returned state", got=new_state,
                expected="(H,)")
     expect(isinstance(out, torch.Tensor) and tuple(out.shape) == (T_ * B_, Q_), what="outputs.shape",
            expected=(T_ * B_, Q_), got=tuple(out.shape) if isinstance(out, torch.Tensor) else out)
@@ -180,7 +180,7 @@ def test_rnn_carries_state(student, gen):
     W_xh, W_hh, b_h, W_hq, b_q = params
     out, _ = student.call("rnn_forward", inputs, state, params)
     stale = torch.cat([torch.tanh(X @ W_xh + state[0] @ W_hh + b_h) @ W_hq + b_q for X in inputs])
-    mistake_if(_close(out, stale), "state-not-carried")
+    mistake_if(_close(out, stale), "state-not-carried", what="outputs")
 
 
 @grades(RNN, en="matches nn.RNN (bias_hh = 0) plus the output layer",
@@ -277,7 +277,7 @@ def test_predict_length(student, device):
     got = student.probe(probe_predict, prefix, num_preds, device)
     text = got["text"]
     expect(isinstance(text, str), what="predict_ch8(...)", expected="a str", got=text)
-    mistake_if(len(text) == len(prefix) + num_preds - 1, "one-char-short", got=len(text),
+    mistake_if(len(text) == len(prefix) + num_preds - 1, "one-char-short", what="len(predict_ch8(...))", got=len(text),
                expected=len(prefix) + num_preds)
     expect_equal(len(text), len(prefix) + num_preds, what="len(predict_ch8(...))")
 
@@ -287,7 +287,7 @@ def test_predict_length(student, device):
 def test_predict_keeps_prefix(student, device):
     prefix, num_preds = "kiba", 6
     text = student.probe(probe_predict, prefix, num_preds, device)["text"]
-    mistake_if(isinstance(text, str) and text[:len(prefix)] != prefix, "predicted-during-warmup",
+    mistake_if(isinstance(text, str) and text[:len(prefix)] != prefix, "predicted-during-warmup", what="the first len(prefix) characters",
                got=text[:len(prefix)], expected=prefix)
 
 
@@ -301,7 +301,7 @@ def test_predict_calls(student, device):
     first = CHARS.index(prefix[0])
     expected_n = len(prefix) - 1 + num_preds
     mistake_if(len(fed) == expected_n + 1 and fed[:2] == [first, first],
-               "prefix-first-char-fed-twice", got=fed[:3], expected=_expected_predict(prefix, num_preds)[1][:3])
+               "prefix-first-char-fed-twice", what="tokens fed to net", got=fed[:3], expected=_expected_predict(prefix, num_preds)[1][:3])
     expect_equal(len(fed), expected_n, what="number of net(X, state) calls")
     expect(all(c["shape"] == (1, 1) and c["dtype"] == "torch.int64" for c in calls),
            what="X passed to net", expected="int64 tensor of shape (1, 1)",
@@ -370,7 +370,7 @@ def test_clip_global_norm(student, device):
     total = math.sqrt(sum(float((g * g).sum()) for g in after))
     each = [float(g.norm()) for g in after]
     mistake_if(abs(total - math.sqrt(2)) < 1e-6 and all(abs(e - 1.0) < 1e-6 for e in each),
-               "per-tensor-norm", got=total, expected=1.0)
+               "per-tensor-norm", what="global norm after clipping", got=total, expected=1.0)
 
 
 @grades(CLIP, en="gradients are rescaled, not clamped elementwise", zh="梯度按比例缩放，而不是逐元素截断")
@@ -379,7 +379,7 @@ def test_clip_not_clamped(student, device):
     got = student.probe(probe_clip, grads, 1.0, "list", device)
     g = got["grads"][0]
     mistake_if(isinstance(g, torch.Tensor) and torch.equal(g.cpu(), grads[0].clamp(-1.0, 1.0)),
-               "value-clamping", got=g, expected=grads[0] / grads[0].norm())
+               "value-clamping", what="grad after clipping", got=g, expected=grads[0] / grads[0].norm())
 
 
 @grades(CLIP, en="gradients below theta are left unchanged", zh="范数小于 theta 时梯度保持不变")
@@ -387,7 +387,7 @@ def test_clip_below_theta(student, device):
     grads = [torch.tensor([0.3, -0.4], dtype=torch.float64), torch.zeros(2, 2, dtype=torch.float64)]
     got = student.probe(probe_clip, grads, 1.0, "list", device)
     changed = any(not torch.equal(g.cpu(), e) for g, e in zip(got["grads"], grads))
-    mistake_if(changed, "rescaled-below-theta", got=got["grads"][0], expected=grads[0])
+    mistake_if(changed, "rescaled-below-theta", what="grads below theta", got=got["grads"][0], expected=grads[0])
     norm = _as_float(got["norm"])
     expect(norm is not None and abs(norm - 0.5) < 1e-9, what="returned norm", expected=0.5,
            got=got["norm"])

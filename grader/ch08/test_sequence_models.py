@@ -14,7 +14,7 @@ def test_arange(student):
     x = torch.arange(T, dtype=torch.float64)
     features, labels = student.call("autoregressive_features", x, tau)
     mistake_if(isinstance(labels, torch.Tensor) and labels.shape == (T - tau, 1)
-               and torch.equal(labels, x[tau - 1:T - 1].reshape(-1, 1)), "label-off-by-one",
+               and torch.equal(labels, x[tau - 1:T - 1].reshape(-1, 1)), "label-off-by-one", what="labels",
                got=labels.flatten().tolist(), expected=x[tau:].tolist())
     expect_equal(features, torch.stack([x[t:t + tau] for t in range(T - tau)]), what="features")
     expect_equal(labels, x[tau:].reshape(-1, 1), what="labels")

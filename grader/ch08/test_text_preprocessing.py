@@ -15,7 +15,7 @@ LINES = ["the  time machine", " by h g wells ", "", "i\tthink  so"]
 def test_tokenize_word(student):
     got = student.call("tokenize", LINES, "word")
     mistake_if(isinstance(got, list) and any(isinstance(line, list) and "" in line for line in got),
-               "split-single-space", got=got)
+               "split-single-space", what="tokenize(lines, 'word')", got=got)
     expect_equal(got, [line.split() for line in LINES], what="tokenize(lines, 'word')")
 
 
@@ -95,7 +95,7 @@ def test_vocab_flattens(student):
 @grades(VOC, en="reserved tokens appear once", zh="保留词元只出现一次")
 def test_vocab_reserved_once(student):
     got = student.probe(probe_vocab, BOOK_TOKENS, reserved=["<pad>"])["idx_to_token"]
-    mistake_if(len(set(got)) != len(got), "reserved-token-duplicated", got=got)
+    mistake_if(len(set(got)) != len(got), "reserved-token-duplicated", what="idx_to_token", got=got)
     expect_equal(got[:2], ["<unk>", "<pad>"], what="idx_to_token[:2]")
 
 
@@ -112,7 +112,7 @@ def test_vocab_book_order(student):
         ["<unk>", "<pad>"] + sorted(rest),                                  # alphabetical order
         sorted(set(flat) | {"<unk>"}),                                      # en 1.0 Vocab
     ]
-    mistake_if(got != expected and got in alphabetical, "alphabetical-order", got=got,
+    mistake_if(got != expected and got in alphabetical, "alphabetical-order", what="idx_to_token", got=got,
                expected=expected)
     expect_equal(got, expected, what="idx_to_token")
 
@@ -122,7 +122,7 @@ def test_vocab_book_order(student):
 def test_vocab_min_freq(student):
     got = student.probe(probe_vocab, BOOK_TOKENS, min_freq=2)["idx_to_token"]
     expected = ["<unk>", "e", "b", "a", "c"]
-    mistake_if(got == ["<unk>", "e"], "min-freq-strict", got=got, expected=expected)
+    mistake_if(got == ["<unk>", "e"], "min-freq-strict", what="Vocab(tokens, min_freq=2).idx_to_token", got=got, expected=expected)
     expect_equal(got, expected, what="Vocab(tokens, min_freq=2).idx_to_token")
 
 

@@ -11,6 +11,17 @@ from d2lkit.grading.api import FLOATS, expect, expect_close, expect_equal, grade
 TQ = "ch10.transpose_qkv"
 
 
+
+def _module(student, device, name, *args, inputs=(), **kwargs):
+    """student.module on the grading device, with the output and tensor attributes brought back to
+    the CPU, for checks whose expected values live on the CPU."""
+    res = student.module(name, *args, inputs=tuple(x.to(device) if isinstance(x, torch.Tensor) else x
+                                                   for x in inputs), **kwargs)
+    cpu = lambda x: x.cpu() if isinstance(x, torch.Tensor) else x  # noqa: E731
+    res["output"] = tuple(cpu(o) for o in res["output"]) if isinstance(res["output"], tuple) else cpu(res["output"])
+    res["attrs"] = {k: cpu(v) for k, v in res["attrs"].items()}
+    return res
+
 def _split_heads(X, H):
     """Explicit layout: row b*H + h is X[b, :, h*d_h:(h+1)*d_h]."""
     B, n, D = X.shape
@@ -114,6 +125,8 @@ def _torch_mha(sd, H, q, k, v, valid_lens, bias):
 
 
 def _diagnose_mha(out, sd, H, q, k, v, valid_lens):
+    if not isinstance(out, torch.Tensor):
+        return
     out = out.cpu().double()
     sd = {n: t.double() for n, t in sd.items()}
     q, k, v = q.double(), k.double(), v.double()
@@ -133,37 +146,37 @@ def _qkv(gen, dtype, B, Q, K, qs, ks, vs):
 
 
 @grades(MH, en="4·d² = 40,000 parameters for d = 100 (bias=False)", zh="d = 100 时共 4·d² = 40,000 个参数（bias=False）")
-def test_mha_params(student):
-    res = student.module("MultiHeadAttention", 100, 100, 100, 100, 5, 0.5)
+def test_mha_params(student, device):
+    res = _module(student, device, "MultiHeadAttention", 100, 100, 100, 100, 5, 0.5)
     n = res["num_params"]
     mistake_if(n in (3 * 100 * 100, 3 * 100 * 100 + 300), "missing-w-o", got=n, expected=40000)
     mistake_if(n == 40400, "bias-true", got=n, expected=40000)
     expect_equal(n, 40000, what="num_params")
     expect_equal(sorted(res["state_dict_keys"]), ["W_k.weight", "W_o.weight", "W_q.weight", "W_v.weight"],
                  what="state_dict keys")
-    res = student.module("MultiHeadAttention", 100, 100, 100, 100, 5, 0.5, kwargs={"bias": True})
+    res = _module(student, device, "MultiHeadAttention", 100, 100, 100, 100, 5, 0.5, kwargs={"bias": True})
     expect_equal(res["num_params"], 40400, what="num_params with bias=True")
 
 
 @grades(MH, en="each head scales by √(num_hiddens / num_heads)", zh="每个头按 √(num_hiddens / num_heads) 缩放")
-def test_mha_scale(student, gen):
+def test_mha_scale(student, gen, device):
     H, d = 4, 16
     sd = _random_sd(gen, 16, 16, 16, d, False)
     q, k, v = _qkv(gen, torch.float64, 2, 3, 5, 16, 16, 16)
     q = q * 3
-    res = student.module("MultiHeadAttention", 16, 16, 16, d, H, 0.0, state_dict=sd, inputs=(q, k, v, None),
+    res = _module(student, device, "MultiHeadAttention", 16, 16, 16, d, H, 0.0, state_dict=sd, inputs=(q, k, v, None),
                          train=False)
     _diagnose_mha(res["output"], sd, H, q, k, v, None)
     expect_close(res["output"], _torch_mha(sd, H, q, k, v, None, False)[0], rtol=1e-6, what="output")
 
 
 @grades(MH, en="valid_lens are repeated per head with repeat_interleave", zh="valid_lens 用 repeat_interleave 按头复制")
-def test_mha_valid_lens(student, gen):
+def test_mha_valid_lens(student, gen, device):
     H, d = 4, 12
     sd = _random_sd(gen, 12, 12, 12, d, False)
     q, k, v = _qkv(gen, torch.float64, 2, 3, 6, 12, 12, 12)
     vl = torch.tensor([1, 5])
-    res = student.module("MultiHeadAttention", 12, 12, 12, d, H, 0.0, state_dict=sd, inputs=(q, k, v, vl),
+    res = _module(student, device, "MultiHeadAttention", 12, 12, 12, d, H, 0.0, state_dict=sd, inputs=(q, k, v, vl),
                          train=False)
     _diagnose_mha(res["output"], sd, H, q, k, v, vl)
     expect_close(res["output"], _torch_mha(sd, H, q, k, v, vl, False)[0], rtol=1e-6, what="output")
@@ -201,12 +214,12 @@ def test_mha_vs_torch(student, gen, dtype, device):
 
 
 @grades(MH, en="(B, Q) valid_lens and query size ≠ num_hiddens", zh="形状 (B, Q) 的 valid_lens，查询维度不等于 num_hiddens")
-def test_mha_per_query_lens(student, gen):
+def test_mha_per_query_lens(student, gen, device):
     B, Q, K, H, d = 2, 3, 5, 3, 9
     sd = _random_sd(gen, 4, 6, 7, d, True)
     q, k, v = _qkv(gen, torch.float64, B, Q, K, 6, 4, 7)
     vl = torch.tensor([[1, 3, 5], [2, 2, 4]])
-    res = student.module("MultiHeadAttention", 4, 6, 7, d, H, 0.0, kwargs={"bias": True}, state_dict=sd,
+    res = _module(student, device, "MultiHeadAttention", 4, 6, 7, d, H, 0.0, kwargs={"bias": True}, state_dict=sd,
                          inputs=(q, k, v, vl), train=False)
     _diagnose_mha(res["output"], sd, H, q, k, v, vl)
     expect_close(res["output"], _mha_manual(sd, H, q, k, v, vl)[0], rtol=1e-6, what="output")

@@ -7,6 +7,17 @@ from d2lkit.grading.api import FLOATS, LearnerError, expect, expect_close, expec
 EX = "ch10.positional_encoding"
 
 
+
+def _module(student, device, name, *args, inputs=(), **kwargs):
+    """student.module on the grading device, with the output and tensor attributes brought back to
+    the CPU, for checks whose expected values live on the CPU."""
+    res = student.module(name, *args, inputs=tuple(x.to(device) if isinstance(x, torch.Tensor) else x
+                                                   for x in inputs), **kwargs)
+    cpu = lambda x: x.cpu() if isinstance(x, torch.Tensor) else x  # noqa: E731
+    res["output"] = tuple(cpu(o) for o in res["output"]) if isinstance(res["output"], tuple) else cpu(res["output"])
+    res["attrs"] = {k: cpu(v) for k, v in res["attrs"].items()}
+    return res
+
 def _pe(max_len, d, layout="interleave", exponent="2j/d", start=0):
     """float64 formula; the switches reproduce the catalogued mistakes."""
     pos = torch.arange(start, start + max_len, dtype=torch.float64)[:, None]
@@ -64,9 +75,10 @@ def test_odd_dim(student):
 @grades(EX, en="relative positions: P[i+δ] is a rotation of P[i] (10.6.3.2)", zh="相对位置信息：P[i+δ] 是 P[i] 的旋转（10.6.3.2）")
 def test_relative_positions(student):
     max_len, d = 50, 16
-    P = student.call("positional_encoding", max_len, d).double()
-    expect(tuple(P.shape) == (max_len, d), what="positional_encoding(50, 16).shape", expected=(max_len, d),
-           got=tuple(P.shape))
+    P = student.call("positional_encoding", max_len, d)
+    expect(isinstance(P, torch.Tensor) and tuple(P.shape) == (max_len, d), what="positional_encoding(50, 16).shape",
+           expected=(max_len, d), got=tuple(P.shape) if isinstance(P, torch.Tensor) else P)
+    P = P.double()
     omega = 1.0 / torch.pow(10000.0, torch.arange(0, d, 2, dtype=torch.float64) / d)
     for delta in (1, 3, 10):
         c, s = torch.cos(delta * omega), torch.sin(delta * omega)
@@ -90,9 +102,9 @@ def test_module(student, gen, dtype, device):
 
 
 @grades(EX, en="PositionalEncoding: max_len and dropout", zh="PositionalEncoding：max_len 与暂退法")
-def test_module_dropout(student, gen):
+def test_module_dropout(student, gen, device):
     X = torch.randn(3, 4, 8, generator=gen, dtype=torch.float64)
-    res = student.module("PositionalEncoding", 8, 1.0, kwargs={"max_len": 20}, inputs=(X,), train=True)
+    res = _module(student, device, "PositionalEncoding", 8, 1.0, kwargs={"max_len": 20}, inputs=(X,), train=True)
     expect_close(res["output"], torch.zeros(3, 4, 8, dtype=torch.float64), what="output with dropout=1.0")
     P = res["attrs"].get("P")
     expect(P is not None and tuple(P.shape) == (1, 20, 8), what="self.P.shape", expected=(1, 20, 8),
@@ -104,9 +116,9 @@ LP = "ch10.LearnedPositionalEmbedding"
 
 
 @grades(LP, en="P is a learnable parameter: max_len · d parameters", zh="P 是可学习的参数：共 max_len · d 个参数")
-def test_lp_params(student, gen):
+def test_lp_params(student, gen, device):
     X = torch.randn(2, 5, 8, generator=gen, dtype=torch.float64)
-    res = student.module("LearnedPositionalEmbedding", 30, 8, inputs=(X,), train=False)
+    res = _module(student, device, "LearnedPositionalEmbedding", 30, 8, inputs=(X,), train=False)
     mistake_if(res["num_params"] == 0, "not-a-parameter", got=0, expected=240)
     expect_equal(res["num_params"], 30 * 8, what="num_params")
     expect_equal(res["state_dict_keys"], ["P"], what="state_dict keys")

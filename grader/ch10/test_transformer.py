@@ -11,6 +11,17 @@ from d2lkit.grading.api import FLOATS, expect, expect_close, expect_equal, grade
 ref = reference(__file__)
 
 
+
+def _module(student, device, name, *args, inputs=(), **kwargs):
+    """student.module on the grading device, with the output and tensor attributes brought back to
+    the CPU, for checks whose expected values live on the CPU."""
+    res = student.module(name, *args, inputs=tuple(x.to(device) if isinstance(x, torch.Tensor) else x
+                                                   for x in inputs), **kwargs)
+    cpu = lambda x: x.cpu() if isinstance(x, torch.Tensor) else x  # noqa: E731
+    res["output"] = tuple(cpu(o) for o in res["output"]) if isinstance(res["output"], tuple) else cpu(res["output"])
+    res["attrs"] = {k: cpu(v) for k, v in res["attrs"].items()}
+    return res
+
 def _close(a, b, rtol=1e-5, atol=1e-6):
     return (isinstance(a, torch.Tensor) and a.shape == b.shape
             and torch.allclose(a.double().cpu(), b.double().cpu(), rtol=rtol, atol=atol))
@@ -38,9 +49,9 @@ def _ffn(sd, X):
 
 
 @grades(FF, en="the book's example: PositionWiseFFN(4, 4, 8) on ones(2, 3, 4)", zh="书中的例子：PositionWiseFFN(4, 4, 8) 作用于 ones(2, 3, 4)")
-def test_ffn_book(student):
+def test_ffn_book(student, device):
     X = torch.ones(2, 3, 4, dtype=torch.float64)
-    res = student.module("PositionWiseFFN", 4, 4, 8, inputs=(X,), train=False)
+    res = _module(student, device, "PositionWiseFFN", 4, 4, 8, inputs=(X,), train=False)
     out = res["output"]
     expect(isinstance(out, torch.Tensor) and tuple(out.shape) == (2, 3, 8), what="output.shape",
            expected=(2, 3, 8), got=tuple(out.shape) if isinstance(out, torch.Tensor) else out)
@@ -97,7 +108,7 @@ def test_ln_biased(student, gen):
 def test_ln_random(student, gen, dtype, device):
     X = torch.randn(2, 3, 4, generator=gen, dtype=dtype) * 3 + 0.5
     got = student.call("layer_norm", X.to(device), [4])
-    _diagnose_ln(got.cpu(), X, [4])
+    _diagnose_ln(got.cpu() if isinstance(got, torch.Tensor) else got, X, [4])
     expect_close(got, F.layer_norm(X, [4]).to(device), what="layer_norm(X, [4])")
     w = torch.randn(3, 4, generator=gen, dtype=dtype)
     b = torch.randn(3, 4, generator=gen, dtype=dtype)
@@ -111,9 +122,9 @@ AN = "ch10.AddNorm"
 
 
 @grades(AN, en="the LayerNorm is an attribute ln (state_dict ln.weight, ln.bias)", zh="LayerNorm 是属性 ln（state_dict 中有 ln.weight、ln.bias）")
-def test_an_attributes(student, gen):
+def test_an_attributes(student, gen, device):
     X = torch.randn(2, 3, 4, generator=gen, dtype=torch.float64)
-    res = student.module("AddNorm", [3, 4], 0.5, inputs=(X, X), train=False)
+    res = _module(student, device, "AddNorm", [3, 4], 0.5, inputs=(X, X), train=False)
     mistake_if(res["num_params"] == 0, "ln-in-forward")
     expect_equal(sorted(res["state_dict_keys"]), ["ln.bias", "ln.weight"], what="state_dict keys")
     expect_equal(res["num_params"], 24, what="num_params")
@@ -133,11 +144,11 @@ def test_an_eval(student, gen, dtype, device):
 
 
 @grades(AN, en="dropout acts on Y only: AddNorm(shape, 1.0) in training gives LayerNorm(X)", zh="暂退法只作用于 Y：训练模式下 AddNorm(shape, 1.0) 的结果等于 LayerNorm(X)")
-def test_an_dropout_trick(student, gen):
+def test_an_dropout_trick(student, gen, device):
     sd = _random_like(gen, ref.AddNorm([3, 4], 1.0))
     X = torch.randn(2, 3, 4, generator=gen, dtype=torch.float64)
     Y = torch.randn(2, 3, 4, generator=gen, dtype=torch.float64)
-    res = student.module("AddNorm", [3, 4], 1.0, state_dict=sd, inputs=(X, Y), train=True)
+    res = _module(student, device, "AddNorm", [3, 4], 1.0, state_dict=sd, inputs=(X, Y), train=True)
     w, b = sd["ln.weight"], sd["ln.bias"]
     mistake_if(_close(res["output"], b.expand(2, 3, 4)), "dropout-on-sum")
     mistake_if(_close(res["output"], F.layer_norm(Y, [3, 4], w, b)), "norm-then-add")
@@ -183,9 +194,9 @@ def _tel(sd, d, ffn_h, H, X, valid_lens):
 
 
 @grades(EB, en="the book's EncoderBlock: shape (2, 100, 24), 14,280 parameters, state_dict keys", zh="书中的 EncoderBlock：形状 (2, 100, 24)，14,280 个参数，state_dict 的键")
-def test_eb_book(student):
+def test_eb_book(student, device):
     X = torch.ones(2, 100, 24, dtype=torch.float64)
-    res = student.module("EncoderBlock", 24, 24, 24, 24, [100, 24], 24, 48, 8, 0.5,
+    res = _module(student, device, "EncoderBlock", 24, 24, 24, 24, [100, 24], 24, 48, 8, 0.5,
                          inputs=(X, torch.tensor([3, 2])), train=False)
     keys = res["state_dict_keys"]
     mistake_if(not any(k.startswith("addnorm2.") for k in keys) and res["num_params"] == 14280 - 4800,
@@ -198,14 +209,14 @@ def test_eb_book(student):
 
 
 @grades(EB, en="the FFN sees the first AddNorm's output; valid_lens mask the attention", zh="前馈网络的输入是第一个 AddNorm 的输出；valid_lens 掩蔽注意力")
-def test_eb_wiring(student, gen):
+def test_eb_wiring(student, gen, device):
     d, ffn_h, H = 8, 12, 2
     blk = ref.EncoderBlock(d, d, d, d, [d], d, ffn_h, H, 0.0)
     sd = _random_like(gen, blk)
     blk = _ref_block(sd, d, ffn_h, H, torch.float64)
     X = torch.randn(2, 5, d, generator=gen, dtype=torch.float64)
     vl = torch.tensor([2, 4])
-    res = student.module("EncoderBlock", d, d, d, d, [d], d, ffn_h, H, 0.3, state_dict=sd, inputs=(X, vl),
+    res = _module(student, device, "EncoderBlock", d, d, d, d, [d], d, ffn_h, H, 0.3, state_dict=sd, inputs=(X, vl),
                          train=False)
     with torch.no_grad():
         right = blk(X, vl)

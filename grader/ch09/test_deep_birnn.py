@@ -1,0 +1,160 @@
+"""Grader for 9.3 and 9.4: deep_rnn_forward, birnn_forward."""
+import pytest
+import torch
+from torch import nn
+
+from d2lkit.grading.api import FLOATS, expect, expect_close, grades, mistake_if
+
+DEEP = "ch9.deep_rnn_forward"
+BI = "ch9.birnn_forward"
+T_, B_, V_, H_ = 6, 3, 5, 4     # all different, so that transposes cannot pass
+
+
+def _layer(gen, n_in, h, dtype):
+    return (0.6 * torch.randn(n_in, h, generator=gen, dtype=dtype),
+            0.6 * torch.randn(h, h, generator=gen, dtype=dtype),
+            0.6 * torch.randn(h, generator=gen, dtype=dtype))
+
+
+def _run(xs, H, params):
+    W_xh, W_hh, b_h = params
+    outs = []
+    for x in xs:
+        H = torch.tanh(x @ W_xh + H @ W_hh + b_h)
+        outs.append(H)
+    return torch.stack(outs), H
+
+
+def _close(a, b, tol=1e-6):
+    return (isinstance(a, torch.Tensor) and a.shape == b.shape
+            and bool(torch.allclose(a.double().cpu(), b.double().cpu(), rtol=tol, atol=1e-8)))
+
+
+# ------------------------------------------------------------------------------ deep_rnn_forward
+def _deep_case(gen, L, V=V_, h=H_, dtype=torch.float64, device="cpu"):
+    inputs = torch.randn(T_, B_, V, generator=gen, dtype=dtype).to(device)
+    states = (0.5 * torch.randn(L, B_, h, generator=gen, dtype=dtype)).to(device)
+    layers = [tuple(p.to(device) for p in _layer(gen, V if l == 0 else h, h, dtype)) for l in range(L)]
+    return inputs, states, layers
+
+
+def _nn_deep(inputs, states, layers):
+    L, _, h = states.shape
+    rnn = nn.RNN(inputs.shape[-1], h, num_layers=L).to(device=inputs.device, dtype=inputs.dtype)
+    with torch.no_grad():
+        for l, (W_xh, W_hh, b_h) in enumerate(layers):
+            getattr(rnn, f"weight_ih_l{l}").copy_(W_xh.T)
+            getattr(rnn, f"weight_hh_l{l}").copy_(W_hh.T)
+            getattr(rnn, f"bias_ih_l{l}").copy_(b_h)
+            getattr(rnn, f"bias_hh_l{l}").zero_()
+        return rnn(inputs, states)
+
+
+@grades(DEEP, en="layers above the first read the hidden states of the layer below",
+        zh="第一层以上的各层读入下一层的隐状态")
+def test_deep_stacked(student, gen):
+    inputs, states, layers = _deep_case(gen, 3, V=H_)      # V == h, so feeding X does not crash
+    got = student.call("deep_rnn_forward", inputs, states, layers)
+    out = got[0] if isinstance(got, (tuple, list)) and len(got) == 2 else None
+    H = inputs
+    for l, p in enumerate(layers):
+        H, _ = _run(inputs, states[l], p)
+    mistake_if(_close(out, H), "x-fed-to-every-layer", what="deep_rnn_forward(...)[0]")
+    expected_out, expected_h = _nn_deep(inputs, states, layers)
+    expect_close(out, expected_out, rtol=1e-6, what="outputs (V == h)")
+    expect_close(got[1], expected_h, rtol=1e-6, what="final states (V == h)")
+
+
+@grades(DEEP, en="shapes: outputs (T, B, h), states (L, B, h)", zh="形状：输出 (T, B, h)，状态 (L, B, h)")
+def test_deep_shapes(student, gen):
+    inputs, states, layers = _deep_case(gen, 2)
+    got = student.call("deep_rnn_forward", inputs, states, layers)
+    expect(isinstance(got, (tuple, list)) and len(got) == 2, what="deep_rnn_forward(...)",
+           expected="(outputs, states)", got=got)
+    expect(isinstance(got[0], torch.Tensor) and tuple(got[0].shape) == (T_, B_, H_),
+           what="outputs.shape", expected=(T_, B_, H_), got=got[0])
+    expect(isinstance(got[1], torch.Tensor) and tuple(got[1].shape) == (2, B_, H_),
+           what="states.shape", expected=(2, B_, H_), got=got[1])
+
+
+@grades(DEEP, en="matches nn.RNN(num_layers=L) with bias_hh = 0", zh="与 nn.RNN(num_layers=L)（bias_hh = 0）一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_deep_matches_nn(student, gen, dtype, device):
+    for L in (1, 2, 3):
+        inputs, states, layers = _deep_case(gen, L, dtype=dtype, device=device)
+        out, new_states = student.call("deep_rnn_forward", inputs, states, layers)
+        expected_out, expected_h = _nn_deep(inputs, states, layers)
+        rtol = 1e-6 if dtype == torch.float64 else None
+        expect_close(out, expected_out, rtol=rtol, what=f"outputs (L={L})")
+        expect_close(new_states, expected_h, rtol=rtol, what=f"final states (L={L})")
+
+
+# ------------------------------------------------------------------------------ birnn_forward
+def _bi_case(gen, dtype=torch.float64, device="cpu"):
+    inputs = torch.randn(T_, B_, V_, generator=gen, dtype=dtype).to(device)
+    H0f = (0.5 * torch.randn(B_, H_, generator=gen, dtype=dtype)).to(device)
+    H0b = (0.5 * torch.randn(B_, H_, generator=gen, dtype=dtype)).to(device)
+    pf = tuple(p.to(device) for p in _layer(gen, V_, H_, dtype))
+    pb = tuple(p.to(device) for p in _layer(gen, V_, H_, dtype))
+    return inputs, H0f, H0b, pf, pb
+
+
+def _nn_bi(inputs, H0f, H0b, pf, pb):
+    rnn = nn.RNN(inputs.shape[-1], H0f.shape[-1], bidirectional=True).to(device=inputs.device,
+                                                                          dtype=inputs.dtype)
+    with torch.no_grad():
+        for suffix, (W_xh, W_hh, b_h) in (("l0", pf), ("l0_reverse", pb)):
+            getattr(rnn, f"weight_ih_{suffix}").copy_(W_xh.T)
+            getattr(rnn, f"weight_hh_{suffix}").copy_(W_hh.T)
+            getattr(rnn, f"bias_ih_{suffix}").copy_(b_h)
+            getattr(rnn, f"bias_hh_{suffix}").zero_()
+        return rnn(inputs, torch.stack([H0f, H0b]))
+
+
+def _bi_out(got):
+    return got[0] if isinstance(got, (tuple, list)) and len(got) == 2 else None
+
+
+@grades(BI, en="shapes: outputs (T, B, 2h), state (2, B, h)", zh="形状：输出 (T, B, 2h)，状态 (2, B, h)")
+def test_bi_shapes(student, gen):
+    case = _bi_case(gen)
+    got = student.call("birnn_forward", *case)
+    expect(isinstance(got, (tuple, list)) and len(got) == 2, what="birnn_forward(...)",
+           expected="(outputs, state)", got=got)
+    expect(isinstance(got[0], torch.Tensor) and tuple(got[0].shape) == (T_, B_, 2 * H_),
+           what="outputs.shape", expected=(T_, B_, 2 * H_), got=got[0])
+    expect(isinstance(got[1], torch.Tensor) and tuple(got[1].shape) == (2, B_, H_),
+           what="state.shape", expected=(2, B_, H_), got=got[1])
+
+
+@grades(BI, en="backward outputs are put back into forward time order",
+        zh="反向输出按正向的时间顺序放回")
+def test_bi_flipped_back(student, gen):
+    inputs, H0f, H0b, pf, pb = case = _bi_case(gen)
+    out = _bi_out(student.call("birnn_forward", *case))
+    of, _ = _run(inputs, H0f, pf)
+    ob, _ = _run(inputs.flip(0), H0b, pb)
+    for wrong in (torch.cat([of, ob], -1), torch.cat([ob, of], -1)):
+        mistake_if(_close(out, wrong), "backward-not-flipped", what="birnn_forward(...)[0]")
+
+
+@grades(BI, en="outputs are [forward, backward] along the last axis", zh="输出沿最后一个轴按 [前向, 反向] 排列")
+def test_bi_concat_order(student, gen):
+    inputs, H0f, H0b, pf, pb = case = _bi_case(gen)
+    out = _bi_out(student.call("birnn_forward", *case))
+    of, _ = _run(inputs, H0f, pf)
+    ob, _ = _run(inputs.flip(0), H0b, pb)
+    mistake_if(_close(out, torch.cat([ob.flip(0), of], -1)), "concat-order-swapped",
+               what="birnn_forward(...)[0]", got="[backward, forward]", expected="[forward, backward]")
+
+
+@grades(BI, en="matches nn.RNN(bidirectional=True) with bias_hh = 0",
+        zh="与 nn.RNN(bidirectional=True)（bias_hh = 0）一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_bi_matches_nn(student, gen, dtype, device):
+    case = _bi_case(gen, dtype, device)
+    out, state = student.call("birnn_forward", *case)
+    expected_out, expected_h = _nn_bi(*case)
+    rtol = 1e-6 if dtype == torch.float64 else None
+    expect_close(out, expected_out, rtol=rtol, what="outputs")
+    expect_close(state, expected_h, rtol=rtol, what="state")

@@ -1,0 +1,140 @@
+"""Grader for 9.1: gru_forward."""
+import pytest
+import torch
+from torch import nn
+
+from d2lkit.grading.api import (FLOATS, expect, expect_close, grades, mistake_if, mistake_on_error,
+                                reference)
+
+ref = reference(__file__)
+
+GRU = "ch9.gru_forward"
+T_, B_, V_, H_, Q_ = 6, 3, 5, 4, 7     # all different, so that transposes cannot pass
+
+
+def _case(gen, dtype=torch.float64, device="cpu", scale=0.6):
+    inputs = torch.randn(T_, B_, V_, generator=gen, dtype=dtype)
+    H0 = 0.5 * torch.randn(B_, H_, generator=gen, dtype=dtype)
+    shapes = [(V_, H_), (H_, H_), (H_,)] * 3 + [(H_, Q_), (Q_,)]
+    params = [scale * torch.randn(*s, generator=gen, dtype=dtype) for s in shapes]
+    return inputs.to(device), (H0.to(device),), [p.to(device) for p in params]
+
+
+def _variant(inputs, state, params, reset_after=False, swap_update=False, swap_act=False):
+    """The GRU with a catalogued mistake switched on (computed in the supervisor)."""
+    W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h, W_hq, b_q = params
+    gate, cand = (torch.tanh, torch.sigmoid) if swap_act else (torch.sigmoid, torch.tanh)
+    H, = state
+    outs = []
+    for X in inputs:
+        Z = gate(X @ W_xz + H @ W_hz + b_z)
+        R = gate(X @ W_xr + H @ W_hr + b_r)
+        Ht = cand(X @ W_xh + (R * (H @ W_hh) if reset_after else (R * H) @ W_hh) + b_h)
+        H = (1 - Z) * H + Z * Ht if swap_update else Z * H + (1 - Z) * Ht
+        outs.append(H @ W_hq + b_q)
+    return torch.cat(outs, dim=0), H
+
+
+def _nn_gru(inputs, state, params):
+    """nn.GRU with PyTorch's gate order (r, z, n) and bias_hh = 0: the reset_after variant."""
+    W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h, W_hq, b_q = params
+    V, h = W_xz.shape
+    gru = nn.GRU(V, h).to(device=inputs.device, dtype=inputs.dtype)
+    with torch.no_grad():
+        gru.weight_ih_l0.copy_(torch.cat([W_xr.T, W_xz.T, W_xh.T]))
+        gru.weight_hh_l0.copy_(torch.cat([W_hr.T, W_hz.T, W_hh.T]))
+        gru.bias_ih_l0.copy_(torch.cat([b_r, b_z, b_h]))
+        gru.bias_hh_l0.zero_()
+        out, h_n = gru(inputs, state[0].unsqueeze(0))
+    return out.reshape(-1, h) @ W_hq + b_q, h_n[0]
+
+
+def _close(a, b, tol=1e-6):
+    return (isinstance(a, torch.Tensor) and a.shape == b.shape
+            and bool(torch.allclose(a.double().cpu(), b.double().cpu(), rtol=tol, atol=1e-8)))
+
+
+def _out(got):
+    return got[0] if isinstance(got, (tuple, list)) and len(got) == 2 else None
+
+
+@grades(GRU, en="output (T*B, q) time-major, state returned as a 1-tuple (H,)",
+        zh="输出形状为 (T*B, q)、按时间步排列，状态以单元素元组 (H,) 返回")
+def test_gru_shapes(student, gen):
+    inputs, state, params = _case(gen)
+    got = student.call("gru_forward", inputs, state, params)
+    expect(isinstance(got, (tuple, list)) and len(got) == 2, what="gru_forward(...)",
+           expected="(outputs, (H,))", got=got)
+    out, new_state = got
+    expect(isinstance(out, torch.Tensor) and tuple(out.shape) == (T_ * B_, Q_), what="outputs.shape",
+           expected=(T_ * B_, Q_), got=tuple(out.shape) if isinstance(out, torch.Tensor) else out)
+    expect(isinstance(new_state, (tuple, list)) and len(new_state) == 1
+           and isinstance(new_state[0], torch.Tensor) and tuple(new_state[0].shape) == (B_, H_),
+           what="state", expected=f"(H,) with H of shape {(B_, H_)}", got=new_state)
+
+
+@grades(GRU, en="Z keeps the old state: H = Z*H + (1-Z)*H~", zh="Z 保留旧状态：H = Z*H + (1-Z)*H~")
+def test_gru_update_gate(student, gen):
+    inputs, state, params = _case(gen)
+    for reset_after in (False, True):
+        out = _out(student.call("gru_forward", inputs, state, params, reset_after=reset_after))
+        wrong, _ = _variant(inputs, state, params, reset_after=reset_after, swap_update=True)
+        mistake_if(_close(out, wrong), "update-gate-swapped", what=f"gru_forward(reset_after={reset_after})")
+
+
+@grades(GRU, en="gates use sigmoid, the candidate state tanh", zh="门使用 sigmoid，候选隐状态使用 tanh")
+def test_gru_activations(student, gen):
+    inputs, state, params = _case(gen)
+    out = _out(student.call("gru_forward", inputs, state, params))
+    wrong, _ = _variant(inputs, state, params, swap_act=True)
+    mistake_if(_close(out, wrong), "sigmoid-tanh-swapped", what="gru_forward(...)")
+    for swap_update in (False, True):
+        wrong, _ = _variant(inputs, state, params, swap_act=True, swap_update=swap_update)
+        mistake_if(_close(out, wrong), "sigmoid-tanh-swapped", what="gru_forward(...)")
+
+
+@grades(GRU, en="reset_after=False is the book's formula (R*H) @ W_hh, not nn.GRU's",
+        zh="reset_after=False 是书中的公式 (R*H) @ W_hh，而不是 nn.GRU 的公式")
+def test_gru_reset_before(student, gen):
+    inputs, state, params = _case(gen, scale=1.0)
+    out = _out(student.call("gru_forward", inputs, state, params))
+    after, _ = _nn_gru(inputs, state, params)
+    before, _ = _variant(inputs, state, params)
+    mistake_if(_close(out, after) and not _close(after, before), "reset-after-matmul",
+               what="gru_forward(..., reset_after=False)", got="R * (H @ W_hh)",
+               expected="(R * H) @ W_hh")
+
+
+@grades(GRU, en="reset_after=True matches nn.GRU (gate order r, z, n; bias_hh = 0)",
+        zh="reset_after=True 与 nn.GRU 一致（门的顺序 r, z, n；bias_hh = 0）")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_gru_matches_nn(student, gen, dtype, device):
+    inputs, state, params = _case(gen, dtype, device)
+    out, new_state = student.call("gru_forward", inputs, state, params, reset_after=True)
+    expected_out, expected_h = _nn_gru(inputs, state, params)
+    rtol = 1e-6 if dtype == torch.float64 else None
+    expect_close(out, expected_out, rtol=rtol, what="outputs (reset_after=True)")
+    expect_close(new_state[0], expected_h, rtol=rtol, what="state[0] (reset_after=True)")
+
+
+@grades(GRU, en="with a diagonal W_hh the book's GRU equals nn.GRU",
+        zh="W_hh 为对角矩阵时，书中的 GRU 与 nn.GRU 相同")
+def test_gru_diagonal(student, gen, device):
+    inputs, state, params = _case(gen, torch.float64, device)
+    params[7] = torch.diag(torch.randn(H_, generator=gen, dtype=torch.float64)).to(device)
+    out, new_state = student.call("gru_forward", inputs, state, params)
+    expected_out, expected_h = _nn_gru(inputs, state, params)
+    expect_close(out, expected_out, rtol=1e-6, what="outputs (diagonal W_hh)")
+    expect_close(new_state[0], expected_h, rtol=1e-6, what="state[0] (diagonal W_hh)")
+
+
+@grades(GRU, en="the book's GRU (reset_after=False) matches the reference",
+        zh="书中的 GRU（reset_after=False）与参考实现一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_gru_book_variant(student, gen, dtype, device):
+    inputs, state, params = _case(gen, dtype, device)
+    out, new_state = student.call("gru_forward", inputs, state, params)
+    expected_out, (expected_h,) = ref.gru_forward(inputs, state, params)
+    rtol = 1e-6 if dtype == torch.float64 else None
+    expect_close(out, expected_out, rtol=rtol, what="outputs (reset_after=False)")
+    expect_close(new_state[0], expected_h, rtol=rtol, what="state[0] (reset_after=False)")

@@ -1,0 +1,157 @@
+"""Grader for 9.5: preprocess_nmt, truncate_pad + build_array_nmt."""
+import collections
+import random
+
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from d2lkit.grading.api import expect, expect_equal, grades, mistake_if, reference
+
+ref = reference(__file__)
+
+PRE = "ch9.preprocess_nmt"
+ARR = "ch9.build_array_nmt"
+
+
+# ------------------------------------------------------------------------------ preprocess_nmt
+BOOK_TEXT = "Go.\tVa !\nHi!\tSalut\u202f!\n!Wow, ok?"
+BOOK_EXPECTED = "go .\tva !\nhi !\tsalut !\n !wow , ok ?"
+
+
+@grades(PRE, en="no-break spaces become ordinary spaces", zh="不换行空格变成普通空格")
+def test_pre_nbsp(student):
+    text = "Salut\u202f!\nMerci\xa0!"
+    got = student.call("preprocess_nmt", text)
+    expect(isinstance(got, str), what="preprocess_nmt(text)", expected="a str", got=got)
+    mistake_if("\u202f" in got or "\xa0" in got, "nbsp-not-replaced", what="preprocess_nmt(text)",
+               got=got, expected=ref.preprocess_nmt(text))
+
+
+@grades(PRE, en="a space is inserted after a newline or a tab too", zh="换行符或制表符之后也要插入空格")
+def test_pre_newline(student):
+    text = "Hi\n!Wow\t?Ok"
+    got = student.call("preprocess_nmt", text)
+    mistake_if(isinstance(got, str) and ("\n!" in got or "\t?" in got), "isspace-check",
+               what="preprocess_nmt('Hi\\n!Wow\\t?Ok')", got=got, expected=ref.preprocess_nmt(text))
+    expect_equal(got, ref.preprocess_nmt(text), what="preprocess_nmt('Hi\\n!Wow\\t?Ok')")
+
+
+@grades(PRE, en="the book's example", zh="书中的例子")
+def test_pre_book(student):
+    got = student.call("preprocess_nmt", BOOK_TEXT)
+    expect_equal(got, BOOK_EXPECTED, what="preprocess_nmt(raw_text)")
+
+
+@grades(PRE, en="edge cases: leading mark, repeated marks, empty string",
+        zh="边界情况：开头的标点、连续的标点、空字符串")
+def test_pre_edges(student):
+    for text in ("!Hey", "Wait...", "", "A, b ,c", "?!", "ÉTÉ. ÇA?"):
+        expect_equal(student.call("preprocess_nmt", text), ref.preprocess_nmt(text),
+                     what=f"preprocess_nmt({text!r})")
+
+
+@grades(PRE, en="random texts match the reference", zh="随机文本与参考实现一致")
+@settings(max_examples=25, deadline=None)
+@given(st.text(alphabet="aBc Z,.!?\t\n\u202f\xa0", max_size=30))
+def test_pre_random(student, text):
+    expect_equal(student.call("preprocess_nmt", text), ref.preprocess_nmt(text),
+                 what=f"preprocess_nmt({text!r})")
+
+
+# ------------------------------------------------------------------------------ build_array_nmt
+class GraderVocab:
+    """A frequency-ordered vocabulary with '<unk>' at 0, as in 8.2.3 (grader side)."""
+
+    def __init__(self, tokens, reserved_tokens):
+        if tokens and isinstance(tokens[0], (list, tuple)):
+            tokens = [t for line in tokens for t in line]
+        freqs = sorted(collections.Counter(tokens).items(), key=lambda kv: kv[1], reverse=True)
+        self.idx_to_token = ["<unk>"] + list(reserved_tokens)
+        for tok, _ in freqs:
+            if tok not in self.idx_to_token:
+                self.idx_to_token.append(tok)
+        self.token_to_idx = {t: i for i, t in enumerate(self.idx_to_token)}
+
+    def __len__(self):
+        return len(self.idx_to_token)
+
+    def __getitem__(self, tokens):
+        if isinstance(tokens, (list, tuple)):
+            return [self[t] for t in tokens]
+        return self.token_to_idx.get(tokens, 0)
+
+    def to_tokens(self, indices):
+        if isinstance(indices, (list, tuple)):
+            return [self.idx_to_token[int(i)] for i in indices]
+        return self.idx_to_token[int(indices)]
+
+    @property
+    def unk(self):
+        return 0
+
+
+def probe_build(mod, vocab_lines, reserved, lines, num_steps):
+    vocab = GraderVocab(vocab_lines, reserved)
+    return mod.build_array_nmt(lines, vocab, num_steps)
+
+
+def _expected(vocab_lines, reserved, lines, num_steps):
+    vocab = GraderVocab(vocab_lines, reserved)
+    return ref.build_array_nmt(lines, vocab, num_steps)
+
+
+BOOK_VOCAB = [["go", "."], ["i", "lost", "."]]
+BOOK_RESERVED = ["<pad>", "<bos>", "<eos>"]
+BOOK_LINES = [["go", "."], ["i", "lost", ".", "x", "y", "z"]]
+
+
+@grades(ARR, en="truncate_pad: the book's example and truncation", zh="truncate_pad：书中的例子和截断")
+def test_truncate_pad(student):
+    expect_equal(student.call("truncate_pad", [47, 4], 10, 1), [47, 4, 1, 1, 1, 1, 1, 1, 1, 1],
+                 what="truncate_pad([47, 4], 10, 1)")
+    expect_equal(student.call("truncate_pad", list(range(2, 14)), 10, 1), list(range(2, 12)),
+                 what="truncate_pad(list(range(2, 14)), 10, 1)")
+    expect_equal(student.call("truncate_pad", [5, 6, 7], 3, 0), [5, 6, 7], what="truncate_pad([5, 6, 7], 3, 0)")
+    expect_equal(student.call("truncate_pad", [], 2, 9), [9, 9], what="truncate_pad([], 2, 9)")
+
+
+@grades(ARR, en="<eos> is appended before truncating: rows have num_steps tokens",
+        zh="先追加 <eos> 再截断：每行恰好 num_steps 个词元")
+def test_eos_before_truncate(student):
+    got = student.probe(probe_build, BOOK_VOCAB, BOOK_RESERVED, BOOK_LINES, 4)
+    expect(isinstance(got, (tuple, list)) and len(got) == 2, what="build_array_nmt(...)",
+           expected="(array, valid_len)", got=got)
+    array = got[0]
+    mistake_if(isinstance(array, torch.Tensor) and array.dim() == 2 and array.shape[1] == 5,
+               "eos-after-truncate", what="array.shape", got=tuple(array.shape), expected=(2, 4))
+
+
+@grades(ARR, en="valid_len counts the non-<pad> tokens (<unk> counts)",
+        zh="valid_len 统计非 <pad> 的词元（<unk> 也要计入）")
+def test_valid_len_unk(student):
+    got = student.probe(probe_build, BOOK_VOCAB, BOOK_RESERVED, BOOK_LINES, 4)
+    valid_len = got[1]
+    mistake_if(isinstance(valid_len, torch.Tensor) and valid_len.tolist() == [4, 3],
+               "unk-counted-as-pad", what="valid_len", got=valid_len, expected=[3, 4])
+
+
+@grades(ARR, en="the book's fixture", zh="书中的例子")
+def test_build_book(student):
+    array, valid_len = student.probe(probe_build, BOOK_VOCAB, BOOK_RESERVED, BOOK_LINES, 4)
+    expect_equal(array, torch.tensor([[5, 4, 3, 1], [6, 7, 4, 0]]), what="array")
+    expect_equal(valid_len, torch.tensor([3, 4]), what="valid_len")
+
+
+@grades(ARR, en="random sentences match the reference", zh="随机句子与参考实现一致")
+def test_build_random(student, seed):
+    rng = random.Random(seed)
+    words = ["je", "suis", "tu", "es", "il", "a", ".", "!", "?", "ok"]
+    vocab_lines = [[rng.choice(words[:7]) for _ in range(rng.randint(1, 6))] for _ in range(8)]
+    reserved = ["<pad>", "<bos>", "<eos>"] if seed % 2 else ["<bos>", "<eos>", "<pad>"]
+    for num_steps in (1, 3, 7):
+        lines = [[rng.choice(words) for _ in range(rng.randint(0, 9))] for _ in range(5)]
+        array, valid_len = student.probe(probe_build, vocab_lines, reserved, lines, num_steps)
+        exp_array, exp_valid = _expected(vocab_lines, reserved, lines, num_steps)
+        expect_equal(array, exp_array, what=f"array (num_steps={num_steps})")
+        expect_equal(valid_len, exp_valid, what=f"valid_len (num_steps={num_steps})")
