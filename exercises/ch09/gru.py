@@ -30,3 +30,35 @@ def gru_forward(inputs: Tensor, state: tuple[Tensor], params: list[Tensor],
     形状为 (T*B, q)、按时间步排列的输出，以及单元素元组形式的最终状态。保持输入的数据类型和设备。
     """
     raise NotImplementedError
+
+
+def gru_single_gate_forward(inputs: Tensor, state: tuple[Tensor], params: list[Tensor],
+                            gate: str) -> tuple[Tensor, tuple[Tensor]]:
+    """A GRU with only one of its two gates (9.1, exercise 4; stretch).
+
+    Same inputs, state and outputs as ``gru_forward``. ``gate`` picks the gate that is kept:
+
+    - ``'reset'``: params ``[W_xr, W_hr, b_r, W_xh, W_hh, b_h, W_hq, b_q]``; there is no update
+      gate (Z = 0), so ``H = tanh(X W_xh + (R * H) W_hh + b_h)`` with
+      ``R = sigmoid(X W_xr + H W_hr + b_r)``;
+    - ``'update'``: params ``[W_xz, W_hz, b_z, W_xh, W_hh, b_h, W_hq, b_q]``; there is no reset gate
+      (R = 1), so ``H~ = tanh(X W_xh + H W_hh + b_h)`` and ``H = Z * H + (1 - Z) * H~`` with
+      ``Z = sigmoid(X W_xz + H W_hz + b_z)``.
+
+    Any other value raises ``ValueError``. Return ``(torch.cat(Ys, dim=0), (H,))`` with
+    ``Y = H W_hq + b_q``. With the reset gate fully open (R = 1) the 'reset' variant is the plain RNN
+    of 8.5.
+
+    只保留一个门的 GRU（9.1，练习 4；拓展题）。输入、状态和输出与 ``gru_forward`` 相同。
+    ``gate`` 指定保留哪个门：
+
+    - ``'reset'``：params 为 ``[W_xr, W_hr, b_r, W_xh, W_hh, b_h, W_hq, b_q]``；没有更新门（Z = 0），
+      因此 ``H = tanh(X W_xh + (R * H) W_hh + b_h)``，其中 ``R = sigmoid(X W_xr + H W_hr + b_r)``；
+    - ``'update'``：params 为 ``[W_xz, W_hz, b_z, W_xh, W_hh, b_h, W_hq, b_q]``；没有重置门（R = 1），
+      因此 ``H~ = tanh(X W_xh + H W_hh + b_h)``，``H = Z * H + (1 - Z) * H~``，其中
+      ``Z = sigmoid(X W_xz + H W_hz + b_z)``。
+
+    其他取值抛出 ``ValueError``。返回 ``(torch.cat(Ys, dim=0), (H,))``，其中 ``Y = H W_hq + b_q``。
+    当重置门完全打开（R = 1）时，'reset' 变体就是 8.5 节的普通循环神经网络。
+    """
+    raise NotImplementedError

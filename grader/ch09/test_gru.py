@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from d2lkit.grading.api import (FLOATS, expect, expect_close, grades, mistake_if, mistake_on_error,
+from d2lkit.grading.api import (FLOATS, LearnerError, expect, expect_close, grades, mistake_if,
                                 reference)
 
 ref = reference(__file__)
@@ -138,3 +138,68 @@ def test_gru_book_variant(student, gen, dtype, device):
     rtol = 1e-6 if dtype == torch.float64 else None
     expect_close(out, expected_out, rtol=rtol, what="outputs (reset_after=False)")
     expect_close(new_state[0], expected_h, rtol=rtol, what="state[0] (reset_after=False)")
+
+
+# ------------------------------------------------------------------------------ gru_single_gate_forward (stretch)
+ONE = "ch9.gru_single_gate_forward"
+
+
+def _one_case(gen, dtype=torch.float64, device="cpu"):
+    inputs, state, params = _case(gen, dtype, device)
+    return inputs, state, params[3:]            # [W_x*, W_h*, b_*, W_xh, W_hh, b_h, W_hq, b_q]
+
+
+def _full(params, gate, dtype, device):
+    """gru_forward's params with the missing gate pinned (Z = 0 or R = 1)."""
+    W_xg, W_hg, b_g, W_xh, W_hh, b_h, W_hq, b_q = params
+    V, h = W_xg.shape
+    zx, zh = torch.zeros(V, h, dtype=dtype, device=device), torch.zeros(h, h, dtype=dtype, device=device)
+    if gate == "reset":        # no update gate: sigmoid(-1000) == 0 exactly
+        gates = [zx, zh, torch.full((h,), -1000.0, dtype=dtype, device=device), W_xg, W_hg, b_g]
+    else:                      # no reset gate: sigmoid(1000) == 1 exactly
+        gates = [W_xg, W_hg, b_g, zx, zh, torch.full((h,), 1000.0, dtype=dtype, device=device)]
+    return gates + [W_xh, W_hh, b_h, W_hq, b_q]
+
+
+@grades(ONE, en="an unknown gate raises ValueError", zh="未知的门抛出 ValueError")
+def test_one_bad_gate(student, gen):
+    inputs, state, params = _one_case(gen)
+    try:
+        got = student.call("gru_single_gate_forward", inputs, state, params, "forget")
+    except LearnerError as e:
+        expect(e.type == "ValueError", what="gru_single_gate_forward(..., gate='forget')",
+               expected="ValueError", got=e.type)
+    else:
+        expect(False, what="gru_single_gate_forward(..., gate='forget')", expected="ValueError", got=got)
+
+
+@grades(ONE, en="'reset' with R = 1 is the plain RNN (nn.RNN)", zh="R = 1 时 'reset' 变体就是普通 RNN（nn.RNN）")
+def test_one_plain_rnn(student, gen):
+    inputs, state, params = _one_case(gen)
+    params[0] = torch.zeros_like(params[0])
+    params[1] = torch.zeros_like(params[1])
+    params[2] = torch.full_like(params[2], 1000.0)
+    out, (H,) = student.call("gru_single_gate_forward", inputs, state, params, "reset")
+    W_xh, W_hh, b_h, W_hq, b_q = params[3:]
+    rnn = nn.RNN(V_, H_).to(torch.float64)
+    with torch.no_grad():
+        rnn.weight_ih_l0.copy_(W_xh.T)
+        rnn.weight_hh_l0.copy_(W_hh.T)
+        rnn.bias_ih_l0.copy_(b_h)
+        rnn.bias_hh_l0.zero_()
+        seq, h_n = rnn(inputs, state[0].unsqueeze(0))
+    expect_close(out, seq.reshape(-1, H_) @ W_hq + b_q, rtol=1e-6, what="outputs ('reset', R = 1)")
+    expect_close(H, h_n[0], rtol=1e-6, what="state[0] ('reset', R = 1)")
+
+
+@grades(ONE, en="each variant equals the full GRU with the other gate pinned",
+        zh="每个变体都等于另一个门被固定的完整 GRU")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_one_matches_full(student, gen, dtype, device):
+    for gate in ("reset", "update"):
+        inputs, state, params = _one_case(gen, dtype, device)
+        out, (H,) = student.call("gru_single_gate_forward", inputs, state, params, gate)
+        expected_out, (expected_h,) = ref.gru_forward(inputs, state, _full(params, gate, dtype, device))
+        rtol = 1e-6 if dtype == torch.float64 else None
+        expect_close(out, expected_out, rtol=rtol, what=f"outputs (gate={gate!r})")
+        expect_close(H, expected_h, rtol=rtol, what=f"state[0] (gate={gate!r})")

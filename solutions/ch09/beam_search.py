@@ -61,3 +61,45 @@ def beam_search(step_fn: Callable[[list[int]], Tensor], vocab_size: int, eos: in
         best_seq = best_seq[:-1]
     return best_seq, float(best_score)
     ### END SOLUTION
+
+
+def exhaustive_search(step_fn: Callable[[list[int]], Tensor], vocab_size: int, eos: int,
+                      max_len: int, alpha: float = 0.75) -> tuple[list[int], float]:
+    """Exhaustive search (9.8.2; 9.8 exercise 1, stretch): the exact optimum that beam search
+    approximates.
+
+    Same ``step_fn`` and return value as ``beam_search``. The candidates are every sequence that
+    ends in ``eos`` with length at most ``max_len`` (``eos`` appears only as its last token) and
+    every sequence of exactly ``max_len`` tokens without ``eos``. Score each by
+    ``log P / L ** alpha`` (L counts the eos) and return the best one (the first in depth-first
+    order, smaller tokens first, on ties), without the trailing eos, with its score as a float.
+    Never call ``step_fn`` on a prefix that contains ``eos``. ``beam_search`` itself is not allowed
+    here; beam search with ``beam_size >= vocab_size ** max_len`` must give the same answer.
+
+    穷举搜索（9.8.2；9.8 节练习 1，拓展题）：束搜索所近似的精确最优解。``step_fn`` 和返回值与
+    ``beam_search`` 相同。候选是所有以 ``eos`` 结尾、长度不超过 ``max_len`` 的序列（``eos`` 只出现在
+    最后），以及所有恰好 ``max_len`` 个词元且不含 ``eos`` 的序列。用 ``log P / L ** alpha``（L 计入
+    eos）给每个候选打分，返回最好的那个（得分相同时取深度优先顺序中、词元较小者在前的第一个），
+    去掉末尾的 eos，并附上浮点数形式的得分。不要对含有 ``eos`` 的前缀调用 ``step_fn``。这里不允许
+    调用 ``beam_search``；束宽 ``beam_size >= vocab_size ** max_len`` 的束搜索必须给出相同的答案。
+    """
+    ### BEGIN SOLUTION
+    best = [None, None]
+
+    def visit(prefix, logp):
+        next_logp = step_fn(list(prefix)).reshape(-1).tolist()
+        for token in range(vocab_size):
+            seq, lp = prefix + [token], logp + float(next_logp[token])
+            if token == eos or len(seq) == max_len:
+                score = lp / len(seq) ** alpha
+                if best[1] is None or score > best[1]:
+                    best[0], best[1] = seq, score
+            if token != eos and len(seq) < max_len:
+                visit(seq, lp)
+
+    visit([], 0.0)
+    seq, score = best
+    if seq[-1] == eos:
+        seq = seq[:-1]
+    return seq, float(score)
+    ### END SOLUTION

@@ -1,0 +1,248 @@
+"""Grader for 9.8: beam_search."""
+import itertools
+import math
+
+import torch
+
+from d2lkit.grading.api import expect, expect_equal, grades, mistake_if, reference
+
+ref = reference(__file__)
+
+BEAM = "ch9.beam_search"
+
+# The book's 9.8.1 example: A=0, B=1, C=2, eos=3 (entries the text does not state are kit choices).
+BOOK_TABLE = [([], [.5, .2, .2, .1]), ([0], [.1, .4, .3, .2]), ([0, 1], [.2, .2, .4, .2]),
+              ([0, 1, 2], [.1, .1, .2, .6]), ([0, 2], [.1, .6, .2, .1]), ([0, 2, 1], [.1, .2, .1, .6])]
+
+
+def _case(table, V, eos, beam_size, max_len, alpha=0.75, default=None):
+    return {"table": [[list(k), list(v)] for k, v in table], "V": V, "eos": eos, "beam_size": beam_size,
+            "max_len": max_len, "alpha": alpha, "default": default}
+
+
+def _step_fn(case, calls=None):
+    table = {tuple(k): v for k, v in case["table"]}
+    V = case["V"]
+    default = case["default"] or [1.0 / V] * V
+
+    def step_fn(prefix):
+        if calls is not None:
+            calls.append(list(prefix))
+        return torch.log(torch.tensor(table.get(tuple(prefix), default), dtype=torch.float64))
+    return step_fn
+
+
+def probe_beam(mod, cases):
+    """Run the learner's beam_search on each case; report its result and what step_fn saw."""
+    out = []
+    for case in cases:
+        calls = []
+        result = mod.beam_search(_step_fn(case, calls), case["V"], case["eos"], case["beam_size"],
+                                 case["max_len"], alpha=case["alpha"])
+        out.append({"result": result, "n_calls": len(calls),
+                    "after_eos": [c for c in calls if case["eos"] in c][:3]})
+    return out
+
+
+def _expected(case):
+    return ref.beam_search(_step_fn(case), case["V"], case["eos"], case["beam_size"], case["max_len"],
+                           alpha=case["alpha"])
+
+
+def _pruned_by_normalised(case):
+    """The catalogued mistake: rank (finished and new) hypotheses by the normalised score."""
+    step_fn, V, eos, k, alpha = _step_fn(case), case["V"], case["eos"], case["beam_size"], case["alpha"]
+    beams = [([], 0.0)]
+    for _ in range(case["max_len"]):
+        cands = []
+        for seq, lp in beams:
+            if seq and seq[-1] == eos:
+                cands.append((seq, lp))
+                continue
+            logp = step_fn(seq).tolist()
+            cands += [(seq + [v], lp + logp[v]) for v in range(V)]
+        cands.sort(key=lambda c: c[1] / len(c[0]) ** alpha, reverse=True)
+        beams = cands[:k]
+        if all(s[-1] == eos for s, _ in beams):
+            break
+    seq, lp = max(beams, key=lambda c: c[1] / len(c[0]) ** alpha)
+    return (seq[:-1] if seq[-1] == eos else seq), lp / len(seq) ** alpha
+
+
+def _brute_force(case):
+    """Every sequence ending in eos (length <= max_len) or of length max_len: the exact answer."""
+    step_fn, V, eos, alpha = _step_fn(case), case["V"], case["eos"], case["alpha"]
+    best = None
+    for L in range(1, case["max_len"] + 1):
+        for seq in itertools.product(range(V), repeat=L):
+            if eos in seq[:-1] or (seq[-1] != eos and L < case["max_len"]):
+                continue
+            lp = sum(step_fn(list(seq[:i])).tolist()[seq[i]] for i in range(L))
+            score = lp / L ** alpha
+            if best is None or score > best[1]:
+                best = (list(seq[:-1]) if seq[-1] == eos else list(seq), score)
+    return best
+
+
+def _unpack(got, what):
+    expect(isinstance(got, (tuple, list)) and len(got) == 2, what=what, expected="(tokens, score)", got=got)
+    tokens, score = got
+    if isinstance(tokens, torch.Tensor):
+        tokens = tokens.tolist()
+    if isinstance(score, torch.Tensor) and score.numel() == 1:
+        score = float(score)
+    expect(isinstance(tokens, (list, tuple)) and all(isinstance(t, int) for t in tokens), what=what,
+           expected="a list of ints", got=tokens)
+    expect(isinstance(score, (int, float)) and not isinstance(score, bool), what=f"{what} score",
+           expected="a float", got=score)
+    return list(tokens), float(score)
+
+
+def _random_table(gen, V, eos, max_len, eos_boost=0.0):
+    table = []
+    for L in range(max_len):
+        for prefix in itertools.product([t for t in range(V) if t != eos], repeat=L):
+            logits = 1.5 * torch.randn(V, generator=gen, dtype=torch.float64)
+            logits[eos] += eos_boost
+            table.append((list(prefix), torch.softmax(logits, 0).tolist()))
+    return table
+
+
+@grades(BEAM, en="returns the tokens without the trailing eos", zh="返回的词元不包括末尾的 eos")
+def test_beam_no_eos(student):
+    (got,) = student.probe(probe_beam, [_case(BOOK_TABLE, 4, 3, 2, 5)])
+    tokens, score = _unpack(got["result"], "beam_search(book example, beam_size=2)")
+    mistake_if(tokens == [0, 2, 1, 3], "eos-in-output", what="beam_search(book example, beam_size=2)",
+               got=tokens, expected=[0, 2, 1])
+
+
+@grades(BEAM, en="finished hypotheses are never expanded", zh="已完成的候选不再扩展")
+def test_beam_finished(student):
+    table = [([], [.1, .2, .3, .4]), ([2], [.3, .3, .2, .2]), ([1], [.2, .2, .5, .1])]
+    cases = [_case(table, 4, 3, 2, 3), _case(BOOK_TABLE, 4, 3, 3, 6)]
+    for case, got in zip(cases, student.probe(probe_beam, cases)):
+        tokens, _ = _unpack(got["result"], "beam_search(...)")
+        mistake_if(got["after_eos"] or 3 in tokens, "expanded-finished",
+                   what="prefixes passed to step_fn", got=got["after_eos"] or tokens,
+                   expected="no prefix containing eos")
+
+
+@grades(BEAM, en="long sequences: add log-probabilities (no underflow)",
+        zh="长序列：对数概率相加（不会下溢）")
+def test_beam_long(student):
+    case = _case([], 5, 4, 2, 650, default=[.3, .25, .2, .1499, .0001])
+    (got,) = student.probe(probe_beam, [case])
+    tokens, score = _unpack(got["result"], "beam_search(max_len=650)")
+    exp_tokens, exp_score = _expected(case)
+    mistake_if(not math.isfinite(score) or (tokens != exp_tokens and not math.isclose(score, exp_score)),
+               "raw-probabilities", what="beam_search(max_len=650) score", got=score, expected=exp_score)
+    expect_equal(tokens, exp_tokens, what="beam_search(max_len=650) tokens")
+    expect(math.isclose(score, exp_score, rel_tol=1e-9), what="beam_search(max_len=650) score",
+           expected=exp_score, got=score)
+
+
+# A=0, B=1, eos=2. eos alone scores log .5; AB (normalised worse than AA at step 2) continues almost
+# surely and, being long, wins at max_len. Ranking finished and new hypotheses together by the
+# normalised score keeps eos and AA instead and returns [].
+PRUNE_TABLE = [([], [.3, .2, .5]), ([0], [.5, .45, .05]), ([0, 1], [.98, .01, .01]),
+               ([0, 1, 0], [.98, .01, .01]), ([0, 1, 0, 0], [.98, .01, .01]),
+               ([0, 1, 0, 0, 0], [.98, .01, .01])]
+
+
+@grades(BEAM, en="the search prunes by cumulative log-probability", zh="搜索时按累计对数概率剪枝")
+def test_beam_prune(student):
+    case = _case(PRUNE_TABLE, 3, 2, 2, 6, default=[.4, .35, .25])
+    (got,) = student.probe(probe_beam, [case])
+    tokens, _ = _unpack(got["result"], "beam_search(...)")
+    wrong, expected = _pruned_by_normalised(case)[0], _expected(case)[0]
+    mistake_if(tokens == wrong and wrong != expected, "pruned-by-normalised-score",
+               what="beam_search(beam_size=2, max_len=6)", got=tokens, expected=expected)
+
+
+@grades(BEAM, en="the book's example: beam 1 gives ABC (0.048), beam 2 gives ACB (0.054)",
+        zh="书中的例子：束宽 1 得到 ABC（0.048），束宽 2 得到 ACB（0.054）")
+def test_beam_book(student):
+    cases = [_case(BOOK_TABLE, 4, 3, 1, 5), _case(BOOK_TABLE, 4, 3, 2, 5)]
+    expected = [([0, 1, 2], -1.0736), ([0, 2, 1], -1.0319)]
+    for k, (got, (exp_tokens, exp_score)) in enumerate(zip(student.probe(probe_beam, cases), expected), 1):
+        tokens, score = _unpack(got["result"], f"beam_search(book example, beam_size={k})")
+        expect_equal(tokens, exp_tokens, what=f"beam_search(book example, beam_size={k}) tokens")
+        expect(abs(score - exp_score) < 5e-5, what=f"beam_search(book example, beam_size={k}) score",
+               expected=exp_score, got=score)
+
+
+@grades(BEAM, en="random tables match the reference (beam sizes 1-3, alpha 0 and 0.75)",
+        zh="随机概率表与参考实现一致（束宽 1-3，alpha 为 0 和 0.75）")
+def test_beam_random(student, gen):
+    cases = [_case(_random_table(gen, 4, 3, 4, eos_boost=0.3), 4, 3, k, 4, alpha=a)
+             for k in (1, 2, 3) for a in (0.0, 0.75)]
+    for case, got in zip(cases, student.probe(probe_beam, cases)):
+        what = f"beam_search(beam_size={case['beam_size']}, alpha={case['alpha']})"
+        tokens, score = _unpack(got["result"], what)
+        exp_tokens, exp_score = _expected(case)
+        expect_equal(tokens, exp_tokens, what=f"{what} tokens")
+        expect(math.isclose(score, exp_score, rel_tol=1e-9, abs_tol=1e-12), what=f"{what} score",
+               expected=exp_score, got=score)
+
+
+@grades(BEAM, en="a beam of size >= V**max_len finds the exhaustive-search optimum",
+        zh="束宽 >= V**max_len 时得到穷举搜索的最优解")
+def test_beam_brute_force(student, gen):
+    cases = [_case(_random_table(gen, 3, 2, 3), 3, 2, 27, 3, alpha=a) for a in (0.0, 0.75) for _ in range(5)]
+    for case, got in zip(cases, student.probe(probe_beam, cases)):
+        what = f"beam_search(beam_size=27, max_len=3, alpha={case['alpha']})"
+        tokens, score = _unpack(got["result"], what)
+        exp_tokens, exp_score = _brute_force(case)
+        expect_equal(tokens, exp_tokens, what=f"{what} tokens")
+        expect(math.isclose(score, exp_score, rel_tol=1e-9, abs_tol=1e-12), what=f"{what} score",
+               expected=exp_score, got=score)
+
+
+# ------------------------------------------------------------------------------ exhaustive_search (stretch)
+EXH = "ch9.exhaustive_search"
+
+
+def probe_exhaustive(mod, cases):
+    out = []
+    for case in cases:
+        calls = []
+        result = mod.exhaustive_search(_step_fn(case, calls), case["V"], case["eos"], case["max_len"],
+                                       alpha=case["alpha"])
+        out.append({"result": result, "n_calls": len(calls),
+                    "after_eos": [c for c in calls if case["eos"] in c][:3]})
+    return out
+
+
+@grades(EXH, en="no sequence continues after eos", zh="eos 之后不再有词元")
+def test_exh_after_eos(student):
+    cases = [_case(BOOK_TABLE, 4, 3, 1, 4)]
+    (got,) = student.probe(probe_exhaustive, cases)
+    tokens, _ = _unpack(got["result"], "exhaustive_search(book example, max_len=4)")
+    mistake_if(got["after_eos"] or 3 in tokens, "tokens-after-eos", what="prefixes passed to step_fn",
+               got=got["after_eos"] or tokens, expected="no prefix containing eos")
+
+
+@grades(EXH, en="the book's example: the exact optimum", zh="书中的例子：精确的最优解")
+def test_exh_book(student):
+    cases = [_case(BOOK_TABLE, 4, 3, 1, L, alpha=a) for L in (3, 4) for a in (0.5, 0.75)]
+    for case, got in zip(cases, student.probe(probe_exhaustive, cases)):
+        what = f"exhaustive_search(book example, max_len={case['max_len']}, alpha={case['alpha']})"
+        tokens, score = _unpack(got["result"], what)
+        exp_tokens, exp_score = _brute_force(case)
+        expect_equal(tokens, exp_tokens, what=f"{what} tokens")
+        expect(math.isclose(score, exp_score, rel_tol=1e-9, abs_tol=1e-12), what=f"{what} score",
+               expected=exp_score, got=score)
+
+
+@grades(EXH, en="random tables: equals brute force and beam search with a huge beam",
+        zh="随机概率表：与暴力枚举以及超大束宽的束搜索一致")
+def test_exh_random(student, gen):
+    cases = [_case(_random_table(gen, 3, 2, 3), 3, 2, 27, 3, alpha=a) for a in (0.0, 0.75) for _ in range(4)]
+    cases += [_case(_random_table(gen, 4, 0, 3, eos_boost=0.5), 4, 0, 64, 3)]
+    for case, got in zip(cases, student.probe(probe_exhaustive, cases)):
+        what = f"exhaustive_search(V={case['V']}, max_len={case['max_len']}, alpha={case['alpha']})"
+        tokens, score = _unpack(got["result"], what)
+        exp_tokens, exp_score = _expected(case)
+        expect_equal(tokens, exp_tokens, what=f"{what} tokens")
+        expect(math.isclose(score, exp_score, rel_tol=1e-9, abs_tol=1e-12), what=f"{what} score",
+               expected=exp_score, got=score)

@@ -1,0 +1,237 @@
+"""Grader for 9.7: sequence_mask, masked_softmax_ce_loss, teacher_forcing_input, bleu."""
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, mistake_if,
+                                mistake_on_error, reference)
+
+ref = reference(__file__)
+
+MASK = "ch9.sequence_mask"
+LOSS = "ch9.masked_softmax_ce_loss"
+TF = "ch9.teacher_forcing_input"
+BLEU = "ch9.bleu"
+
+
+def _mask_expected(X, valid_len, value=0, dim=1):
+    T = X.shape[dim]
+    keep = torch.arange(T, device=X.device)[None, :] < valid_len.to(X.device)[:, None]
+    shape = [X.shape[0]] + [1] * (X.dim() - 1)
+    shape[dim] = T
+    return torch.where(keep.reshape(shape), X, torch.as_tensor(value, dtype=X.dtype, device=X.device))
+
+
+# ------------------------------------------------------------------------------ sequence_mask
+@grades(MASK, en="the book's 2-D example; positions t < valid_len are kept",
+        zh="书中的二维例子；保留位置 t < valid_len")
+def test_mask_book_2d(student, device):
+    X = torch.tensor([[1, 2, 3], [4, 5, 6]], device=device)
+    got = student.call("sequence_mask", X, torch.tensor([1, 2], device=device), mutates=True)
+    mistake_if(isinstance(got, torch.Tensor) and got.tolist() == [[1, 2, 0], [4, 5, 6]], "mask-le",
+               what="sequence_mask(X, [1, 2])", got=got, expected=[[1, 0, 0], [4, 5, 0]])
+    expect_equal(got, torch.tensor([[1, 0, 0], [4, 5, 0]], device=device), what="sequence_mask(X, [1, 2])")
+
+
+@grades(MASK, en="the book's 3-D example: masking along dim 1 with value=-1",
+        zh="书中的三维例子：沿 dim 1 掩蔽，value=-1")
+def test_mask_book_3d(student, device):
+    X = torch.ones(2, 3, 4, device=device)
+    valid_len = torch.tensor([1, 2], device=device)
+    with mistake_on_error("masked-last-dim", match="shape of the mask"):
+        got = student.call("sequence_mask", X, valid_len, value=-1, mutates=True)
+    mistake_if(isinstance(got, torch.Tensor) and got.shape == X.shape
+               and torch.equal(got, _mask_expected(X, valid_len, -1, dim=2)), "masked-last-dim",
+               what="sequence_mask(ones(2, 3, 4), [1, 2], value=-1)")
+    expect_equal(got, _mask_expected(X, valid_len, -1), what="sequence_mask(ones(2, 3, 4), [1, 2], value=-1)")
+
+
+@grades(MASK, en="random 2-D, 3-D and 4-D inputs", zh="随机的二维、三维和四维输入")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_mask_random(student, gen, dtype, device):
+    for shape in ((4, 7), (4, 7, 5), (3, 6, 2, 5)):
+        X = torch.randn(*shape, generator=gen, dtype=dtype).to(device)
+        valid_len = torch.randint(0, shape[1] + 1, (shape[0],), generator=gen).to(device)
+        value = -1e6
+        got = student.call("sequence_mask", X, valid_len, value=value, mutates=True)
+        expect_equal(got, _mask_expected(X, valid_len, value), what=f"sequence_mask(X of shape {shape}, ...)")
+
+
+# ------------------------------------------------------------------------------ masked_softmax_ce_loss
+def _losses(pred, label):
+    return F.cross_entropy(pred.permute(0, 2, 1), label, reduction="none")
+
+
+def _keep(label, valid_len):
+    return (torch.arange(label.shape[1], device=label.device)[None, :] < valid_len[:, None])
+
+
+def _loss_expected(pred, label, valid_len):
+    return (_losses(pred, label) * _keep(label, valid_len).to(pred.dtype)).mean(dim=1)
+
+
+def _close(a, b, tol=1e-6):
+    return (isinstance(a, torch.Tensor) and a.shape == b.shape
+            and bool(torch.allclose(a.double().cpu(), b.double().cpu(), rtol=tol, atol=1e-8,
+                                    equal_nan=True)))
+
+
+@grades(LOSS, en="the book's example: ones(3, 4, 10), valid_len [4, 2, 0]",
+        zh="书中的例子：ones(3, 4, 10)，valid_len 为 [4, 2, 0]")
+def test_loss_book(student, device):
+    pred = torch.ones(3, 4, 10, device=device)
+    label = torch.ones(3, 4, dtype=torch.long, device=device)
+    valid_len = torch.tensor([4, 2, 0], device=device)
+    with mistake_on_error("pred-not-permuted", match="Expected target size"):
+        got = student.call("masked_softmax_ce_loss", pred, label, valid_len)
+    ln10 = math.log(10)
+    mistake_if(_close(got, torch.tensor([ln10, ln10, float("nan")])), "divided-by-valid-len",
+               what="masked_softmax_ce_loss(...)", got=got, expected=[2.3026, 1.1513, 0.0])
+    mistake_if(_close(got, torch.tensor([ln10, ln10, ln10])), "masked-logits",
+               what="masked_softmax_ce_loss(...)", got=got, expected=[2.3026, 1.1513, 0.0])
+    expect_close(got, torch.tensor([ln10, ln10 / 2, 0.0], device=device), what="masked_softmax_ce_loss(...)")
+
+
+@grades(LOSS, en="the per-token losses are masked, not the logits, and averaged over T",
+        zh="掩蔽的是逐词元的损失而不是 logits，并对 T 取平均")
+def test_loss_targeted(student, gen):
+    B, T, V = 4, 5, 6
+    pred = torch.randn(B, T, V, generator=gen, dtype=torch.float64)
+    label = torch.randint(0, V, (B, T), generator=gen)
+    valid_len = torch.tensor([5, 3, 1, 2])
+    with mistake_on_error("pred-not-permuted", match="Expected target size"):
+        got = student.call("masked_softmax_ce_loss", pred, label, valid_len)
+    keep = _keep(label, valid_len).to(pred.dtype)
+    masked_sum = (_losses(pred, label) * keep).sum(dim=1)
+    mistake_if(_close(got, masked_sum / valid_len), "divided-by-valid-len", what="masked_softmax_ce_loss(...)")
+    wrong = _losses(pred * keep[..., None], label).mean(dim=1)
+    mistake_if(_close(got, wrong), "masked-logits", what="masked_softmax_ce_loss(...)")
+
+
+@grades(LOSS, en="matches masked F.cross_entropy on random inputs", zh="随机输入上与掩蔽后的 F.cross_entropy 一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_loss_random(student, gen, dtype, device):
+    B, T, V = 3, 7, 5
+    pred = (2 * torch.randn(B, T, V, generator=gen, dtype=dtype)).to(device)
+    label = torch.randint(0, V, (B, T), generator=gen).to(device)
+    valid_len = torch.tensor([7, 0, 4]).to(device)
+    got = student.call("masked_softmax_ce_loss", pred, label, valid_len)
+    expect_close(got, _loss_expected(pred, label, valid_len), what="masked_softmax_ce_loss(...)")
+
+
+# ------------------------------------------------------------------------------ teacher_forcing_input
+@grades(TF, en="<bos> in front, the last token dropped", zh="<bos> 放在最前面，去掉最后一个词元")
+def test_tf_fixed(student, device):
+    Y = torch.tensor([[5, 6, 7, 3], [8, 9, 3, 1]], device=device)
+    got = student.call("teacher_forcing_input", Y, 2)
+    expected = torch.tensor([[2, 5, 6, 7], [2, 8, 9, 3]], device=device)
+    if isinstance(got, torch.Tensor) and got.shape == Y.shape:
+        mistake_if(got.tolist() == [[2, 6, 7, 3], [2, 9, 3, 1]], "dropped-first-token",
+                   what="teacher_forcing_input(Y, 2)", got=got, expected=expected)
+        mistake_if(bool((got[:, -1] == 2).all()) and not bool((got[:, 0] == 2).all()), "bos-at-end",
+                   what="teacher_forcing_input(Y, 2)", got=got, expected=expected)
+    expect_equal(got, expected, what="teacher_forcing_input(Y, 2)")
+
+
+@grades(TF, en="random targets: shape, dtype and values", zh="随机目标序列：形状、数据类型和值")
+def test_tf_random(student, gen, device):
+    for B, T in ((3, 7), (1, 1), (5, 2)):
+        Y = torch.randint(4, 20, (B, T), generator=gen).to(device)
+        got = student.call("teacher_forcing_input", Y, 1)
+        expected = torch.cat([torch.full((B, 1), 1, device=device), Y[:, :-1]], dim=1)
+        expect_equal(got, expected, what=f"teacher_forcing_input(Y of shape {(B, T)}, 1)")
+
+
+# ------------------------------------------------------------------------------ bleu
+def _number(x):
+    if isinstance(x, torch.Tensor) and x.numel() == 1:
+        return float(x)
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return float(x)
+    return None
+
+
+def _bleu_variant(pred_seq, label_seq, k, clip=True, uniform=False, inverted=False):
+    p, l = pred_seq.split(" "), label_seq.split(" ")
+    ratio = len(p) / len(l) if inverted else len(l) / len(p)
+    score = math.exp(min(0.0, 1 - ratio))
+    for n in range(1, k + 1):
+        counts = {}
+        for i in range(len(l) - n + 1):
+            counts[tuple(l[i:i + n])] = counts.get(tuple(l[i:i + n]), 0) + 1
+        matches = 0
+        for i in range(len(p) - n + 1):
+            g = tuple(p[i:i + n])
+            if counts.get(g, 0) > 0:
+                matches += 1
+                if clip:
+                    counts[g] -= 1
+        score *= (matches / (len(p) - n + 1)) ** (1 / k if uniform else 0.5 ** n)
+    return score
+
+
+def _bleu_call(student, pred, label, k):
+    got = student.call("bleu", pred, label, k)
+    value = _number(got)
+    expect(value is not None, what=f"bleu({pred!r}, {label!r}, {k})", expected="a float", got=got)
+    return value
+
+
+def _same(a, b):
+    return a is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+@grades(BLEU, en="matches are clipped", zh="匹配次数要截断")
+def test_bleu_clipping(student):
+    got = _bleu_call(student, "perdu perdu perdu", "j'ai perdu .", 1)
+    mistake_if(_same(got, 1.0), "no-clipping", what="bleu('perdu perdu perdu', \"j'ai perdu .\", 1)",
+               got=got, expected=0.5774)
+    got = _bleu_call(student, "a b a b a b", "a b c a b", 2)
+    mistake_if(_same(got, _bleu_variant("a b a b a b", "a b c a b", 2, clip=False)), "no-clipping",
+               what="bleu('a b a b a b', 'a b c a b', 2)", got=got,
+               expected=_bleu_variant("a b a b a b", "a b c a b", 2))
+
+
+@grades(BLEU, en="the book's weights 1 / 2**n", zh="书中的权重 1 / 2**n")
+def test_bleu_weights(student):
+    pred, label = "je suis calme .", "il est calme ."
+    got = _bleu_call(student, pred, label, 2)
+    mistake_if(_same(got, _bleu_variant(pred, label, 2, uniform=True)), "uniform-weights",
+               what=f"bleu({pred!r}, {label!r}, 2)", got=got, expected=0.5373)
+
+
+@grades(BLEU, en="the brevity penalty punishes short predictions", zh="短句惩罚针对比标签短的预测")
+def test_bleu_brevity(student):
+    for pred, label in (("a b c", "a b c d e"), ("a b c d e x", "a b c d")):
+        got = _bleu_call(student, pred, label, 2)
+        mistake_if(_same(got, _bleu_variant(pred, label, 2, inverted=True)), "brevity-inverted",
+                   what=f"bleu({pred!r}, {label!r}, 2)", got=got,
+                   expected=_bleu_variant(pred, label, 2))
+
+
+@grades(BLEU, en="the book's examples", zh="书中的例子")
+def test_bleu_book(student):
+    cases = (("va !", "va !", 2, 1.0), ("je suis calme .", "il est calme .", 2, 0.5373),
+             ("j'ai perdu perdu .", "j'ai perdu .", 2, 0.7825),
+             ("the the the the", "the cat is on the mat", 2, 0.0),
+             ("perdu perdu perdu", "j'ai perdu .", 1, 0.5774))
+    for pred, label, k, value in cases:
+        got = _bleu_call(student, pred, label, k)
+        expect(math.isclose(got, value, abs_tol=5e-5), what=f"bleu({pred!r}, {label!r}, {k})",
+               expected=value, got=got)
+
+
+@grades(BLEU, en="random sentences match the reference", zh="随机句子与参考实现一致")
+def test_bleu_random(student, gen):
+    words = "a b c d e".split()
+    for _ in range(8):
+        lp, ll = (int(x) for x in torch.randint(2, 9, (2,), generator=gen))
+        pred = " ".join(words[int(i)] for i in torch.randint(0, 5, (lp,), generator=gen))
+        label = " ".join(words[int(i)] for i in torch.randint(0, 5, (ll,), generator=gen))
+        k = int(torch.randint(1, min(lp, 4) + 1, (1,), generator=gen))
+        got = _bleu_call(student, pred, label, k)
+        expected = ref.bleu(pred, label, k)
+        expect(math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12), what=f"bleu({pred!r}, {label!r}, {k})",
+               expected=expected, got=got)

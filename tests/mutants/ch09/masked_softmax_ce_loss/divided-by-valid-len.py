@@ -1,0 +1,5 @@
+def masked_softmax_ce_loss(pred, label, valid_len):
+    weights = torch.ones_like(label, dtype=pred.dtype)
+    weights = sequence_mask(weights, valid_len)
+    unweighted = F.cross_entropy(pred.permute(0, 2, 1), label, reduction='none')
+    return (unweighted * weights).sum(dim=1) / valid_len

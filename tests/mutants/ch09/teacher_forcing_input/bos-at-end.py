@@ -1,0 +1,3 @@
+def teacher_forcing_input(Y, bos_idx):
+    bos = torch.tensor([bos_idx] * Y.shape[0], device=Y.device).reshape(-1, 1)
+    return torch.cat([Y[:, :-1], bos], 1)
