@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from d2lkit.grading.api import (FLOATS, Gen, LearnerError, Mistake, expect, expect_close,
-                                expect_equal, grades, mistake_if)
+                                expect_equal, grades, mistake_if, mistake_on_error)
 
 
 def probe_other_default_device(mod, other):
@@ -16,6 +16,13 @@ def probe_other_default_device(mod, other):
     return str(Y.device)
 
 
+def _drop(student, *args):
+    """student.call("dropout_layer", ...); on CUDA a mask drawn on the CPU (or with a CUDA
+    generator on the CPU) fails with a device error, which names the mistake."""
+    with mistake_on_error("mask-wrong-device", match="device"):
+        return student.call("dropout_layer", *args)
+
+
 def _is_tensor(got, what):
     expect(isinstance(got, torch.Tensor), what=what, expected="Tensor", got=type(got).__name__)
 
@@ -25,7 +32,7 @@ def _is_tensor(got, what):
         zh="对 ones(1000, 1000) 用 p = 0.2：保留 80%，保留值为 1.25")
 def test_statistics(student, seed, device):
     X = torch.ones(1000, 1000, device=device)
-    got = student.call("dropout_layer", X, 0.2, Gen(seed))
+    got = _drop(student, X, 0.2, Gen(seed))
     _is_tensor(got, "dropout_layer(X, 0.2)")
     expect(tuple(got.shape) == (1000, 1000) and got.dtype == X.dtype, what="shape and dtype",
            expected="(1000, 1000) float32", got=f"{tuple(got.shape)} {got.dtype}")
@@ -56,7 +63,7 @@ def test_statistics(student, seed, device):
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_p_one(student, gen, dtype, device):
     X = torch.randn(4, 5, generator=gen, dtype=dtype).to(device)
-    got = student.call("dropout_layer", X, 1.0, Gen(7))
+    got = _drop(student, X, 1.0, Gen(7))
     _is_tensor(got, "dropout_layer(X, 1.0)")
     mistake_if(bool(torch.isnan(got).any()), "p-one-nan", what="dropout_layer(X, p)", got="nan",
                expected="zeros")
@@ -71,7 +78,7 @@ def test_mask_device(student, device):
             expect(got == "cpu", what="device of the output", expected="cpu", got=got)
         else:
             X = torch.ones(8, 9, device=device)
-            got = student.call("dropout_layer", X, 0.5)
+            got = _drop(student, X, 0.5)
             expect(got.device == X.device, what="device of the output", expected=str(X.device),
                    got=str(got.device))
     except LearnerError as err:
@@ -86,16 +93,16 @@ def test_mask_device(student, device):
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_p_zero(student, gen, dtype, device):
     X = torch.randn(6, 7, generator=gen, dtype=dtype).to(device)
-    expect_close(student.call("dropout_layer", X, 0.0, Gen(3)), X, what="dropout_layer(X, 0.0)")
+    expect_close(_drop(student, X, 0.0, Gen(3)), X, what="dropout_layer(X, 0.0)")
 
 
 @grades("ch4.dropout_layer", en="the same seed gives the same mask, another seed another",
         zh="相同的种子给出相同的掩码，不同的种子给出不同的掩码")
 def test_seeded(student, seed, device):
     X = torch.ones(40, 50, dtype=torch.float64, device=device)
-    a = student.call("dropout_layer", X, 0.5, Gen(seed))
-    b = student.call("dropout_layer", X, 0.5, Gen(seed))
-    c = student.call("dropout_layer", X, 0.5, Gen(seed + 1))
+    a = _drop(student, X, 0.5, Gen(seed))
+    b = _drop(student, X, 0.5, Gen(seed))
+    c = _drop(student, X, 0.5, Gen(seed + 1))
     _is_tensor(a, "dropout_layer(X, 0.5, generator)")
     expect_equal(a, b, what="two calls with the same seed")
     expect(not torch.equal(a, c), what="two calls with different seeds", expected="different masks",
@@ -107,7 +114,7 @@ def test_seeded(student, seed, device):
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_value_set(student, gen, seed, dtype, device):
     X = (torch.rand(50, 60, generator=gen, dtype=dtype) + 0.5).to(device)
-    got = student.call("dropout_layer", X, 0.5, Gen(seed))
+    got = _drop(student, X, 0.5, Gen(seed))
     _is_tensor(got, "dropout_layer(X, 0.5)")
     expect(got.dtype == X.dtype and got.device == X.device and got.shape == X.shape,
            what="shape, dtype and device", expected=f"{tuple(X.shape)} {X.dtype} {X.device}",
