@@ -13,6 +13,20 @@ ref = reference(__file__)
 
 
 
+
+def _to_cpu(x):
+    if isinstance(x, torch.Tensor):
+        return x.cpu()
+    if isinstance(x, (tuple, list)):
+        return type(x)(_to_cpu(v) for v in x)
+    return x
+
+
+def _cpu_call(student, name, *args, **kwargs):
+    """student.call for checks whose expected values live on the CPU: the sandbox moves tensor
+    arguments to the grading device, so the result is brought back here."""
+    return _to_cpu(student.call(name, *args, **kwargs))
+
 def _module(student, device, name, *args, inputs=(), **kwargs):
     """student.module on the grading device, with the output and tensor attributes brought back to
     the CPU, for checks whose expected values live on the CPU."""
@@ -68,7 +82,7 @@ def _diagnose_ms(got, X, valid_lens):
 def test_ms_book_example(student, gen):
     X = torch.rand(2, 2, 4, generator=gen, dtype=torch.float64)
     vl = torch.tensor([2, 3])
-    got = student.call("masked_softmax", X.clone(), vl, mutates=True)
+    got = _cpu_call(student, "masked_softmax", X.clone(), vl, mutates=True)
     _diagnose_ms(got, X, vl)
     expect_close(got, _masked(X, vl), what="masked_softmax(X, [2, 3])")
 
@@ -77,7 +91,7 @@ def test_ms_book_example(student, gen):
 def test_ms_per_batch_lengths(student, gen):
     X = torch.randn(2, 3, 4, generator=gen, dtype=torch.float64)
     vl = torch.tensor([1, 3])
-    got = student.call("masked_softmax", X.clone(), vl, mutates=True)
+    got = _cpu_call(student, "masked_softmax", X.clone(), vl, mutates=True)
     _diagnose_ms(got, X, vl)
     expect_close(got, _masked(X, vl), what="masked_softmax(X, [1, 3])")
 
@@ -86,7 +100,7 @@ def test_ms_per_batch_lengths(student, gen):
 def test_ms_zero_length(student, gen):
     X = torch.randn(2, 3, 5, generator=gen, dtype=torch.float64)
     vl = torch.tensor([0, 2])
-    got = student.call("masked_softmax", X.clone(), vl, mutates=True)
+    got = _cpu_call(student, "masked_softmax", X.clone(), vl, mutates=True)
     expect(isinstance(got, torch.Tensor), what="masked_softmax(X, [0, 2])", expected="Tensor", got=type(got).__name__)
     mistake_if(bool(torch.isnan(got).any()), "fill-neg-inf")
     _diagnose_ms(got, X, vl)
@@ -98,7 +112,7 @@ def test_ms_zero_length(student, gen):
 def test_ms_per_query_lengths(student, gen):
     X = torch.randn(2, 3, 4, generator=gen, dtype=torch.float64)
     vl = torch.tensor([[1, 3, 4], [2, 4, 1]])
-    got = student.call("masked_softmax", X.clone(), vl, mutates=True)
+    got = _cpu_call(student, "masked_softmax", X.clone(), vl, mutates=True)
     _diagnose_ms(got, X, vl)
     expect_close(got, _masked(X, vl), what="masked_softmax(X, valid_lens (B, Q))")
 
@@ -106,7 +120,7 @@ def test_ms_per_query_lengths(student, gen):
 @grades(MS, en="valid_lens None is a plain softmax", zh="valid_lens 为 None 时就是普通的 softmax")
 def test_ms_none(student, gen):
     X = torch.randn(3, 2, 5, generator=gen, dtype=torch.float64)
-    got = student.call("masked_softmax", X.clone(), None, mutates=True)
+    got = _cpu_call(student, "masked_softmax", X.clone(), None, mutates=True)
     expect_close(got, torch.softmax(X, dim=-1), what="masked_softmax(X, None)")
 
 
@@ -273,7 +287,7 @@ def _dp_inputs(gen, dtype, B, Q, K, d, dv):
 def test_dp_keys_transposed(student, gen):
     # with B == K == d, keys.T (which reverses all three axes) runs and can be recognised
     q, k, v = _dp_inputs(gen, torch.float64, 4, 3, 4, 4, 2)
-    out, w = _pair(student.call("dot_product_attention", q, k, v, None), "dot_product_attention(...)")
+    out, w = _pair(_cpu_call(student, "dot_product_attention", q, k, v, None), "dot_product_attention(...)")
     _diagnose_dp(out, q, k, v, None)
     expect_close(out, _sdpa(q, k, v, None), what="output")
 
@@ -283,7 +297,7 @@ def test_dp_scale(student, gen):
     q, k, v = _dp_inputs(gen, torch.float64, 2, 3, 5, 4, 6)
     q = q * 2
     vl = torch.tensor([2, 5])
-    out, w = _pair(student.call("dot_product_attention", q, k, v, vl), "dot_product_attention(...)")
+    out, w = _pair(_cpu_call(student, "dot_product_attention", q, k, v, vl), "dot_product_attention(...)")
     _diagnose_dp(out, q, k, v, vl)
     expect_close(out, _sdpa(q, k, v, vl), what="output")
     expect_close(w, _dot_ref(q, k, v, vl)[1], what="weights")
@@ -292,7 +306,7 @@ def test_dp_scale(student, gen):
 @grades(DP, en="valid_len 0 gives the mean of the values (not SDPA's zeros)", zh="valid_len 为 0 时输出值的平均（而不是 SDPA 的 0）")
 def test_dp_zero_length(student, gen):
     q, k, v = _dp_inputs(gen, torch.float64, 2, 3, 5, 4, 6)
-    out, w = _pair(student.call("dot_product_attention", q, k, v, torch.tensor([0, 3])), "dot_product_attention(...)")
+    out, w = _pair(_cpu_call(student, "dot_product_attention", q, k, v, torch.tensor([0, 3])), "dot_product_attention(...)")
     expect_close(out[0], v[0].mean(0, keepdim=True).expand(3, 6), what="output[0]")
     expect_close(out, _dot_ref(q, k, v, torch.tensor([0, 3]))[0], what="output")
 
@@ -365,5 +379,5 @@ def test_bl_random(student, gen, dtype, device):
 def test_bl_identity(student, gen):
     q, k, v = _dp_inputs(gen, torch.float64, 2, 3, 4, 5, 6)
     W = torch.eye(5, dtype=torch.float64) / math.sqrt(5)
-    out, w = _pair(student.call("bilinear_attention", q, k, v, W, None), "bilinear_attention(...)")
+    out, w = _pair(_cpu_call(student, "bilinear_attention", q, k, v, W, None), "bilinear_attention(...)")
     expect_close(out, _sdpa(q, k, v, None), rtol=1e-6, what="bilinear_attention(q, k, v, I/√d)")

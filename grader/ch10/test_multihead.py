@@ -12,6 +12,20 @@ TQ = "ch10.transpose_qkv"
 
 
 
+
+def _to_cpu(x):
+    if isinstance(x, torch.Tensor):
+        return x.cpu()
+    if isinstance(x, (tuple, list)):
+        return type(x)(_to_cpu(v) for v in x)
+    return x
+
+
+def _cpu_call(student, name, *args, **kwargs):
+    """student.call for checks whose expected values live on the CPU: the sandbox moves tensor
+    arguments to the grading device, so the result is brought back here."""
+    return _to_cpu(student.call(name, *args, **kwargs))
+
 def _module(student, device, name, *args, inputs=(), **kwargs):
     """student.module on the grading device, with the output and tensor attributes brought back to
     the CPU, for checks whose expected values live on the CPU."""
@@ -38,7 +52,7 @@ def _merge_heads(Y, H):
 def test_tq_layout(student):
     B, n, H, d_h = 2, 3, 4, 5
     X = torch.arange(B * n * H * d_h, dtype=torch.float64).reshape(B, n, H * d_h)
-    got = student.call("transpose_qkv", X, H)
+    got = _cpu_call(student, "transpose_qkv", X, H)
     mistake_if(isinstance(got, torch.Tensor) and torch.equal(got, X.reshape(B * H, n, d_h)),
                "reshape-without-permute")
     expect_equal(got, _split_heads(X, H), what="transpose_qkv(X, 4)")
@@ -48,7 +62,7 @@ def test_tq_layout(student):
 def test_to_layout(student):
     B, n, H, d_h = 3, 2, 4, 5
     Y = torch.arange(B * H * n * d_h, dtype=torch.float64).reshape(B * H, n, d_h)
-    got = student.call("transpose_output", Y, H)
+    got = _cpu_call(student, "transpose_output", Y, H)
     mistake_if(isinstance(got, torch.Tensor) and torch.equal(got, Y.reshape(B, n, H * d_h)),
                "reshape-without-permute")
     expect_equal(got, _merge_heads(Y, H), what="transpose_output(Y, 4)")
@@ -226,7 +240,7 @@ def test_mha_per_query_lens(student, gen, device):
 
 
 def probe_head_weights(mod, args, sd, inputs):
-    net = mod.MultiHeadAttention(*args).to(torch.float64).eval()
+    net = mod.MultiHeadAttention(*args).to(device=inputs[0].device, dtype=torch.float64).eval()
     net.load_state_dict(sd)
     net(*inputs)
     w = getattr(getattr(net, "attention", None), "attention_weights", None)
@@ -239,7 +253,7 @@ def test_mha_head_weights(student, gen):
     sd = _random_sd(gen, 8, 8, 8, d, False)
     q, k, v = _qkv(gen, torch.float64, B, Q, K, d, d, d)
     vl = torch.tensor([3, 5])
-    w = student.probe(probe_head_weights, (8, 8, 8, d, H, 0.0), sd, (q, k, v, vl))
+    w = _to_cpu(student.probe(probe_head_weights, (8, 8, 8, d, H, 0.0), sd, (q, k, v, vl)))
     expect(w is not None, what="self.attention.attention_weights", expected="Tensor(B*H, Q, K)", got=None)
     _, expected = _torch_mha(sd, H, q, k, v, vl, False)
     expect_close(w, expected.reshape(B * H, Q, K), rtol=1e-6, what="self.attention.attention_weights")

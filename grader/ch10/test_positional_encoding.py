@@ -8,6 +8,20 @@ EX = "ch10.positional_encoding"
 
 
 
+
+def _to_cpu(x):
+    if isinstance(x, torch.Tensor):
+        return x.cpu()
+    if isinstance(x, (tuple, list)):
+        return type(x)(_to_cpu(v) for v in x)
+    return x
+
+
+def _cpu_call(student, name, *args, **kwargs):
+    """student.call for checks whose expected values live on the CPU: the sandbox moves tensor
+    arguments to the grading device, so the result is brought back here."""
+    return _to_cpu(student.call(name, *args, **kwargs))
+
 def _module(student, device, name, *args, inputs=(), **kwargs):
     """student.module on the grading device, with the output and tensor attributes brought back to
     the CPU, for checks whose expected values live on the CPU."""
@@ -45,7 +59,7 @@ def _diagnose(P, max_len, d):
 
 @grades(EX, en="the book's values: P[0, :4] = [0, 1, 0, 1], P[1, :4] at d = 32", zh="书中的数值：P[0, :4] = [0, 1, 0, 1]，d = 32 时的 P[1, :4]")
 def test_book_values(student):
-    P = student.call("positional_encoding", 60, 32)
+    P = _cpu_call(student, "positional_encoding", 60, 32)
     expect(isinstance(P, torch.Tensor), what="positional_encoding(60, 32)", expected="Tensor", got=P)
     _diagnose(P, 60, 32)
     expect_equal(tuple(P.shape), (60, 32), what="positional_encoding(60, 32).shape")
@@ -57,7 +71,7 @@ def test_book_values(student):
 @grades(EX, en="every entry, d = 12 and max_len = 1000", zh="全部元素：d = 12，max_len = 1000")
 def test_full_matrix(student):
     for max_len, d in ((7, 12), (1000, 12)):
-        P = student.call("positional_encoding", max_len, d)
+        P = _cpu_call(student, "positional_encoding", max_len, d)
         _diagnose(P, max_len, d)
         expect_close(P, _pe(max_len, d).float(), rtol=1e-4, atol=5e-4, what=f"positional_encoding({max_len}, {d})")
 
@@ -65,7 +79,7 @@ def test_full_matrix(student):
 @grades(EX, en="an odd num_hiddens raises ValueError", zh="num_hiddens 为奇数时抛出 ValueError")
 def test_odd_dim(student):
     try:
-        student.call("positional_encoding", 10, 5)
+        _cpu_call(student, "positional_encoding", 10, 5)
     except LearnerError as e:
         expect(e.type == "ValueError", what="positional_encoding(10, 5)", expected="ValueError", got=e.type or str(e))
     else:
@@ -75,7 +89,7 @@ def test_odd_dim(student):
 @grades(EX, en="relative positions: P[i+δ] is a rotation of P[i] (10.6.3.2)", zh="相对位置信息：P[i+δ] 是 P[i] 的旋转（10.6.3.2）")
 def test_relative_positions(student):
     max_len, d = 50, 16
-    P = student.call("positional_encoding", max_len, d)
+    P = _cpu_call(student, "positional_encoding", max_len, d)
     expect(isinstance(P, torch.Tensor) and tuple(P.shape) == (max_len, d), what="positional_encoding(50, 16).shape",
            expected=(max_len, d), got=tuple(P.shape) if isinstance(P, torch.Tensor) else P)
     P = P.double()

@@ -12,6 +12,20 @@ ref = reference(__file__)
 
 
 
+
+def _to_cpu(x):
+    if isinstance(x, torch.Tensor):
+        return x.cpu()
+    if isinstance(x, (tuple, list)):
+        return type(x)(_to_cpu(v) for v in x)
+    return x
+
+
+def _cpu_call(student, name, *args, **kwargs):
+    """student.call for checks whose expected values live on the CPU: the sandbox moves tensor
+    arguments to the grading device, so the result is brought back here."""
+    return _to_cpu(student.call(name, *args, **kwargs))
+
 def _module(student, device, name, *args, inputs=(), **kwargs):
     """student.module on the grading device, with the output and tensor attributes brought back to
     the CPU, for checks whose expected values live on the CPU."""
@@ -89,7 +103,7 @@ def _diagnose_ln(got, X, shape, eps=1e-5):
 @grades(LN, en="the book's example: [[1, 2], [2, 3]] is normalised per row", zh="书中的例子：[[1, 2], [2, 3]] 按行规范化")
 def test_ln_book(student):
     X = torch.tensor([[1.0, 2.0], [2.0, 3.0]], dtype=torch.float64)
-    got = student.call("layer_norm", X, [2])
+    got = _cpu_call(student, "layer_norm", X, [2])
     _diagnose_ln(got, X, [2])
     v = 0.5 / math.sqrt(0.25 + 1e-5)
     expect_close(got, torch.tensor([[-v, v], [-v, v]], dtype=torch.float64), what="layer_norm(X, [2])")
@@ -98,7 +112,7 @@ def test_ln_book(student):
 @grades(LN, en="biased variance (d = 4)", zh="有偏方差（d = 4）")
 def test_ln_biased(student, gen):
     X = torch.randn(3, 4, generator=gen, dtype=torch.float64) * 2 + 1
-    got = student.call("layer_norm", X, [4])
+    got = _cpu_call(student, "layer_norm", X, [4])
     _diagnose_ln(got, X, [4])
     expect_close(got, F.layer_norm(X, [4]), what="layer_norm(X, [4])")
 
@@ -251,7 +265,7 @@ CV = "ch10.causal_valid_lens"
 
 @grades(CV, en="causal_valid_lens(2, 4) is [[1, 2, 3, 4], [1, 2, 3, 4]]", zh="causal_valid_lens(2, 4) 等于 [[1, 2, 3, 4], [1, 2, 3, 4]]")
 def test_cv_values(student):
-    got = student.call("causal_valid_lens", 2, 4)
+    got = _cpu_call(student, "causal_valid_lens", 2, 4)
     expect(isinstance(got, torch.Tensor), what="causal_valid_lens(2, 4)", expected="Tensor", got=got)
     mistake_if(got.dim() == 1, "no-repeat", got=tuple(got.shape), expected=(2, 4))
     mistake_if(got.numel() > 0 and int(got.min()) == 0, "arange-from-zero")
@@ -261,7 +275,7 @@ def test_cv_values(student):
 @grades(CV, en="masked attention with these lengths equals SDPA with is_causal=True", zh="用这些长度做掩蔽注意力等于 is_causal=True 的 SDPA")
 def test_cv_causal(student, gen):
     B, T, d = 3, 6, 5
-    lens = student.call("causal_valid_lens", B, T)
+    lens = _cpu_call(student, "causal_valid_lens", B, T)
     expect(isinstance(lens, torch.Tensor) and tuple(lens.shape) == (B, T), what="causal_valid_lens(3, 6).shape",
            expected=(B, T), got=tuple(lens.shape) if isinstance(lens, torch.Tensor) else lens)
     q, k, v = (torch.randn(B, T, d, generator=gen, dtype=torch.float64) for _ in range(3))
