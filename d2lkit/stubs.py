@@ -51,20 +51,23 @@ def stub_path_for(solution: Path) -> Path:
     return content_dir("exercises") / solution.parent.name / solution.name
 
 
-def out_of_date() -> list[Path]:
-    """Solutions whose committed stub differs from the generated one."""
+def out_of_date(relpaths: set[str] | None = None) -> list[Path]:
+    """Solutions whose committed stub differs from the generated one (only `relpaths`, such as
+    "ch06/conv_shapes.py", when given)."""
     stale = []
     for sol in solution_files():
+        if relpaths is not None and f"{sol.parent.name}/{sol.name}" not in relpaths:
+            continue
         stub = stub_path_for(sol)
         if not stub.is_file() or stub.read_text("utf-8") != make_stub(sol.read_text("utf-8"), str(sol)):
             stale.append(sol)
     return stale
 
 
-def sync() -> list[Path]:
-    """Regenerate every stale stub; returns the stubs written."""
+def sync(relpaths: set[str] | None = None) -> list[Path]:
+    """Regenerate stale stubs (all, or those of `relpaths`); returns the stubs written."""
     written = []
-    for sol in out_of_date():
+    for sol in out_of_date(relpaths):
         stub = stub_path_for(sol)
         stub.parent.mkdir(parents=True, exist_ok=True)
         stub.write_text(make_stub(sol.read_text("utf-8"), str(sol)), "utf-8")
