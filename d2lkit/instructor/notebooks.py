@@ -149,7 +149,10 @@ def topic_notebook(topic: str, exercises: list, catalogue, lang: str = "en") -> 
     head.append("\n\n".join(t("instructor.nb-how", l) for l in langs))
     cells.append(markdown("\n\n".join(head), grade_id(topic, "intro")))
 
-    given = [g for g in mod.given]
+    given: list[str] = []
+    for sib_topic, _ in _sibling_chain(chapter_dir, mod):
+        given += [g for g in read_module(chapter_dir, sib_topic).given if g not in given]
+    given += [g for g in mod.given if g not in given]
     setup = ["# " + t("instructor.nb-setup", lang),
              "from d2lkit.instructor.nbsupport import quiet_tracebacks",
              "quiet_tracebacks()",

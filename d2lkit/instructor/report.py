@@ -124,15 +124,15 @@ def terminal(s: dict, lang: str, console):
         console.print(t("instructor.median-score", lang, score=f"{100 * s['median_score']:.0f}%"))
     tab = Table(box=box.SIMPLE_HEAD, show_edge=False)
     tab.add_column(t("report.exercise", lang), style="cyan", no_wrap=True)
-    tab.add_column(t("report.title", lang), max_width=36, overflow="ellipsis", no_wrap=True)
+    tab.add_column(t("report.title", lang), max_width=24, overflow="ellipsis", no_wrap=True)
     tab.add_column(t("instructor.pass-rate", lang), justify="right")
-    tab.add_column("", width=20)
+    tab.add_column("", width=10)
     tab.add_column(t("progress.first-pass", lang), justify="right")
     for e in s["exercises"]:
-        filled = round(20 * e["pass_rate"])
+        filled = round(10 * e["pass_rate"])
         colour = "green" if e["pass_rate"] >= 0.8 else "yellow" if e["pass_rate"] >= 0.5 else "red"
         tab.add_row(e["id"], e["title"], f"{e['passed']}/{e['graded']}",
-                    f"[{colour}]{'█' * filled}[/][dim]{'░' * (20 - filled)}[/]",
+                    f"[{colour}]{'█' * filled}[/][dim]{'░' * (10 - filled)}[/]",
                     duration(e["median_time_to_first_pass_s"]))
     console.print(tab)
     if s["mistakes"]:
@@ -200,7 +200,7 @@ def _stacked(rows: list[tuple[str, dict[str, int]]], width: int = 760, label_w: 
 CSS = """
 body{font-family:-apple-system,"Segoe UI","Noto Sans","Noto Sans CJK SC","PingFang SC",
 Helvetica,Arial,sans-serif;margin:2rem auto;max-width:820px;color:#1f2328;padding:0 1rem}
-h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin-top:2rem;
+h1{font-size:1.6rem;margin-bottom:.2rem}h2::first-letter{text-transform:uppercase}h2{font-size:1.15rem;margin-top:2rem;
 border-bottom:1px solid #d0d7de;padding-bottom:.3rem}.muted{color:#656d76}
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.35rem .5rem;
 border-bottom:1px solid #eaeef2;vertical-align:top}th{background:#f6f8fa}
