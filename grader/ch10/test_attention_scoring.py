@@ -275,7 +275,7 @@ def _diagnose_dp(out, q, k, v, vl):
     if dv != d:
         mistake_if(_close(out, _dot_ref(q, k, v, vl, scale=math.sqrt(dv))[0], 1e-4, 1e-5), "sqrt-value-dim")
     if k.shape[0] == k.shape[1] == k.shape[2]:
-        mistake_if(_close(out, _dot_ref(q, k, v, vl, keys_T=True)[0], 1e-4, 1e-5), "keys-dot-T")
+        mistake_if(_close(out, _dot_ref(q, k, v, vl, keys_T=True)[0], 1e-4, 1e-5), "keys-transposed")
 
 
 def _dp_inputs(gen, dtype, B, Q, K, d, dv):
