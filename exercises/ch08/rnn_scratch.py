@@ -110,3 +110,23 @@ def grad_clipping(net, theta: float) -> Tensor:
     不要使用 ``torch.nn.utils.clip_grad_norm_``。
     """
     raise NotImplementedError
+
+
+def sharpen(probs: Tensor, alpha: float) -> Tensor:
+    """Sharpen (alpha > 1) or flatten (alpha < 1) a distribution (8.5, exercise 3; stretch).
+
+    ``probs`` holds probability distributions along its last axis (non-negative, summing to 1).
+    Return ``probs ** alpha / sum(probs ** alpha)`` over the last axis, i.e.
+    ``softmax(alpha * log(probs))``, for ``alpha > 0``: alpha = 1 gives probs back, a large alpha
+    approaches greedy (one-hot at the argmax), a small alpha approaches uniform over the nonzero
+    entries. Zero probabilities stay zero. Compute it in log space with the maximum subtracted, so
+    that alpha = 200 in float32 does not give nan. Same shape, dtype and device as ``probs``.
+
+    让分布变尖锐（alpha > 1）或变平缓（alpha < 1）（8.5 练习 3；拓展题）。``probs`` 沿最后一个
+    轴是概率分布（非负、和为 1）。对 ``alpha > 0`` 返回沿最后一个轴的 ``probs ** alpha /
+    sum(probs ** alpha)``，即 ``softmax(alpha * log(probs))``：alpha = 1 时原样返回，alpha 很大时
+    趋近贪心（在 argmax 处为 1 的独热分布），alpha 很小时趋近在非零项上的均匀分布。概率为 0 的
+    项保持为 0。请在对数空间中计算并减去最大值，这样 float32 下 alpha = 200 也不会得到 nan。
+    形状、数据类型和设备与 ``probs`` 相同。
+    """
+    raise NotImplementedError

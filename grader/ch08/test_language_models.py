@@ -226,3 +226,41 @@ def test_seq_rng(student, seed):
     offsets = {int(run[0][0][0, 0]) for run in a}
     expect(offsets <= set(range(T + 1)) and len(offsets) >= 3, what=f"offsets over {len(seeds)} seeds",
            expected=list(range(T + 1)), got=sorted(offsets))
+
+
+# ------------------------------------------------------------------------------ zipf (stretch)
+ZIPF = "ch8.zipf_exponent"
+
+
+def _loglog_fit(freqs):
+    import numpy as np
+    f = np.sort(np.asarray(freqs, dtype=np.float64))[::-1]
+    slope, _ = np.polyfit(np.log(np.arange(1, len(f) + 1)), np.log(f), 1)
+    return float(-slope)
+
+
+@grades(ZIPF, en="exact Zipf data (shuffled) gives alpha back", zh="精确的齐普夫数据（已打乱）给出原来的 alpha")
+def test_zipf_exact(student, seed):
+    rng = random.Random(seed)
+    alpha = 1.1
+    freqs = [1e6 / r ** alpha for r in range(1, 201)]
+    rng.shuffle(freqs)
+    got = student.call("zipf_exponent", freqs)
+    mistake_if(isinstance(got, float) and abs(got + alpha) < 1e-6, "returned-slope",
+               what="zipf_exponent(freqs)", got=got, expected=alpha)
+    expect(isinstance(got, float), what="zipf_exponent(freqs)", expected="a float", got=got)
+    expect(abs(got - alpha) < 1e-6, what="zipf_exponent(freqs)", expected=alpha, got=got)
+
+
+@grades(ZIPF, en="sampled counts match a log-log least-squares fit",
+        zh="抽样得到的次数与双对数最小二乘拟合一致")
+def test_zipf_sampled(student, gen):
+    V = 300
+    weights = 1.0 / torch.arange(1, V + 1, dtype=torch.float64) ** 0.9
+    draws = torch.multinomial(weights, 20000, replacement=True, generator=gen)
+    counts = torch.bincount(draws, minlength=V)
+    counts = counts[counts > 0]
+    got = student.call("zipf_exponent", counts)
+    expected = _loglog_fit(counts.tolist())
+    expect(isinstance(got, float) and abs(got - expected) < 1e-8, what="zipf_exponent(counts)",
+           expected=expected, got=got)

@@ -411,3 +411,41 @@ def test_clip_matches_torch(student, gen, dtype, device):
                got=got["norm"])
         for g, p in zip(got["grads"], ps):
             expect_close(g, p.grad, rtol=1e-5, atol=1e-7, what=f"grad after clipping ({kind}, theta={theta})")
+
+
+# ------------------------------------------------------------------------------ sharpen (stretch)
+SH = "ch8.sharpen"
+
+
+@grades(SH, en="the result is a distribution (sums to 1)", zh="结果是一个分布（和为 1）")
+def test_sharpen_normalized(student, gen):
+    p = torch.softmax(torch.randn(4, 6, generator=gen, dtype=torch.float64), dim=-1)
+    got = student.call("sharpen", p, 2.0)
+    mistake_if(_close(got, p ** 2), "not-normalized", what="sharpen(p, 2.0)",
+               got=got.sum(-1) if isinstance(got, torch.Tensor) else got, expected=torch.ones(4))
+    expect_close(got.sum(-1), torch.ones(4, dtype=torch.float64), what="sharpen(p, 2.0).sum(-1)")
+
+
+@grades(SH, en="alpha = 1 keeps p; zeros stay zero", zh="alpha = 1 时保持 p 不变；0 仍为 0")
+def test_sharpen_fixed(student):
+    p = torch.tensor([[0.5, 0.25, 0.25, 0.0], [0.1, 0.2, 0.3, 0.4]], dtype=torch.float64)
+    expect_close(student.call("sharpen", p, 1.0), p, what="sharpen(p, 1.0)")
+    expect_close(student.call("sharpen", p, 2.0),
+                 torch.tensor([[2 / 3, 1 / 6, 1 / 6, 0.0], [0.01, 0.04, 0.09, 0.16]], dtype=torch.float64) /
+                 torch.tensor([[1.0], [0.3]], dtype=torch.float64), what="sharpen(p, 2.0)")
+
+
+@grades(SH, en="matches softmax(alpha * log p)", zh="与 softmax(alpha * log p) 一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_sharpen_random(student, gen, dtype, device):
+    p = torch.softmax(torch.randn(2, 3, 7, generator=gen, dtype=dtype), dim=-1).to(device)
+    for alpha in (0.3, 2.5, 10.0):
+        expect_close(student.call("sharpen", p, alpha), torch.softmax(alpha * torch.log(p), dim=-1),
+                     what=f"sharpen(p, {alpha})")
+
+
+@grades(SH, en="a large alpha in float32 gives no nan", zh="float32 下很大的 alpha 不会得到 nan")
+def test_sharpen_stable(student, gen):
+    p = torch.softmax(torch.randn(3, 5, generator=gen, dtype=torch.float32), dim=-1)
+    expect_close(student.call("sharpen", p, 200.0), torch.softmax(200.0 * torch.log(p), dim=-1),
+                 what="sharpen(p, 200.0)")

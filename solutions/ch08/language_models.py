@@ -98,3 +98,26 @@ def seq_data_iter_sequential(corpus, batch_size: int, num_steps: int,
     for i in range(0, num_steps * num_batches, num_steps):
         yield Xs[:, i:i + num_steps], Ys[:, i:i + num_steps]
     ### END SOLUTION
+
+
+def zipf_exponent(freqs) -> float:
+    """Estimate the exponent of Zipf's law from token frequencies (8.3, exercise 3; stretch).
+
+    ``freqs`` holds the counts of the tokens (a list of numbers or a 1-D tensor), in any order.
+    Sort them in descending order, give the most frequent one rank 1, and fit the straight line
+    ``log f = -alpha * log r + c`` by least squares on the log–log points (every count must be
+    positive). Return ``alpha`` (positive for decaying frequencies) as a Python float.
+
+    由词元频率估计齐普夫定律的指数（8.3 练习 3；拓展题）。``freqs`` 是各词元的出现次数
+    （数字列表或一维张量），顺序任意。先按从大到小排序，最常见的词元排名为 1，再用最小二乘法在
+    双对数坐标上拟合直线 ``log f = -alpha * log r + c``（所有次数都必须为正）。以 Python
+    浮点数返回 ``alpha``（频率递减时为正数）。
+    """
+    ### BEGIN SOLUTION
+    f = torch.as_tensor(freqs, dtype=torch.float64).flatten().sort(descending=True).values
+    x = torch.log(torch.arange(1, f.numel() + 1, dtype=torch.float64))
+    y = torch.log(f)
+    xc, yc = x - x.mean(), y - y.mean()
+    slope = (xc * yc).sum() / (xc * xc).sum()
+    return float(-slope)
+    ### END SOLUTION

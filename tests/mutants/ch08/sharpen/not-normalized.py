@@ -1,0 +1,2 @@
+def sharpen(probs, alpha):
+    return probs ** alpha
