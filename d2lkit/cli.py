@@ -325,12 +325,15 @@ def dev_check(targets, no_mutants, lang):
 
 
 @dev.command(name="sync")
+@click.argument("targets", nargs=-1)
 @lang_option
-def dev_sync(lang):
-    """Regenerate the stubs in exercises/ from the solutions."""
+def dev_sync(targets, lang):
+    """Regenerate the stubs in exercises/ from the solutions (of TARGETS, default all)."""
     from d2lkit.stubs import sync
 
-    written = sync()
+    ctx = _ctx(lang)
+    _, exs = _resolve(ctx, targets)
+    written = sync({ex.relpath for ex in exs} if targets else None)
     click.echo(t("dev.synced", detect_lang(lang), count=len(written)))
     for path in written:
         click.echo(f"  {path}")
@@ -338,6 +341,10 @@ def dev_sync(lang):
 
 from d2lkit.cli_instructor import register as _register_instructor
 _register_instructor(main)
+
+
+from d2lkit.cli_watch import register as _register_watch  # noqa: E402
+_register_watch(main)
 
 
 if __name__ == "__main__":

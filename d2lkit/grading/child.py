@@ -19,10 +19,23 @@ import traceback
 import types
 from pathlib import Path
 
-from d2lkit.grading.tripwire import (ALWAYS_FORBIDDEN, THIRD_PARTY, ForbiddenCall, Tripwire,
-                                     matches)
+from d2lkit.grading.tripwire import (ALWAYS_FORBIDDEN, THIRD_PARTY, FileGuard, ForbiddenCall,
+                                     Tripwire, matches)
 
 LEARNER_PACKAGE = "d2lkit_learner"
+PROTECTED_EXTRA: tuple[str, ...] = ()  # set by the sandbox: more folders a child may not open
+
+
+def protected_folders(workspace: str) -> list[str]:
+    """What a child may not open: the workspace's .d2lkit/ (progress) and the kit's reference
+    solutions, unless the solutions are what is being graded (dev check, the benchmark)."""
+    from d2lkit.paths import content_dir
+
+    folders = [os.path.join(workspace, ".d2lkit"), *PROTECTED_EXTRA]
+    solutions = os.path.realpath(content_dir("solutions"))
+    if not (workspace == solutions or workspace.startswith(solutions + os.sep)):
+        folders.append(solutions)
+    return folders
 
 
 def learner_frames(tb, is_learner_file) -> list[dict]:
@@ -135,6 +148,9 @@ def run(job: dict, args: tuple, kwargs: dict, probe_fn=None, module=None) -> dic
         return filename.startswith(workspace + os.sep) and filename.endswith(".py")
 
     wire = Tripwire(tuple(job.get("forbid", ())), is_learner_file).install()
+    guard = None
+    if module is None:  # a sandbox child: guard the progress database and the solutions
+        guard = FileGuard(protected_folders(workspace), wire.trip).install()
     try:
         if module is None:
             learner_builtins = dict(vars(builtins))
@@ -178,4 +194,6 @@ def run(job: dict, args: tuple, kwargs: dict, probe_fn=None, module=None) -> dic
             return {"kind": "forbidden", "name": wire.tripped[0]}
         return result
     finally:
+        if guard is not None:
+            guard.uninstall()
         wire.uninstall()

@@ -204,6 +204,34 @@ def classify(exc) -> tuple[str, str | None, Detail | None]:
     return "failed", None, Detail("unexpected", {"type": name, "message": str(exc)[:500]})
 
 
+DEVICE_ERRORS = ("Expected all tensors to be on the same device", "on the same device",
+                 "device type cuda but got device type cpu", "Input type (torch.FloatTensor) and weight type (torch.cuda",
+                 "Input type (torch.DoubleTensor) and weight type (torch.cuda", "can't convert cuda")
+
+
+def grading_device(name: str):
+    """`cuda` means `cuda:0`: results come back with an index, and graders compare devices."""
+    import torch
+
+    device = torch.device(name)
+    if device.type == "cuda" and device.index is None:
+        device = torch.device("cuda", 0)
+    return device
+
+
+def device_hint(detail: Detail | None, device: str) -> Detail | None:
+    """On a GPU run, explain a result on the wrong device (or a mixed-device error) as such."""
+    if detail is None or device == "cpu":
+        return detail
+    if detail.key == "device":
+        return Detail("device-hint", {"expected": device, **detail.params})
+    message = str(detail.params.get("message", ""))
+    if detail.key in ("exception", "unexpected", "import-error") and any(
+            m in message for m in DEVICE_ERRORS):
+        return Detail("device-error", {**detail.params, "expected": str(grading_device(device))})
+    return detail
+
+
 def pytest_args(files: list[Path]) -> list[str]:
     return [*map(str, files), "-p", "no:cacheprovider", "--continue-on-collection-errors", "-p", "no:randomly",
             "-p", "no:terminal", "--capture=sys", "-o", "addopts=", "-o", "python_files=test_*.py",
@@ -216,6 +244,101 @@ def run_pytest(files: list[Path], plugin: GraderPlugin):
     code = pytest.main(pytest_args(files), plugins=[plugin])
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise RuntimeError(f"the graders could not run (pytest exit code {code})")
+
+
+_COLLECTED: dict[tuple[str, ...], list] = {}
+
+
+class _Collector:
+    def __init__(self):
+        self.items = []
+
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "d2lkit(exercise_id, en, zh): a check of an exercise")
+
+    def pytest_collection_finish(self, session):
+        self.items = list(session.items)
+
+
+def collect(files: list[Path]) -> list:
+    """The graders' test items, collected once per process by pytest and cached: a warm re-grade
+    (watch, grade, dev check) pays no collection, no plugin set-up and no assertion rewriting."""
+    key = tuple(map(str, files))
+    items = _COLLECTED.get(key)
+    if items is None:
+        _register_hypothesis_profile()
+        collector = _Collector()
+        code = pytest.main([*pytest_args(files), "--collect-only"], plugins=[collector])
+        if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+            raise RuntimeError(f"the graders could not be collected (pytest exit code {code})")
+        items = _COLLECTED[key] = collector.items
+    return items
+
+
+def run_items(items: list, plugin: GraderPlugin):
+    """Run collected grader tests with the plugin's fixtures, as pytest would, without a pytest
+    session: each test gets student/seed/gen/device and its parametrize values, and its outcome
+    becomes a check result exactly as `GraderPlugin.pytest_runtest_makereport` records it."""
+    import time as _time
+
+    import torch
+    from _pytest.outcomes import Skipped
+
+    device = grading_device(plugin.device_name)
+    mine = [it for it in items if GraderPlugin._exercise_of(it) in plugin.exercises]
+    for it in mine:
+        eid = GraderPlugin._exercise_of(it)
+        plugin.remaining[eid] = plugin.remaining.get(eid, 0) + 1
+    for it in mine:
+        eid = GraderPlugin._exercise_of(it)
+        try:
+            if eid in plugin.decided:
+                continue
+            params = dict(getattr(getattr(it, "callspec", None), "params", {}) or {})
+            seed = _seed_for(plugin.run_seed, it.nodeid.split("::", 1)[-1])
+            kwargs = {}
+            for name in it._fixtureinfo.argnames:
+                if name in params:
+                    kwargs[name] = params[name]
+                elif name == "student":
+                    st = plugin.students.get(eid)
+                    if st is None:
+                        st = plugin.students[eid] = plugin.make_student(plugin.exercises[eid])
+                    st.outputs = []
+                    kwargs[name] = st
+                elif name == "seed":
+                    kwargs[name] = seed
+                elif name == "gen":
+                    g = torch.Generator()
+                    g.manual_seed(seed)
+                    kwargs[name] = g
+                elif name == "device":
+                    kwargs[name] = device
+                else:
+                    raise RuntimeError(f"{it.nodeid}: unknown fixture {name!r}")
+            marker = it.get_closest_marker("d2lkit")
+            title = {"en": marker.kwargs.get("en", it.name), "zh": marker.kwargs.get("zh", it.name)}
+            start = _time.perf_counter()
+            status, mistake, detail = "passed", None, None
+            try:
+                it.obj(**kwargs)
+            except Skipped:
+                continue
+            except BaseException as e:  # noqa: BLE001 - a grader's failure is a check result
+                if isinstance(e, KeyboardInterrupt):
+                    raise
+                status, mistake, detail = classify(e)
+                detail = device_hint(detail, plugin.device_name)
+            student = plugin.students.get(eid)
+            output = "".join(getattr(student, "outputs", []) or [])
+            plugin.checks[eid].append(CheckResult(it.name, title, status, mistake, detail, output,
+                                                  _time.perf_counter() - start))
+            if status != "passed":
+                plugin.decided[eid] = status
+        finally:
+            plugin.remaining[eid] -= 1
+            if plugin.remaining[eid] == 0:
+                plugin.finish(eid)
 
 
 def grade(exercises: list[Exercise], workspace: Path, *, make_student, seed: int,
@@ -241,8 +364,10 @@ def grade(exercises: list[Exercise], workspace: Path, *, make_student, seed: int
             runnable[ex.id] = ex
     if runnable:
         plugin = GraderPlugin(runnable, make_student, seed, device, on_result, hashes)
-        files = list(dict.fromkeys(grader_file(ex) for ex in runnable.values()))
-        run_pytest(files, plugin)
+        files = sorted(dict.fromkeys(grader_file(ex) for ex in runnable.values()))
+        # one cache entry per grader file, so that chapter and single-exercise runs share them
+        items = [it for f in files for it in collect([f])]
+        run_items(items, plugin)
         for eid, ex in runnable.items():
             if eid not in plugin.results:  # collection failed or no test for it
                 plugin.finish(eid)

@@ -9,6 +9,29 @@ The zygote is forked from the supervisor right after `import torch` and before a
 not an `import torch`. The supervisor holds the deadline: when it passes, the child's whole process
 group is killed. The zygote is a child subreaper: anything a learner spawned, even in a new
 session, is reparented to it and killed after each job.
+
+The child's limits (Limits below; README "Learner code is untrusted"):
+  - wall clock: the per-call `--timeout` (default 10 s), then SIGKILL to its whole process group;
+    the zygote then SIGKILLs every descendant that escaped into another session (subreaper);
+  - its own session and process group (setsid), SIGINT/SIGTERM/SIGPIPE at their defaults;
+  - RLIMIT_CPU 60 s; RLIMIT_AS = what torch already maps + 4 GiB (CPU grading only: CUDA maps huge
+    virtual ranges); RLIMIT_FSIZE 64 MiB with SIGXFSZ ignored (an oversized write fails);
+    RLIMIT_NOFILE 256; RLIMIT_CORE 0; one torch thread (set in the zygote before any fork, again
+    in the child);
+  - descriptors: only its result pipe (fd 3) and its output file (fds 1, 2; capped at 64 KiB when
+    read back); stdin is empty; the zygote's own stdio is /dev/null;
+  - cwd and TMPDIR: a fresh scratch folder, deleted after the call;
+  - a file guard (tripwire.FileGuard): Python-level opens, deletes, renames and truncations of the
+    kit's reference solutions, the workspace's .d2lkit/ (the progress database) and other
+    processes' /proc entries are refused as `forbidden`; sqlite3.connect on them too;
+  - the supervisor is non-dumpable, so a same-user child cannot open /proc/<supervisor>/fd/1 or
+    read its memory (this does not hold when d2lkit runs as root: then the file guard is what
+    stops a Python-level attempt).
+The progress database is opened only by the supervisor. A submission that gets past the guard
+(native code, a spawned shell) can still damage it; the supervisor then warns and carries on
+(session._safe), and the next open moves the broken file aside with a warning (progress.py).
+A zygote that dies is restarted as a fresh interpreter, never re-forked from a supervisor that has
+run tensor work or touched CUDA.
 """
 
 from __future__ import annotations
@@ -30,6 +53,7 @@ from d2lkit.grading import wire
 
 OUTPUT_CAP = 64 * 1024
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_DUMPABLE = 4
 
 
 @dataclass
@@ -80,22 +104,42 @@ def _recv_exact(sock_or_fd, n: int) -> bytes:
 class Sandbox:
     """Supervisor side. Start it before the supervisor runs any tensor operation."""
 
-    def __init__(self, device: str = "cpu", limits: Limits | None = None):
+    def __init__(self, device: str = "cpu", limits: Limits | None = None, protect=()):
         self.device = device
         self.limits = limits or Limits()
+        self.protect = tuple(str(p) for p in protect)  # extra folders learner code may not open
         self.sock: socket.socket | None = None
         self.zygote_pid: int | None = None
+        self._zygote_proc = None
+        self.restarts = 0
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> "Sandbox":
+    def start(self, spawn: bool = False) -> "Sandbox":
+        """Fork the zygote from this process (it must not have run tensor work or touched CUDA
+        yet), or with `spawn` start it as a fresh interpreter (after a zygote died mid-session,
+        when forking this process would no longer be safe)."""
+        _no_peeking()
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        if spawn:
+            import subprocess
+
+            os.set_inheritable(child.fileno(), True)
+            self._zygote_proc = subprocess.Popen(
+                [sys.executable, "-c", "from d2lkit.grading.sandbox import _spawned_zygote; "
+                 "_spawned_zygote()", str(child.fileno()), self.device, repr(vars(self.limits)),
+                 repr(self.protect)],
+                pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                start_new_session=False)
+            child.close()
+            self.sock, self.zygote_pid = parent, self._zygote_proc.pid
+            return self
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:  # the zygote
             try:
                 parent.close()
-                _zygote_main(child, self.device, self.limits)
+                _zygote_main(child, self.device, self.limits, self.protect)
             finally:
                 os._exit(0)
         child.close()
@@ -113,6 +157,7 @@ class Sandbox:
             except (ProcessLookupError, ChildProcessError):
                 pass
             self.zygote_pid = None
+            self._zygote_proc = None
 
     def __enter__(self):
         return self.start() if self.sock is None else self
@@ -161,8 +206,10 @@ class Sandbox:
             out.close()
 
     def _restart(self):
+        # this process has run tensor work (and maybe CUDA) since the first fork: start clean
         self.close()
-        self.start()
+        self.restarts += 1
+        self.start(spawn=True)
 
 
 def _read_frame(fd: int, deadline: float) -> tuple[bytes | None, bool]:
@@ -196,13 +243,50 @@ def _kill_group(pid: int):
         pass
 
 
+def _no_peeking():
+    """Make this process non-dumpable: a learner's child (same user) can then neither open
+    /proc/<supervisor>/fd/1 to print fake results into d2lkit's own output, nor read the
+    supervisor's memory (where expected values live) through /proc/<pid>/mem or ptrace."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except Exception:
+        pass
+
+
+def _spawned_zygote():
+    import ast
+
+    fd, device, limits, protect = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    import torch  # noqa: F401  - what session.py imports before its first fork
+    import numpy  # noqa: F401
+    from d2lkit.grading import api, child, probes  # noqa: F401
+    _no_peeking()
+    sock = socket.socket(fileno=int(fd))
+    try:
+        _zygote_main(sock, device, Limits(**ast.literal_eval(limits)), ast.literal_eval(protect))
+    finally:
+        os._exit(0)
+
+
 # ---------------------------------------------------------------------- zygote side
-def _zygote_main(sock: socket.socket, device: str, limits: Limits):
+def _zygote_main(sock: socket.socket, device: str, limits: Limits, protect=()):
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except Exception:
         pass
+    # the zygote writes nothing; nothing a child finds through /proc/<zygote>/fd reaches a terminal
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    try:  # one intra-op thread, set before any fork and before any tensor work
+        import torch
+
+        torch.set_num_threads(limits.threads)
+    except Exception:
+        pass
+    import shutil
     while True:
         try:
             header, ancdata, _, _ = sock.recvmsg(8, socket.CMSG_SPACE(2 * 4))
@@ -220,25 +304,63 @@ def _zygote_main(sock: socket.socket, device: str, limits: Limits):
         except (OSError, EOFError):
             return
         result_fd, output_fd = fds
+        scratch = tempfile.mkdtemp(prefix="d2lkit-child-")
         pid = os.fork()
         if pid == 0:
             try:
                 sock.close()
-                _child_main(payload, result_fd, output_fd, device, limits)
+                os.chdir(scratch)  # somewhere harmless: not the workspace, not the kit
+                os.environ["TMPDIR"] = scratch
+                _child_main(payload, result_fd, output_fd, device, limits, protect)
             finally:
                 os._exit(70)
         os.close(result_fd)
         os.close(output_fd)
-        sock.sendall(struct.pack("<q", pid))
+        try:
+            sock.sendall(struct.pack("<q", pid))
+        except OSError:
+            _kill_group(pid)
         _, status = os.waitpid(pid, 0)
         _reap_descendants()
-        sock.sendall(struct.pack("<q", status))
+        shutil.rmtree(scratch, ignore_errors=True)
+        try:
+            sock.sendall(struct.pack("<q", status))
+        except OSError:
+            return
+
+
+def _my_children() -> list[int] | None:
+    """This process's children, from /proc/self/task/*/children (one read; None if missing)."""
+    try:
+        pids = []
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/children") as f:
+                pids += [int(p) for p in f.read().split()]
+        return pids
+    except OSError:
+        return None
 
 
 def _reap_descendants():
     """Kill whatever the last child left behind (the subreaper inherited it) and reap it."""
     me = str(os.getpid())
-    for _ in range(20):
+    for _ in range(50):
+        quick = _my_children()
+        if quick is not None:
+            orphans = quick
+            if not orphans:
+                return
+            for pid in orphans:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            for pid in orphans:
+                try:
+                    os.waitpid(pid, 0)
+                except ChildProcessError:
+                    pass
+            continue
         orphans = []
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
@@ -275,7 +397,8 @@ def _vm_size() -> int:
     return 0
 
 
-def _child_main(payload: bytes, result_fd: int, output_fd: int, device: str, limits: Limits):
+def _child_main(payload: bytes, result_fd: int, output_fd: int, device: str, limits: Limits,
+                protect=()):
     os.setsid()  # its own process group: the supervisor kills it as a whole
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_DFL)
@@ -299,7 +422,7 @@ def _child_main(payload: bytes, result_fd: int, output_fd: int, device: str, lim
     import torch
 
     torch.set_num_threads(limits.threads)
-    result = _run_payload(payload, device)
+    result = _run_payload(payload, device, protect)
     try:
         frame = wire.encode(result)
     except Exception as e:  # noqa: BLE001 - a value we cannot send is the learner's problem
@@ -322,10 +445,11 @@ def _write_all(fd: int, data: bytes):
         view = view[n:]
 
 
-def _run_payload(payload: bytes, device: str) -> dict:
+def _run_payload(payload: bytes, device: str, protect=()) -> dict:
     from d2lkit.grading import api, child
 
     api.IN_CHILD = True  # reference solutions refuse to load from here on
+    child.PROTECTED_EXTRA = tuple(protect)
     msg = wire.decode(payload, device=device if device != "cpu" else None)
     job = msg["job"]
     args = wire.materialize(msg["args"], device)

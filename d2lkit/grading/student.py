@@ -32,6 +32,8 @@ class Student:
     def __init__(self, exercise, device: str = "cpu"):
         self.exercise = exercise
         self.device = torch.device(device)
+        if self.device.type == "cuda" and self.device.index is None:
+            self.device = torch.device("cuda", 0)
         self.outputs: list[str] = []
         self._sticky: LearnerProblem | None = None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import os
 import importlib
 import importlib.abc
 import sys
@@ -267,3 +268,97 @@ class _ImportGuard(importlib.abc.MetaPathFinder):
                 if self.wire.learner_on_stack():
                     self.wire.trip(mod)
         return None
+
+
+# --------------------------------------------------------------------------------- files
+class FileGuard:
+    """Refuses, inside a child, Python-level access to protected folders: the kit's reference
+    solutions (reading them would hand the learner the answers) and the workspace's .d2lkit/
+    (the progress database belongs to the supervisor). It patches open/io.open/io.open_code/
+    os.open, the os calls that delete, rename or truncate paths, and sqlite3.connect. It is a
+    tripwire, not a wall: native code or a spawned shell can get past it (README, "Learner code is
+    untrusted", says what protects progress then)."""
+
+    PATH_ARGS = {"open": (0,), "open_code": (0,), "remove": (0,), "unlink": (0,), "rmdir": (0,),
+                 "truncate": (0,), "rename": (0, 1), "replace": (0, 1), "link": (0, 1),
+                 "symlink": (1,), "chmod": (0,), "connect": (0,), "mkfifo": (0,)}
+
+    def __init__(self, folders, on_trip):
+        self.folders = tuple(os.path.realpath(str(f)) for f in folders if f)
+        self.on_trip = on_trip
+        self._undo: list[tuple[object, str, object]] = []
+
+    def protected(self, path, dir_fd=None) -> str | None:
+        if isinstance(path, int) or path is None:
+            return None
+        try:
+            text = os.fsdecode(path)
+        except TypeError:
+            return None
+        if text.startswith("file:"):  # sqlite URIs
+            text = text[5:].split("?", 1)[0]
+        if dir_fd is not None and not os.path.isabs(text):
+            try:
+                text = os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), text)
+            except OSError:
+                pass
+        parts = os.path.abspath(text).split(os.sep)
+        if len(parts) > 2 and parts[1] == "proc" and parts[2] != "self" and parts[2] != str(os.getpid()):
+            if parts[2].isdigit():
+                return "/proc/" + parts[2]  # another process's fds, memory or environment
+        real = os.path.realpath(text)
+        for folder in self.folders:
+            if real == folder or real.startswith(folder + os.sep):
+                return folder
+        return None
+
+    def _wrap(self, name: str, fn):
+        guard = self
+        positions = self.PATH_ARGS[name]
+
+        def guarded(*args, **kwargs):
+            dir_fd = kwargs.get("dir_fd") or kwargs.get("src_dir_fd")
+            for i in positions:
+                if i < len(args) and guard.protected(args[i], dir_fd) is not None:
+                    guard.on_trip(f"{name}({os.fsdecode(args[i]) if not isinstance(args[i], int) else args[i]})")
+            for key in ("file", "path", "src", "dst", "database"):
+                if key in kwargs and guard.protected(kwargs[key], dir_fd) is not None:
+                    guard.on_trip(f"{name}({kwargs[key]})")
+            return fn(*args, **kwargs)
+
+        guarded.__wrapped__ = fn
+        guarded.__name__ = getattr(fn, "__name__", name)
+        return guarded
+
+    def install(self):
+        import builtins
+        import io
+        import _io
+
+        owners = [(builtins, "open"), (io, "open"), (_io, "open"), (io, "open_code"),
+                  (_io, "open_code")]
+        owners += [(os, n) for n in ("open", "remove", "unlink", "rmdir", "truncate", "rename",
+                                     "replace", "link", "symlink", "chmod", "mkfifo")]
+        for modname in ("sqlite3", "sqlite3.dbapi2", "_sqlite3"):
+            mod = sys.modules.get(modname)
+            if mod is None:
+                try:
+                    mod = importlib.import_module(modname)
+                except ImportError:
+                    continue
+            owners.append((mod, "connect"))
+        for owner, attr in owners:
+            original = getattr(owner, attr, None)
+            if original is None:
+                continue
+            try:
+                setattr(owner, attr, self._wrap(attr, original))
+            except (TypeError, AttributeError):
+                continue
+            self._undo.append((owner, attr, original))
+        return self
+
+    def uninstall(self):
+        for owner, attr, original in reversed(self._undo):
+            setattr(owner, attr, original)
+        self._undo.clear()
