@@ -210,3 +210,25 @@ def test_in_process_transport_runs_the_same_api():
     with pytest.raises(Forbidden):
         st.call("g", torch.zeros(3))
     assert F.softmax(torch.zeros(2), 0).sum() == 1  # the tripwire is gone afterwards
+
+
+def test_a_result_that_leaves_the_grading_device_is_a_device_mistake():
+    """Checked without a GPU: the meta device stands in for cuda."""
+    from d2lkit.grading.errors import CheckFailed
+    from d2lkit.grading.student import Student
+
+    class Echo(Student):
+        def __init__(self, value):
+            super().__init__(exercise(), device="meta")
+            self.value = value
+
+        def _run(self, job, args, kwargs, probe=None):
+            return {"kind": "ok", "value": self.value, "args_after": [args, kwargs]}
+
+    x = torch.zeros(2, device="meta")
+    assert Echo(torch.zeros(2, device="meta")).call("f", x).device.type == "meta"
+    with pytest.raises(CheckFailed) as e:
+        Echo((torch.zeros(2, device="meta"), torch.zeros(2))).call("f", x)
+    assert e.value.detail.key == "device" and e.value.detail.params["got"] == "cpu"
+    # no tensor input on the device (e.g. a list of tokens): a CPU result is fine
+    assert Echo(torch.zeros(2)).call("f", [1, 2]).device.type == "cpu"

@@ -8,6 +8,7 @@ each test's outcome into a check result. It never imports learner code.
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import os
 import zlib
@@ -233,15 +234,34 @@ def device_hint(detail: Detail | None, device: str) -> Detail | None:
 
 
 def pytest_args(files: list[Path]) -> list[str]:
-    return [*map(str, files), "-p", "no:cacheprovider", "--continue-on-collection-errors", "-p", "no:randomly",
-            "-p", "no:terminal", "--capture=sys", "-o", "addopts=", "-o", "python_files=test_*.py",
+    # Graders check through expect_*/mistake_if, never bare asserts, so assertion rewriting (half
+    # a second of compiling per cold run) buys nothing.
+    return [*map(str, files), "-p", "no:cacheprovider", "--continue-on-collection-errors",
+            "-p", "no:randomly", "-p", "no:terminal", "--capture=sys", "--assert=plain",
+            "-o", "addopts=", "-o", "python_files=test_*.py",
             "--rootdir", str(content_dir("grader")), "--confcutdir", str(content_dir("grader")),
             "-c", os.devnull, "-W", "ignore::pytest.PytestAssertRewriteWarning"]
 
 
+@contextlib.contextmanager
+def _no_plugin_autoload():
+    """Third-party pytest plugins (the jupyter stack brings several) load through entry points at
+    every session start; graders need none of them."""
+    old = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = old
+
+
 def run_pytest(files: list[Path], plugin: GraderPlugin):
     _register_hypothesis_profile()
-    code = pytest.main(pytest_args(files), plugins=[plugin])
+    with _no_plugin_autoload():
+        code = pytest.main(pytest_args(files), plugins=[plugin])
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise RuntimeError(f"the graders could not run (pytest exit code {code})")
 
@@ -260,19 +280,32 @@ class _Collector:
         self.items = list(session.items)
 
 
+# pytest plugins that cost time at every session and do nothing for graders run in-process
+# (unraisableexception alone runs gc.collect twice at the end of each session)
+QUIET_PLUGINS = ("unraisableexception", "threadexception", "faulthandler", "logging", "warnings",
+                 "doctest", "junitxml", "pastebin", "stepwise", "lfplugin", "nose", "legacypath",
+                 "tmpdir", "monkeypatch", "recwarn", "setuponly", "setupplan", "debugging")
+
+
 def collect(files: list[Path]) -> list:
-    """The graders' test items, collected once per process by pytest and cached: a warm re-grade
-    (watch, grade, dev check) pays no collection, no plugin set-up and no assertion rewriting."""
-    key = tuple(map(str, files))
-    items = _COLLECTED.get(key)
-    if items is None:
+    """The graders' test items, collected by pytest once per process, in one session for all the
+    files not seen yet, and cached per file: a warm re-grade (watch, grade, dev check) pays no
+    collection, no plugin set-up and no assertion rewriting."""
+    missing = [f for f in files if str(f) not in _COLLECTED]
+    if missing:
         _register_hypothesis_profile()
         collector = _Collector()
-        code = pytest.main([*pytest_args(files), "--collect-only"], plugins=[collector])
+        quiet = [arg for name in QUIET_PLUGINS for arg in ("-p", f"no:{name}")]
+        with _no_plugin_autoload():
+            code = pytest.main([*pytest_args(missing), *quiet, "--collect-only"],
+                               plugins=[collector])
         if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
             raise RuntimeError(f"the graders could not be collected (pytest exit code {code})")
-        items = _COLLECTED[key] = collector.items
-    return items
+        for f in missing:
+            _COLLECTED[str(f)] = []
+        for item in collector.items:
+            _COLLECTED.setdefault(str(item.path), []).append(item)
+    return [item for f in files for item in _COLLECTED.get(str(f), [])]
 
 
 def run_items(items: list, plugin: GraderPlugin):
@@ -364,9 +397,8 @@ def grade(exercises: list[Exercise], workspace: Path, *, make_student, seed: int
             runnable[ex.id] = ex
     if runnable:
         plugin = GraderPlugin(runnable, make_student, seed, device, on_result, hashes)
-        files = sorted(dict.fromkeys(grader_file(ex) for ex in runnable.values()))
-        # one cache entry per grader file, so that chapter and single-exercise runs share them
-        items = [it for f in files for it in collect([f])]
+        files = list(dict.fromkeys(grader_file(ex) for ex in runnable.values()))  # curriculum order
+        items = collect(files)
         run_items(items, plugin)
         for eid, ex in runnable.items():
             if eid not in plugin.results:  # collection failed or no test for it

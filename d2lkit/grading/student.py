@@ -46,7 +46,20 @@ class Student:
             where = _mutated(args, kwargs, args_after, kwargs_after)
             if where is not None:
                 raise CheckFailed("input-mutated", mistake="input-mutated", where=where, function=name)
+        strayed = self._strayed_device(args, kwargs, result["value"])
+        if strayed is not None:
+            raise CheckFailed("device", what=f"{name}(...)", got=strayed, expected=str(self.device))
         return result["value"]
+
+    def _strayed_device(self, args, kwargs, value) -> str | None:
+        """The device of a result tensor that left the grading device although the inputs were
+        on it (a tensor made on the CPU inside the learner's function); None if all is well.
+        Graders then compare values wherever they computed their expectation."""
+        if self.device.type == "cpu" or not any(
+                t.device.type == self.device.type for t in _tensors((args, kwargs))):
+            return None
+        return next((str(t.device) for t in _tensors(value) if t.device.type != self.device.type),
+                    None)
 
     def probe(self, fn, *args, **kwargs):
         if not getattr(fn, "__name__", "").startswith("probe_") or "<locals>" in fn.__qualname__:
@@ -162,6 +175,17 @@ class InProcessStudent(Student):
         result = wire.decode(wire.encode(result))
         del start
         return self._interpret(result)
+
+
+def _tensors(value):
+    if isinstance(value, torch.Tensor):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _tensors(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _tensors(v)
 
 
 def _mutated(args, kwargs, args_after, kwargs_after) -> str | None:

@@ -196,16 +196,14 @@ class Tripwire:
         owner = _import_quietly(modname)
         if owner is None:
             module = _import_quietly(pattern)
-            if module is not None:  # a whole module: every public callable in it
-                return [(module, a, f"{pattern}.{a}") for a in dir(module)
-                        if not a.startswith("_") and callable(getattr(module, a, None))]
-            return []
+            return _own_callables(module, pattern) if module is not None else []
         if any(ch in leaf for ch in "*?["):
-            return [(owner, a, f"{modname}.{a}") for a in dir(owner) if fnmatch.fnmatchcase(a, leaf)]
+            names = [a for a in dir(owner) if fnmatch.fnmatchcase(a, leaf)]
+            if isinstance(owner, type(sys)):  # only what the module defines, not what it imports
+                names = [a for a in names if _defined_in(getattr(owner, a, None), owner)]
+            return [(owner, a, f"{modname}.{a}") for a in names]
         if isinstance(getattr(owner, leaf, None), type(sys)):  # pattern is a submodule
-            module = getattr(owner, leaf)
-            return [(module, a, f"{pattern}.{a}") for a in dir(module)
-                    if not a.startswith("_") and callable(getattr(module, a, None))]
+            return _own_callables(getattr(owner, leaf), pattern)
         return [(owner, leaf, pattern)]
 
     def install(self):
@@ -233,6 +231,17 @@ class Tripwire:
         self._undo.clear()
         if self._finder in sys.meta_path:
             sys.meta_path.remove(self._finder)
+
+
+def _defined_in(obj, module) -> bool:
+    """Is obj one of module's own callables? (A module also holds what it imports: patching
+    torch.Tensor because torch.nn.utils.clip_grad imports it would break everything.)"""
+    return callable(obj) and getattr(obj, "__module__", None) == module.__name__
+
+
+def _own_callables(module, pattern: str):
+    return [(module, a, f"{pattern}.{a}") for a in dir(module)
+            if not a.startswith("_") and _defined_in(getattr(module, a, None), module)]
 
 
 def _import_quietly(name: str):
