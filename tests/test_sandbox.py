@@ -226,9 +226,9 @@ def test_a_result_that_leaves_the_grading_device_is_a_device_mistake():
             return {"kind": "ok", "value": self.value, "args_after": [args, kwargs]}
 
     x = torch.zeros(2, device="meta")
-    assert Echo(torch.zeros(2, device="meta")).call("f", x).device.type == "meta"
+    assert Echo(torch.zeros(2, device="meta")).call("f", x, mutates=True).device.type == "meta"
     with pytest.raises(CheckFailed) as e:
-        Echo((torch.zeros(2, device="meta"), torch.zeros(2))).call("f", x)
+        Echo((torch.zeros(2, device="meta"), torch.zeros(2))).call("f", x, mutates=True)
     assert e.value.detail.key == "device" and e.value.detail.params["got"] == "cpu"
     # no tensor input on the device (e.g. a list of tokens): a CPU result is fine
     assert Echo(torch.zeros(2)).call("f", [1, 2]).device.type == "cpu"
