@@ -65,3 +65,22 @@ class Vocab:
     @property
     def token_freqs(self):
         return self._token_freqs
+
+
+def vocab_sizes(tokens, min_freqs: list[int]) -> list[int]:
+    """Vocabulary size as a function of ``min_freq`` (8.2 exercise 2, stretch).
+
+    ``tokens`` is a 1-D list of tokens or a 2-D list (one list per line), as for ``Vocab``.
+    For each ``m`` in ``min_freqs`` (in the given order) return the size of the vocabulary that
+    ``Vocab(tokens, min_freq=m)`` would build with no reserved tokens: 1 for ``<unk>`` plus the
+    number of distinct tokens that occur **at least** ``m`` times. Return a list of Python ints,
+    one per entry of ``min_freqs``; it never increases as ``min_freq`` grows. Using your ``Vocab``
+    is allowed.
+
+    词表大小随 ``min_freq`` 的变化（8.2 节练习 2，拓展题）。``tokens`` 是一维词元列表或二维列表
+    （每行一个列表），与 ``Vocab`` 相同。对 ``min_freqs`` 中的每个 ``m``（按给定顺序），返回
+    ``Vocab(tokens, min_freq=m)``（没有保留词元）构建的词表的大小：``<unk>`` 算 1 个，再加上出现
+    **至少** ``m`` 次的不同词元的个数。返回 Python 整数列表，与 ``min_freqs`` 一一对应；
+    ``min_freq`` 越大，词表越小（或不变）。可以使用你自己的 ``Vocab``。
+    """
+    raise NotImplementedError

@@ -61,3 +61,33 @@ def exhaustive_search(step_fn: Callable[[list[int]], Tensor], vocab_size: int, e
     调用 ``beam_search``；束宽 ``beam_size >= vocab_size ** max_len`` 的束搜索必须给出相同的答案。
     """
     raise NotImplementedError
+
+
+def predict_beam(prefix: list[int], num_preds: int, step_fn: Callable[[list[int]], Tensor],
+                 vocab_size: int, beam_size: int) -> list[int]:
+    """``predict_ch8`` with beam search instead of greedy decoding (9.8 exercise 3, stretch).
+
+    ``prefix`` is a non-empty list of token indices (the user's text); ``step_fn(context)`` takes
+    the whole context so far, ``prefix + generated`` (a list of ints), and returns the
+    log-probabilities of the next token, a tensor (V,) with ``V = vocab_size`` (it plays the role of
+    the RNN warmed up on the prefix). Generate exactly ``num_preds`` tokens (there is no eos): keep
+    a beam of hypotheses, initially only the empty continuation with log-prob 0; at each of the
+    ``num_preds`` steps expand every hypothesis by all V tokens (cumulative log-prob = parent's +
+    the token's), sort the candidates by **cumulative** log-probability, highest first (a stable
+    sort: on ties, earlier hypothesis first, then smaller token), and keep the first
+    ``beam_size``. Return ``prefix + best continuation`` (the first of the final beam), a list of
+    ``len(prefix) + num_preds`` Python ints. ``beam_size = 1`` is greedy decoding, as in
+    ``predict_ch8``; ``beam_size >= V ** (num_preds - 1)`` finds the most likely continuation
+    exactly.
+
+    用束搜索代替贪心解码的 ``predict_ch8``（9.8 节练习 3，拓展题）。``prefix`` 是非空的词元索引列表
+    （用户给出的文本）；``step_fn(context)`` 接收目前的完整上下文 ``prefix + 已生成的词元``（整数列表），
+    返回下一个词元的对数概率，即形状为 (V,) 的张量，``V = vocab_size``（它相当于用前缀预热过的 RNN）。
+    恰好生成 ``num_preds`` 个词元（没有 eos）：维护一束候选，开始时只有对数概率为 0 的空续写；在
+    ``num_preds`` 步中的每一步，把每个候选用全部 V 个词元扩展（累计对数概率 = 父候选的 + 该词元的），
+    按**累计**对数概率从高到低排序（稳定排序：相同时先按候选的先后，再按词元从小到大），保留前
+    ``beam_size`` 个。返回 ``prefix + 最佳续写``（最后一束中的第一个），即长度为
+    ``len(prefix) + num_preds`` 的 Python 整数列表。``beam_size = 1`` 就是 ``predict_ch8`` 的贪心解码；
+    ``beam_size >= V ** (num_preds - 1)`` 时能精确找到最可能的续写。
+    """
+    raise NotImplementedError

@@ -52,3 +52,31 @@ def birnn_forward(inputs: Tensor, H0_fwd: Tensor, H0_bwd: Tensor,
     （与 ``nn.RNN(bidirectional=True)`` 的布局相同）。
     """
     raise NotImplementedError
+
+
+def birnn_forward_uneven(inputs: Tensor, H0_fwd: Tensor, H0_bwd: Tensor,
+                         params_fwd: tuple[Tensor, Tensor, Tensor],
+                         params_bwd: tuple[Tensor, Tensor, Tensor]) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+    """A bidirectional tanh RNN whose two directions have different hidden sizes
+    (9.4 exercise 1, stretch).
+
+    As ``birnn_forward``, but the forward direction has ``h_f`` hidden units and the backward
+    direction ``h_b`` (``h_f != h_b`` allowed): ``inputs`` (T, B, V), ``H0_fwd`` (B, h_f),
+    ``H0_bwd`` (B, h_b), ``params_fwd = (W_xh (V, h_f), W_hh (h_f, h_f), b_h (h_f,))`` and
+    ``params_bwd = (W_xh (V, h_b), W_hh (h_b, h_b), b_h (h_b,))``, each direction computing
+    ``H = tanh(X W_xh + H W_hh + b_h)``, the backward one reading steps T … 1. The output at step t
+    is ``[H_fwd_t, H_bwd_t]`` along the last axis (backward states put back into forward time
+    order), shape (T, B, h_f + h_b). The two final states cannot be stacked, so return
+    ``(outputs, (H_fwd_T, H_bwd_1))`` with shapes (B, h_f) and (B, h_b). dtype and device of
+    ``inputs``.
+
+    两个方向隐藏单元数不同的双向 tanh 循环神经网络（9.4 节练习 1，拓展题）。与 ``birnn_forward``
+    相同，但前向有 ``h_f`` 个隐藏单元，反向有 ``h_b`` 个（允许 ``h_f != h_b``）：``inputs`` (T, B, V)，
+    ``H0_fwd`` (B, h_f)，``H0_bwd`` (B, h_b)，``params_fwd = (W_xh (V, h_f), W_hh (h_f, h_f), b_h (h_f,))``，
+    ``params_bwd = (W_xh (V, h_b), W_hh (h_b, h_b), b_h (h_b,))``，每个方向都计算
+    ``H = tanh(X W_xh + H W_hh + b_h)``，反向按时间步 T … 1 读入。时间步 t 的输出是 ``[H_fwd_t, H_bwd_t]``
+    沿最后一个轴的连结（反向的隐状态要按正向的时间顺序放回），形状为 (T, B, h_f + h_b)。两个最终隐状态
+    形状不同，无法堆叠，所以返回 ``(outputs, (H_fwd_T, H_bwd_1))``，形状分别为 (B, h_f) 和 (B, h_b)。
+    dtype 和设备与 ``inputs`` 相同。
+    """
+    raise NotImplementedError

@@ -77,3 +77,44 @@ def bleu(pred_seq: str, label_seq: str, k: int) -> float:
     ``1 / 2**n``（而不是标准 BLEU 的 ``1 / k``）。返回 Python 浮点数。这里假设 ``len_pred >= k``。
     """
     raise NotImplementedError
+
+
+def unmasked_ce_loss(pred: Tensor, label: Tensor) -> Tensor:
+    """Softmax cross-entropy WITHOUT masking (9.7 exercise 2, stretch).
+
+    ``pred`` (B, T, V) holds the logits, ``label`` (B, T) the int64 targets. Return the per-token
+    cross-entropy averaged over all T steps of each row, shape (B,), dtype of ``pred``: the loss
+    ``masked_softmax_ce_loss`` would give with ``valid_len = T`` for every row. Compare the two:
+    whenever ``valid_len[b] < T`` the padded positions add a positive loss, so the unmasked loss of
+    row b is strictly larger than the masked one, and training would learn to predict padding.
+    ``F.cross_entropy`` is allowed (class axis at dim 1, ``reduction='none'``).
+
+    不做掩蔽的 softmax 交叉熵损失（9.7 节练习 2，拓展题）。``pred`` (B, T, V) 是 logits，``label``
+    (B, T) 是 int64 标签。返回每行在全部 T 个时间步上逐词元交叉熵的平均值，形状为 (B,)，数据类型同
+    ``pred``：即每行 ``valid_len = T`` 时 ``masked_softmax_ce_loss`` 的结果。比较两者：只要
+    ``valid_len[b] < T``，填充位置就会贡献正的损失，所以第 b 行不掩蔽的损失严格大于掩蔽的损失，
+    训练时模型会去学习预测填充词元。可以使用 ``F.cross_entropy``（类别轴在 dim 1，
+    ``reduction='none'``）。
+    """
+    raise NotImplementedError
+
+
+def project_state(state, W: Tensor):
+    """Project the encoder's final state to the decoder's hidden size (9.7 exercise 3, stretch).
+
+    When the encoder has ``h_enc`` hidden units and the decoder ``h_dec``, the encoder's final
+    state cannot initialise the decoder directly; multiply it by a projection matrix ``W`` of shape
+    **(h_enc, h_dec)** (the from-scratch ``X @ W`` convention, not ``nn.Linear``'s (out, in)).
+    ``state`` is either a tensor (L, B, h_enc) (GRU/RNN: one state per layer) or a tuple of such
+    tensors (LSTM: ``(H, C)``). Return the same structure with every tensor projected,
+    ``s @ W`` of shape (L, B, h_dec) (a tuple stays a tuple of the same length). dtype and device of
+    ``state``; no bias, no nonlinearity.
+
+    把编码器的最终隐状态投影到解码器的隐藏大小（9.7 节练习 3，拓展题）。当编码器有 ``h_enc`` 个隐藏单元、
+    解码器有 ``h_dec`` 个时，编码器的最终隐状态不能直接用来初始化解码器；要乘以形状为
+    **(h_enc, h_dec)** 的投影矩阵 ``W``（从零实现时 ``X @ W`` 的约定，不是 ``nn.Linear`` 的
+    (out, in)）。``state`` 是一个 (L, B, h_enc) 的张量（GRU/RNN：每层一个状态），或者由这样的张量组成的
+    元组（LSTM：``(H, C)``）。返回同样的结构，其中每个张量都被投影为 ``s @ W``，形状为 (L, B, h_dec)
+    （元组仍是等长的元组）。dtype 和设备与 ``state`` 相同；没有偏置，也没有非线性。
+    """
+    raise NotImplementedError

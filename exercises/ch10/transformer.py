@@ -102,3 +102,60 @@ def causal_valid_lens(batch_size: int, num_steps: int) -> Tensor:
     ``[1, 2, …, num_steps]``。
     """
     raise NotImplementedError
+
+
+class DecoderBlock(nn.Module):
+    """One Transformer decoder block with the book's key-value cache (10.7.5; stretch: the cache
+    must make incremental decoding equal full-sequence causal decoding).
+
+    Constructor as in the book; attributes ``i`` (the block's index in the decoder), ``attention1``
+    = MultiHeadAttention(key_size, query_size, value_size, num_hiddens, num_heads, dropout)
+    (masked self-attention), ``addnorm1`` = AddNorm(norm_shape, dropout), ``attention2`` = a second
+    MultiHeadAttention with the same arguments (encoder-decoder attention), ``addnorm2``, ``ffn`` =
+    PositionWiseFFN(ffn_num_input, ffn_num_hiddens, num_hiddens) and ``addnorm3``.
+
+    ``forward(X, state)``: X (B, T, num_hiddens) holds T new decoder steps; ``state`` is the list
+    ``[enc_outputs (B, T_enc, num_hiddens), enc_valid_lens (B,) or None, cache]`` where ``cache``
+    is a list with one entry per block, ``None`` before the first call. Let ``prev =
+    state[2][self.i]`` (the block inputs of all earlier steps, (B, T_prev, num_hiddens), or None,
+    T_prev = 0). The keys and values of the self-attention are ``key_values = cat(prev, X)`` along
+    dim 1 (just X when prev is None); store ``key_values`` back into ``state[2][self.i]`` (in place,
+    the list is the cache). The self-attention is causal in train AND eval mode: new step t
+    (0-based) may see the cached steps and new steps 0 … t, i.e. ``dec_valid_lens`` of shape (B, T)
+    whose every row is ``T_prev + [1, 2, …, T]``. Then Y = addnorm1(X, attention1(X, key_values,
+    key_values, dec_valid_lens)), Z = addnorm2(Y, attention2(Y, enc_outputs, enc_outputs,
+    enc_valid_lens)), output = addnorm3(Z, ffn(Z)). Return ``(output (B, T, num_hiddens), state)``.
+    Consequence, checked by the grader: in eval mode, feeding a sequence one step at a time
+    (carrying ``state``) gives the same outputs as feeding it whole. Kit deviation: the book passes
+    ``dec_valid_lens = None`` in eval mode, which equals this rule when one step is fed at a time
+    (the only way the book decodes) but is not causal for a whole sequence.
+
+    带书中键值缓存的 Transformer 解码器块（10.7.5；拓展题：缓存必须让逐步解码与整段因果解码的结果一致）。
+    构造函数与书中相同；属性 ``i``（该块在解码器中的序号）、``attention1`` =
+    MultiHeadAttention(key_size, query_size, value_size, num_hiddens, num_heads, dropout)（掩蔽
+    自注意力）、``addnorm1`` = AddNorm(norm_shape, dropout)、``attention2`` = 参数相同的另一个
+    MultiHeadAttention（编码器－解码器注意力）、``addnorm2``、``ffn`` = PositionWiseFFN(ffn_num_input,
+    ffn_num_hiddens, num_hiddens) 和 ``addnorm3``。
+
+    ``forward(X, state)``：X (B, T, num_hiddens) 是 T 个新的解码时间步；``state`` 是列表
+    ``[enc_outputs (B, T_enc, num_hiddens), enc_valid_lens (B,) 或 None, cache]``，其中 ``cache``
+    是每个块一项的列表，第一次调用前为 ``None``。记 ``prev = state[2][self.i]``（之前所有时间步的块输入，
+    (B, T_prev, num_hiddens)，或 None，此时 T_prev = 0）。自注意力的键和值是沿 dim 1 连结的
+    ``key_values = cat(prev, X)``（prev 为 None 时就是 X）；把 ``key_values`` 存回
+    ``state[2][self.i]``（原地修改，这个列表就是缓存）。自注意力在训练和评估模式下都是因果的：新的第 t 步
+    （从 0 开始）可以看到缓存的时间步以及新的第 0 … t 步，即形状为 (B, T) 的 ``dec_valid_lens``，每一行都是
+    ``T_prev + [1, 2, …, T]``。然后 Y = addnorm1(X, attention1(X, key_values, key_values,
+    dec_valid_lens))，Z = addnorm2(Y, attention2(Y, enc_outputs, enc_outputs, enc_valid_lens))，
+    输出 = addnorm3(Z, ffn(Z))。返回 ``(输出 (B, T, num_hiddens), state)``。评分程序检查的推论：评估模式下
+    逐步输入一个序列（传递 ``state``）与整段输入得到相同的输出。与书的差别：书中评估模式下传入
+    ``dec_valid_lens = None``，在每次只输入一个时间步时（书中唯一的解码方式）与这里的规则等价，
+    但整段输入时就不是因果的了。
+    """
+
+    def __init__(self, key_size, query_size, value_size, num_hiddens, norm_shape, ffn_num_input,
+                 ffn_num_hiddens, num_heads, dropout, i, **kwargs):
+        super().__init__(**kwargs)
+        raise NotImplementedError
+
+    def forward(self, X, state):
+        raise NotImplementedError

@@ -165,3 +165,55 @@ def test_vocab_random(student, seed):
     got = student.probe(probe_vocab_many, corpora, min_freqs)
     for tokens, m, g in zip(corpora, min_freqs, got):
         expect_equal(g, expected_vocab(tokens, m)[0], what=f"Vocab({tokens!r}, min_freq={m})")
+
+
+# ------------------------------------------------------------------------------ vocab_sizes (stretch)
+VS = "ch8.vocab_sizes"
+VS_LINES = ["the time machine by h g wells", "i think that the time traveller is the time machine",
+            "the machine and the time", "a time to think"]
+VS_TOKENS = [line.split() for line in VS_LINES]
+VS_MIN_FREQS = [0, 1, 2, 3, 4, 5, 6, 7]
+VS_EXPECTED = [16, 16, 5, 4, 3, 3, 1, 1]       # 15 distinct words: the/time x5, machine x3, think x2
+
+
+def _vs_counts(tokens):
+    flat = [t for line in tokens for t in line] if tokens and isinstance(tokens[0], list) else tokens
+    return collections.Counter(flat).values()
+
+
+@grades(VS, en="<unk> is counted: min_freq = 0 gives 1 + the number of distinct tokens",
+        zh="<unk> 也要计入：min_freq = 0 时为 1 + 不同词元的个数")
+def test_vs_unk(student):
+    got = student.call("vocab_sizes", VS_TOKENS, [0, 6])
+    mistake_if(got == [15, 0], "unk-not-counted", what="vocab_sizes(tokens, [0, 6])", got=got,
+               expected=[16, 1])
+    expect_equal(got, [16, 1], what="vocab_sizes(tokens, [0, 6])")
+
+
+@grades(VS, en="a token seen exactly min_freq times is kept",
+        zh="恰好出现 min_freq 次的词元要保留")
+def test_vs_not_strict(student):
+    got = student.call("vocab_sizes", VS_TOKENS, [2, 3, 5])
+    mistake_if(got == [4, 3, 1], "min-freq-strict", what="vocab_sizes(tokens, [2, 3, 5])", got=got,
+               expected=[5, 4, 3])
+    expect_equal(got, [5, 4, 3], what="vocab_sizes(tokens, [2, 3, 5])")
+
+
+@grades(VS, en="the fixture: sizes for min_freq = 0 … 7", zh="固定语料：min_freq = 0 … 7 时的词表大小")
+def test_vs_fixture(student):
+    got = student.call("vocab_sizes", VS_TOKENS, VS_MIN_FREQS)
+    expect_equal(got, VS_EXPECTED, what=f"vocab_sizes(tokens, {VS_MIN_FREQS})")
+
+
+@grades(VS, en="random corpora (1-D and 2-D) match Vocab", zh="随机语料（一维和二维）与 Vocab 一致")
+def test_vs_random(student, seed):
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(10)]
+    for flat in (False, True):
+        lines = [[rng.choice(words[:rng.randint(1, 10)]) for _ in range(rng.randint(0, 9))]
+                 for _ in range(rng.randint(1, 6))]
+        tokens = [t for line in lines for t in line] if flat else lines
+        min_freqs = [rng.randint(0, 6) for _ in range(5)]
+        got = student.call("vocab_sizes", tokens, min_freqs)
+        expected = [len(expected_vocab(tokens, m)[0]) for m in min_freqs]
+        expect_equal(got, expected, what=f"vocab_sizes({tokens!r}, {min_freqs})")

@@ -246,3 +246,105 @@ def test_exh_random(student, gen):
         expect_equal(tokens, exp_tokens, what=f"{what} tokens")
         expect(math.isclose(score, exp_score, rel_tol=1e-9, abs_tol=1e-12), what=f"{what} score",
                expected=exp_score, got=score)
+
+
+# ------------------------------------------------------------------------------ predict_beam (stretch)
+PB = "ch9.predict_beam"
+
+# Fixed tables keyed by the WHOLE context (prefix + generated); V = 3, prefix [0].
+# Beam beats greedy: greedy takes 1 (0.5) then 0 (0.4): 0.20; the beam finds 2 (0.4) then 0 (0.9): 0.36.
+PB_BEATS_GREEDY = [([0], [.1, .5, .4]), ([0, 1], [.4, .3, .3]), ([0, 2], [.9, .05, .05])]
+# Ranking by the last token alone picks 2 then 0 (0.45 > 0.4), but 1 then 2 is more likely (0.20 > 0.18).
+PB_CUMULATIVE = [([0], [.1, .5, .4]), ([0, 1], [.3, .3, .4]), ([0, 2], [.45, .45, .1])]
+
+
+def _pb_case(table, V, prefix, num_preds, beam_size):
+    return {"table": [[list(k), list(v)] for k, v in table], "V": V, "default": None,
+            "prefix": list(prefix), "num_preds": num_preds, "beam_size": beam_size}
+
+
+def probe_predict_beam(mod, cases):
+    out = []
+    for case in cases:
+        calls = []
+        result = mod.predict_beam(list(case["prefix"]), case["num_preds"], _step_fn(case, calls), case["V"],
+                                  case["beam_size"])
+        if isinstance(result, torch.Tensor):
+            result = result.tolist()
+        out.append({"result": result, "contexts": calls[:50]})
+    return out
+
+
+def _pb_logp(case, seq):
+    step_fn, prefix = _step_fn(case), case["prefix"]
+    return sum(step_fn(prefix + list(seq[:i])).tolist()[seq[i]] for i in range(len(seq)))
+
+
+def _pb_brute(case):
+    seqs = itertools.product(range(case["V"]), repeat=case["num_preds"])
+    best = max(seqs, key=lambda s: _pb_logp(case, s))
+    return case["prefix"] + list(best)
+
+
+def _pb_random_table(gen, V, prefix, num_preds):
+    table = []
+    for L in range(num_preds):
+        for seq in itertools.product(range(V), repeat=L):
+            table.append((list(prefix) + list(seq), torch.softmax(1.5 * torch.randn(V, generator=gen, dtype=torch.float64), 0).tolist()))
+    return table
+
+
+def _pb_tokens(got, what):
+    tokens = got["result"]
+    expect(isinstance(tokens, (list, tuple)) and all(isinstance(t, int) for t in tokens), what=what,
+           expected="a list of ints", got=tokens)
+    return list(tokens)
+
+
+@grades(PB, en="step_fn always sees the prefix followed by the generated tokens",
+        zh="step_fn 看到的上下文总是前缀加上已生成的词元")
+def test_pb_context(student):
+    (got,) = student.probe(probe_predict_beam, [_pb_case(PB_BEATS_GREEDY, 3, [0], 2, 2)])
+    bad = [c for c in got["contexts"] if c[:1] != [0]]
+    mistake_if(bool(bad), "prefix-not-in-context", what="contexts passed to step_fn", got=bad[:3],
+               expected="[0, ...] (the prefix first)")
+    expect_equal(_pb_tokens(got, "predict_beam([0], 2, ..., beam_size=2)"), [0, 2, 0],
+                 what="predict_beam([0], 2, ..., beam_size=2)")
+
+
+@grades(PB, en="hypotheses are ranked by cumulative log-probability", zh="按累计对数概率给候选排序")
+def test_pb_cumulative(student):
+    (got,) = student.probe(probe_predict_beam, [_pb_case(PB_CUMULATIVE, 3, [0], 2, 2)])
+    tokens = _pb_tokens(got, "predict_beam([0], 2, ..., beam_size=2)")
+    mistake_if(tokens == [0, 2, 0], "not-cumulative", what="predict_beam([0], 2, ..., beam_size=2)", got=tokens,
+               expected=[0, 1, 2])
+    expect_equal(tokens, [0, 1, 2], what="predict_beam([0], 2, ..., beam_size=2)")
+
+
+@grades(PB, en="beam_size = 1 is greedy decoding; the prefix is kept", zh="beam_size = 1 即贪心解码；保留前缀")
+def test_pb_greedy(student):
+    cases = [_pb_case(PB_BEATS_GREEDY, 3, [0], 2, 1), _pb_case(PB_BEATS_GREEDY, 3, [0], 3, 1)]
+    expected = [[0, 1, 0], [0, 1, 0, 0]]     # unseen contexts are uniform: smallest token on ties
+    for case, got, exp in zip(cases, student.probe(probe_predict_beam, cases), expected):
+        what = f"predict_beam([0], {case['num_preds']}, ..., beam_size=1)"
+        expect_equal(_pb_tokens(got, what), exp, what=what)
+
+
+@grades(PB, en="random models: a beam of size V**(num_preds-1) equals brute force",
+        zh="随机模型：束宽 V**(num_preds-1) 时与暴力枚举一致")
+def test_pb_brute_force(student, gen):
+    cases = []
+    for prefix in ([1], [2, 0], [0, 1, 1]):
+        cases.append(_pb_case(_pb_random_table(gen, 3, prefix, 3), 3, prefix, 3, 9))
+    for case, got in zip(cases, student.probe(probe_predict_beam, cases)):
+        what = f"predict_beam({case['prefix']}, 3, ..., beam_size=9)"
+        expect_equal(_pb_tokens(got, what), _pb_brute(case), what=what)
+
+
+@grades(PB, en="random models and beam sizes match the reference", zh="随机模型和束宽与参考实现一致")
+def test_pb_random(student, gen):
+    cases = [_pb_case(_pb_random_table(gen, 4, [3, 1], 4), 4, [3, 1], 4, k) for k in (1, 2, 3, 5)]
+    for case, got in zip(cases, student.probe(probe_predict_beam, cases)):
+        what = f"predict_beam([3, 1], 4, ..., beam_size={case['beam_size']})"
+        exp = ref.predict_beam(case["prefix"], case["num_preds"], _step_fn(case), case["V"], case["beam_size"])
+        expect_equal(_pb_tokens(got, what), exp, what=what)

@@ -158,3 +158,74 @@ def test_bi_matches_nn(student, gen, dtype, device):
     rtol = 1e-6 if dtype == torch.float64 else None
     expect_close(out, expected_out, rtol=rtol, what="outputs")
     expect_close(state, expected_h, rtol=rtol, what="state")
+
+
+# ------------------------------------------------------------------------------ birnn_forward_uneven (stretch)
+UNEVEN = "ch9.birnn_forward_uneven"
+HF_, HB_ = 4, 2                 # different hidden sizes, both different from T, B, V
+
+
+def _uneven_case(gen, dtype=torch.float64, device="cpu"):
+    inputs = torch.randn(T_, B_, V_, generator=gen, dtype=dtype).to(device)
+    H0f = (0.5 * torch.randn(B_, HF_, generator=gen, dtype=dtype)).to(device)
+    H0b = (0.5 * torch.randn(B_, HB_, generator=gen, dtype=dtype)).to(device)
+    pf = tuple(p.to(device) for p in _layer(gen, V_, HF_, dtype))
+    pb = tuple(p.to(device) for p in _layer(gen, V_, HB_, dtype))
+    return inputs, H0f, H0b, pf, pb
+
+
+def _nn_uni(inputs, H0, params):
+    W_xh, W_hh, b_h = params
+    rnn = nn.RNN(inputs.shape[-1], H0.shape[-1]).to(device=inputs.device, dtype=inputs.dtype)
+    with torch.no_grad():
+        rnn.weight_ih_l0.copy_(W_xh.T)
+        rnn.weight_hh_l0.copy_(W_hh.T)
+        rnn.bias_ih_l0.copy_(b_h)
+        rnn.bias_hh_l0.zero_()
+        out, H = rnn(inputs, H0[None])
+    return out, H[0]
+
+
+def _uneven_pair(got, what):
+    ok = (isinstance(got, (tuple, list)) and len(got) == 2 and isinstance(got[0], torch.Tensor)
+          and isinstance(got[1], (tuple, list)) and len(got[1]) == 2)
+    expect(ok, what=what, expected="(outputs, (H_fwd, H_bwd))", got=got)
+    return got[0], got[1]
+
+
+@grades(UNEVEN, en="shapes: outputs (T, B, h_f + h_b), states (B, h_f) and (B, h_b)",
+        zh="形状：输出 (T, B, h_f + h_b)，状态 (B, h_f) 和 (B, h_b)")
+def test_uneven_shapes(student, gen):
+    got = student.call("birnn_forward_uneven", *_uneven_case(gen))
+    out, (Hf, Hb) = _uneven_pair(got, "birnn_forward_uneven(...)")
+    expect(tuple(out.shape) == (T_, B_, HF_ + HB_), what="outputs.shape", expected=(T_, B_, HF_ + HB_),
+           got=tuple(out.shape))
+    expect(isinstance(Hf, torch.Tensor) and tuple(Hf.shape) == (B_, HF_), what="H_fwd.shape",
+           expected=(B_, HF_), got=Hf)
+    expect(isinstance(Hb, torch.Tensor) and tuple(Hb.shape) == (B_, HB_), what="H_bwd.shape",
+           expected=(B_, HB_), got=Hb)
+
+
+@grades(UNEVEN, en="backward outputs are put back into forward time order",
+        zh="反向输出按正向的时间顺序放回")
+def test_uneven_flipped_back(student, gen, device):
+    inputs, H0f, H0b, pf, pb = case = _uneven_case(gen, device=device)
+    out, _ = _uneven_pair(student.call("birnn_forward_uneven", *case), "birnn_forward_uneven(...)")
+    of, _ = _run(inputs, H0f, pf)
+    ob, _ = _run(inputs.flip(0), H0b, pb)
+    mistake_if(_close(out, torch.cat([of, ob], -1)), "backward-not-flipped", what="birnn_forward_uneven(...)[0]")
+    expect_close(out, torch.cat([of, ob.flip(0)], -1), rtol=1e-6, what="outputs")
+
+
+@grades(UNEVEN, en="matches two nn.RNNs (the backward one on the reversed input)",
+        zh="与两个 nn.RNN（反向的那个读入反转后的输入）一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_uneven_matches_nn(student, gen, dtype, device):
+    inputs, H0f, H0b, pf, pb = case = _uneven_case(gen, dtype, device)
+    out, (Hf, Hb) = _uneven_pair(student.call("birnn_forward_uneven", *case), "birnn_forward_uneven(...)")
+    of, ef = _nn_uni(inputs, H0f, pf)
+    ob, eb = _nn_uni(inputs.flip(0), H0b, pb)
+    rtol = 1e-6 if dtype == torch.float64 else None
+    expect_close(out, torch.cat([of, ob.flip(0)], -1), rtol=rtol, what="outputs")
+    expect_close(Hf, ef, rtol=rtol, what="H_fwd")
+    expect_close(Hb, eb, rtol=rtol, what="H_bwd")

@@ -235,3 +235,122 @@ def test_bleu_random(student, gen):
         expected = ref.bleu(pred, label, k)
         expect(math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12), what=f"bleu({pred!r}, {label!r}, {k})",
                expected=expected, got=got)
+
+
+# ------------------------------------------------------------------------------ unmasked_ce_loss (stretch)
+UNM = "ch9.unmasked_ce_loss"
+
+
+@grades(UNM, en="one loss per sequence, shape (B,)", zh="每个序列一个损失，形状为 (B,)")
+def test_unm_shape(student, gen, device):
+    pred = torch.randn(3, 4, 6, generator=gen, dtype=torch.float64).to(device)
+    label = torch.randint(0, 6, (3, 4), generator=gen).to(device)
+    with mistake_on_error("pred-not-permuted", match="Expected target size"):
+        got = student.call("unmasked_ce_loss", pred, label)
+    mistake_if(isinstance(got, torch.Tensor) and got.dim() == 0, "reduced-to-scalar",
+               what="unmasked_ce_loss(pred, label).shape", got=got, expected="(3,)")
+    expect(isinstance(got, torch.Tensor) and tuple(got.shape) == (3,), what="unmasked_ce_loss(pred, label).shape",
+           expected=(3,), got=got)
+
+
+@grades(UNM, en="classes on the last axis, even when T == V", zh="类别在最后一个轴上，T == V 时也是如此")
+def test_unm_permuted(student, gen, device):
+    B, T, V = 3, 5, 5
+    pred = torch.randn(B, T, V, generator=gen, dtype=torch.float64).to(device)
+    label = torch.randint(0, V, (B, T), generator=gen).to(device)
+    got = student.call("unmasked_ce_loss", pred, label)
+    wrong = F.cross_entropy(pred, label, reduction="none").mean(dim=1)
+    mistake_if(_close(got, wrong), "pred-not-permuted", what="unmasked_ce_loss(pred, label) with T == V")
+    expect_close(got, _losses(pred, label).mean(dim=1), what="unmasked_ce_loss(pred, label) with T == V")
+
+
+@grades(UNM, en="the book's example: ln 10 for every row, unlike the masked [ln 10, ln 10 / 2, 0]",
+        zh="书中的例子：每行都是 ln 10，不同于掩蔽后的 [ln 10, ln 10 / 2, 0]")
+def test_unm_book(student, device):
+    pred = torch.ones(3, 4, 10, device=device)
+    label = torch.ones(3, 4, dtype=torch.long, device=device)
+    got = student.call("unmasked_ce_loss", pred, label)
+    expect_close(got, torch.full((3,), math.log(10), device=device), what="unmasked_ce_loss(ones(3, 4, 10), ones)")
+
+
+@grades(UNM, en="differs from masked_softmax_ce_loss exactly where valid_len < T",
+        zh="恰好在 valid_len < T 的行上与 masked_softmax_ce_loss 不同")
+def test_unm_vs_masked(student, gen, device):
+    B, T, V = 4, 6, 5
+    pred = torch.randn(B, T, V, generator=gen, dtype=torch.float64).to(device)
+    label = torch.randint(0, V, (B, T), generator=gen).to(device)
+    valid_len = torch.tensor([6, 3, 0, 5]).to(device)
+    got = student.call("unmasked_ce_loss", pred, label)
+    masked = ref.masked_softmax_ce_loss(pred, label, valid_len)
+    expect(isinstance(got, torch.Tensor) and tuple(got.shape) == (B,), what="unmasked_ce_loss(pred, label).shape",
+           expected=(B,), got=got)
+    expect_close(got[0], masked[0], what="row 0 (valid_len == T): unmasked vs masked")
+    for b in (1, 2, 3):
+        expect(bool(got[b] > masked[b] + 1e-9), what=f"row {b} (valid_len < T): unmasked > masked",
+               expected=f"> {float(masked[b]):.6f}", got=float(got[b]))
+
+
+@grades(UNM, en="matches F.cross_entropy on random inputs", zh="随机输入上与 F.cross_entropy 一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_unm_random(student, gen, dtype, device):
+    B, T, V = 3, 7, 5
+    pred = (2 * torch.randn(B, T, V, generator=gen, dtype=dtype)).to(device)
+    label = torch.randint(0, V, (B, T), generator=gen).to(device)
+    got = student.call("unmasked_ce_loss", pred, label)
+    expect_close(got, _losses(pred, label).mean(dim=1), what="unmasked_ce_loss(pred, label)")
+
+
+# ------------------------------------------------------------------------------ project_state (stretch)
+PROJ = "ch9.project_state"
+
+
+@grades(PROJ, en="W has shape (h_enc, h_dec): the state is multiplied as state @ W",
+        zh="W 的形状为 (h_enc, h_dec)：按 state @ W 相乘")
+def test_proj_not_transposed(student, gen, device):
+    state = torch.randn(2, 4, 3, generator=gen, dtype=torch.float64).to(device)
+    W = torch.randn(3, 3, generator=gen, dtype=torch.float64).to(device)      # square: W.T also runs
+    got = student.call("project_state", state, W)
+    mistake_if(_close(got, state @ W.T), "weight-transposed", what="project_state(state, W)")
+    expect_close(got, state @ W, what="project_state(state, W) with h_enc == h_dec")
+
+
+@grades(PROJ, en="a GRU state (L, B, h_enc) becomes (L, B, h_dec)", zh="GRU 的状态 (L, B, h_enc) 变为 (L, B, h_dec)")
+def test_proj_tensor(student, gen, device):
+    L, B, h_enc, h_dec = 2, 4, 5, 3
+    state = torch.randn(L, B, h_enc, generator=gen, dtype=torch.float64).to(device)
+    W = torch.randn(h_enc, h_dec, generator=gen, dtype=torch.float64).to(device)
+    with mistake_on_error("weight-transposed", match="cannot be multiplied"):
+        got = student.call("project_state", state, W)
+    expect(isinstance(got, torch.Tensor) and tuple(got.shape) == (L, B, h_dec), what="project_state(state, W).shape",
+           expected=(L, B, h_dec), got=got)
+    expect_close(got, state @ W, what="project_state(state, W)")
+
+
+@grades(PROJ, en="an LSTM state (H, C): both are projected", zh="LSTM 的状态 (H, C)：两者都要投影")
+def test_proj_lstm(student, gen, device):
+    L, B, h_enc, h_dec = 2, 4, 5, 3
+    H = torch.randn(L, B, h_enc, generator=gen, dtype=torch.float64).to(device)
+    C = torch.randn(L, B, h_enc, generator=gen, dtype=torch.float64).to(device)
+    W = torch.randn(h_enc, h_dec, generator=gen, dtype=torch.float64).to(device)
+    with mistake_on_error("weight-transposed", match="cannot be multiplied"):
+        got = student.call("project_state", (H, C), W)
+    expect(isinstance(got, (tuple, list)) and len(got) == 2, what="project_state((H, C), W)",
+           expected="a tuple (H', C')", got=type(got).__name__)
+    mistake_if(isinstance(got[1], torch.Tensor) and _close(got[1], C), "cell-not-projected",
+               what="project_state((H, C), W)[1]", got="C unchanged", expected="C @ W")
+    expect_close(got[0], H @ W, what="project_state((H, C), W)[0]")
+    expect_close(got[1], C @ W, what="project_state((H, C), W)[1]")
+
+
+@grades(PROJ, en="random states and sizes", zh="随机的状态和大小")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_proj_random(student, gen, dtype, device):
+    for L, B, h_enc, h_dec in ((1, 3, 6, 4), (3, 2, 4, 7)):
+        state = torch.randn(L, B, h_enc, generator=gen, dtype=dtype).to(device)
+        W = torch.randn(h_enc, h_dec, generator=gen, dtype=dtype).to(device)
+        got = student.call("project_state", state, W)
+        expect_close(got, state @ W, what=f"project_state(state {tuple(state.shape)}, W {tuple(W.shape)})")
+        got = student.call("project_state", (state, 2 * state), W)
+        expect(isinstance(got, (tuple, list)) and len(got) == 2, what="project_state((H, C), W)",
+               expected="a tuple (H', C')", got=type(got).__name__)
+        expect_close(got[1], (2 * state) @ W, what="project_state((H, C), W)[1]")

@@ -121,3 +121,78 @@ def test_2d_keys(student, gen, dtype, device):
     _diagnose(weights.cpu(), queries, keys, values, w)
     expect_close(y, y_ref.to(device), what="y_hat")
     expect_close(weights, w_ref.to(device), what="weights")
+
+
+# ------------------------------------------------------------------------------ nw_max_weight (stretch)
+NWM = "ch10.nw_max_weight"
+NWM_FIXTURE = {1.0: 0.07968882801431566, 3.0: 0.23668759854473337}   # on nw_fixture(), float64
+
+
+def _nwm_expected(w, x_train, x_test, dim=1, outside=False):
+    d = x_test[:, None] - x_train[None, :]
+    scores = -w * d ** 2 / 2 if outside else -(d * w) ** 2 / 2
+    return torch.softmax(scores, dim=dim).max()
+
+
+def _nwm_random(gen, dtype=torch.float64, device="cpu"):
+    x_train, _ = torch.sort(5 * torch.rand(9, generator=gen, dtype=dtype))
+    x_test = 5 * torch.rand(6, generator=gen, dtype=dtype)
+    return x_train.to(device), x_test.to(device)
+
+
+def _nwm_diagnose(got, w, x_train, x_test, what):
+    """Name the catalogued mistake whose value `got` reproduces, if any."""
+    expected = _nwm_expected(w, x_train, x_test).cpu()
+    got = got.cpu()
+    if _close(got, expected):
+        return
+    mistake_if(_close(got, _nwm_expected(w, x_train, x_test, dim=0).cpu()), "softmax-over-queries",
+               what=what, got=got, expected=expected)
+    mistake_if(_close(got, _nwm_expected(w, x_train, x_test, outside=True).cpu()), "w-outside-square",
+               what=what, got=got, expected=expected)
+
+
+def _scalar(got, what):
+    expect(isinstance(got, torch.Tensor) and got.dim() == 0, what=what, expected="a 0-d tensor", got=got)
+    return got
+
+
+@grades(NWM, en="the softmax runs over the training inputs (keys)", zh="softmax 沿训练输入（键）进行")
+def test_nwm_over_keys(student, gen, device):
+    x_train, x_test = _nwm_random(gen, device=device)
+    got = _scalar(student.call("nw_max_weight", 2.0, x_train, x_test), "nw_max_weight(2.0, x_train, x_test)")
+    _nwm_diagnose(got, 2.0, x_train, x_test, "nw_max_weight(2.0, x_train, x_test)")
+    expect_close(got, _nwm_expected(2.0, x_train, x_test), what="nw_max_weight(2.0, x_train, x_test)")
+
+
+@grades(NWM, en="w multiplies the distance before squaring", zh="w 先乘距离再平方")
+def test_nwm_w_inside(student, gen, device):
+    x_train, x_test = _nwm_random(gen, device=device)
+    got = _scalar(student.call("nw_max_weight", 3.0, x_train, x_test), "nw_max_weight(3.0, x_train, x_test)")
+    _nwm_diagnose(got, 3.0, x_train, x_test, "nw_max_weight(3.0, x_train, x_test)")
+    expect_close(got, _nwm_expected(3.0, x_train, x_test), what="nw_max_weight(3.0, x_train, x_test)")
+
+
+@grades(NWM, en="the fixture: 0.0797 at w = 1, 0.2367 at w = 3 (the book: 0.076 and 0.225)",
+        zh="固定样本：w = 1 时 0.0797，w = 3 时 0.2367（书中为 0.076 和 0.225）")
+def test_nwm_fixture(student):
+    for w, value in NWM_FIXTURE.items():
+        got = _scalar(_cpu_call(student, "nw_max_weight", w), f"nw_max_weight({w})")
+        expect_close(got, torch.tensor(value, dtype=torch.float64), rtol=1e-6, what=f"nw_max_weight({w})")
+
+
+@grades(NWM, en="a larger w gives sharper weights (the max weight grows)", zh="w 越大权重越尖锐（最大权重变大）")
+def test_nwm_monotone(student):
+    ws = [0.5, 1.0, 2.0, 3.0, 5.0]
+    got = [float(_scalar(_cpu_call(student, "nw_max_weight", w), f"nw_max_weight({w})")) for w in ws]
+    expect(all(a < b for a, b in zip(got, got[1:])), what=f"nw_max_weight(w) for w in {ws}",
+           expected="strictly increasing", got=[round(v, 4) for v in got])
+
+
+@grades(NWM, en="random data match the reference", zh="随机数据与参考实现一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_nwm_random(student, gen, dtype, device):
+    for w in (0.7, 1.0, 4.0):
+        x_train, x_test = _nwm_random(gen, dtype, device)
+        got = _scalar(student.call("nw_max_weight", w, x_train, x_test), f"nw_max_weight({w}, x_train, x_test)")
+        expect_close(got, _nwm_expected(w, x_train, x_test), what=f"nw_max_weight({w}, x_train, x_test)")

@@ -283,3 +283,125 @@ def test_cv_causal(student, gen):
     scores = scores.masked_fill(torch.arange(T)[None, None, :] >= lens[:, :, None], -1e6)
     out = torch.softmax(scores, -1) @ v
     expect_close(out, F.scaled_dot_product_attention(q, k, v, is_causal=True), what="attention with causal_valid_lens")
+
+
+# ------------------------------------------------------------------------------ DecoderBlock (stretch)
+DB = "ch10.DecoderBlock"
+DB_KEYS = sorted([f"attention{j}.W_{m}.weight" for j in (1, 2) for m in "qkvo"]
+                 + [f"addnorm{j}.ln.{p}" for j in (1, 2, 3) for p in ("weight", "bias")]
+                 + ["ffn.dense1.weight", "ffn.dense1.bias", "ffn.dense2.weight", "ffn.dense2.bias"])
+
+
+def probe_decoder(mod, args, sd, X, enc, enc_vl, n_blocks, train, incremental):
+    """Build the learner's DecoderBlock, load `sd`, and decode X whole and (optionally) step by step."""
+    blk = mod.DecoderBlock(*args).to(device=X.device, dtype=X.dtype)
+    blk.load_state_dict(sd)
+    blk.train(train)
+    out = {}
+    with torch.no_grad():
+        state = [enc, enc_vl, [None] * n_blocks]
+        full, state = blk(X, state)
+        out["full"] = full
+        out["full_cache"] = [None if c is None else c for c in state[2]]
+        if incremental:
+            state = [enc, enc_vl, [None] * n_blocks]
+            steps, cache_lens = [], []
+            for t in range(X.shape[1]):
+                y, state = blk(X[:, t:t + 1], state)
+                steps.append(y)
+                c = state[2][args[-1]]
+                cache_lens.append(None if c is None else int(c.shape[1]))
+            out["incremental"] = torch.cat(steps, dim=1)
+            out["cache_lens"] = cache_lens
+            out["cache"] = list(state[2])
+    return out
+
+
+def _db_args(d, ffn_h, H, dropout, i):
+    return (d, d, d, d, [d], d, ffn_h, H, dropout, i)
+
+
+def _db_case(gen, d=8, ffn_h=12, H=2, B=2, T=5, T_enc=4, dtype=torch.float64):
+    sd = _random_like(gen, ref.DecoderBlock(*_db_args(d, ffn_h, H, 0.0, 0)), dtype)
+    X = torch.randn(B, T, d, generator=gen, dtype=dtype)
+    enc = torch.randn(B, T_enc, d, generator=gen, dtype=dtype)
+    enc_vl = torch.tensor([T_enc, 2])[:B]
+    return sd, X, enc, enc_vl
+
+
+def _db_ref(sd, args, X, enc, enc_vl, n_blocks=1, causal=True):
+    blk = ref.DecoderBlock(*args).to(X.dtype).eval()
+    blk.load_state_dict(sd)
+    with torch.no_grad():
+        if causal:
+            return blk(X, [enc, enc_vl, [None] * n_blocks])[0]
+        Y = blk.addnorm1(X, blk.attention1(X, X, X, None))
+        Z = blk.addnorm2(Y, blk.attention2(Y, enc, enc, enc_vl))
+        return blk.addnorm3(Z, blk.ffn(Z))
+
+
+def _db_probe(student, device, args, sd, X, enc, enc_vl, n_blocks=1, train=False, incremental=True):
+    dev = lambda t: t.to(device)  # noqa: E731
+    res = student.probe(probe_decoder, args, {k: dev(v) for k, v in sd.items()}, dev(X), dev(enc),
+                        dev(enc_vl), n_blocks, train, incremental)
+    expect(isinstance(res, dict) and isinstance(res.get("full"), torch.Tensor), what="DecoderBlock(...)(X, state)",
+           expected="(output, state)", got=res)
+    return res
+
+
+@grades(DB, en="the book's sizes: output (2, 100, 24), 21,384 parameters, state_dict keys",
+        zh="书中的尺寸：输出 (2, 100, 24)，21,384 个参数，state_dict 的键")
+def test_db_book(student, device):
+    X = torch.ones(2, 100, 24, dtype=torch.float64)
+    state = [X.to(device), torch.tensor([3, 2]).to(device), [None]]
+    res = _module(student, device, "DecoderBlock", 24, 24, 24, 24, [100, 24], 24, 48, 8, 0.5, 0,
+                  inputs=(X, state), train=False)
+    expect_equal(sorted(res["state_dict_keys"]), DB_KEYS, what="state_dict keys")
+    expect_equal(res["num_params"], 21384, what="num_params")
+    out = res["output"]
+    expect(isinstance(out, tuple) and len(out) == 2, what="DecoderBlock(...)(X, state)", expected="(output, state)",
+           got=type(out).__name__)
+    expect(isinstance(out[0], torch.Tensor) and tuple(out[0].shape) == (2, 100, 24), what="output.shape",
+           expected=(2, 100, 24), got=out[0])
+
+
+@grades(DB, en="state[2][i] caches the block inputs of every step so far",
+        zh="state[2][i] 缓存到目前为止每个时间步的块输入")
+def test_db_cache(student, gen, device):
+    sd, X, enc, enc_vl = _db_case(gen)
+    args = _db_args(8, 12, 2, 0.3, 1)                      # block 1 of 2: only state[2][1] is its cache
+    res = _db_probe(student, device, args, sd, X, enc, enc_vl, n_blocks=2)
+    T = X.shape[1]
+    mistake_if(res["cache_lens"] != list(range(1, T + 1)), "cache-not-updated",
+               what="state[2][1].shape[1] after each step", got=res["cache_lens"], expected=list(range(1, T + 1)))
+    expect(res["cache"][0] is None, what="state[2][0] (another block's cache)", expected=None, got=res["cache"][0])
+    expect_close(res["cache"][1], X.to(device), what="state[2][1] after decoding step by step")
+    expect_close(res["full_cache"][1], X.to(device), what="state[2][1] after decoding the whole X")
+
+
+@grades(DB, en="self-attention is causal when a whole sequence is fed (train mode, dropout 0)",
+        zh="整段输入时自注意力是因果的（训练模式，dropout 为 0）")
+def test_db_causal(student, gen, device):
+    sd, X, enc, enc_vl = _db_case(gen)
+    args = _db_args(8, 12, 2, 0.0, 0)
+    res = _db_probe(student, device, args, sd, X, enc, enc_vl, train=True, incremental=False)
+    got = res["full"].cpu()
+    expected = _db_ref(sd, args, X, enc, enc_vl)
+    mistake_if(not _close(got, expected) and _close(got, _db_ref(sd, args, X, enc, enc_vl, causal=False)),
+               "no-causal-mask", what="DecoderBlock(...)(X, state)[0]")
+    expect_close(got, expected, rtol=1e-6, what="output (whole sequence, train mode)")
+
+
+@grades(DB, en="eval mode: decoding step by step equals decoding the whole sequence",
+        zh="评估模式：逐步解码与整段解码的结果相同")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_db_incremental(student, gen, dtype, device):
+    sd, X, enc, enc_vl = _db_case(gen, d=16, ffn_h=20, H=4, B=2, T=6, T_enc=3, dtype=dtype)
+    args = _db_args(16, 20, 4, 0.5, 0)
+    res = _db_probe(student, device, args, sd, X, enc, enc_vl)
+    expected = _db_ref(sd, args, X, enc, enc_vl).to(device)
+    rtol, atol = (1e-6, None) if dtype == torch.float64 else (None, 1e-4)
+    mistake_if(res["cache_lens"] != list(range(1, X.shape[1] + 1)), "cache-not-updated",
+               what="state[2][0].shape[1] after each step", got=res["cache_lens"])
+    expect_close(res["full"], expected, rtol=rtol, atol=atol, what="output (whole sequence, eval mode)")
+    expect_close(res["incremental"], expected, rtol=rtol, atol=atol, what="outputs (one step at a time, eval mode)")
