@@ -71,3 +71,51 @@ def corr2d_as_matmul(X: Tensor, K: Tensor) -> Tensor:
     不能使用 corr2d、卷积函数或 unfold。
     """
     raise NotImplementedError
+
+
+def diagonal_edge_responses(n: int = 6, dtype: torch.dtype = torch.float32
+                            ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Stretch (6.2, exercise 1): an image with a diagonal edge, seen by K and by Kᵀ.
+
+    Build the n×n image X with X[i, j] = 1 where j <= i (the lower triangle, diagonal
+    included) and 0 elsewhere, in `dtype` on the CPU; take the book's edge kernel
+    K = [[1, −1]] (shape (1, 2), same dtype). Return (X, corr2d(X, K), corr2d(Xᵀ, K),
+    corr2d(X, Kᵀ)), of shapes (n, n), (n, n − 1), (n, n − 1) and (n − 1, n). Your corr2d
+    above may be used. (What do the three responses look like? Each is a single diagonal.)
+
+    拓展（6.2 练习 1）：具有对角线边缘的图像，分别用 K 和 Kᵀ 检测。
+    构造 n×n 的图像 X：j <= i 处（下三角，含对角线）X[i, j] = 1，其余为 0，数据类型为 `dtype`，
+    放在 CPU 上；卷积核取书中的边缘检测核 K = [[1, −1]]（形状 (1, 2)，数据类型相同）。
+    返回 (X, corr2d(X, K), corr2d(Xᵀ, K), corr2d(X, Kᵀ))，形状分别为 (n, n)、(n, n − 1)、
+    (n, n − 1) 和 (n − 1, n)。可以使用你在上面写的 corr2d。（这三个响应是什么样子？每个都只有一条对角线。）
+    """
+    raise NotImplementedError
+
+
+def second_derivative_kernel(dtype: torch.dtype = torch.float32) -> Tensor:
+    """Stretch (6.2, exercise 4): the kernel of a (discrete) second derivative.
+
+    Return the (1, 3) kernel K in `dtype` on the CPU such that corr2d(X, K)[i, j] =
+    X[i, j] − 2·X[i, j + 1] + X[i, j + 2], the second difference along the width: on a row
+    x_j = j² it gives 2 everywhere.
+
+    拓展（6.2 练习 4）：（离散）二阶导数的卷积核。
+    返回形状为 (1, 3)、数据类型为 `dtype`、在 CPU 上的卷积核 K，使
+    corr2d(X, K)[i, j] = X[i, j] − 2·X[i, j + 1] + X[i, j + 2]，即沿宽度方向的二阶差分：
+    对于 x_j = j² 的一行，结果处处为 2。
+    """
+    raise NotImplementedError
+
+
+def derivative_kernel_size(d: int) -> int:
+    """Stretch (6.2, exercise 4): the smallest kernel width for a d-th derivative.
+
+    The d-th finite difference of a row needs d + 1 neighbouring values (the kernel holds the
+    binomial coefficients with alternating signs: [1, −1], [1, −2, 1], [1, −3, 3, −1], …).
+    Return that width as a Python int for any d >= 0 (d = 0 is the identity, width 1).
+
+    拓展（6.2 练习 4）：d 阶导数所需的最小卷积核宽度。
+    一行的 d 阶差分需要 d + 1 个相邻的值（卷积核是符号交替的二项式系数：[1, −1]、[1, −2, 1]、
+    [1, −3, 3, −1]……）。对任意 d >= 0 以 Python int 返回这个宽度（d = 0 是恒等变换，宽度为 1）。
+    """
+    raise NotImplementedError

@@ -137,3 +137,44 @@ def test_prelu_gradients(student, gen, device):
            got="None")
     expect_close(gX, Xr.grad, what="d/dX")
     expect_close(ga, ar.grad, what="d/dalpha")
+
+
+# ------------------------------------------------------------------------- tanh_via_sigmoid
+def _diagnose_tanh_via_sigmoid(got, X, what):
+    if not (isinstance(got, torch.Tensor) and got.shape == X.shape and got.is_floating_point()):
+        return
+    g, x = got.double().cpu(), X.double().cpu()
+    if torch.allclose(g, torch.tanh(x), rtol=1e-4, atol=1e-5):
+        return
+    mistake_if(torch.allclose(g, torch.tanh(x / 2), rtol=1e-4, atol=1e-5), "sigmoid-of-x", what=what,
+               got="2·sigmoid(x) − 1", expected="2·sigmoid(2x) − 1")
+    mistake_if(torch.allclose(g, torch.tanh(x) + 1, rtol=1e-4, atol=1e-5), "missing-minus-one", what=what,
+               got="2·sigmoid(2x)", expected="2·sigmoid(2x) − 1")
+
+
+@grades("ch4.tanh_via_sigmoid", en="tanh at -2, -1, 0, 1, 2", zh="在 -2、-1、0、1、2 处的 tanh")
+def test_tanh_via_sigmoid_fixed(student, device):
+    X = torch.tensor([-2.0, -1.0, 0.0, 1.0, 2.0], dtype=torch.float64).to(device)
+    got = student.call("tanh_via_sigmoid", X)
+    _diagnose_tanh_via_sigmoid(got, X, "tanh_via_sigmoid(X)")
+    expect_close(got, torch.tanh(X), what="tanh_via_sigmoid(X)")
+
+
+@grades("ch4.tanh_via_sigmoid", en="finite and right for |x| up to 1e4", zh="|x| 直到 1e4 都有限且正确")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_tanh_via_sigmoid_extremes(student, dtype, device):
+    X = torch.tensor(EXTREMES, dtype=dtype).to(device)
+    got = student.call("tanh_via_sigmoid", X)
+    expect(isinstance(got, torch.Tensor), what="tanh_via_sigmoid(X)", expected="Tensor",
+           got=type(got).__name__)
+    _diagnose_tanh_via_sigmoid(got, X, "tanh_via_sigmoid(X)")
+    expect(not bool(torch.isnan(got).any()), what="tanh_via_sigmoid(X) for large |x|",
+           expected="finite values", got="nan")
+    expect_close(got, torch.tanh(X), what="tanh_via_sigmoid(X)")
+
+
+@grades("ch4.tanh_via_sigmoid", en="matches torch.tanh on random tensors", zh="在随机张量上与 torch.tanh 一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_tanh_via_sigmoid_random(student, gen, dtype, device):
+    X = _random(gen, dtype, device, 4, 3, 5, scale=3.0)
+    expect_close(student.call("tanh_via_sigmoid", X), torch.tanh(X), what="tanh_via_sigmoid(X)")

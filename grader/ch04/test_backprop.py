@@ -72,3 +72,55 @@ def test_no_penalty(student, gen, device):
 def test_random(student, gen, dtype, device):
     X, y, W1, W2 = _case(gen, 12, 10, 7, 3, dtype, device)
     _check(student.call("manual_backprop", X, y, W1, W2, 0.5), X, y, W1, W2, 0.5)
+
+
+# ------------------------------------------------------------------ manual_backprop_with_bias
+def _bias_case(gen, n, d, h, q, dtype, device):
+    X, y, W1, W2 = _case(gen, n, d, h, q, dtype, "cpu")
+    b1 = torch.randn(h, generator=gen, dtype=dtype) * 0.5
+    b2 = torch.randn(q, generator=gen, dtype=dtype) * 0.5
+    return [t.to(device) for t in (X, y, W1, b1, W2, b2)]
+
+
+def _autograd_bias(X, y, W1, b1, W2, b2, lambd):
+    params = [p.clone().requires_grad_(True) for p in (W1, b1, W2, b2)]
+    W1r, b1r, W2r, b2r = params
+    O = torch.relu(X @ W1r.T + b1r) @ W2r.T + b2r
+    J = F.cross_entropy(O, y) + lambd / 2 * ((W1r ** 2).sum() + (W2r ** 2).sum())
+    return torch.autograd.grad(J, params)
+
+
+NAMES = ("dJ/dW1", "dJ/db1", "dJ/dW2", "dJ/db2")
+
+
+def _check_bias(got, X, y, W1, b1, W2, b2, lambd):
+    expected = _autograd_bias(X, y, W1, b1, W2, b2, lambd)
+    expect(isinstance(got, (tuple, list)) and len(got) == 4
+           and all(isinstance(g, torch.Tensor) for g in got),
+           what="manual_backprop_with_bias(...)", expected="(dJ/dW1, dJ/db1, dJ/dW2, dJ/db2)", got=got)
+    g1, gb1, g2, gb2 = got
+    e1, eb1, e2, eb2 = expected
+    if gb1.shape == eb1.shape and gb2.shape == eb2.shape and not (_close(gb1, eb1) and _close(gb2, eb2)):
+        mistake_if(lambd != 0 and _close(gb1, eb1 + lambd * b1) and _close(gb2, eb2 + lambd * b2),
+                   "bias-decayed", what="(dJ/db1, dJ/db2)", got="dL/db + λb", expected="dL/db")
+        n = X.shape[0]
+        mistake_if(_close(gb1, eb1 / n) and _close(gb2, eb2 / n), "bias-grad-mean",
+                   what="(dJ/db1, dJ/db2)", got="dL/db / n", expected="dL/db")
+    rtol = 1e-6 if X.dtype == torch.float64 else None
+    for g, e, name in zip(got, expected, NAMES):
+        expect_close(g, e, rtol=rtol, what=name)
+
+
+@grades("ch4.manual_backprop_with_bias", en="a small network with biases, λ = 0.1, against autograd",
+        zh="带偏置的小网络，λ = 0.1，与自动微分对比")
+def test_bias_small(student, gen, device):
+    args = _bias_case(gen, 7, 5, 6, 4, torch.float64, device)
+    _check_bias(student.call("manual_backprop_with_bias", *args, 0.1), *args, 0.1)
+
+
+@grades("ch4.manual_backprop_with_bias", en="random sizes in float64 and float32, λ = 0.5",
+        zh="float64 和 float32 的随机规模，λ = 0.5")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_bias_random(student, gen, dtype, device):
+    args = _bias_case(gen, 12, 10, 7, 3, dtype, device)
+    _check_bias(student.call("manual_backprop_with_bias", *args, 0.5), *args, 0.5)

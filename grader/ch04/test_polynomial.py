@@ -68,3 +68,79 @@ def test_matches_numpy(student, gen, dtype, device):
 def test_property(student, device, values, max_degree):
     x = torch.tensor(values, dtype=torch.float64).to(device)
     _check(student.call("poly_features", x, max_degree), x, max_degree)
+
+
+# ---------------------------------------------------------------------------- fit_polynomial
+TRUE_W = [5.0, 1.2, -3.4, 5.6]
+
+
+def _features(x, degree):
+    """x**i / i! for i = 0..degree, in float64."""
+    xs = x.detach().double().reshape(-1, 1)
+    f = torch.tensor([float(math.factorial(i)) for i in range(degree + 1)], dtype=torch.float64,
+                     device=xs.device)
+    return xs ** torch.arange(degree + 1, dtype=torch.float64, device=xs.device) / f
+
+
+def _book_data(gen, n, dtype, device, noise=0.1):
+    x = torch.randn(n, generator=gen, dtype=torch.float64)
+    y = _features(x, 3) @ torch.tensor(TRUE_W, dtype=torch.float64)
+    y = y + noise * torch.randn(n, generator=gen, dtype=torch.float64)
+    return x.to(dtype).to(device), y.to(dtype).to(device)
+
+
+def _lstsq(x, y, degree):
+    """The supervisor's answer: lstsq in float64, cast back to x's dtype."""
+    Phi = _features(x, degree).cpu()
+    w = torch.linalg.lstsq(Phi, y.detach().double().cpu().reshape(-1, 1)).solution.reshape(-1)
+    return w.to(dtype=x.dtype, device=x.device)
+
+
+def _diagnose_fit(got, x, y, degree, what):
+    expect(isinstance(got, torch.Tensor) and got.dim() == 1, what=what,
+           expected=f"1-D Tensor of length {degree + 1}", got=got)
+    mistake_if(got.shape[0] == degree, "degree-off-by-one", what=f"len({what})",
+               got=got.shape[0], expected=degree + 1)
+    if got.shape[0] == degree + 1:
+        Phi = _features(x, degree).cpu()
+        raw = Phi * torch.tensor([float(math.factorial(i)) for i in range(degree + 1)],
+                                 dtype=torch.float64)
+        w_raw = torch.linalg.lstsq(raw, y.double().cpu().reshape(-1, 1)).solution.reshape(-1)
+        g = got.double().cpu()
+        mistake_if(not torch.allclose(g, _lstsq(x, y, degree).double().cpu(), rtol=1e-3, atol=1e-4)
+                   and torch.allclose(g, w_raw, rtol=1e-3, atol=1e-4), "no-factorial", what=what,
+                   got="weights of x**i", expected="weights of x**i / i!")
+
+
+@grades("ch4.fit_polynomial", en="noise-free cubic: recovers [5, 1.2, −3.4, 5.6] exactly",
+        zh="无噪声的三次多项式：精确恢复 [5, 1.2, −3.4, 5.6]")
+def test_fit_exact(student, gen, device):
+    x, y = _book_data(gen, 20, torch.float64, device, noise=0.0)
+    got = student.call("fit_polynomial", x, y, 3)
+    _diagnose_fit(got, x, y, 3, "fit_polynomial(x, y, 3)")
+    expect_close(got, torch.tensor(TRUE_W, dtype=torch.float64).to(device), rtol=1e-6,
+                 what="fit_polynomial(x, y, 3)")
+
+
+@grades("ch4.fit_polynomial", en="the book's data (n = 100, noise 0.1): within 0.1 of [5, 1.2, −3.4, 5.6]",
+        zh="书中的数据（n = 100，噪声 0.1）：与 [5, 1.2, −3.4, 5.6] 相差不超过 0.1")
+def test_fit_book_noise(student, gen, device):
+    x, y = _book_data(gen, 100, torch.float64, device)
+    got = student.call("fit_polynomial", x, y, 3)
+    _diagnose_fit(got, x, y, 3, "fit_polynomial(x, y, 3)")
+    err = float((got.double().cpu() - torch.tensor(TRUE_W, dtype=torch.float64)).abs().max())
+    expect(err < 0.1, what="max |w − [5, 1.2, −3.4, 5.6]|", expected="< 0.1", got=err)
+
+
+@grades("ch4.fit_polynomial", en="matches lstsq for degrees 1, 2 and 5", zh="在 1、2、5 次时与 lstsq 一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_fit_matches_lstsq(student, gen, dtype, device):
+    for degree in (1, 2, 5):
+        x, y = _book_data(gen, 30, dtype, device, noise=0.5)
+        got = student.call("fit_polynomial", x, y, degree)
+        what = f"fit_polynomial(x, y, {degree})"
+        _diagnose_fit(got, x, y, degree, what)
+        if dtype == torch.float64:
+            expect_close(got, _lstsq(x, y, degree), rtol=1e-6, atol=1e-8, what=what)
+        else:
+            expect_close(got, _lstsq(x, y, degree), rtol=2e-3, atol=2e-3, what=what)

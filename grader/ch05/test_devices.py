@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from d2lkit.grading.api import expect, expect_equal, grades, mistake_if, reference
+from d2lkit.grading.api import FLOATS, expect, expect_close, expect_equal, grades, mistake_if, reference
 
 ref = reference(__file__)
 
@@ -71,3 +71,62 @@ def test_try_gpu_table(student, count):
     indices = [None, 0, 1, 2]
     for i, got in zip(indices, student.probe(probe_try_gpu_table, count, indices)):
         _check(got, count, i)
+
+
+# ------------------------------------------------------------------------------ product_norms
+def _running_norms(matrices):
+    """The supervisor's answer: the loop in float64, cast back."""
+    M = matrices.double()
+    P = M[0]
+    out = [torch.linalg.matrix_norm(P)]
+    for A in M[1:]:
+        P = P @ A
+        out.append(torch.linalg.matrix_norm(P))
+    return torch.stack(out).to(matrices.dtype)
+
+
+def _diagnose_norms(got, matrices, what):
+    expected = _running_norms(matrices)
+    expect(isinstance(got, torch.Tensor) and got.shape == expected.shape, what=what,
+           expected=f"Tensor of shape {tuple(expected.shape)}", got=got)
+    g, e = got.double().cpu(), expected.double().cpu()
+    if torch.allclose(g, e, rtol=1e-4):
+        return
+    mistake_if(torch.allclose(g, e ** 2, rtol=1e-4), "squared-norm", what=what,
+               got="||P||_F²", expected="||P||_F")
+    rev = _running_norms(matrices.transpose(-1, -2)).double().cpu()  # ||(M_i…M_0)ᵀ||_F
+    mistake_if(torch.allclose(g, rev, rtol=1e-4), "reversed-order", what=what,
+               got="norms of M_i @ … @ M_0", expected="norms of M_0 @ … @ M_i")
+
+
+@grades("ch5.product_norms", en="scaled identities: (i + 1)·I₃ gives √3·[1, 2, 6, 24]",
+        zh="数乘单位矩阵：(i + 1)·I₃ 得到 √3·[1, 2, 6, 24]")
+def test_product_norms_fixed(student, device):
+    matrices = torch.stack([(i + 1.0) * torch.eye(3, dtype=torch.float64) for i in range(4)]).to(device)
+    got = student.call("product_norms", matrices)
+    _diagnose_norms(got, matrices, "product_norms((i + 1)·I₃, i < 4)")
+    expected = 3 ** 0.5 * torch.tensor([1.0, 2.0, 6.0, 24.0], dtype=torch.float64).to(device)
+    expect_close(got, expected, what="product_norms((i + 1)·I₃, i < 4)")
+
+
+@grades("ch5.product_norms", en="multiplies on the right: P = P @ M (non-commuting matrices)",
+        zh="右乘：P = P @ M（不可交换的矩阵）")
+def test_product_norms_order(student, device):
+    A = torch.tensor([[1.0, 2.0], [0.0, 1.0]], dtype=torch.float64)
+    B = torch.tensor([[1.0, 0.0], [0.0, 3.0]], dtype=torch.float64)
+    C = torch.tensor([[0.0, 1.0], [1.0, 0.0]], dtype=torch.float64)
+    matrices = torch.stack([A, B, C, B]).to(device)
+    got = student.call("product_norms", matrices)
+    _diagnose_norms(got, matrices, "product_norms([A, B, C, B])")
+    expect_close(got, _running_norms(matrices), rtol=1e-6, what="product_norms([A, B, C, B])")
+
+
+@grades("ch5.product_norms", en="24 random 12×12 matrices vs a reference loop",
+        zh="24 个随机 12×12 矩阵，与参考循环比较")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_product_norms_random(student, gen, dtype, device):
+    matrices = (torch.randn(24, 12, 12, generator=gen, dtype=dtype) / 12 ** 0.5).to(device)
+    got = student.call("product_norms", matrices)
+    _diagnose_norms(got, matrices, "product_norms(24 × 12×12)")
+    expect_close(got, _running_norms(matrices), rtol=1e-6 if dtype == torch.float64 else 1e-4,
+                 what="product_norms(24 × 12×12)")

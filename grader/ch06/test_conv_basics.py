@@ -293,3 +293,75 @@ def test_as_matmul_random(student, gen, dtype, device):
     for ((h, w), (kh, kw)), (X, K), g in zip(cases, inputs, got):
         expect_close(g, conv(X, K), rtol=1e-6 if dtype == torch.float64 else None,
                      what=f"corr2d_as_matmul(X {h}×{w}, K {kh}×{kw})")
+
+
+# ------------------------------------------------------------- diagonal_edge_responses (stretch)
+def diagonal_expected(n, dtype):
+    """The known answers: each response is a single diagonal of ±1."""
+    X = torch.tril(torch.ones(n, n, dtype=dtype))
+    Y = torch.eye(n, n - 1, dtype=dtype)                                   # +1 at (i, i)
+    Y_xt = -torch.diag(torch.ones(n - 1, dtype=dtype), -1)[:, :n - 1]      # −1 at (i + 1, i)
+    Y_kt = -torch.diag(torch.ones(n - 1, dtype=dtype), 1)[:n - 1]          # −1 at (i, i + 1)
+    return X, Y, Y_xt, Y_kt
+
+
+RESPONSE_NAMES = ("X", "corr2d(X, K)", "corr2d(X.T, K)", "corr2d(X, K.T)")
+
+
+def check_diagonal(got, n, dtype):
+    expected = diagonal_expected(n, dtype)
+    expect(isinstance(got, (tuple, list)) and len(got) == 4
+           and all(isinstance(g, torch.Tensor) for g in got),
+           what=f"diagonal_edge_responses({n})", expected="(X, Y, Y_xt, Y_kt)", got=got)
+    got = [g.cpu() for g in got]
+    close = [g.shape == e.shape and torch.allclose(g.double(), e.double()) for g, e in zip(got, expected)]
+    if close[0] and not all(close[1:]):
+        mistake_if(all(g.shape == e.shape and torch.allclose(g.double(), -e.double())
+                       for g, e in zip(got[1:], expected[1:])), "kernel-sign",
+                   what=f"diagonal_edge_responses({n})", got="−(expected responses)",
+                   expected="corr2d with K = [[1, −1]]")
+        mistake_if(got[3].shape == expected[1].T.shape and torch.allclose(got[3].double(), expected[1].T.double()),
+                   "output-transposed", what=f"corr2d(X, K.T) for n = {n}", got=show(got[3]),
+                   expected=show(expected[3]))
+    for g, e, name in zip(got, expected, RESPONSE_NAMES):
+        expect_close(g, e, what=f"{name} for n = {n}")
+
+
+@grades("ch6.diagonal_edge_responses", en="n = 6: a +1 diagonal for K, −1 diagonals for Xᵀ and Kᵀ",
+        zh="n = 6：K 得到 +1 的对角线，Xᵀ 和 Kᵀ 得到 −1 的对角线")
+def test_diagonal_book(student):
+    check_diagonal(student.call("diagonal_edge_responses", 6), 6, torch.float32)
+
+
+@grades("ch6.diagonal_edge_responses", en="other sizes (4 and 9) and dtypes",
+        zh="其他大小（4 和 9）和数据类型")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_diagonal_sizes(student, dtype):
+    got = student.probe(probe_calls, "diagonal_edge_responses", [((n,), {"dtype": dtype}) for n in (4, 9)])
+    for n, g in zip((4, 9), got):
+        check_diagonal(g, n, dtype)
+
+
+# ------------------------------------------------------------- second_derivative_kernel (stretch)
+@grades("ch6.second_derivative_kernel", en="the kernel is [[1, −2, 1]]; on x_j = j² it gives 2",
+        zh="卷积核是 [[1, −2, 1]]；对 x_j = j² 结果为 2")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_second_derivative_kernel(student, dtype):
+    K = student.call("second_derivative_kernel", dtype)
+    expected = torch.tensor([[1.0, -2.0, 1.0]], dtype=dtype)
+    expect(isinstance(K, torch.Tensor), what="second_derivative_kernel()", expected="Tensor", got=K)
+    mistake_if(K.shape == expected.shape and torch.allclose(K.double().cpu(), -expected.double()),
+               "negated-kernel", what="second_derivative_kernel()", got=show(K), expected=show(expected))
+    expect_close(K.cpu(), expected, what="second_derivative_kernel()")
+    X = (torch.arange(7, dtype=dtype) ** 2).repeat(3, 1)
+    expect_close(conv(X, K.cpu()), torch.full((3, 5), 2.0, dtype=dtype), what="corr2d(j², K)")
+
+
+@grades("ch6.second_derivative_kernel", en="derivative_kernel_size(d) = d + 1 for d = 0 … 10",
+        zh="d = 0 … 10 时 derivative_kernel_size(d) = d + 1")
+def test_derivative_kernel_size(student):
+    ds = list(range(11))
+    got = student.probe(probe_calls, "derivative_kernel_size", [((d,), {}) for d in ds])
+    mistake_if(got[1:3] == [1, 2], "size-off-by-one", what="derivative_kernel_size(1), (2)",
+               got=got[1:3], expected=[2, 3])
+    expect_equal(got, [d + 1 for d in ds], what="[derivative_kernel_size(d) for d in 0..10]")

@@ -280,3 +280,58 @@ def test_min_pool_random(student, gen, dtype, device):
         mistake_if(isinstance(g, torch.Tensor) and g.shape == expected.shape and torch.allclose(g, -expected),
                    "missing-outer-negation", got=show(g), expected=show(expected), what=what)
         expect_close(g, expected, what=what)
+
+
+# ------------------------------------------------------------------ logsumexp_pool2d (stretch)
+def lse_pool(X, k):
+    """The supervisor's answer: torch.logsumexp over every stride-1 window, in float64."""
+    kh, kw = pair(k)
+    W = X.double().unfold(0, kh, 1).unfold(1, kw, 1)
+    return torch.logsumexp(W, dim=(-2, -1)).to(X.dtype)
+
+
+@grades("ch6.logsumexp_pool2d", en="the book's 3×3 input, window 2×2 (stride 1)",
+        zh="书中 3×3 的输入，窗口 2×2（步幅 1）")
+def test_lse_book(student, device):
+    X = torch.arange(9.0, dtype=torch.float64).reshape(3, 3).to(device)
+    expect_close(student.call("logsumexp_pool2d", X, (2, 2)), lse_pool(X, 2),
+                 what="logsumexp_pool2d(X 3×3, (2, 2))")
+
+
+@grades("ch6.logsumexp_pool2d", en="stable for large inputs: arange(12) + 1000",
+        zh="大输入下数值稳定：arange(12) + 1000")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_lse_large(student, dtype, device):
+    X = (torch.arange(12.0, dtype=dtype).reshape(3, 4) + 1000).to(device)
+    got = student.call("logsumexp_pool2d", X, 2)
+    what = "logsumexp_pool2d(X + 1000, 2)"
+    expect(isinstance(got, torch.Tensor), what=what, expected="Tensor", got=got)
+    mistake_if(bool(torch.isinf(got).any() or torch.isnan(got).any()), "exp-overflow", what=what,
+               got=show(got), expected=show(lse_pool(X, 2)))
+    expect_close(got, lse_pool(X, 2), what=what)
+
+
+@grades("ch6.logsumexp_pool2d", en="windows far apart: one half near 0, the other near −1000",
+        zh="窗口相差很远：一半接近 0，另一半接近 −1000")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_lse_far_apart(student, gen, dtype, device):
+    X = torch.randn(4, 8, generator=gen, dtype=dtype)
+    X[:, 4:] -= 1000
+    X = X.to(device)
+    got = student.call("logsumexp_pool2d", X, (2, 2))
+    what = "logsumexp_pool2d(X 4×8, (2, 2))"
+    expect(isinstance(got, torch.Tensor), what=what, expected="Tensor", got=got)
+    mistake_if(bool(torch.isinf(got).any()), "global-max-shift", what=what, got="−inf in the right half",
+               expected="≈ −1000 + log 4")
+    expect_close(got, lse_pool(X, (2, 2)), what=what)
+
+
+@grades("ch6.logsumexp_pool2d", en="matches torch.logsumexp over the windows on random inputs",
+        zh="随机输入下与按窗口计算的 torch.logsumexp 一致")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_lse_random(student, gen, dtype, device):
+    X = (torch.randn(5, 7, generator=gen, dtype=dtype) * 3).to(device)
+    cases = [2, (2, 3), (1, 1), (3, 1), (5, 7)]
+    got = student.probe(probe_calls, "logsumexp_pool2d", [((X, k), {}) for k in cases])
+    for k, g in zip(cases, got):
+        expect_close(g, lse_pool(X, k), what=f"logsumexp_pool2d(X 5×7, {k})")

@@ -74,3 +74,22 @@ def prelu(X: Tensor, alpha: Tensor) -> Tensor:
     zero = torch.zeros_like(X)
     return torch.where(X > 0, X, zero) + alpha * torch.where(X < 0, X, zero)
     ### END SOLUTION
+
+
+def tanh_via_sigmoid(X: Tensor) -> Tensor:
+    """Exercise 3 of 4.1: tanh through the identity tanh(x) + 1 = 2·sigmoid(2x).
+
+    Return tanh(X) computed as 2·sigmoid(2X) − 1, writing the sigmoid with torch.exp and
+    arithmetic only (sigmoid(t) = 1 / (1 + exp(−t))). Same shape, dtype and device as X; the
+    result must equal torch.tanh(X) and stay finite for |x| up to 1e4 (tanh(±1000) = ±1).
+    Do not use torch.tanh, torch.sigmoid (or any built-in tanh/sigmoid), nor your own `tanh`.
+
+    4.1 节练习 3：利用恒等式 tanh(x) + 1 = 2·sigmoid(2x) 计算 tanh。
+    返回按 2·sigmoid(2X) − 1 计算的 tanh(X)，其中 sigmoid 只能用 torch.exp 和四则运算写出
+    （sigmoid(t) = 1 / (1 + exp(−t))）。输出与 X 的形状、数据类型和设备相同；结果必须等于
+    torch.tanh(X)，并且 |x| 不超过 1e4 时结果有限（tanh(±1000) = ±1）。
+    不能使用 torch.tanh、torch.sigmoid（以及任何内置的 tanh/sigmoid），也不能调用你自己的 `tanh`。
+    """
+    ### BEGIN SOLUTION
+    return 2 / (1 + torch.exp(-2 * X)) - 1
+    ### END SOLUTION

@@ -19,3 +19,30 @@ def try_gpu(i: int = 0) -> torch.device:
         return torch.device(f'cuda:{i}')
     return torch.device('cpu')
     ### END SOLUTION
+
+
+def product_norms(matrices: torch.Tensor) -> torch.Tensor:
+    """Exercise 3 of 5.6: Frobenius norms of the running products in a matmul loop.
+
+    ``matrices`` has shape (k, n, n). Starting from P = matrices[0], multiply on the right one
+    matrix at a time, P_i = P_{i-1} @ matrices[i], and record ||P_i||_F (the square root of the
+    sum of squares) after every step. Return a 1-D tensor of the k norms
+    [||P_0||_F, ..., ||P_{k-1}||_F] with the dtype and device of ``matrices``. Timing the loop
+    (logging each norm with ``.item()`` versus keeping the log on the device and transferring it
+    once) is for you to explore on a GPU; it is not graded.
+
+    5.6 节练习 3：矩阵乘法循环中累积乘积的 Frobenius 范数。
+    ``matrices`` 的形状为 (k, n, n)。从 P = matrices[0] 开始，每次在右边乘一个矩阵：
+    P_i = P_{i-1} @ matrices[i]，每一步之后记录 ||P_i||_F（元素平方和的平方根）。
+    返回这 k 个范数组成的一维张量 [||P_0||_F, ..., ||P_{k-1}||_F]，数据类型和设备与
+    ``matrices`` 相同。循环的计时（每步用 ``.item()`` 记录范数，与把日志留在设备上、最后一次性
+    传回相比）请自己在 GPU 上探索；这部分不评分。
+    """
+    ### BEGIN SOLUTION
+    P = matrices[0]
+    norms = [torch.sqrt((P * P).sum())]
+    for M in matrices[1:]:
+        P = P @ M
+        norms.append(torch.sqrt((P * P).sum()))
+    return torch.stack(norms)
+    ### END SOLUTION

@@ -134,3 +134,30 @@ def min_pool2d(X: Tensor, pool_size: int | tuple[int, int],
     s = pool_size if stride is None else stride
     return -torch.nn.functional.max_pool2d(-X[None, None], pool_size, stride=s, padding=padding)[0, 0]
     ### END SOLUTION
+
+
+def logsumexp_pool2d(X: Tensor, pool_size: int | tuple[int, int]) -> Tensor:
+    """Stretch (6.5, exercise 6): LogSumExp ("softmax") pooling, a smooth maximum.
+
+    X has shape (h, w). Like the book's pool2d (stride 1, no padding), the output has shape
+    (h − ph + 1, w − pw + 1) and Y[i, j] = log Σ exp(window), the log of the sum of the
+    exponentials of the ph×pw window at (i, j). It must be stable: finite and exact for inputs
+    of ±1000 and for windows whose values differ by thousands (shift each window by its own
+    maximum: log Σ exp(x) = m + log Σ exp(x − m)). Output dtype and device of X.
+    Do not use torch.logsumexp (nor Tensor.logsumexp, torch.special.logsumexp).
+
+    拓展（6.5 练习 6）：LogSumExp（“softmax”）汇聚，一种平滑的最大值。
+    X 的形状为 (h, w)。与书中的 pool2d 一样（步幅 1，不填充），输出形状为
+    (h − ph + 1, w − pw + 1)，Y[i, j] = log Σ exp(窗口)，即位于 (i, j) 的 ph×pw 窗口中各元素
+    指数之和的对数。必须数值稳定：输入为 ±1000、或同一输入中不同窗口的值相差上千时，结果都要
+    有限且准确（每个窗口减去它自己的最大值：log Σ exp(x) = m + log Σ exp(x − m)）。
+    输出的 dtype 和设备与 X 相同。不能使用 torch.logsumexp（以及 Tensor.logsumexp、
+    torch.special.logsumexp）。
+    """
+    ### BEGIN SOLUTION
+    ph, pw = _pair(pool_size)
+    oh, ow = X.shape[0] - ph + 1, X.shape[1] - pw + 1
+    windows = torch.stack([X[i:i + oh, j:j + ow] for i in range(ph) for j in range(pw)])
+    m = windows.max(dim=0).values
+    return m + torch.log(torch.exp(windows - m).sum(dim=0))
+    ### END SOLUTION

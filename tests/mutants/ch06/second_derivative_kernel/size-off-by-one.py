@@ -1,0 +1,2 @@
+def derivative_kernel_size(d):
+    return d
