@@ -81,6 +81,49 @@ def _scalar(t: torch.Tensor):
     return complex(v) if isinstance(v, complex) else float(v) if isinstance(v, float) else v
 
 
+def is_close(got, expected, what: str = "output", **tolerance) -> bool:
+    """expect_close as a question: for diagnosing which catalogued mistake a wrong answer is."""
+    try:
+        expect_close(got, expected, what=what, **tolerance)
+    except CheckFailed:
+        return False
+    return True
+
+
+def shown(x):
+    """Small tensors as their rounded values, so that a mistake's message shows the numbers."""
+    if isinstance(x, torch.Tensor) and x.numel() <= 16 and x.is_floating_point():
+        return x.detach().cpu().double().round(decimals=4).tolist()
+    return x
+
+
+def on_cpu(x):
+    """x with every tensor (inside tuples, lists and dicts too) moved to the CPU: for arithmetic
+    with expectations computed there when grading runs on a GPU."""
+    if isinstance(x, torch.Tensor):
+        return x.cpu()
+    if isinstance(x, (tuple, list)):
+        return type(x)(on_cpu(v) for v in x)
+    if isinstance(x, dict):
+        return {k: on_cpu(v) for k, v in x.items()}
+    return x
+
+
+def on_cpu_call(student, name: str, *args, **kwargs):
+    """student.call with the result brought to the CPU."""
+    return on_cpu(student.call(name, *args, **kwargs))
+
+
+def module_on_cpu(student, device, name: str, *args, inputs=(), **kwargs):
+    """student.module with the inputs sent to the grading device and the output and tensor
+    attributes brought back to the CPU."""
+    res = student.module(name, *args, inputs=tuple(
+        x.to(device) if isinstance(x, torch.Tensor) else x for x in inputs), **kwargs)
+    res["output"] = on_cpu(res["output"])
+    res["attrs"] = on_cpu(res["attrs"])
+    return res
+
+
 def expect_equal(got, expected, what: str = "output", mistake: str | None = None):
     """Exact equality; tensors by torch.equal (shape and dtype included)."""
     if isinstance(expected, torch.Tensor):

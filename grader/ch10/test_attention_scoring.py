@@ -6,36 +6,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, mistake_if,
-                                reference)
+from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, grades, mistake_if,
+                                module_on_cpu, on_cpu_call, reference)
 
 ref = reference(__file__)
 
 
 
-
-def _to_cpu(x):
-    if isinstance(x, torch.Tensor):
-        return x.cpu()
-    if isinstance(x, (tuple, list)):
-        return type(x)(_to_cpu(v) for v in x)
-    return x
-
-
-def _cpu_call(student, name, *args, **kwargs):
-    """student.call for checks whose expected values live on the CPU: the sandbox moves tensor
-    arguments to the grading device, so the result is brought back here."""
-    return _to_cpu(student.call(name, *args, **kwargs))
-
-def _module(student, device, name, *args, inputs=(), **kwargs):
-    """student.module on the grading device, with the output and tensor attributes brought back to
-    the CPU, for checks whose expected values live on the CPU."""
-    res = student.module(name, *args, inputs=tuple(x.to(device) if isinstance(x, torch.Tensor) else x
-                                                   for x in inputs), **kwargs)
-    cpu = lambda x: x.cpu() if isinstance(x, torch.Tensor) else x  # noqa: E731
-    res["output"] = tuple(cpu(o) for o in res["output"]) if isinstance(res["output"], tuple) else cpu(res["output"])
-    res["attrs"] = {k: cpu(v) for k, v in res["attrs"].items()}
-    return res
 
 def _pair(result, what):
     """The (output, weights) pair the spec asks for; anything else fails the check."""
@@ -82,7 +59,7 @@ def _diagnose_ms(got, X, valid_lens):
 def test_ms_book_example(student, gen):
     X = torch.rand(2, 2, 4, generator=gen, dtype=torch.float64)
     vl = torch.tensor([2, 3])
-    got = _cpu_call(student, "masked_softmax", X.clone(), vl, mutates=True)
+    got = on_cpu_call(student, "masked_softmax", X.clone(), vl, mutates=True)
     _diagnose_ms(got, X, vl)
     expect_close(got, _masked(X, vl), what="masked_softmax(X, [2, 3])")
 
@@ -91,7 +68,7 @@ def test_ms_book_example(student, gen):
 def test_ms_per_batch_lengths(student, gen):
     X = torch.randn(2, 3, 4, generator=gen, dtype=torch.float64)
     vl = torch.tensor([1, 3])
-    got = _cpu_call(student, "masked_softmax", X.clone(), vl, mutates=True)
+    got = on_cpu_call(student, "masked_softmax", X.clone(), vl, mutates=True)
     _diagnose_ms(got, X, vl)
     expect_close(got, _masked(X, vl), what="masked_softmax(X, [1, 3])")
 
@@ -100,7 +77,7 @@ def test_ms_per_batch_lengths(student, gen):
 def test_ms_zero_length(student, gen):
     X = torch.randn(2, 3, 5, generator=gen, dtype=torch.float64)
     vl = torch.tensor([0, 2])
-    got = _cpu_call(student, "masked_softmax", X.clone(), vl, mutates=True)
+    got = on_cpu_call(student, "masked_softmax", X.clone(), vl, mutates=True)
     expect(isinstance(got, torch.Tensor), what="masked_softmax(X, [0, 2])", expected="Tensor", got=type(got).__name__)
     mistake_if(bool(torch.isnan(got).any()), "fill-neg-inf")
     _diagnose_ms(got, X, vl)
@@ -112,7 +89,7 @@ def test_ms_zero_length(student, gen):
 def test_ms_per_query_lengths(student, gen):
     X = torch.randn(2, 3, 4, generator=gen, dtype=torch.float64)
     vl = torch.tensor([[1, 3, 4], [2, 4, 1]])
-    got = _cpu_call(student, "masked_softmax", X.clone(), vl, mutates=True)
+    got = on_cpu_call(student, "masked_softmax", X.clone(), vl, mutates=True)
     _diagnose_ms(got, X, vl)
     expect_close(got, _masked(X, vl), what="masked_softmax(X, valid_lens (B, Q))")
 
@@ -120,7 +97,7 @@ def test_ms_per_query_lengths(student, gen):
 @grades(MS, en="valid_lens None is a plain softmax", zh="valid_lens 为 None 时就是普通的 softmax")
 def test_ms_none(student, gen):
     X = torch.randn(3, 2, 5, generator=gen, dtype=torch.float64)
-    got = _cpu_call(student, "masked_softmax", X.clone(), None, mutates=True)
+    got = on_cpu_call(student, "masked_softmax", X.clone(), None, mutates=True)
     expect_close(got, torch.softmax(X, dim=-1), what="masked_softmax(X, None)")
 
 
@@ -168,7 +145,7 @@ def test_aa_attributes(student, gen, device):
     q = torch.randn(2, 4, 5, generator=gen, dtype=torch.float64)
     k = torch.randn(2, 4, 6, generator=gen, dtype=torch.float64)
     v = torch.randn(2, 4, 3, generator=gen, dtype=torch.float64)
-    res = _module(student, device, "AdditiveAttention", 6, 5, 7, 0.0, inputs=(q, k, v, None), train=False)
+    res = module_on_cpu(student, device, "AdditiveAttention", 6, 5, 7, 0.0, inputs=(q, k, v, None), train=False)
     expect_equal(sorted(res["state_dict_keys"]), ["W_k.weight", "W_q.weight", "w_v.weight"], what="state_dict keys")
     shapes = {name: tuple(t.shape) for name, t in res["state_dict"].items()}
     expect_equal(shapes, {"W_k.weight": (7, 6), "W_q.weight": (7, 5), "w_v.weight": (1, 7)}, what="parameter shapes")
@@ -183,7 +160,7 @@ def test_aa_axes(student, gen, device):
     q = torch.randn(2, 5, 4, generator=gen, dtype=torch.float64)
     k = torch.randn(2, 5, 3, generator=gen, dtype=torch.float64)
     v = torch.randn(2, 5, 2, generator=gen, dtype=torch.float64)
-    res = _module(student, device, "AdditiveAttention", 3, 4, 6, 0.0, state_dict=sd, inputs=(q, k, v, None), train=False)
+    res = module_on_cpu(student, device, "AdditiveAttention", 3, 4, 6, 0.0, state_dict=sd, inputs=(q, k, v, None), train=False)
     w = res["attrs"].get("attention_weights")
     expect(w is not None, what="self.attention_weights", expected="a (B, Q, K) tensor", got=None)
     _, w_bad = _additive_ref(sd, q, k, v, None, swapped=True)
@@ -199,7 +176,7 @@ def test_aa_book_example(student, gen, device):
     queries = torch.randn(2, 1, 20, generator=gen, dtype=torch.float64)
     keys = torch.ones(2, 10, 2, dtype=torch.float64)
     values = torch.arange(40, dtype=torch.float64).reshape(1, 10, 4).repeat(2, 1, 1)
-    res = _module(student, device, "AdditiveAttention", 2, 20, 8, 0.1,
+    res = module_on_cpu(student, device, "AdditiveAttention", 2, 20, 8, 0.1,
                          inputs=(queries, keys, values, torch.tensor([2, 6])), train=False)
     expected = torch.tensor([[[2.0, 3.0, 4.0, 5.0]], [[10.0, 11.0, 12.0, 13.0]]], dtype=torch.float64)
     expect_close(res["output"], expected, rtol=1e-6, what="attention(queries, keys, values, [2, 6])")
@@ -215,7 +192,7 @@ def test_aa_tanh(student, gen, device):
     k = torch.randn(2, 5, 3, generator=gen, dtype=torch.float64) * 2
     v = torch.randn(2, 5, 2, generator=gen, dtype=torch.float64)
     vl = torch.tensor([3, 5])
-    res = _module(student, device, "AdditiveAttention", 3, 4, 6, 0.0, state_dict=sd, inputs=(q, k, v, vl), train=False)
+    res = module_on_cpu(student, device, "AdditiveAttention", 3, 4, 6, 0.0, state_dict=sd, inputs=(q, k, v, vl), train=False)
     _diagnose_aa(res["output"], sd, q, k, v, vl)
     expect_close(res["output"], _additive_ref(sd, q, k, v, vl)[0], rtol=1e-6, what="output")
 
@@ -242,7 +219,7 @@ def test_aa_dropout(student, gen, device):
     q = torch.randn(2, 3, 4, generator=gen, dtype=torch.float64)
     k = torch.randn(2, 5, 3, generator=gen, dtype=torch.float64)
     v = torch.randn(2, 5, 2, generator=gen, dtype=torch.float64)
-    res = _module(student, device, "AdditiveAttention", 3, 4, 6, 1.0, inputs=(q, k, v, torch.tensor([2, 4])), train=True)
+    res = module_on_cpu(student, device, "AdditiveAttention", 3, 4, 6, 1.0, inputs=(q, k, v, torch.tensor([2, 4])), train=True)
     expect_close(res["output"], torch.zeros(2, 3, 2, dtype=torch.float64), what="output with dropout=1.0")
 
 
@@ -287,7 +264,7 @@ def _dp_inputs(gen, dtype, B, Q, K, d, dv):
 def test_dp_keys_transposed(student, gen):
     # with B == K == d, keys.T (which reverses all three axes) runs and can be recognised
     q, k, v = _dp_inputs(gen, torch.float64, 4, 3, 4, 4, 2)
-    out, w = _pair(_cpu_call(student, "dot_product_attention", q, k, v, None), "dot_product_attention(...)")
+    out, w = _pair(on_cpu_call(student, "dot_product_attention", q, k, v, None), "dot_product_attention(...)")
     _diagnose_dp(out, q, k, v, None)
     expect_close(out, _sdpa(q, k, v, None), what="output")
 
@@ -297,7 +274,7 @@ def test_dp_scale(student, gen):
     q, k, v = _dp_inputs(gen, torch.float64, 2, 3, 5, 4, 6)
     q = q * 2
     vl = torch.tensor([2, 5])
-    out, w = _pair(_cpu_call(student, "dot_product_attention", q, k, v, vl), "dot_product_attention(...)")
+    out, w = _pair(on_cpu_call(student, "dot_product_attention", q, k, v, vl), "dot_product_attention(...)")
     _diagnose_dp(out, q, k, v, vl)
     expect_close(out, _sdpa(q, k, v, vl), what="output")
     expect_close(w, _dot_ref(q, k, v, vl)[1], what="weights")
@@ -306,7 +283,7 @@ def test_dp_scale(student, gen):
 @grades(DP, en="valid_len 0 gives the mean of the values (not SDPA's zeros)", zh="valid_len 为 0 时输出值的平均（而不是 SDPA 的 0）")
 def test_dp_zero_length(student, gen):
     q, k, v = _dp_inputs(gen, torch.float64, 2, 3, 5, 4, 6)
-    out, w = _pair(_cpu_call(student, "dot_product_attention", q, k, v, torch.tensor([0, 3])), "dot_product_attention(...)")
+    out, w = _pair(on_cpu_call(student, "dot_product_attention", q, k, v, torch.tensor([0, 3])), "dot_product_attention(...)")
     expect_close(out[0], v[0].mean(0, keepdim=True).expand(3, 6), what="output[0]")
     expect_close(out, _dot_ref(q, k, v, torch.tensor([0, 3]))[0], what="output")
 
@@ -344,7 +321,7 @@ def test_dp_module(student, gen, dtype, device):
 @grades(DP, en="DotProductAttention: dropout acts on the weights (p = 1 in training gives 0)", zh="DotProductAttention：暂退法作用于权重（训练模式下 p = 1 时输出为 0）")
 def test_dp_module_dropout(student, gen, device):
     q, k, v = _dp_inputs(gen, torch.float64, 2, 3, 5, 4, 6)
-    res = _module(student, device, "DotProductAttention", 1.0, train=True, inputs=(q, k, v, None))
+    res = module_on_cpu(student, device, "DotProductAttention", 1.0, train=True, inputs=(q, k, v, None))
     expect_close(res["output"], torch.zeros(2, 3, 6, dtype=torch.float64), what="output with dropout=1.0")
 
 
@@ -379,5 +356,5 @@ def test_bl_random(student, gen, dtype, device):
 def test_bl_identity(student, gen):
     q, k, v = _dp_inputs(gen, torch.float64, 2, 3, 4, 5, 6)
     W = torch.eye(5, dtype=torch.float64) / math.sqrt(5)
-    out, w = _pair(_cpu_call(student, "bilinear_attention", q, k, v, W, None), "bilinear_attention(...)")
+    out, w = _pair(on_cpu_call(student, "bilinear_attention", q, k, v, W, None), "bilinear_attention(...)")
     expect_close(out, _sdpa(q, k, v, None), rtol=1e-6, what="bilinear_attention(q, k, v, I/√d)")

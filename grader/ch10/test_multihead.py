@@ -5,36 +5,14 @@ import pytest
 import torch
 from torch import nn
 
-from d2lkit.grading.api import FLOATS, expect, expect_close, expect_equal, grades, mistake_if
+from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, grades, mistake_if,
+                                module_on_cpu, on_cpu, on_cpu_call)
 
 # ------------------------------------------------------------------------------ transpose_qkv
 TQ = "ch10.transpose_qkv"
 
 
 
-
-def _to_cpu(x):
-    if isinstance(x, torch.Tensor):
-        return x.cpu()
-    if isinstance(x, (tuple, list)):
-        return type(x)(_to_cpu(v) for v in x)
-    return x
-
-
-def _cpu_call(student, name, *args, **kwargs):
-    """student.call for checks whose expected values live on the CPU: the sandbox moves tensor
-    arguments to the grading device, so the result is brought back here."""
-    return _to_cpu(student.call(name, *args, **kwargs))
-
-def _module(student, device, name, *args, inputs=(), **kwargs):
-    """student.module on the grading device, with the output and tensor attributes brought back to
-    the CPU, for checks whose expected values live on the CPU."""
-    res = student.module(name, *args, inputs=tuple(x.to(device) if isinstance(x, torch.Tensor) else x
-                                                   for x in inputs), **kwargs)
-    cpu = lambda x: x.cpu() if isinstance(x, torch.Tensor) else x  # noqa: E731
-    res["output"] = tuple(cpu(o) for o in res["output"]) if isinstance(res["output"], tuple) else cpu(res["output"])
-    res["attrs"] = {k: cpu(v) for k, v in res["attrs"].items()}
-    return res
 
 def _split_heads(X, H):
     """Explicit layout: row b*H + h is X[b, :, h*d_h:(h+1)*d_h]."""
@@ -52,7 +30,7 @@ def _merge_heads(Y, H):
 def test_tq_layout(student):
     B, n, H, d_h = 2, 3, 4, 5
     X = torch.arange(B * n * H * d_h, dtype=torch.float64).reshape(B, n, H * d_h)
-    got = _cpu_call(student, "transpose_qkv", X, H)
+    got = on_cpu_call(student, "transpose_qkv", X, H)
     mistake_if(isinstance(got, torch.Tensor) and torch.equal(got, X.reshape(B * H, n, d_h)),
                "reshape-without-permute")
     expect_equal(got, _split_heads(X, H), what="transpose_qkv(X, 4)")
@@ -62,7 +40,7 @@ def test_tq_layout(student):
 def test_to_layout(student):
     B, n, H, d_h = 3, 2, 4, 5
     Y = torch.arange(B * H * n * d_h, dtype=torch.float64).reshape(B * H, n, d_h)
-    got = _cpu_call(student, "transpose_output", Y, H)
+    got = on_cpu_call(student, "transpose_output", Y, H)
     mistake_if(isinstance(got, torch.Tensor) and torch.equal(got, Y.reshape(B, n, H * d_h)),
                "reshape-without-permute")
     expect_equal(got, _merge_heads(Y, H), what="transpose_output(Y, 4)")
@@ -161,14 +139,14 @@ def _qkv(gen, dtype, B, Q, K, qs, ks, vs):
 
 @grades(MH, en="4·d² = 40,000 parameters for d = 100 (bias=False)", zh="d = 100 时共 4·d² = 40,000 个参数（bias=False）")
 def test_mha_params(student, device):
-    res = _module(student, device, "MultiHeadAttention", 100, 100, 100, 100, 5, 0.5)
+    res = module_on_cpu(student, device, "MultiHeadAttention", 100, 100, 100, 100, 5, 0.5)
     n = res["num_params"]
     mistake_if(n in (3 * 100 * 100, 3 * 100 * 100 + 300), "missing-w-o", got=n, expected=40000)
     mistake_if(n == 40400, "bias-true", got=n, expected=40000)
     expect_equal(n, 40000, what="num_params")
     expect_equal(sorted(res["state_dict_keys"]), ["W_k.weight", "W_o.weight", "W_q.weight", "W_v.weight"],
                  what="state_dict keys")
-    res = _module(student, device, "MultiHeadAttention", 100, 100, 100, 100, 5, 0.5, kwargs={"bias": True})
+    res = module_on_cpu(student, device, "MultiHeadAttention", 100, 100, 100, 100, 5, 0.5, kwargs={"bias": True})
     expect_equal(res["num_params"], 40400, what="num_params with bias=True")
 
 
@@ -178,7 +156,7 @@ def test_mha_scale(student, gen, device):
     sd = _random_sd(gen, 16, 16, 16, d, False)
     q, k, v = _qkv(gen, torch.float64, 2, 3, 5, 16, 16, 16)
     q = q * 3
-    res = _module(student, device, "MultiHeadAttention", 16, 16, 16, d, H, 0.0, state_dict=sd, inputs=(q, k, v, None),
+    res = module_on_cpu(student, device, "MultiHeadAttention", 16, 16, 16, d, H, 0.0, state_dict=sd, inputs=(q, k, v, None),
                          train=False)
     _diagnose_mha(res["output"], sd, H, q, k, v, None)
     expect_close(res["output"], _torch_mha(sd, H, q, k, v, None, False)[0], rtol=1e-6, what="output")
@@ -190,7 +168,7 @@ def test_mha_valid_lens(student, gen, device):
     sd = _random_sd(gen, 12, 12, 12, d, False)
     q, k, v = _qkv(gen, torch.float64, 2, 3, 6, 12, 12, 12)
     vl = torch.tensor([1, 5])
-    res = _module(student, device, "MultiHeadAttention", 12, 12, 12, d, H, 0.0, state_dict=sd, inputs=(q, k, v, vl),
+    res = module_on_cpu(student, device, "MultiHeadAttention", 12, 12, 12, d, H, 0.0, state_dict=sd, inputs=(q, k, v, vl),
                          train=False)
     _diagnose_mha(res["output"], sd, H, q, k, v, vl)
     expect_close(res["output"], _torch_mha(sd, H, q, k, v, vl, False)[0], rtol=1e-6, what="output")
@@ -233,7 +211,7 @@ def test_mha_per_query_lens(student, gen, device):
     sd = _random_sd(gen, 4, 6, 7, d, True)
     q, k, v = _qkv(gen, torch.float64, B, Q, K, 6, 4, 7)
     vl = torch.tensor([[1, 3, 5], [2, 2, 4]])
-    res = _module(student, device, "MultiHeadAttention", 4, 6, 7, d, H, 0.0, kwargs={"bias": True}, state_dict=sd,
+    res = module_on_cpu(student, device, "MultiHeadAttention", 4, 6, 7, d, H, 0.0, kwargs={"bias": True}, state_dict=sd,
                          inputs=(q, k, v, vl), train=False)
     _diagnose_mha(res["output"], sd, H, q, k, v, vl)
     expect_close(res["output"], _mha_manual(sd, H, q, k, v, vl)[0], rtol=1e-6, what="output")
@@ -253,7 +231,7 @@ def test_mha_head_weights(student, gen):
     sd = _random_sd(gen, 8, 8, 8, d, False)
     q, k, v = _qkv(gen, torch.float64, B, Q, K, d, d, d)
     vl = torch.tensor([3, 5])
-    w = _to_cpu(student.probe(probe_head_weights, (8, 8, 8, d, H, 0.0), sd, (q, k, v, vl)))
+    w = on_cpu(student.probe(probe_head_weights, (8, 8, 8, d, H, 0.0), sd, (q, k, v, vl)))
     expect(w is not None, what="self.attention.attention_weights", expected="Tensor(B*H, Q, K)", got=None)
     _, expected = _torch_mha(sd, H, q, k, v, vl, False)
     expect_close(w, expected.reshape(B * H, Q, K), rtol=1e-6, what="self.attention.attention_weights")

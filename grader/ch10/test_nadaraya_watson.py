@@ -2,24 +2,11 @@
 import pytest
 import torch
 
-from d2lkit.grading.api import FLOATS, expect, expect_close, grades, mistake_if
+from d2lkit.grading.api import (expect, expect_close, FLOATS, grades, mistake_if, on_cpu_call)
 
 EX = "ch10.nadaraya_watson"
 
 
-
-def _to_cpu(x):
-    if isinstance(x, torch.Tensor):
-        return x.cpu()
-    if isinstance(x, (tuple, list)):
-        return type(x)(_to_cpu(v) for v in x)
-    return x
-
-
-def _cpu_call(student, name, *args, **kwargs):
-    """student.call for checks whose expected values live on the CPU: the sandbox moves tensor
-    arguments to the grading device, so the result is brought back here."""
-    return _to_cpu(student.call(name, *args, **kwargs))
 
 def _book_form(queries, keys, values, w, score=None):
     """The book's repeat_interleave form (10.2.3); `score` swaps in a mutated kernel."""
@@ -69,7 +56,7 @@ def _data(gen, dtype, n_q=5, n_k=8, keys_2d=False):
 @grades(EX, en="weights are a softmax over the keys (rows sum to 1)", zh="权重沿键的方向做 softmax（每行之和为 1）")
 def test_softmax_over_keys(student, gen):
     queries, keys, values = _data(gen, torch.float64, n_q=4, n_k=7)
-    y, weights = _pair(_cpu_call(student, "nadaraya_watson", queries, keys, values), "nadaraya_watson(...)")
+    y, weights = _pair(on_cpu_call(student, "nadaraya_watson", queries, keys, values), "nadaraya_watson(...)")
     expect(tuple(weights.shape) == (4, 7), what="weights.shape", expected=(4, 7), got=tuple(weights.shape))
     _, w_ref = _book_form(queries, keys, values, 1.0)
     _diagnose(weights, queries, keys, values, 1.0)
@@ -80,7 +67,7 @@ def test_softmax_over_keys(student, gen):
 @grades(EX, en="the kernel halves the squared distance", zh="高斯核中平方距离要除以 2")
 def test_half(student, gen):
     queries, keys, values = _data(gen, torch.float64)
-    y, weights = _pair(_cpu_call(student, "nadaraya_watson", queries, keys, values, 1.0), "nadaraya_watson(...)")
+    y, weights = _pair(on_cpu_call(student, "nadaraya_watson", queries, keys, values, 1.0), "nadaraya_watson(...)")
     _diagnose(weights, queries, keys, values, 1.0)
     y_ref, w_ref = _book_form(queries, keys, values, 1.0)
     expect_close(weights, w_ref, what="weights")
@@ -90,7 +77,7 @@ def test_half(student, gen):
 @grades(EX, en="w scales the distance before squaring (w = 2.5)", zh="w 在平方之前乘到距离上（w = 2.5）")
 def test_w_inside_square(student, gen):
     queries, keys, values = _data(gen, torch.float64)
-    y, weights = _pair(_cpu_call(student, "nadaraya_watson", queries, keys, values, 2.5), "nadaraya_watson(...)")
+    y, weights = _pair(on_cpu_call(student, "nadaraya_watson", queries, keys, values, 2.5), "nadaraya_watson(...)")
     _diagnose(weights, queries, keys, values, 2.5)
     y_ref, w_ref = _book_form(queries, keys, values, 2.5)
     expect_close(weights, w_ref, what="weights")
@@ -177,14 +164,14 @@ def test_nwm_w_inside(student, gen, device):
         zh="固定样本：w = 1 时 0.0797，w = 3 时 0.2367（书中为 0.076 和 0.225）")
 def test_nwm_fixture(student):
     for w, value in NWM_FIXTURE.items():
-        got = _scalar(_cpu_call(student, "nw_max_weight", w), f"nw_max_weight({w})")
+        got = _scalar(on_cpu_call(student, "nw_max_weight", w), f"nw_max_weight({w})")
         expect_close(got, torch.tensor(value, dtype=torch.float64), rtol=1e-6, what=f"nw_max_weight({w})")
 
 
 @grades(NWM, en="a larger w gives sharper weights (the max weight grows)", zh="w 越大权重越尖锐（最大权重变大）")
 def test_nwm_monotone(student):
     ws = [0.5, 1.0, 2.0, 3.0, 5.0]
-    got = [float(_scalar(_cpu_call(student, "nw_max_weight", w), f"nw_max_weight({w})")) for w in ws]
+    got = [float(_scalar(on_cpu_call(student, "nw_max_weight", w), f"nw_max_weight({w})")) for w in ws]
     expect(all(a < b for a, b in zip(got, got[1:])), what=f"nw_max_weight(w) for w in {ws}",
            expected="strictly increasing", got=[round(v, 4) for v in got])
 

@@ -2,35 +2,13 @@
 import pytest
 import torch
 
-from d2lkit.grading.api import FLOATS, LearnerError, expect, expect_close, expect_equal, grades, mistake_if
+from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, grades, LearnerError,
+                                mistake_if, module_on_cpu, on_cpu_call)
 
 EX = "ch10.positional_encoding"
 
 
 
-
-def _to_cpu(x):
-    if isinstance(x, torch.Tensor):
-        return x.cpu()
-    if isinstance(x, (tuple, list)):
-        return type(x)(_to_cpu(v) for v in x)
-    return x
-
-
-def _cpu_call(student, name, *args, **kwargs):
-    """student.call for checks whose expected values live on the CPU: the sandbox moves tensor
-    arguments to the grading device, so the result is brought back here."""
-    return _to_cpu(student.call(name, *args, **kwargs))
-
-def _module(student, device, name, *args, inputs=(), **kwargs):
-    """student.module on the grading device, with the output and tensor attributes brought back to
-    the CPU, for checks whose expected values live on the CPU."""
-    res = student.module(name, *args, inputs=tuple(x.to(device) if isinstance(x, torch.Tensor) else x
-                                                   for x in inputs), **kwargs)
-    cpu = lambda x: x.cpu() if isinstance(x, torch.Tensor) else x  # noqa: E731
-    res["output"] = tuple(cpu(o) for o in res["output"]) if isinstance(res["output"], tuple) else cpu(res["output"])
-    res["attrs"] = {k: cpu(v) for k, v in res["attrs"].items()}
-    return res
 
 def _pe(max_len, d, layout="interleave", exponent="2j/d", start=0):
     """float64 formula; the switches reproduce the catalogued mistakes."""
@@ -59,7 +37,7 @@ def _diagnose(P, max_len, d):
 
 @grades(EX, en="the book's values: P[0, :4] = [0, 1, 0, 1], P[1, :4] at d = 32", zh="书中的数值：P[0, :4] = [0, 1, 0, 1]，d = 32 时的 P[1, :4]")
 def test_book_values(student):
-    P = _cpu_call(student, "positional_encoding", 60, 32)
+    P = on_cpu_call(student, "positional_encoding", 60, 32)
     expect(isinstance(P, torch.Tensor), what="positional_encoding(60, 32)", expected="Tensor", got=P)
     _diagnose(P, 60, 32)
     expect_equal(tuple(P.shape), (60, 32), what="positional_encoding(60, 32).shape")
@@ -71,7 +49,7 @@ def test_book_values(student):
 @grades(EX, en="every entry, d = 12 and max_len = 1000", zh="全部元素：d = 12，max_len = 1000")
 def test_full_matrix(student):
     for max_len, d in ((7, 12), (1000, 12)):
-        P = _cpu_call(student, "positional_encoding", max_len, d)
+        P = on_cpu_call(student, "positional_encoding", max_len, d)
         _diagnose(P, max_len, d)
         expect_close(P, _pe(max_len, d).float(), rtol=1e-4, atol=5e-4, what=f"positional_encoding({max_len}, {d})")
 
@@ -79,7 +57,7 @@ def test_full_matrix(student):
 @grades(EX, en="an odd num_hiddens raises ValueError", zh="num_hiddens 为奇数时抛出 ValueError")
 def test_odd_dim(student):
     try:
-        _cpu_call(student, "positional_encoding", 10, 5)
+        on_cpu_call(student, "positional_encoding", 10, 5)
     except LearnerError as e:
         expect(e.type == "ValueError", what="positional_encoding(10, 5)", expected="ValueError", got=e.type or str(e))
     else:
@@ -89,7 +67,7 @@ def test_odd_dim(student):
 @grades(EX, en="relative positions: P[i+δ] is a rotation of P[i] (10.6.3.2)", zh="相对位置信息：P[i+δ] 是 P[i] 的旋转（10.6.3.2）")
 def test_relative_positions(student):
     max_len, d = 50, 16
-    P = _cpu_call(student, "positional_encoding", max_len, d)
+    P = on_cpu_call(student, "positional_encoding", max_len, d)
     expect(isinstance(P, torch.Tensor) and tuple(P.shape) == (max_len, d), what="positional_encoding(50, 16).shape",
            expected=(max_len, d), got=tuple(P.shape) if isinstance(P, torch.Tensor) else P)
     P = P.double()
@@ -118,7 +96,7 @@ def test_module(student, gen, dtype, device):
 @grades(EX, en="PositionalEncoding: max_len and dropout", zh="PositionalEncoding：max_len 与暂退法")
 def test_module_dropout(student, gen, device):
     X = torch.randn(3, 4, 8, generator=gen, dtype=torch.float64)
-    res = _module(student, device, "PositionalEncoding", 8, 1.0, kwargs={"max_len": 20}, inputs=(X,), train=True)
+    res = module_on_cpu(student, device, "PositionalEncoding", 8, 1.0, kwargs={"max_len": 20}, inputs=(X,), train=True)
     expect_close(res["output"], torch.zeros(3, 4, 8, dtype=torch.float64), what="output with dropout=1.0")
     P = res["attrs"].get("P")
     expect(P is not None and tuple(P.shape) == (1, 20, 8), what="self.P.shape", expected=(1, 20, 8),
@@ -132,7 +110,7 @@ LP = "ch10.LearnedPositionalEmbedding"
 @grades(LP, en="P is a learnable parameter: max_len · d parameters", zh="P 是可学习的参数：共 max_len · d 个参数")
 def test_lp_params(student, gen, device):
     X = torch.randn(2, 5, 8, generator=gen, dtype=torch.float64)
-    res = _module(student, device, "LearnedPositionalEmbedding", 30, 8, inputs=(X,), train=False)
+    res = module_on_cpu(student, device, "LearnedPositionalEmbedding", 30, 8, inputs=(X,), train=False)
     mistake_if(res["num_params"] == 0, "not-a-parameter", got=0, expected=240)
     expect_equal(res["num_params"], 30 * 8, what="num_params")
     expect_equal(res["state_dict_keys"], ["P"], what="state_dict keys")

@@ -6,35 +6,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from d2lkit.grading.api import FLOATS, expect, expect_close, expect_equal, grades, mistake_if, reference
+from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, grades, mistake_if,
+                                module_on_cpu, on_cpu_call, reference)
 
 ref = reference(__file__)
 
 
 
-
-def _to_cpu(x):
-    if isinstance(x, torch.Tensor):
-        return x.cpu()
-    if isinstance(x, (tuple, list)):
-        return type(x)(_to_cpu(v) for v in x)
-    return x
-
-
-def _cpu_call(student, name, *args, **kwargs):
-    """student.call for checks whose expected values live on the CPU: the sandbox moves tensor
-    arguments to the grading device, so the result is brought back here."""
-    return _to_cpu(student.call(name, *args, **kwargs))
-
-def _module(student, device, name, *args, inputs=(), **kwargs):
-    """student.module on the grading device, with the output and tensor attributes brought back to
-    the CPU, for checks whose expected values live on the CPU."""
-    res = student.module(name, *args, inputs=tuple(x.to(device) if isinstance(x, torch.Tensor) else x
-                                                   for x in inputs), **kwargs)
-    cpu = lambda x: x.cpu() if isinstance(x, torch.Tensor) else x  # noqa: E731
-    res["output"] = tuple(cpu(o) for o in res["output"]) if isinstance(res["output"], tuple) else cpu(res["output"])
-    res["attrs"] = {k: cpu(v) for k, v in res["attrs"].items()}
-    return res
 
 def _close(a, b, rtol=1e-5, atol=1e-6):
     return (isinstance(a, torch.Tensor) and a.shape == b.shape
@@ -65,7 +43,7 @@ def _ffn(sd, X):
 @grades(FF, en="the book's example: PositionWiseFFN(4, 4, 8) on ones(2, 3, 4)", zh="书中的例子：PositionWiseFFN(4, 4, 8) 作用于 ones(2, 3, 4)")
 def test_ffn_book(student, device):
     X = torch.ones(2, 3, 4, dtype=torch.float64)
-    res = _module(student, device, "PositionWiseFFN", 4, 4, 8, inputs=(X,), train=False)
+    res = module_on_cpu(student, device, "PositionWiseFFN", 4, 4, 8, inputs=(X,), train=False)
     out = res["output"]
     expect(isinstance(out, torch.Tensor) and tuple(out.shape) == (2, 3, 8), what="output.shape",
            expected=(2, 3, 8), got=tuple(out.shape) if isinstance(out, torch.Tensor) else out)
@@ -103,7 +81,7 @@ def _diagnose_ln(got, X, shape, eps=1e-5):
 @grades(LN, en="the book's example: [[1, 2], [2, 3]] is normalised per row", zh="书中的例子：[[1, 2], [2, 3]] 按行规范化")
 def test_ln_book(student):
     X = torch.tensor([[1.0, 2.0], [2.0, 3.0]], dtype=torch.float64)
-    got = _cpu_call(student, "layer_norm", X, [2])
+    got = on_cpu_call(student, "layer_norm", X, [2])
     _diagnose_ln(got, X, [2])
     v = 0.5 / math.sqrt(0.25 + 1e-5)
     expect_close(got, torch.tensor([[-v, v], [-v, v]], dtype=torch.float64), what="layer_norm(X, [2])")
@@ -112,7 +90,7 @@ def test_ln_book(student):
 @grades(LN, en="biased variance (d = 4)", zh="有偏方差（d = 4）")
 def test_ln_biased(student, gen):
     X = torch.randn(3, 4, generator=gen, dtype=torch.float64) * 2 + 1
-    got = _cpu_call(student, "layer_norm", X, [4])
+    got = on_cpu_call(student, "layer_norm", X, [4])
     _diagnose_ln(got, X, [4])
     expect_close(got, F.layer_norm(X, [4]), what="layer_norm(X, [4])")
 
@@ -138,7 +116,7 @@ AN = "ch10.AddNorm"
 @grades(AN, en="the LayerNorm is an attribute ln (state_dict ln.weight, ln.bias)", zh="LayerNorm 是属性 ln（state_dict 中有 ln.weight、ln.bias）")
 def test_an_attributes(student, gen, device):
     X = torch.randn(2, 3, 4, generator=gen, dtype=torch.float64)
-    res = _module(student, device, "AddNorm", [3, 4], 0.5, inputs=(X, X), train=False)
+    res = module_on_cpu(student, device, "AddNorm", [3, 4], 0.5, inputs=(X, X), train=False)
     mistake_if(res["num_params"] == 0, "ln-in-forward")
     expect_equal(sorted(res["state_dict_keys"]), ["ln.bias", "ln.weight"], what="state_dict keys")
     expect_equal(res["num_params"], 24, what="num_params")
@@ -162,7 +140,7 @@ def test_an_dropout_trick(student, gen, device):
     sd = _random_like(gen, ref.AddNorm([3, 4], 1.0))
     X = torch.randn(2, 3, 4, generator=gen, dtype=torch.float64)
     Y = torch.randn(2, 3, 4, generator=gen, dtype=torch.float64)
-    res = _module(student, device, "AddNorm", [3, 4], 1.0, state_dict=sd, inputs=(X, Y), train=True)
+    res = module_on_cpu(student, device, "AddNorm", [3, 4], 1.0, state_dict=sd, inputs=(X, Y), train=True)
     w, b = sd["ln.weight"], sd["ln.bias"]
     mistake_if(_close(res["output"], b.expand(2, 3, 4)), "dropout-on-sum")
     mistake_if(_close(res["output"], F.layer_norm(Y, [3, 4], w, b)), "norm-then-add")
@@ -210,7 +188,7 @@ def _tel(sd, d, ffn_h, H, X, valid_lens):
 @grades(EB, en="the book's EncoderBlock: shape (2, 100, 24), 14,280 parameters, state_dict keys", zh="书中的 EncoderBlock：形状 (2, 100, 24)，14,280 个参数，state_dict 的键")
 def test_eb_book(student, device):
     X = torch.ones(2, 100, 24, dtype=torch.float64)
-    res = _module(student, device, "EncoderBlock", 24, 24, 24, 24, [100, 24], 24, 48, 8, 0.5,
+    res = module_on_cpu(student, device, "EncoderBlock", 24, 24, 24, 24, [100, 24], 24, 48, 8, 0.5,
                          inputs=(X, torch.tensor([3, 2])), train=False)
     keys = res["state_dict_keys"]
     mistake_if(not any(k.startswith("addnorm2.") for k in keys) and res["num_params"] == 14280 - 4800,
@@ -230,7 +208,7 @@ def test_eb_wiring(student, gen, device):
     blk = _ref_block(sd, d, ffn_h, H, torch.float64)
     X = torch.randn(2, 5, d, generator=gen, dtype=torch.float64)
     vl = torch.tensor([2, 4])
-    res = _module(student, device, "EncoderBlock", d, d, d, d, [d], d, ffn_h, H, 0.3, state_dict=sd, inputs=(X, vl),
+    res = module_on_cpu(student, device, "EncoderBlock", d, d, d, d, [d], d, ffn_h, H, 0.3, state_dict=sd, inputs=(X, vl),
                          train=False)
     with torch.no_grad():
         right = blk(X, vl)
@@ -265,7 +243,7 @@ CV = "ch10.causal_valid_lens"
 
 @grades(CV, en="causal_valid_lens(2, 4) is [[1, 2, 3, 4], [1, 2, 3, 4]]", zh="causal_valid_lens(2, 4) 等于 [[1, 2, 3, 4], [1, 2, 3, 4]]")
 def test_cv_values(student):
-    got = _cpu_call(student, "causal_valid_lens", 2, 4)
+    got = on_cpu_call(student, "causal_valid_lens", 2, 4)
     expect(isinstance(got, torch.Tensor), what="causal_valid_lens(2, 4)", expected="Tensor", got=got)
     mistake_if(got.dim() == 1, "no-repeat", got=tuple(got.shape), expected=(2, 4))
     mistake_if(got.numel() > 0 and int(got.min()) == 0, "arange-from-zero")
@@ -275,7 +253,7 @@ def test_cv_values(student):
 @grades(CV, en="masked attention with these lengths equals SDPA with is_causal=True", zh="用这些长度做掩蔽注意力等于 is_causal=True 的 SDPA")
 def test_cv_causal(student, gen):
     B, T, d = 3, 6, 5
-    lens = _cpu_call(student, "causal_valid_lens", B, T)
+    lens = on_cpu_call(student, "causal_valid_lens", B, T)
     expect(isinstance(lens, torch.Tensor) and tuple(lens.shape) == (B, T), what="causal_valid_lens(3, 6).shape",
            expected=(B, T), got=tuple(lens.shape) if isinstance(lens, torch.Tensor) else lens)
     q, k, v = (torch.randn(B, T, d, generator=gen, dtype=torch.float64) for _ in range(3))
@@ -354,7 +332,7 @@ def _db_probe(student, device, args, sd, X, enc, enc_vl, n_blocks=1, train=False
 def test_db_book(student, device):
     X = torch.ones(2, 100, 24, dtype=torch.float64)
     state = [X.to(device), torch.tensor([3, 2]).to(device), [None]]
-    res = _module(student, device, "DecoderBlock", 24, 24, 24, 24, [100, 24], 24, 48, 8, 0.5, 0,
+    res = module_on_cpu(student, device, "DecoderBlock", 24, 24, 24, 24, [100, 24], 24, 48, 8, 0.5, 0,
                   inputs=(X, state), train=False)
     expect_equal(sorted(res["state_dict_keys"]), DB_KEYS, what="state_dict keys")
     expect_equal(res["num_params"], 21384, what="num_params")
