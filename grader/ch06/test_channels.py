@@ -3,23 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from d2lkit.grading.api import FLOATS, CheckFailed, expect, expect_close, grades, mistake_if
-
-
-def show(x):
-    """Small tensors as their (rounded) values, so that a mistake's message shows the numbers."""
-    if isinstance(x, torch.Tensor) and x.numel() <= 16 and x.is_floating_point():
-        return x.detach().cpu().double().round(decimals=4).tolist()
-    return x
-
-
-def passes(got, expected, what, **tol):
-    """True if got is right; the catalogued-mistake diagnosis only runs on a wrong answer."""
-    try:
-        expect_close(got, expected, what=what, **tol)
-    except CheckFailed:
-        return False
-    return True
+from d2lkit.grading.api import (expect, expect_close, FLOATS, grades, is_close, mistake_if, shown)
 
 
 def conv(X, K):
@@ -42,15 +26,15 @@ def book_X_K():
 # --------------------------------------------------------------------------- corr2d_multi_in
 def diagnose_multi_in(got, X, K, what):
     expected = conv(X[None], K[None])[0, 0]
-    if passes(got, expected, what):
+    if is_close(got, expected, what):
         return
     c_i = X.shape[0]
     if isinstance(got, torch.Tensor):
-        mistake_if(tuple(got.shape) == (c_i, *expected.shape), "stacked-not-summed", got=show(got),
-                   expected=show(expected), what=what)
+        mistake_if(tuple(got.shape) == (c_i, *expected.shape), "stacked-not-summed", got=shown(got),
+                   expected=shown(expected), what=what)
         if got.shape == expected.shape and got.dtype == expected.dtype:
             mistake_if(torch.allclose(got, expected / c_i) and not torch.allclose(got, expected),
-                       "mean-over-channels", got=show(got), expected=show(expected), what=what)
+                       "mean-over-channels", got=shown(got), expected=shown(expected), what=what)
     expect_close(got, expected, what=what)
 
 
@@ -116,7 +100,7 @@ def test_multi_in_out_random(student, gen, dtype, device):
 # ------------------------------------------------------------------- corr2d_multi_in_out_1x1
 def diagnose_1x1(got, X, K, what):
     expected = conv(X[None], K)[0]
-    if passes(got, expected, what):
+    if is_close(got, expected, what):
         return
     c_i, h, w = X.shape
     c_o = K.shape[0]
@@ -124,7 +108,7 @@ def diagnose_1x1(got, X, K, what):
         flat = X.reshape(h * w, c_i) @ K.reshape(c_o, c_i).T  # (h*w, c_o), pixels scrambled
         for scrambled in (flat.T.reshape(c_o, h, w), flat.reshape(c_o, h, w)):
             mistake_if(torch.allclose(got, scrambled) and not torch.allclose(got, expected),
-                       "reshape-hw-first", got=show(got), expected=show(expected), what=what)
+                       "reshape-hw-first", got=shown(got), expected=shown(expected), what=what)
     expect_close(got, expected, rtol=1e-6 if X.dtype == torch.float64 else None, what=what)
 
 
@@ -174,9 +158,9 @@ def test_compose_shape(student, gen):
     expect(isinstance(got, torch.Tensor) and tuple(got.shape) == (4, 6),
            what="compose_kernels(K1 3×3, K2 2×4).shape", expected=(4, 6), got=got)
     expected = composed(K1, K2)
-    if not passes(got, expected, "compose_kernels(K1, K2)"):
+    if not is_close(got, expected, "compose_kernels(K1, K2)"):
         mistake_if(torch.allclose(got, composed(K1, K2.flip(0, 1))), "second-kernel-flipped",
-                   got=show(got), expected=show(expected), what="compose_kernels(K1 3×3, K2 2×4)")
+                   got=shown(got), expected=shown(expected), what="compose_kernels(K1 3×3, K2 2×4)")
     expect_close(got, expected, rtol=1e-6, what="compose_kernels(K1 3×3, K2 2×4)")
 
 
@@ -221,7 +205,7 @@ def test_flops_lenet(student):
 def test_flops_output_size(student):
     args = (3, 8, 32, 30, 5, 3, 0, 2)
     got = student.call("conv2d_flops", *args)
-    mistake_if(got == 8 * 3 * 5 * 3 * 32 * 30, "input-size-not-output-size", got=show(got),
+    mistake_if(got == 8 * 3 * 5 * 3 * 32 * 30, "input-size-not-output-size", got=shown(got),
                expected=macs(*args), what=f"conv2d_flops{args}")
     expect(got == macs(*args), what=f"conv2d_flops{args}", expected=macs(*args), got=got)
 

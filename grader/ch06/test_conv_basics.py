@@ -5,24 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from d2lkit.grading.api import (FLOATS, CheckFailed, Gen, expect, expect_close, expect_equal, grades,
-                                mistake_if)
-
-
-def show(x):
-    """Small tensors as their (rounded) values, so that a mistake's message shows the numbers."""
-    if isinstance(x, torch.Tensor) and x.numel() <= 16 and x.is_floating_point():
-        return x.detach().cpu().double().round(decimals=4).tolist()
-    return x
-
-
-def passes(got, expected, what, **tol):
-    """True if got is right; the catalogued-mistake diagnosis only runs on a wrong answer."""
-    try:
-        expect_close(got, expected, what=what, **tol)
-    except CheckFailed:
-        return False
-    return True
+from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, Gen, grades, is_close,
+                                mistake_if, shown)
 
 
 def conv(X, K):
@@ -43,12 +27,12 @@ def probe_calls(mod, name, calls):
 def diagnose_corr2d(got, X, K, what):
     """Name the catalogued mistake behind a wrong corr2d result, then compare."""
     expected = conv(X, K)
-    if passes(got, expected, what):
+    if is_close(got, expected, what):
         return
     oh, ow = expected.shape
     if isinstance(got, torch.Tensor):
         mistake_if(tuple(got.shape) == (oh - 1, ow - 1), "missing-plus-one",
-                   got=show(got), expected=show(expected), what=what)
+                   got=shown(got), expected=shown(expected), what=what)
         if got.shape == expected.shape and got.dtype == expected.dtype:
             flipped = conv(X, K.flip(0, 1))
             mistake_if(not torch.allclose(got, expected) and torch.allclose(got, flipped),
@@ -88,7 +72,7 @@ def test_corr2d_shape(student, gen):
     K = torch.randn(2, 3, generator=gen)
     got = student.call("corr2d", X, K)
     expect(isinstance(got, torch.Tensor), what="corr2d(X, K) returns a tensor", got=got)
-    mistake_if(tuple(got.shape) == (3, 4), "missing-plus-one", got=show(got), expected=(4, 5),
+    mistake_if(tuple(got.shape) == (3, 4), "missing-plus-one", got=shown(got), expected=(4, 5),
                what="corr2d(X, K).shape")
     expect_equal(tuple(got.shape), (4, 5), what="corr2d(X, K).shape")
 
@@ -213,7 +197,7 @@ def test_learn_kernel_one_step(student, seed, device):
     expected = K0 - lr * g
     if isinstance(K1, torch.Tensor) and K1.shape == expected.shape:
         mistake_if(torch.allclose(K1, K0 - lr * g / Y.numel()) and not torch.allclose(K1, expected),
-                   "mean-loss", got=show(K1), expected=show(expected), what="K after 1 step")
+                   "mean-loss", got=shown(K1), expected=shown(expected), what="K after 1 step")
     expect_close(K1, expected, rtol=1e-6, what="K after 1 step, starting from your K0")
 
 
@@ -229,7 +213,7 @@ def test_learn_kernel_two_steps(student, seed, device):
     accumulated = K1 - lr * (sum_loss_grad(X, Y, K1) + sum_loss_grad(X, Y, K0))
     if isinstance(K2, torch.Tensor) and K2.shape == expected.shape:
         mistake_if(torch.allclose(K2, accumulated) and not torch.allclose(K2, expected),
-                   "grads-not-zeroed", got=show(K2), expected=show(expected), what="K after 2 steps")
+                   "grads-not-zeroed", got=shown(K2), expected=shown(expected), what="K after 2 steps")
     expect_close(K2, expected, rtol=1e-6, what="K after 2 steps, starting from your K1")
 
 
@@ -258,7 +242,7 @@ def test_learn_kernel_converges(student, seed, dtype, device):
     expect(isinstance(K, torch.Tensor), what="learn_kernel(...) returns a tensor", got=K)
     expect_equal(K.dtype, dtype, what="learn_kernel(...).dtype")
     err = float((K.cpu() - target).abs().max())
-    mistake_if(not math.isfinite(err) or err > 10, "grads-not-zeroed", got=show(K), expected=show(target),
+    mistake_if(not math.isfinite(err) or err > 10, "grads-not-zeroed", got=shown(K), expected=shown(target),
                what="learn_kernel(X, Y, (1, 2)) after 10 iterations")
     expect(err < 0.1, what="max |K - [[1, -1]]| after 10 iterations", expected="< 0.1", got=err)
 
@@ -321,8 +305,8 @@ def check_diagonal(got, n, dtype):
                    what=f"diagonal_edge_responses({n})", got="−(expected responses)",
                    expected="corr2d with K = [[1, −1]]")
         mistake_if(got[3].shape == expected[1].T.shape and torch.allclose(got[3].double(), expected[1].T.double()),
-                   "output-transposed", what=f"corr2d(X, K.T) for n = {n}", got=show(got[3]),
-                   expected=show(expected[3]))
+                   "output-transposed", what=f"corr2d(X, K.T) for n = {n}", got=shown(got[3]),
+                   expected=shown(expected[3]))
     for g, e, name in zip(got, expected, RESPONSE_NAMES):
         expect_close(g, e, what=f"{name} for n = {n}")
 
@@ -351,7 +335,7 @@ def test_second_derivative_kernel(student, dtype):
     expected = torch.tensor([[1.0, -2.0, 1.0]], dtype=dtype)
     expect(isinstance(K, torch.Tensor), what="second_derivative_kernel()", expected="Tensor", got=K)
     mistake_if(K.shape == expected.shape and torch.allclose(K.double().cpu(), -expected.double()),
-               "negated-kernel", what="second_derivative_kernel()", got=show(K), expected=show(expected))
+               "negated-kernel", what="second_derivative_kernel()", got=shown(K), expected=shown(expected))
     expect_close(K.cpu(), expected, what="second_derivative_kernel()")
     X = (torch.arange(7, dtype=dtype) ** 2).repeat(3, 1)
     expect_close(conv(X, K.cpu()), torch.full((3, 5), 2.0, dtype=dtype), what="corr2d(j², K)")

@@ -13,24 +13,8 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from d2lkit.grading.api import (FLOATS, CheckFailed, LearnerError, expect, expect_close, expect_equal,
-                                grades, mistake_if)
-
-
-def show(x):
-    """Small tensors as their (rounded) values, so that a mistake's message shows the numbers."""
-    if isinstance(x, torch.Tensor) and x.numel() <= 16 and x.is_floating_point():
-        return x.detach().cpu().double().round(decimals=4).tolist()
-    return x
-
-
-def passes(got, expected, what, **tol):
-    """True if got is right; the catalogued-mistake diagnosis only runs on a wrong answer."""
-    try:
-        expect_close(got, expected, what=what, **tol)
-    except CheckFailed:
-        return False
-    return True
+from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, grades, is_close,
+                                LearnerError, mistake_if, shown)
 
 
 def pair(v):
@@ -60,11 +44,11 @@ def check_shape(got, hw, k, p=0, s=1, suspects=("book-padding-per-side", "ceil-d
     what = call_text(hw, k, p, s)
     expected = formula("correct", hw, k, p, s)
     if isinstance(got, (tuple, list)):
-        mistake_if(any(isinstance(v, float) for v in got), "true-division", got=show(got),
-                   expected=show(expected), what=what)
+        mistake_if(any(isinstance(v, float) for v in got), "true-division", got=shown(got),
+                   expected=shown(expected), what=what)
         for name in suspects:
             wrong = formula(name, hw, k, p, s)
-            mistake_if(wrong != expected and tuple(got) == wrong, name, got=show(got), expected=show(expected),
+            mistake_if(wrong != expected and tuple(got) == wrong, name, got=shown(got), expected=shown(expected),
                        what=what)
     expect(isinstance(got, tuple) and len(got) == 2
            and all(isinstance(v, int) and not isinstance(v, bool) for v in got),
@@ -220,7 +204,7 @@ def probe_calls(mod, name, calls):
 
 def diagnose_pad_stride(got, X, K, padding, stride, what):
     expected = conv_ps(X, K, padding, stride)
-    if passes(got, expected, what):
+    if is_close(got, expected, what):
         return
     (ph, pw), (sh, sw) = pair(padding), pair(stride)
     if isinstance(got, torch.Tensor) and got.dtype == X.dtype:
@@ -228,14 +212,14 @@ def diagnose_pad_stride(got, X, K, padding, stride, what):
         for left in ((pw, 0, ph, 0), (2 * pw, 0, 2 * ph, 0)):
             one_sided = conv_ps(F.pad(X, left), K, 0, stride)
             mistake_if((ph or pw) and got.shape == one_sided.shape and got.shape != expected.shape,
-                       "one-sided-padding", got=show(got), expected=show(expected), what=what)
+                       "one-sided-padding", got=shown(got), expected=shown(expected), what=what)
             mistake_if((ph or pw) and got.shape == one_sided.shape
                        and torch.allclose(got, one_sided) and not torch.allclose(got, expected),
-                       "one-sided-padding", got=show(got), expected=show(expected), what=what)
+                       "one-sided-padding", got=shown(got), expected=shown(expected), what=what)
         if got.shape == expected.shape and (sh > 1 or sw > 1):
             unstrided = conv_ps(X, K, padding, 1)[:expected.shape[0], :expected.shape[1]]
             mistake_if(torch.allclose(got, unstrided) and not torch.allclose(got, expected),
-                       "stride-not-applied", got=show(got), expected=show(expected), what=what)
+                       "stride-not-applied", got=shown(got), expected=shown(expected), what=what)
     expect_close(got, expected, what=what)
 
 

@@ -3,8 +3,8 @@ import pytest
 import torch
 from torch import nn
 
-from d2lkit.grading.api import (FLOATS, LearnerError, Mistake, expect, expect_close, expect_equal,
-                                grades, mistake_if, mistake_on_error, reference)
+from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, grades, LearnerError,
+                                Mistake, mistake_if, mistake_on_error, reference, shown)
 
 ref = reference(__file__)
 
@@ -12,13 +12,6 @@ BOOK_TYPES = ["Conv2d", "Sigmoid", "AvgPool2d", "Conv2d", "Sigmoid", "AvgPool2d"
               "Linear", "Sigmoid", "Linear", "Sigmoid", "Linear"]
 BOOK_KEYS = ["0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias", "9.weight", "9.bias",
              "11.weight", "11.bias"]
-
-
-def show(x):
-    """Small tensors as their (rounded) values, so that a mistake's message shows the numbers."""
-    if isinstance(x, torch.Tensor) and x.numel() <= 16 and x.is_floating_point():
-        return x.detach().cpu().double().round(decimals=4).tolist()
-    return x
 
 
 def _pair(v):
@@ -49,8 +42,8 @@ def probe_lenet_layers(mod):
 
 
 def modern_check(types, what):
-    mistake_if(any(t in ("ReLU", "MaxPool2d") for t in types), "modern-lenet", got=show(types),
-               expected=show(BOOK_TYPES), what=what)
+    mistake_if(any(t in ("ReLU", "MaxPool2d") for t in types), "modern-lenet", got=shown(types),
+               expected=shown(BOOK_TYPES), what=what)
 
 
 # ------------------------------------------------------------------------------------- lenet
@@ -72,8 +65,8 @@ def test_lenet_layers(student):
     expect(isinstance(got, list) and len(got) == 12, what="layers of lenet()", expected=expected, got=got)
     modern_check([layer[0] for layer in got], "layers of lenet()")
     first = got[0]
-    mistake_if(first[0] == "Conv2d" and first[4] == (0, 0), "missing-padding", got=show(first),
-               expected=show(expected[0]), what=f"lenet()[0] {FIELDS['Conv2d']}")
+    mistake_if(first[0] == "Conv2d" and first[4] == (0, 0), "missing-padding", got=shown(first),
+               expected=shown(expected[0]), what=f"lenet()[0] {FIELDS['Conv2d']}")
     for i, (g, e) in enumerate(zip(got, expected)):
         expect_equal(g, e, what=f"lenet()[{i}] {FIELDS.get(e[0], '(type,)')}")
 
@@ -150,9 +143,9 @@ def diagnose_shapes(got, b, h, w):
         first = got[0][1]
         if isinstance(expected, list):
             mistake_if(tuple(first)[-2:] == (h - 4, w - 4) and expected[0][1][-2:] != (h - 4, w - 4),
-                       "missing-padding", got=show(got[0]), expected=show(expected[0]), what=f"{what}[0]")
+                       "missing-padding", got=shown(got[0]), expected=shown(expected[0]), what=f"{what}[0]")
         else:
-            mistake_if(True, "no-flatten-check", got=show(got), expected="ValueError", what=what)
+            mistake_if(True, "no-flatten-check", got=shown(got), expected="ValueError", what=what)
     if isinstance(got, list) and isinstance(expected, list):
         expect(len(got) == 12, what=f"len({what})", expected=12, got=len(got))
         for i, (g, e) in enumerate(zip(got, expected)):
@@ -188,7 +181,7 @@ def test_shapes_32(student):
         expect(e.type == "ValueError", what="lenet_shapes(1, 32, 32) raises ValueError",
                expected="ValueError", got=e.type)
         return
-    mistake_if(isinstance(got, list), "no-flatten-check", got=show(got), expected="ValueError",
+    mistake_if(isinstance(got, list), "no-flatten-check", got=shown(got), expected="ValueError",
                what="lenet_shapes(1, 32, 32)")
     expect(False, what="lenet_shapes(1, 32, 32) raises ValueError", expected="ValueError", got=got)
 

@@ -7,24 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from d2lkit.grading.api import (FLOATS, CheckFailed, LearnerError, expect, expect_close, grades,
-                                mistake_if)
-
-
-def show(x):
-    """Small tensors as their (rounded) values, so that a mistake's message shows the numbers."""
-    if isinstance(x, torch.Tensor) and x.numel() <= 16 and x.is_floating_point():
-        return x.detach().cpu().double().round(decimals=4).tolist()
-    return x
-
-
-def passes(got, expected, what, **tol):
-    """True if got is right; the catalogued-mistake diagnosis only runs on a wrong answer."""
-    try:
-        expect_close(got, expected, what=what, **tol)
-    except CheckFailed:
-        return False
-    return True
+from d2lkit.grading.api import (expect, expect_close, FLOATS, grades, is_close, LearnerError,
+                                mistake_if, shown)
 
 
 def pair(v):
@@ -56,12 +40,12 @@ def expect_value_error(student, name, *args, what, **kwargs):
 # ------------------------------------------------------------------------------------ pool2d
 def diagnose_pool2d(got, X, pool_size, mode, what):
     expected = torch_pool(X, pool_size, mode, stride=1)
-    if passes(got, expected, what):
+    if is_close(got, expected, what):
         return
     if isinstance(got, torch.Tensor):
         pytorch_default = torch_pool(X, pool_size, mode, stride=pool_size)
         mistake_if(got.shape != expected.shape and got.shape == pytorch_default.shape,
-                   "pytorch-default-stride", got=show(got), expected=show(expected), what=what)
+                   "pytorch-default-stride", got=shown(got), expected=shown(expected), what=what)
         mistake_if(X.dtype == torch.float64 and got.dtype == torch.float32, "zeros-without-dtype",
                    got=got, expected=expected, what=what)
     expect_close(got, expected, what=what)
@@ -85,7 +69,7 @@ def test_pool2d_stride_one(student):
     got = student.call("pool2d", X, (3, 3))
     what = "pool2d(X 4×4, (3, 3))"
     expect(isinstance(got, torch.Tensor), what=f"{what} returns a tensor", got=got)
-    mistake_if(tuple(got.shape) == (1, 1), "pytorch-default-stride", got=show(got),
+    mistake_if(tuple(got.shape) == (1, 1), "pytorch-default-stride", got=shown(got),
                expected=torch_pool(X, 3, "max", 1), what=what)
     diagnose_pool2d(got, X, (3, 3), "max", what)
 
@@ -124,24 +108,24 @@ def test_pool2d_bad_mode(student):
 # ------------------------------------------------------------------------- pool2d_pad_stride
 def diagnose_pad_stride(got, X, pool_size, stride, padding, mode, what):
     expected = torch_pool(X, pool_size, mode, pool_size if stride is None else stride, padding)
-    if passes(got, expected, what):
+    if is_close(got, expected, what):
         return
     if isinstance(got, torch.Tensor) and got.dtype == X.dtype:
         if stride is None and pair(pool_size) != (1, 1):
             one = torch_pool(X, pool_size, mode, 1, padding)
             mistake_if(got.shape == one.shape and got.shape != expected.shape, "default-stride-one",
-                       got=show(got), expected=show(expected), what=what)
+                       got=shown(got), expected=shown(expected), what=what)
         if got.shape == expected.shape and any(pair(padding)):
             s = pool_size if stride is None else stride
             if mode == "max":
                 (ph, pw) = pair(padding)
                 zero_padded = torch_pool(F.pad(X, (pw, pw, ph, ph)), pool_size, mode, s)
                 mistake_if(torch.allclose(got, zero_padded) and not torch.allclose(got, expected),
-                           "zero-padding-for-max", got=show(got), expected=show(expected), what=what)
+                           "zero-padding-for-max", got=shown(got), expected=shown(expected), what=what)
             else:
                 excluded = torch_pool(X, pool_size, mode, s, padding, count_include_pad=False)
                 mistake_if(torch.allclose(got, excluded) and not torch.allclose(got, expected),
-                           "count-exclude-pad", got=show(got), expected=show(expected), what=what)
+                           "count-exclude-pad", got=shown(got), expected=shown(expected), what=what)
     expect_close(got, expected, what=what)
 
 
@@ -171,7 +155,7 @@ def test_pad_stride_default_stride(student, gen):
         got = student.call("pool2d_pad_stride", X, 2, mode=mode)
         what = f"pool2d_pad_stride(X 6×6, 2, mode={mode!r})"
         expect(isinstance(got, torch.Tensor), what=f"{what} returns a tensor", got=got)
-        mistake_if(tuple(got.shape) == (5, 5), "default-stride-one", got=show(got),
+        mistake_if(tuple(got.shape) == (5, 5), "default-stride-one", got=shown(got),
                    expected=torch_pool(X, 2, mode, 2), what=what)
         diagnose_pad_stride(got, X, 2, None, 0, mode, what)
 
@@ -184,7 +168,7 @@ def test_pad_stride_max_negative(student, gen):
     what = "pool2d_pad_stride(X 5×5 all negative, 3, stride=2, padding=1, mode='max')"
     expected = torch_pool(X, 3, "max", 2, 1)
     if isinstance(got, torch.Tensor) and got.shape == expected.shape:
-        mistake_if(bool((got == 0).any()), "zero-padding-for-max", got=show(got), expected=show(expected), what=what)
+        mistake_if(bool((got == 0).any()), "zero-padding-for-max", got=shown(got), expected=shown(expected), what=what)
     diagnose_pad_stride(got, X, 3, 2, 1, "max", what)
 
 
@@ -231,9 +215,9 @@ def test_avg_conv_book(student):
     got = student.call("avg_pool_via_conv", X, 3, stride=2, padding=1)
     expected = torch_pool(X, 3, "avg", 2, 1)
     what = "avg_pool_via_conv(X 4×4, 3, stride=2, padding=1)"
-    if not passes(got, expected, what):
+    if not is_close(got, expected, what):
         mistake_if(isinstance(got, torch.Tensor) and got.shape == expected.shape
-                   and torch.allclose(got, expected * 9), "kernel-of-ones", got=show(got), expected=show(expected),
+                   and torch.allclose(got, expected * 9), "kernel-of-ones", got=shown(got), expected=shown(expected),
                    what=what)
     expect_close(got, expected, what=what)
 
@@ -260,10 +244,10 @@ def test_min_pool_book(student):
     X = torch.arange(16.0).reshape(4, 4)
     got = student.call("min_pool2d", X, 2)
     expected = torch.tensor([[0.0, 2.0], [8.0, 10.0]])
-    if not passes(got, expected, "min_pool2d(X 4×4, 2)"):
+    if not is_close(got, expected, "min_pool2d(X 4×4, 2)"):
         mistake_if(isinstance(got, torch.Tensor) and got.shape == expected.shape
-                   and torch.allclose(got, -expected), "missing-outer-negation", got=show(got),
-                   expected=show(expected), what="min_pool2d(X 4×4, 2)")
+                   and torch.allclose(got, -expected), "missing-outer-negation", got=shown(got),
+                   expected=shown(expected), what="min_pool2d(X 4×4, 2)")
     expect_close(got, expected, what="min_pool2d(X 4×4, 2)")
 
 
@@ -278,7 +262,7 @@ def test_min_pool_random(student, gen, dtype, device):
         expected = min_pool(X, k, s, p)
         what = f"min_pool2d(X 7×9 positive, {k}, stride={s}, padding={p})"
         mistake_if(isinstance(g, torch.Tensor) and g.shape == expected.shape and torch.allclose(g, -expected),
-                   "missing-outer-negation", got=show(g), expected=show(expected), what=what)
+                   "missing-outer-negation", got=shown(g), expected=shown(expected), what=what)
         expect_close(g, expected, what=what)
 
 
@@ -307,7 +291,7 @@ def test_lse_large(student, dtype, device):
     what = "logsumexp_pool2d(X + 1000, 2)"
     expect(isinstance(got, torch.Tensor), what=what, expected="Tensor", got=got)
     mistake_if(bool(torch.isinf(got).any() or torch.isnan(got).any()), "exp-overflow", what=what,
-               got=show(got), expected=show(lse_pool(X, 2)))
+               got=shown(got), expected=shown(lse_pool(X, 2)))
     expect_close(got, lse_pool(X, 2), what=what)
 
 
