@@ -70,6 +70,9 @@ def check_report(results: list[ExerciseResult], catalogue, lang: str, target: st
     console = console or Console()
     console.print(_results_table(results, catalogue, lang))
     console.print(_chapter_bars(results, catalogue, lang))
+    for r in results:
+        for w in r.warnings:
+            console.print(Text(f"⚠ {r.id}: {message(w, lang)}", style="yellow"))
     first = next((r for r in results if not r.stretch and r.status != "passed"), None) or \
         next((r for r in results if r.status != "passed"), None)
     if first is not None:
@@ -197,6 +200,7 @@ def results_json(results: list[ExerciseResult], catalogue, lang: str, target: st
             "mistake": r.mistake,
             "message": message(r.detail, lang),
             "hint": mistake_hint(catalogue, catalogue.by_id.get(r.id), r.mistake, lang) or None,
+            "warnings": [message(w, lang) for w in r.warnings],
             "stretch": r.stretch, "points": r.points, "max_points": r.max_points,
             "checks": [{"name": c.name, "title": pick(c.title, lang), "status": c.status,
                         "mistake": c.mistake, "message": message(c.detail, lang),

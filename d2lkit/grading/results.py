@@ -25,6 +25,7 @@ class CheckResult:
     detail: Detail | None = None
     output: str = ""  # what the learner's code printed during this check
     duration_s: float = 0.0
+    warnings: list[Detail] = field(default_factory=list)  # allowed but worth knowing
 
 
 @dataclass
@@ -45,6 +46,17 @@ class ExerciseResult:
     @property
     def passed(self) -> bool:
         return self.status == "passed"
+
+    @property
+    def warnings(self) -> list[Detail]:
+        seen, out = set(), []
+        for c in self.checks:
+            for w in c.warnings:
+                key = (w.key, repr(sorted(w.params.items())))
+                if key not in seen:
+                    seen.add(key)
+                    out.append(w)
+        return out
 
     @property
     def failing_check(self) -> CheckResult | None:

@@ -119,6 +119,7 @@ class GraderPlugin:
         if st is None:
             st = self.students[eid] = self.make_student(self.exercises[eid])
         st.outputs = []
+        st.warnings = []
         return st
 
     @pytest.fixture
@@ -338,6 +339,7 @@ def run_items(items: list, plugin: GraderPlugin):
                     if st is None:
                         st = plugin.students[eid] = plugin.make_student(plugin.exercises[eid])
                     st.outputs = []
+                    st.warnings = []
                     kwargs[name] = st
                 elif name == "seed":
                     kwargs[name] = seed
@@ -364,8 +366,9 @@ def run_items(items: list, plugin: GraderPlugin):
                 detail = device_hint(detail, plugin.device_name)
             student = plugin.students.get(eid)
             output = "".join(getattr(student, "outputs", []) or [])
-            plugin.checks[eid].append(CheckResult(it.name, title, status, mistake, detail, output,
-                                                  _time.perf_counter() - start))
+            plugin.checks[eid].append(CheckResult(
+                it.name, title, status, mistake, detail, output, _time.perf_counter() - start,
+                list(getattr(student, "warnings", []) or [])))
             if status != "passed":
                 plugin.decided[eid] = status
         finally:

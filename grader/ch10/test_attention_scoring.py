@@ -59,7 +59,7 @@ def _diagnose_ms(got, X, valid_lens):
 def test_ms_book_example(student, gen):
     X = torch.rand(2, 2, 4, generator=gen, dtype=torch.float64)
     vl = torch.tensor([2, 3])
-    got = on_cpu_call(student, "masked_softmax", X.clone(), vl, mutates=True)
+    got = on_cpu_call(student, "masked_softmax", X.clone(), vl, mutates="warn")
     _diagnose_ms(got, X, vl)
     expect_close(got, _masked(X, vl), what="masked_softmax(X, [2, 3])")
 
@@ -68,7 +68,7 @@ def test_ms_book_example(student, gen):
 def test_ms_per_batch_lengths(student, gen):
     X = torch.randn(2, 3, 4, generator=gen, dtype=torch.float64)
     vl = torch.tensor([1, 3])
-    got = on_cpu_call(student, "masked_softmax", X.clone(), vl, mutates=True)
+    got = on_cpu_call(student, "masked_softmax", X.clone(), vl, mutates="warn")
     _diagnose_ms(got, X, vl)
     expect_close(got, _masked(X, vl), what="masked_softmax(X, [1, 3])")
 
@@ -77,7 +77,7 @@ def test_ms_per_batch_lengths(student, gen):
 def test_ms_zero_length(student, gen):
     X = torch.randn(2, 3, 5, generator=gen, dtype=torch.float64)
     vl = torch.tensor([0, 2])
-    got = on_cpu_call(student, "masked_softmax", X.clone(), vl, mutates=True)
+    got = on_cpu_call(student, "masked_softmax", X.clone(), vl, mutates="warn")
     expect(isinstance(got, torch.Tensor), what="masked_softmax(X, [0, 2])", expected="Tensor", got=type(got).__name__)
     mistake_if(bool(torch.isnan(got).any()), "fill-neg-inf")
     _diagnose_ms(got, X, vl)
@@ -89,7 +89,7 @@ def test_ms_zero_length(student, gen):
 def test_ms_per_query_lengths(student, gen):
     X = torch.randn(2, 3, 4, generator=gen, dtype=torch.float64)
     vl = torch.tensor([[1, 3, 4], [2, 4, 1]])
-    got = on_cpu_call(student, "masked_softmax", X.clone(), vl, mutates=True)
+    got = on_cpu_call(student, "masked_softmax", X.clone(), vl, mutates="warn")
     _diagnose_ms(got, X, vl)
     expect_close(got, _masked(X, vl), what="masked_softmax(X, valid_lens (B, Q))")
 
@@ -97,7 +97,7 @@ def test_ms_per_query_lengths(student, gen):
 @grades(MS, en="valid_lens None is a plain softmax", zh="valid_lens 为 None 时就是普通的 softmax")
 def test_ms_none(student, gen):
     X = torch.randn(3, 2, 5, generator=gen, dtype=torch.float64)
-    got = on_cpu_call(student, "masked_softmax", X.clone(), None, mutates=True)
+    got = on_cpu_call(student, "masked_softmax", X.clone(), None, mutates="warn")
     expect_close(got, torch.softmax(X, dim=-1), what="masked_softmax(X, None)")
 
 
@@ -107,7 +107,7 @@ def test_ms_random(student, gen, dtype, device):
     B, Q, K = 3, 4, 6
     X = torch.randn(B, Q, K, generator=gen, dtype=dtype) * 3
     for vl in (torch.randint(1, K + 1, (B,), generator=gen), torch.randint(1, K + 1, (B, Q), generator=gen)):
-        got = student.call("masked_softmax", X.clone().to(device), vl.to(device), mutates=True)
+        got = student.call("masked_softmax", X.clone().to(device), vl.to(device), mutates="warn")
         _diagnose_ms(got.cpu() if isinstance(got, torch.Tensor) else got, X, vl)
         expect_close(got, _masked(X, vl).to(device), what="masked_softmax(X, valid_lens)")
         expect_close(got, _masked(X, vl, float("-inf")).to(device), what="masked_softmax(X, valid_lens) vs -inf mask")
