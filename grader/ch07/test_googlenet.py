@@ -97,3 +97,98 @@ def test_values(student, gen, device, dtype):
         expected = m(X)
     expect_close(res["output"], expected, rtol=1e-6 if dtype == torch.float64 else None,
                  what="Inception(4, 3, (4, 5), (2, 6), 7)(X)")
+
+
+# ------------------------------------------------------------------ ch7.googlenet (stretch)
+GOOGLENET_PARAMS = 5977530
+
+
+def probe_googlenet_meta(mod):
+    """The learner's googlenet() built on the meta device: parameter count, state_dict keys,
+    and the class of every submodule."""
+    with torch.device("meta"):
+        net = mod.googlenet()
+    return {"type": type(net).__name__,
+            "num_params": sum(p.numel() for p in net.parameters()),
+            "keys": list(net.state_dict().keys()),
+            "shapes": [list(v.shape) for v in net.state_dict().values()],
+            "modules": [[name, type(m).__name__] for name, m in net.named_modules() if name]}
+
+
+def _he_fill(module, seed, dtype, device):
+    """module in dtype on device, every floating state_dict entry redrawn in state_dict order
+    from a CPU generator seeded with seed (He-scaled weights, so that 20-odd layers keep the
+    signal). The supervisor and the child draw the same weights without sending 6 million
+    of them through the pipe."""
+    gen = torch.Generator().manual_seed(seed)
+    module = module.to(dtype)
+    with torch.no_grad():
+        for t in module.state_dict().values():
+            if not t.is_floating_point():
+                continue
+            if t.dim() > 1:
+                std = (2.0 / t[0].numel()) ** 0.5
+            else:
+                std = 0.1
+            t.copy_(torch.randn(t.shape, generator=gen, dtype=dtype) * std)
+    return module.to(device)
+
+
+def probe_googlenet_forward(mod, seed, X):
+    """Stages b1, b2, b3 of the learner's googlenet() (its first 0.7 million parameters) with
+    the seeded weights of _he_fill, in eval mode, on X."""
+    net = _he_fill(mod.googlenet()[:3], seed, X.dtype, X.device).eval()
+    with torch.no_grad():
+        return net(X)
+
+
+@grades("ch7.googlenet", en="the smallest input, 1×1: (2, 1, 1, 1) gives (2, 10)",
+        zh="最小的输入 1×1：(2, 1, 1, 1) 得到 (2, 10)")
+def test_googlenet_1x1(student, gen, device):
+    X = torch.randn(2, 1, 1, 1, generator=gen, dtype=torch.float32).to(device)
+    with mistake_on_error("pool-without-padding", match="too small"):
+        res = student.module("googlenet", inputs=(X,), train=False, dtype=torch.float32)
+    out = res["output"]
+    expect(isinstance(out, torch.Tensor), what="googlenet()(X)", expected="a tensor",
+           got=type(out).__name__)
+    expect_equal(tuple(out.shape), (2, 10), what="googlenet()(X).shape  # X: (2, 1, 1, 1)")
+
+
+@grades("ch7.googlenet", en="5,977,530 parameters", zh="共 5,977,530 个参数")
+def test_googlenet_num_params(student):
+    info = student.probe(probe_googlenet_meta)
+    expect_equal(info["num_params"], GOOGLENET_PARAMS,
+                 what="sum(p.numel() for p in googlenet().parameters())")
+
+
+@grades("ch7.googlenet", en="the stages b1 … b5 and the book's layers, global average pooling",
+        zh="模块 b1 … b5 和书中的各层，全局平均汇聚层")
+def test_googlenet_structure(student):
+    info = student.probe(probe_googlenet_meta)
+    expected = probe_googlenet_meta(ref)
+    kinds = [k for _, k in info["modules"]]
+    mistake_if("AdaptiveMaxPool2d" in kinds and "AdaptiveAvgPool2d" not in kinds,
+               "global-max-pool", what="googlenet() global pooling layer",
+               got="AdaptiveMaxPool2d", expected="AdaptiveAvgPool2d")
+    expect_equal(info["type"], "Sequential", what="type(googlenet())")
+    expect_equal([tuple(m) for m in info["modules"]], [tuple(m) for m in expected["modules"]],
+                 what="googlenet().named_modules(): [name, class]")
+    expect_equal(info["keys"], expected["keys"], what="googlenet().state_dict() keys")
+    for k, got, exp in zip(info["keys"], info["shapes"], expected["shapes"]):
+        expect_equal(got, exp, what=f"googlenet().state_dict()['{k}'].shape")
+
+
+@grades("ch7.googlenet", en="stages b1, b2, b3 match the reference with the same weights (16×12 input)",
+        zh="模块 b1、b2、b3 加载相同的权重后与参考实现一致（16×12 输入）")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_googlenet_values(student, gen, device, dtype):
+    seed = int(torch.randint(2 ** 31, (1,), generator=gen))
+    m = _he_fill(ref.googlenet()[:3], seed, dtype, device).eval()
+    X = torch.randn(2, 1, 16, 12, generator=gen, dtype=dtype).to(device)
+    with torch.no_grad():
+        expected = m(X)
+    with mistake_on_error("pool-without-padding", match="too small"):
+        out = student.probe(probe_googlenet_forward, seed, X)
+    expect_close(out, expected, rtol=1e-6 if dtype == torch.float64 else 1e-4,
+                 atol=None if dtype == torch.float64 else 1e-4,
+                 what="googlenet()[:3](X)  # X: (2, 1, 16, 12), the same seeded weights")

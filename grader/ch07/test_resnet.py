@@ -221,3 +221,168 @@ def test_block_values(student, gen, device, dtype):
     got = student.probe(probe_train_then_eval, "resnet_block", args, sd, X)
     _compare_modes(got, _expected_train_then_eval(m, X), dtype,
                    "nn.Sequential(*resnet_block(3, 5, 2))(X)")
+
+
+# ------------------------------------------------------------ stretch: bottleneck, pre-activation
+def probe_num_params(mod, name, arg_list):
+    """Parameter counts of mod.<name>(*args) for each args, built on the meta device."""
+    with torch.device("meta"):
+        return [sum(p.numel() for p in getattr(mod, name)(*args).parameters()) for args in arg_list]
+
+
+def _compare_train_eval(student, name, args, gen, device, dtype, X):
+    """Load the reference's random state into the learner's module; compare a forward in train
+    mode (output and running statistics afterwards) and one in eval mode."""
+    m = _randomized(getattr(ref, name)(*args), gen, dtype, device)
+    sd = {k: v.clone() for k, v in m.state_dict().items()}
+    with torch.no_grad():
+        expected = _expected_train_then_eval(copy.deepcopy(m), X)
+    tol = _tol(dtype)
+    what = f"{name}{args}(X)"
+    res = student.module(name, *args, state_dict=sd, inputs=(X,), dtype=dtype, train=True)
+    expect_close(res["output"], expected["train"], **tol, what=f"{what} in train mode")
+    for k, v in expected["state"].items():
+        if v.is_floating_point():
+            expect_close(res["state_dict"][k], v, **tol, what=f"{k} after a training step")
+    res = student.module(name, *args, state_dict=sd, inputs=(X,), dtype=dtype, train=False)
+    with torch.no_grad():
+        expected_eval = m.eval()(X)
+    expect_close(res["output"], expected_eval, **tol, what=f"{what} in eval mode")
+
+
+# ------------------------------------------------------------------ ch7.BottleneckResidual
+@grades("ch7.BottleneckResidual",
+        en="BottleneckResidual(8, 2, 8) keeps (4, 8, 6, 6): 104 parameters, no shortcut convolution",
+        zh="BottleneckResidual(8, 2, 8) 保持 (4, 8, 6, 6)：104 个参数，捷径上没有卷积")
+def test_bottleneck_identity(student, gen, device):
+    X = torch.randn(4, 8, 6, 6, generator=gen, dtype=torch.float64).to(device)
+    res = student.module("BottleneckResidual", 8, 2, 8, inputs=(X,))
+    expect_equal(tuple(res["output"].shape), (4, 8, 6, 6), what="BottleneckResidual(8, 2, 8)(X).shape")
+    expect_equal(list(res["state_dict_keys"]),
+                 list(ref.BottleneckResidual(8, 2, 8).state_dict().keys()),
+                 what="BottleneckResidual(8, 2, 8) state_dict keys")
+    expect_equal(res["num_params"], 104, what="parameters of BottleneckResidual(8, 2, 8)")
+
+
+@grades("ch7.BottleneckResidual",
+        en="a stride or new channels add the 1×1 shortcut: (4, 3, 10, 2) and (8, 4, 8, 2)",
+        zh="有步幅或通道数改变时捷径上有 1×1 卷积：(4, 3, 10, 2) 和 (8, 4, 8, 2)")
+def test_bottleneck_projection(student, gen, device):
+    for args, in_shape, out_shape, n in (((4, 3, 10, 2), (4, 4, 6, 6), (4, 10, 3, 3), 221),
+                                         ((8, 4, 8, 2), (2, 8, 7, 6), (2, 8, 4, 3), 328)):
+        X = torch.randn(*in_shape, generator=gen, dtype=torch.float64).to(device)
+        with mistake_on_error("no-projection-on-stride", match="must match the size"):
+            res = student.module("BottleneckResidual", *args, inputs=(X,))
+        keys = list(res["state_dict_keys"])
+        mistake_if(args[0] == args[2] and "shortcut.weight" not in keys, "no-projection-on-stride",
+                   what=f"BottleneckResidual{args} state_dict keys", got=keys)
+        expect_equal(tuple(res["output"].shape), out_shape, what=f"BottleneckResidual{args}(X).shape")
+        expect_equal(keys, list(ref.BottleneckResidual(*args).state_dict().keys()),
+                     what=f"BottleneckResidual{args} state_dict keys")
+        expect_equal(res["num_params"], n, what=f"parameters of BottleneckResidual{args}")
+
+
+@grades("ch7.BottleneckResidual",
+        en="ResNet-50 sizes: (256, 64, 256) has 70,784 parameters, (64, 64, 256) 75,136",
+        zh="ResNet-50 的尺寸：(256, 64, 256) 有 70,784 个参数，(64, 64, 256) 有 75,136 个")
+def test_bottleneck_num_params(student):
+    got = student.probe(probe_num_params, "BottleneckResidual", [(256, 64, 256), (64, 64, 256)])
+    expect_equal(list(got), [70784, 75136],
+                 what="parameters of BottleneckResidual(256, 64, 256), (64, 64, 256)")
+
+
+@grades("ch7.BottleneckResidual", en="ReLU after adding the shortcut: no negative output",
+        zh="加上捷径之后再 ReLU：输出没有负数")
+def test_bottleneck_relu_after_add(student, gen, device):
+    m = _randomized(ref.BottleneckResidual(5, 3, 5), gen, torch.float64, device).eval()
+    sd = {k: v.clone() for k, v in m.state_dict().items()}
+    X = torch.randn(3, 5, 6, 7, generator=gen, dtype=torch.float64).to(device)
+    res = student.module("BottleneckResidual", 5, 3, 5, state_dict=sd, inputs=(X,), train=False)
+    out = res["output"]
+    mistake_if(bool((out < 0).any()), "relu-before-add", what="BottleneckResidual(5, 3, 5)(X).min()",
+               got=f"min {out.min().item():.4g}", expected=">= 0")
+    with torch.no_grad():
+        expected = m(X)
+    expect_close(out, expected, rtol=1e-6, what="BottleneckResidual(5, 3, 5)(X)")
+
+
+@grades("ch7.BottleneckResidual", en="the stride is on the 3×3 conv2 (and shortcut), not on conv1",
+        zh="步幅用在 3×3 的 conv2（和 shortcut）上，而不是 conv1")
+def test_bottleneck_stride_on_conv2(student, gen, device):
+    args = (4, 3, 6, 2)
+    m = _randomized(ref.BottleneckResidual(*args), gen, torch.float64, device).eval()
+    sd = {k: v.clone() for k, v in m.state_dict().items()}
+    X = torch.randn(2, 4, 8, 7, generator=gen, dtype=torch.float64).to(device)
+    with mistake_on_error("no-projection-on-stride", match="must match the size"):
+        res = student.module("BottleneckResidual", *args, state_dict=sd, inputs=(X,), train=False)
+    wrong = copy.deepcopy(m)
+    wrong.conv1.stride, wrong.conv2.stride = (2, 2), (1, 1)
+    with torch.no_grad():
+        expected, wrong_out = m(X), wrong(X)
+    mistake_if(_close(res["output"], wrong_out), "stride-on-first-conv",
+               what=f"BottleneckResidual{args}(X)", got="the output of conv1 stride 2, conv2 stride 1",
+               expected="conv1 stride 1, conv2 stride 2")
+    expect_close(res["output"], expected, rtol=1e-6, what=f"BottleneckResidual{args}(X)")
+
+
+@grades("ch7.BottleneckResidual", en="matches the reference block (train and eval modes)",
+        zh="与参考实现一致（训练模式和预测模式）")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_bottleneck_values(student, gen, device, dtype):
+    X = torch.randn(3, 4, 7, 6, generator=gen, dtype=dtype).to(device)
+    with mistake_on_error("no-projection-on-stride", match="must match the size"):
+        _compare_train_eval(student, "BottleneckResidual", (4, 3, 6, 2), gen, device, dtype, X)
+
+
+# ---------------------------------------------------------------------- ch7.PreActResidual
+@grades("ch7.PreActResidual", en="PreActResidual(3, 3) keeps (4, 3, 6, 6): 180 parameters, state_dict keys",
+        zh="PreActResidual(3, 3) 保持 (4, 3, 6, 6)：180 个参数，state_dict 的键")
+def test_preact_shape(student, gen, device):
+    X = torch.randn(4, 3, 6, 6, generator=gen, dtype=torch.float64).to(device)
+    res = student.module("PreActResidual", 3, 3, inputs=(X,))
+    expect_equal(tuple(res["output"].shape), (4, 3, 6, 6), what="PreActResidual(3, 3)(X).shape")
+    expect_equal(list(res["state_dict_keys"]), list(ref.PreActResidual(3, 3).state_dict().keys()),
+                 what="PreActResidual(3, 3) state_dict keys")
+    expect_equal(res["num_params"], 180, what="parameters of PreActResidual(3, 3)")
+
+
+@grades("ch7.PreActResidual", en="PreActResidual(3, 6, True, 2) gives (4, 6, 3, 3): 540 parameters; bn1 has 3 features",
+        zh="PreActResidual(3, 6, True, 2) 得到 (4, 6, 3, 3)：540 个参数；bn1 有 3 个特征")
+def test_preact_shape_1x1(student, gen, device):
+    X = torch.randn(4, 3, 6, 6, generator=gen, dtype=torch.float64).to(device)
+    with mistake_on_error("bn1-wrong-channels", match="should contain"):
+        res = student.module("PreActResidual", 3, 6, True, 2, inputs=(X,))
+    bn1 = res["state_dict"].get("bn1.weight")
+    mistake_if(bn1 is not None and tuple(bn1.shape) == (6,), "bn1-wrong-channels",
+               what="bn1.weight.shape", got=tuple(bn1.shape) if bn1 is not None else None,
+               expected=(3,))
+    expect_equal(tuple(res["output"].shape), (4, 6, 3, 3), what="PreActResidual(3, 6, True, 2)(X).shape")
+    expect_equal(list(res["state_dict_keys"]),
+                 list(ref.PreActResidual(3, 6, True, 2).state_dict().keys()),
+                 what="PreActResidual(3, 6, True, 2) state_dict keys")
+    expect_equal(res["num_params"], 540, what="parameters of PreActResidual(3, 6, True, 2)")
+
+
+@grades("ch7.PreActResidual", en="no ReLU after the addition: the output can be negative",
+        zh="相加之后没有 ReLU：输出可以是负数")
+def test_preact_no_relu_after_add(student, gen, device):
+    m = _randomized(ref.PreActResidual(3, 3), gen, torch.float64, device).eval()
+    sd = {k: v.clone() for k, v in m.state_dict().items()}
+    X = torch.randn(4, 3, 6, 5, generator=gen, dtype=torch.float64).to(device)
+    res = student.module("PreActResidual", 3, 3, state_dict=sd, inputs=(X,), train=False)
+    out = res["output"]
+    with torch.no_grad():
+        expected = m(X)
+    mistake_if(bool((out >= 0).all()) and bool((expected < 0).any()), "relu-after-add",
+               what="PreActResidual(3, 3)(X).min()", got=f"min {out.min().item():.4g}",
+               expected=f"min {expected.min().item():.4g}")
+    expect_close(out, expected, rtol=1e-6, what="PreActResidual(3, 3)(X)")
+
+
+@grades("ch7.PreActResidual", en="matches the reference block (train and eval modes)",
+        zh="与参考实现一致（训练模式和预测模式）")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_preact_values(student, gen, device, dtype):
+    X = torch.randn(3, 4, 7, 6, generator=gen, dtype=dtype).to(device)
+    with mistake_on_error("bn1-wrong-channels", match="should contain"):
+        _compare_train_eval(student, "PreActResidual", (4, 5, True, 2), gen, device, dtype, X)

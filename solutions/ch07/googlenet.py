@@ -55,3 +55,70 @@ class Inception(nn.Module):
         p4 = F.relu(self.p4_2(self.p4_1(x)))
         return torch.cat((p1, p2, p3, p4), dim=1)
         ### END SOLUTION
+
+
+def googlenet() -> nn.Sequential:
+    """(Stretch, 7.4 exercise 2.) The book's GoogLeNet for 1-channel images and 10 classes:
+    ``nn.Sequential(b1, b2, b3, b4, b5, nn.Linear(1024, 10))``, where each stage is itself an
+    ``nn.Sequential`` (so the ``state_dict`` keys start with ``0.`` … ``5.``):
+
+    - ``b1``: ``Conv2d(1, 64, kernel_size=7, stride=2, padding=3)``, ``ReLU``,
+      ``MaxPool2d(kernel_size=3, stride=2, padding=1)``;
+    - ``b2``: ``Conv2d(64, 64, kernel_size=1)``, ``ReLU``, ``Conv2d(64, 192, kernel_size=3,
+      padding=1)``, ``ReLU``, ``MaxPool2d(3, stride=2, padding=1)``;
+    - ``b3``: ``Inception(192, 64, (96, 128), (16, 32), 32)``,
+      ``Inception(256, 128, (128, 192), (32, 96), 64)``, ``MaxPool2d(3, stride=2, padding=1)``;
+    - ``b4``: ``Inception(480, 192, (96, 208), (16, 48), 64)``,
+      ``Inception(512, 160, (112, 224), (24, 64), 64)``,
+      ``Inception(512, 128, (128, 256), (24, 64), 64)``,
+      ``Inception(512, 112, (144, 288), (32, 64), 64)``,
+      ``Inception(528, 256, (160, 320), (32, 128), 128)``, ``MaxPool2d(3, stride=2, padding=1)``;
+    - ``b5``: ``Inception(832, 256, (160, 320), (32, 128), 128)``,
+      ``Inception(832, 384, (192, 384), (48, 128), 128)``, ``AdaptiveAvgPool2d((1, 1))``,
+      ``Flatten()``.
+
+    Build it from your ``Inception``. It has 5,977,530 parameters, and because every
+    pooling layer is padded it runs on any input size down to 1×1: (N, 1, H, W) gives (N, 10).
+
+    （拓展，7.4 练习 2。）书中用于单通道图像、10 个类别的 GoogLeNet：
+    ``nn.Sequential(b1, b2, b3, b4, b5, nn.Linear(1024, 10))``，其中每个模块本身也是一个
+    ``nn.Sequential``（因此 ``state_dict`` 的键以 ``0.`` … ``5.`` 开头）：
+
+    - ``b1``：``Conv2d(1, 64, kernel_size=7, stride=2, padding=3)``、``ReLU``、
+      ``MaxPool2d(kernel_size=3, stride=2, padding=1)``；
+    - ``b2``：``Conv2d(64, 64, kernel_size=1)``、``ReLU``、``Conv2d(64, 192, kernel_size=3,
+      padding=1)``、``ReLU``、``MaxPool2d(3, stride=2, padding=1)``；
+    - ``b3``：``Inception(192, 64, (96, 128), (16, 32), 32)``、
+      ``Inception(256, 128, (128, 192), (32, 96), 64)``、``MaxPool2d(3, stride=2, padding=1)``；
+    - ``b4``：``Inception(480, 192, (96, 208), (16, 48), 64)``、
+      ``Inception(512, 160, (112, 224), (24, 64), 64)``、
+      ``Inception(512, 128, (128, 256), (24, 64), 64)``、
+      ``Inception(512, 112, (144, 288), (32, 64), 64)``、
+      ``Inception(528, 256, (160, 320), (32, 128), 128)``、``MaxPool2d(3, stride=2, padding=1)``；
+    - ``b5``：``Inception(832, 256, (160, 320), (32, 128), 128)``、
+      ``Inception(832, 384, (192, 384), (48, 128), 128)``、``AdaptiveAvgPool2d((1, 1))``、
+      ``Flatten()``。
+
+    请用你自己的 ``Inception`` 构造。它有 5,977,530 个参数；由于每个汇聚层都有填充，它可以处理
+    小到 1×1 的任意输入尺寸：(N, 1, H, W) 得到 (N, 10)。
+    """
+    ### BEGIN SOLUTION
+    b1 = nn.Sequential(nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3), nn.ReLU(),
+                       nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+    b2 = nn.Sequential(nn.Conv2d(64, 64, kernel_size=1), nn.ReLU(),
+                       nn.Conv2d(64, 192, kernel_size=3, padding=1), nn.ReLU(),
+                       nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+    b3 = nn.Sequential(Inception(192, 64, (96, 128), (16, 32), 32),
+                       Inception(256, 128, (128, 192), (32, 96), 64),
+                       nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+    b4 = nn.Sequential(Inception(480, 192, (96, 208), (16, 48), 64),
+                       Inception(512, 160, (112, 224), (24, 64), 64),
+                       Inception(512, 128, (128, 256), (24, 64), 64),
+                       Inception(512, 112, (144, 288), (32, 64), 64),
+                       Inception(528, 256, (160, 320), (32, 128), 128),
+                       nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+    b5 = nn.Sequential(Inception(832, 256, (160, 320), (32, 128), 128),
+                       Inception(832, 384, (192, 384), (48, 128), 128),
+                       nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten())
+    return nn.Sequential(b1, b2, b3, b4, b5, nn.Linear(1024, 10))
+    ### END SOLUTION

@@ -76,3 +76,123 @@ def resnet_block(input_channels, num_channels, num_residuals, first_block=False)
             blk.append(Residual(num_channels, num_channels))
     return blk
     ### END SOLUTION
+
+
+class BottleneckResidual(nn.Module):
+    """(Stretch, 7.6 exercise 3.) The bottleneck residual block of the deeper ResNets.
+
+    Attributes, created in this order (so the ``state_dict`` keys come in this order too):
+
+    - ``conv1`` = 1×1 convolution ``in_channels → mid_channels`` (stride 1), ``bn1`` =
+      ``nn.BatchNorm2d(mid_channels)``;
+    - ``conv2`` = 3×3 convolution ``mid_channels → mid_channels`` with padding 1 and stride
+      ``strides`` (the stride sits on the 3×3 convolution, as in torchvision's ResNet),
+      ``bn2`` = ``nn.BatchNorm2d(mid_channels)``;
+    - ``conv3`` = 1×1 convolution ``mid_channels → out_channels`` (stride 1), ``bn3`` =
+      ``nn.BatchNorm2d(out_channels)``;
+    - ``shortcut`` = 1×1 convolution ``in_channels → out_channels`` with stride ``strides``
+      when the shape changes (``strides != 1`` or ``in_channels != out_channels``), else
+      ``None``.
+
+    All convolutions have a bias. ``forward``: ``Y = relu(bn1(conv1(X)))``,
+    ``Y = relu(bn2(conv2(Y)))``, ``Y = bn3(conv3(Y))``; the shortcut is ``shortcut(X)`` if
+    there is one, else ``X``; return ``relu(Y + shortcut)`` (ReLU after the addition). The
+    output has ``out_channels`` channels and the height and width of ``conv2``'s output.
+
+    （拓展，7.6 练习 3。）更深的 ResNet 所用的“瓶颈”残差块。属性按以下顺序创建（因此
+    ``state_dict`` 的键也按此顺序）：
+
+    - ``conv1`` 为 1×1 卷积层 ``in_channels → mid_channels``（步幅 1），``bn1`` 为
+      ``nn.BatchNorm2d(mid_channels)``；
+    - ``conv2`` 为 3×3 卷积层 ``mid_channels → mid_channels``，填充 1，步幅 ``strides``
+      （步幅放在 3×3 卷积层上，与 torchvision 的 ResNet 相同），``bn2`` 为
+      ``nn.BatchNorm2d(mid_channels)``；
+    - ``conv3`` 为 1×1 卷积层 ``mid_channels → out_channels``（步幅 1），``bn3`` 为
+      ``nn.BatchNorm2d(out_channels)``；
+    - 当形状改变时（``strides != 1`` 或 ``in_channels != out_channels``），``shortcut`` 为 1×1
+      卷积层 ``in_channels → out_channels``，步幅 ``strides``；否则为 ``None``。
+
+    所有卷积层都带偏置。``forward``：``Y = relu(bn1(conv1(X)))``，``Y = relu(bn2(conv2(Y)))``，
+    ``Y = bn3(conv3(Y))``；若有 ``shortcut``，捷径为 ``shortcut(X)``，否则为 ``X``；返回
+    ``relu(Y + 捷径)``（先相加，再 ReLU）。输出有 ``out_channels`` 个通道，高和宽与 ``conv2``
+    的输出相同。
+    """
+
+    def __init__(self, in_channels, mid_channels, out_channels, strides=1):
+        super().__init__()
+        ### BEGIN SOLUTION
+        self.conv1 = nn.Conv2d(in_channels, mid_channels, kernel_size=1)
+        self.bn1 = nn.BatchNorm2d(mid_channels)
+        self.conv2 = nn.Conv2d(mid_channels, mid_channels, kernel_size=3, padding=1,
+                               stride=strides)
+        self.bn2 = nn.BatchNorm2d(mid_channels)
+        self.conv3 = nn.Conv2d(mid_channels, out_channels, kernel_size=1)
+        self.bn3 = nn.BatchNorm2d(out_channels)
+        if strides != 1 or in_channels != out_channels:
+            self.shortcut = nn.Conv2d(in_channels, out_channels, kernel_size=1, stride=strides)
+        else:
+            self.shortcut = None
+        ### END SOLUTION
+
+    def forward(self, X):
+        ### BEGIN SOLUTION
+        Y = F.relu(self.bn1(self.conv1(X)))
+        Y = F.relu(self.bn2(self.conv2(Y)))
+        Y = self.bn3(self.conv3(Y))
+        if self.shortcut is not None:
+            X = self.shortcut(X)
+        return F.relu(Y + X)
+        ### END SOLUTION
+
+
+class PreActResidual(nn.Module):
+    """(Stretch, 7.6 exercise 4.) The pre-activation residual block: "batch normalization,
+    activation, convolution" instead of "convolution, batch normalization, activation".
+
+    Attributes, created in this order (the book's ``Residual`` names, so the ``state_dict``
+    keys come in this order): ``conv1`` = 3×3 convolution ``input_channels → num_channels``
+    with padding 1 and stride ``strides``; ``conv2`` = 3×3 convolution ``num_channels →
+    num_channels`` with padding 1 (stride 1); ``conv3`` = 1×1 convolution ``input_channels →
+    num_channels`` with stride ``strides`` if ``use_1x1conv``, else ``None``; ``bn1`` =
+    ``nn.BatchNorm2d(input_channels)`` (it normalizes the block's input); ``bn2`` =
+    ``nn.BatchNorm2d(num_channels)``.
+
+    ``forward``: ``Y = conv1(relu(bn1(X)))``, ``Y = conv2(relu(bn2(Y)))``; the shortcut is
+    ``conv3(X)`` (of the raw input X) if there is a ``conv3``, else ``X``; return
+    ``Y + shortcut`` with **no** ReLU after the addition, so the output may be negative.
+
+    （拓展，7.6 练习 4。）预激活残差块：把“卷积层、批量规范化层、激活层”改为“批量规范化层、
+    激活层、卷积层”。属性按以下顺序创建（沿用书中 ``Residual`` 的名称，``state_dict`` 的键也按
+    此顺序）：``conv1`` 为 3×3 卷积层 ``input_channels → num_channels``，填充 1，步幅
+    ``strides``；``conv2`` 为 3×3 卷积层 ``num_channels → num_channels``，填充 1（步幅 1）；若
+    ``use_1x1conv`` 为真，``conv3`` 为 1×1 卷积层 ``input_channels → num_channels``，步幅
+    ``strides``，否则为 ``None``；``bn1`` 为 ``nn.BatchNorm2d(input_channels)``（它规范化的是
+    块的输入）；``bn2`` 为 ``nn.BatchNorm2d(num_channels)``。
+
+    ``forward``：``Y = conv1(relu(bn1(X)))``，``Y = conv2(relu(bn2(Y)))``；若有 ``conv3``，捷径为
+    ``conv3(X)``（作用于原始输入 X），否则为 ``X``；返回 ``Y + 捷径``，相加之后**没有** ReLU，
+    因此输出可以是负数。
+    """
+
+    def __init__(self, input_channels, num_channels, use_1x1conv=False, strides=1):
+        super().__init__()
+        ### BEGIN SOLUTION
+        self.conv1 = nn.Conv2d(input_channels, num_channels, kernel_size=3, padding=1,
+                               stride=strides)
+        self.conv2 = nn.Conv2d(num_channels, num_channels, kernel_size=3, padding=1)
+        if use_1x1conv:
+            self.conv3 = nn.Conv2d(input_channels, num_channels, kernel_size=1, stride=strides)
+        else:
+            self.conv3 = None
+        self.bn1 = nn.BatchNorm2d(input_channels)
+        self.bn2 = nn.BatchNorm2d(num_channels)
+        ### END SOLUTION
+
+    def forward(self, X):
+        ### BEGIN SOLUTION
+        Y = self.conv1(F.relu(self.bn1(X)))
+        Y = self.conv2(F.relu(self.bn2(Y)))
+        if self.conv3 is not None:
+            X = self.conv3(X)
+        return Y + X
+        ### END SOLUTION
