@@ -342,36 +342,12 @@ def _my_children() -> list[int] | None:
 
 
 def _reap_descendants():
-    """Kill whatever the last child left behind (the subreaper inherited it) and reap it."""
-    me = str(os.getpid())
+    """Kill whatever the last child left behind (the subreaper inherited it) and reap it; repeat,
+    since killing a process reparents its own children to us."""
     for _ in range(50):
-        quick = _my_children()
-        if quick is not None:
-            orphans = quick
-            if not orphans:
-                return
-            for pid in orphans:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            for pid in orphans:
-                try:
-                    os.waitpid(pid, 0)
-                except ChildProcessError:
-                    pass
-            continue
-        orphans = []
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as f:
-                    stat = f.read().decode(errors="replace")
-            except OSError:
-                continue
-            if stat.rsplit(")", 1)[-1].split()[1] == me:
-                orphans.append(int(entry))
+        orphans = _my_children()
+        if orphans is None:  # no /proc/self/task/*/children on this kernel
+            orphans = _children_by_scan()
         if not orphans:
             return
         for pid in orphans:
@@ -384,6 +360,22 @@ def _reap_descendants():
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
+
+
+def _children_by_scan() -> list[int]:
+    me = str(os.getpid())
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        if stat.rsplit(")", 1)[-1].split()[1] == me:
+            found.append(int(entry))
+    return found
 
 
 def _vm_size() -> int:
