@@ -117,7 +117,10 @@ def init(directory, lang):
         ws, count = make(Path(directory))
     except WorkspaceError as e:
         ctx.fail(f"cli.{e.key}", **e.params)
-    click.echo(t("cli.init-done", ctx.lang, count=count, path=directory))
+    from d2lkit import catalogue
+
+    click.echo(t("cli.init-done", ctx.lang, count=len(catalogue.load().exercises), files=count,
+                 path=directory))
     click.echo(t("cli.init-next", ctx.lang, path=directory))
 
 
