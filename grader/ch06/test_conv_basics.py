@@ -36,7 +36,7 @@ def diagnose_corr2d(got, X, K, what):
         if got.shape == expected.shape and got.dtype == expected.dtype:
             flipped = conv(X, K.flip(0, 1))
             mistake_if(not torch.allclose(got, expected) and torch.allclose(got, flipped),
-                       "kernel-flipped", what=what)
+                       "kernel-flipped", got=shown(got), expected=shown(expected), what=what)
         mistake_if(X.dtype == torch.float64 and got.dtype == torch.float32, "zeros-without-dtype",
                    got=got, expected=expected, what=what)
     expect_close(got, expected, what=what)
