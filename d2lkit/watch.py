@@ -14,7 +14,6 @@ import queue
 import sys
 import threading
 import time
-from pathlib import Path
 
 from d2lkit.i18n import pick, t
 

@@ -124,6 +124,27 @@ def module_on_cpu(student, device, name: str, *args, inputs=(), **kwargs):
     return res
 
 
+def train_then_eval(module, X) -> dict:
+    """The reference side of `student.train_then_eval`: outputs in train mode, the state after
+    that step, and the output in eval mode."""
+    with torch.no_grad():
+        y_train = module.train()(X)
+        state = {k: v.clone() for k, v in module.state_dict().items()}
+        y_eval = module.eval()(X)
+    return {"train": y_train, "state": state, "eval": y_eval}
+
+
+def expect_modes_close(got: dict, expected: dict, what: str, **tolerance):
+    """Compare two train_then_eval results: train output, floating state, eval output."""
+    if not tolerance and expected["train"].dtype == torch.float64:
+        tolerance = {"rtol": 1e-6}  # a stack of convolutions is a chain of matmuls (CATALOGUE §2)
+    expect_close(got["train"], expected["train"], **tolerance, what=f"{what} in train mode")
+    for k, v in expected["state"].items():
+        if v.is_floating_point():
+            expect_close(got["state"][k], v, **tolerance, what=f"{k} after a training step")
+    expect_close(got["eval"], expected["eval"], **tolerance, what=f"{what} in eval mode")
+
+
 def expect_equal(got, expected, what: str = "output", mistake: str | None = None):
     """Exact equality; tensors by torch.equal (shape and dtype included)."""
     if isinstance(expected, torch.Tensor):

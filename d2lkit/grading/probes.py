@@ -49,3 +49,21 @@ def _detach(x):
     if isinstance(x, (list, tuple)):
         return type(x)(_detach(v) for v in x)
     return x
+
+
+def probe_train_then_eval(mod, name, args, state_dict, X):
+    """Build mod.<name>(*args), load state_dict, run one forward in train mode (updating any
+    running statistics), then one in eval mode: how BatchNorm-bearing modules are compared."""
+    net = getattr(mod, name)(*args)
+    if isinstance(net, (list, tuple)):
+        net = nn.Sequential(*net)
+    net = net.to(device=X.device, dtype=X.dtype)
+    net.load_state_dict(state_dict)
+    net.train()
+    with torch.no_grad():
+        y_train = net(X)
+    state = {k: v.clone() for k, v in net.state_dict().items()}
+    net.eval()
+    with torch.no_grad():
+        y_eval = net(X)
+    return {"train": y_train, "state": state, "eval": y_eval}

@@ -47,7 +47,7 @@ import struct
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from d2lkit.grading import wire
 

@@ -81,6 +81,13 @@ class Student:
         return self.probe(probes.probe_module, name, args, kwargs or {}, state_dict, tuple(inputs),
                           train, backward, dtype, strict, str(self.device))
 
+    def train_then_eval(self, name: str, args, state_dict, X):
+        """Build mod.<name>(*args), load state_dict, one forward in train mode and one in eval
+        mode (compare with api.train_then_eval on the reference via api.expect_modes_close)."""
+        from d2lkit.grading import probes
+
+        return self.probe(probes.probe_train_then_eval, name, tuple(args), state_dict, X)
+
     # ---------------------------------------------------------------- transport
     def _checked(self, job, args, kwargs, probe=None) -> dict:
         if self._sticky is not None:

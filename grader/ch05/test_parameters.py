@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from d2lkit.grading.api import (FLOATS, Mistake, expect, expect_close, expect_equal, grades, mistake_if,
+from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, mistake_if,
                                 mistake_on_error, reference)
 
 ref = reference(__file__)

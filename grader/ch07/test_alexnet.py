@@ -2,7 +2,7 @@
 import torch
 from torch import nn
 
-from d2lkit.grading.api import expect, expect_equal, grades, mistake_if, mistake_on_error, reference
+from d2lkit.grading.api import expect, expect_equal, grades, mistake_if, reference
 
 ref = reference(__file__)
 

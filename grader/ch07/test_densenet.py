@@ -1,10 +1,9 @@
 """Grader for 7.7 DenseNet: ch7.DenseBlock (with conv_block), ch7.transition_block."""
 import pytest
 import torch
-from torch import nn
 
-from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, mistake_if,
-                                reference)
+from d2lkit.grading.api import (FLOATS, expect_equal, expect_modes_close, grades, mistake_if,
+                                reference, train_then_eval)
 
 ref = reference(__file__)
 
@@ -31,46 +30,12 @@ def _kinds(res):
     return [tuple(c)[1] for c in res["children"]]
 
 
-def probe_train_then_eval(mod, name, args, sd, X):
-    """Build mod.<name>(*args), load sd, one training step, then one eval step."""
-    net = getattr(mod, name)(*args)
-    if isinstance(net, (list, tuple)):
-        net = nn.Sequential(*net)
-    net = net.to(device=X.device, dtype=X.dtype)
-    net.load_state_dict(sd)
-    net.train()
-    with torch.no_grad():
-        y_train = net(X)
-    state = {k: v.clone() for k, v in net.state_dict().items()}
-    net.eval()
-    with torch.no_grad():
-        y_eval = net(X)
-    return {"train": y_train, "state": state, "eval": y_eval}
-
-
-def _expected_train_then_eval(m, X):
-    with torch.no_grad():
-        y_train = m.train()(X)
-        state = {k: v.clone() for k, v in m.state_dict().items()}
-        y_eval = m.eval()(X)
-    return {"train": y_train, "state": state, "eval": y_eval}
-
-
-def _compare_modes(got, expected, dtype, what):
-    tol = {"rtol": 1e-6} if dtype == torch.float64 else {}
-    expect_close(got["train"], expected["train"], **tol, what=f"{what} in train mode")
-    for k, v in expected["state"].items():
-        if v.is_floating_point():
-            expect_close(got["state"][k], v, **tol, what=f"{k} after a training step")
-    expect_close(got["eval"], expected["eval"], **tol, what=f"{what} in eval mode")
-
-
 def _compare(student, name, args, X_shape, gen, device, dtype):
     m = _randomized(getattr(ref, name)(*args), gen, dtype, device)
     sd = {k: v.clone() for k, v in m.state_dict().items()}
     X = torch.randn(*X_shape, generator=gen, dtype=dtype).to(device)
-    got = student.probe(probe_train_then_eval, name, args, sd, X)
-    _compare_modes(got, _expected_train_then_eval(m, X), dtype, f"{name}{args}(X)")
+    got = student.train_then_eval(name, args, sd, X)
+    expect_modes_close(got, train_then_eval(m, X), f"{name}{args}(X)")
 
 
 def probe_state_shapes(mod, name, args):

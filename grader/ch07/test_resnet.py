@@ -5,8 +5,8 @@ import pytest
 import torch
 from torch import nn
 
-from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, mistake_if,
-                                mistake_on_error, reference)
+from d2lkit.grading.api import (expect, expect_close, expect_equal, expect_modes_close, FLOATS,
+                                grades, mistake_if, mistake_on_error, reference, train_then_eval)
 
 ref = reference(__file__)
 
@@ -31,40 +31,6 @@ def _close(a, b):
 
 def _tol(dtype):
     return {"rtol": 1e-6} if dtype == torch.float64 else {}
-
-
-def probe_train_then_eval(mod, name, args, sd, X):
-    """Build mod.<name>(*args), load sd, one training step, then one eval step."""
-    net = getattr(mod, name)(*args)
-    if isinstance(net, (list, tuple)):
-        net = nn.Sequential(*net)
-    net = net.to(device=X.device, dtype=X.dtype)
-    net.load_state_dict(sd)
-    net.train()
-    with torch.no_grad():
-        y_train = net(X)
-    state = {k: v.clone() for k, v in net.state_dict().items()}
-    net.eval()
-    with torch.no_grad():
-        y_eval = net(X)
-    return {"train": y_train, "state": state, "eval": y_eval}
-
-
-def _expected_train_then_eval(m, X):
-    with torch.no_grad():
-        y_train = m.train()(X)
-        state = {k: v.clone() for k, v in m.state_dict().items()}
-        y_eval = m.eval()(X)
-    return {"train": y_train, "state": state, "eval": y_eval}
-
-
-def _compare_modes(got, expected, dtype, what):
-    tol = {"rtol": 1e-6} if dtype == torch.float64 else {}
-    expect_close(got["train"], expected["train"], **tol, what=f"{what} in train mode")
-    for k, v in expected["state"].items():
-        if v.is_floating_point():
-            expect_close(got["state"][k], v, **tol, what=f"{k} after a training step")
-    expect_close(got["eval"], expected["eval"], **tol, what=f"{what} in eval mode")
 
 
 # ----------------------------------------------------------------------------- ch7.Residual
@@ -131,8 +97,8 @@ def test_residual_values(student, gen, device, dtype):
     sd = {k: v.clone() for k, v in m.state_dict().items()}
     X = torch.randn(3, 3, 7, 6, generator=gen, dtype=dtype).to(device)
     with mistake_on_error("conv3-missing-stride", match="must match the size"):
-        got = student.probe(probe_train_then_eval, "Residual", args, sd, X)
-    _compare_modes(got, _expected_train_then_eval(m, X), dtype, f"Residual{args}(X)")
+        got = student.train_then_eval("Residual", args, sd, X)
+    expect_modes_close(got, train_then_eval(m, X), f"Residual{args}(X)")
 
 
 # ------------------------------------------------------------------------- ch7.resnet_block
@@ -218,9 +184,8 @@ def test_block_values(student, gen, device, dtype):
     m = _randomized(nn.Sequential(*ref.resnet_block(*args)), gen, dtype, device)
     sd = {k: v.clone() for k, v in m.state_dict().items()}
     X = torch.randn(2, 3, 8, 6, generator=gen, dtype=dtype).to(device)
-    got = student.probe(probe_train_then_eval, "resnet_block", args, sd, X)
-    _compare_modes(got, _expected_train_then_eval(m, X), dtype,
-                   "nn.Sequential(*resnet_block(3, 5, 2))(X)")
+    got = student.train_then_eval("resnet_block", args, sd, X)
+    expect_modes_close(got, train_then_eval(m, X), "nn.Sequential(*resnet_block(3, 5, 2))(X)")
 
 
 # ------------------------------------------------------------ stretch: bottleneck, pre-activation
@@ -236,7 +201,7 @@ def _compare_train_eval(student, name, args, gen, device, dtype, X):
     m = _randomized(getattr(ref, name)(*args), gen, dtype, device)
     sd = {k: v.clone() for k, v in m.state_dict().items()}
     with torch.no_grad():
-        expected = _expected_train_then_eval(copy.deepcopy(m), X)
+        expected = train_then_eval(copy.deepcopy(m), X)
     tol = _tol(dtype)
     what = f"{name}{args}(X)"
     res = student.module(name, *args, state_dict=sd, inputs=(X,), dtype=dtype, train=True)
