@@ -1,12 +1,17 @@
-"""Results of grading: one status per exercise, one record per check. Plain data, no torch."""
+"""Results of grading: one status per exercise, one record per check. Plain data, no torch.
+
+`ExerciseResult.of` is the one constructor (it derives points from the status), and `Results`
+is one run's list of them, which owns the totals: required exercises count, stretch exercises are
+extra credit and never in the maximum.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-# in the order a report shows them; the first non-passing check decides an exercise's status
-STATUSES = ("passed", "failed", "not_implemented", "error", "forbidden", "timeout", "crashed")
-SCHEMA = 1
+from d2lkit.grading.protocol import Status
+
+SCHEMA = 1  # of the JSON that `check --json` and `grade --format json` print
 
 
 @dataclass
@@ -20,12 +25,16 @@ class Detail:
 class CheckResult:
     name: str  # the test function, e.g. "test_book_example[float32]"
     title: dict  # {"en": ..., "zh": ...}
-    status: str
+    status: Status
     mistake: str | None = None
     detail: Detail | None = None
     output: str = ""  # what the learner's code printed during this check
     duration_s: float = 0.0
     warnings: list[Detail] = field(default_factory=list)  # allowed but worth knowing
+    hidden: bool = False  # the grader marked this check hidden (its inputs are not shown)
+
+    def __post_init__(self):
+        self.status = Status(self.status)
 
 
 @dataclass
@@ -33,7 +42,7 @@ class ExerciseResult:
     id: str
     chapter: str
     section: str
-    status: str
+    status: Status
     points: int
     max_points: int
     stretch: bool = False
@@ -43,9 +52,21 @@ class ExerciseResult:
     duration_s: float = 0.0
     code_hash: str = ""
 
+    def __post_init__(self):
+        self.status = Status(self.status)
+
+    @classmethod
+    def of(cls, ex, status, *, mistake: str | None = None, detail: Detail | None = None,
+           checks=(), duration_s: float = 0.0, code_hash: str = "") -> "ExerciseResult":
+        """The result of catalogue exercise `ex`: full points exactly when it passed."""
+        status = Status(status)
+        return cls(ex.id, ex.chapter_id, ex.section, status,
+                   ex.points if status is Status.PASSED else 0, ex.points, ex.stretch, mistake,
+                   detail, list(checks), duration_s, code_hash)
+
     @property
     def passed(self) -> bool:
-        return self.status == "passed"
+        return self.status is Status.PASSED
 
     @property
     def warnings(self) -> list[Detail]:
@@ -60,7 +81,55 @@ class ExerciseResult:
 
     @property
     def failing_check(self) -> CheckResult | None:
-        return next((c for c in self.checks if c.status != "passed"), None)
+        return next((c for c in self.checks if c.status is not Status.PASSED), None)
+
+
+class Results(list):
+    """One grading's results in curriculum order, with the totals every output shows."""
+
+    @property
+    def required(self) -> list[ExerciseResult]:
+        return [r for r in self if not r.stretch]
+
+    @property
+    def stretch(self) -> list[ExerciseResult]:
+        return [r for r in self if r.stretch]
+
+    @property
+    def passed(self) -> int:
+        return sum(r.passed for r in self.required)
+
+    @property
+    def total(self) -> int:
+        return len(self.required)
+
+    @property
+    def points(self) -> int:
+        """Points earned on required exercises."""
+        return sum(r.points for r in self.required)
+
+    @property
+    def extra_points(self) -> int:
+        """Points earned on stretch exercises (extra credit, outside the maximum)."""
+        return sum(r.points for r in self.stretch)
+
+    @property
+    def max_points(self) -> int:
+        """The maximum counts required exercises only."""
+        return sum(r.max_points for r in self.required)
+
+    @property
+    def stretch_passed(self) -> int:
+        return sum(r.passed for r in self.stretch)
+
+    @property
+    def all_required_passed(self) -> bool:
+        return all(r.passed for r in self.required)
+
+    def summary(self) -> dict:
+        return {"passed": self.passed, "total": self.total, "points": self.points,
+                "max_points": self.max_points, "stretch_passed": self.stretch_passed,
+                "stretch_total": len(self.stretch)}
 
 
 def as_dict(obj) -> dict:

@@ -50,20 +50,11 @@ import time
 from dataclasses import dataclass
 
 from d2lkit.grading import wire
+from d2lkit.grading.options import Limits
 
 OUTPUT_CAP = 64 * 1024
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_DUMPABLE = 4
-
-
-@dataclass
-class Limits:
-    """The child's resource limits (documented in README, "Learner code is untrusted")."""
-    cpu_seconds: int = 60  # CPU time; the wall-clock timeout normally fires first
-    extra_address_space: int = 4 * 1024**3  # on top of what torch already maps
-    file_size: int = 64 * 1024**2  # largest file the child may write
-    open_files: int = 256
-    threads: int = 1  # torch intra-op threads in the child
 
 
 @dataclass

@@ -22,7 +22,8 @@ import sqlite3  # noqa: F401  (so that the child's file guard can patch it witho
 
 from d2lkit.grading import api, child, probes, wire  # noqa: F401
 from d2lkit.grading.runner import grade
-from d2lkit.grading.sandbox import Limits, Sandbox
+from d2lkit.grading.options import Limits
+from d2lkit.grading.sandbox import Sandbox
 from d2lkit.grading.student import SandboxStudent
 
 
@@ -71,15 +72,15 @@ CACHEABLE = ("passed", "failed", "not_implemented", "error", "forbidden")  # not
 class WarmGrader:
     """A zygote kept warm for many gradings. Create it before any tensor work in this process."""
 
-    def __init__(self, *, timeout: float = 10.0, device: str = "cpu", limits: Limits | None = None,
-                 cache: bool = True):
-        self.timeout = timeout
-        self.device = device
-        self.sandbox = Sandbox(device=device, limits=limits).start()
+    def __init__(self, options, cache: bool = True):
+        self.timeout = options.timeout
+        self.device = options.device
+        self.seed = options.seed
+        self.sandbox = Sandbox(device=self.device, limits=options.limits).start()
         self.cache_enabled = cache
         self._cache: dict[tuple, object] = {}
         self.reused = 0  # results taken from the cache in the last grading
-        _precision(device)
+        _precision(self.device)
 
     def close(self):
         self.sandbox.close()
@@ -116,7 +117,8 @@ class WarmGrader:
                 h.update(f.name.encode() + b"\0?\0")
         return h.hexdigest()
 
-    def grade(self, exercises, workspace: Path, *, seed: int, on_result=None, use_cache=None):
+    def grade(self, exercises, workspace: Path, *, on_result=None, use_cache=None):
+        seed = self.seed
         workspace = Path(workspace)
         use_cache = self.cache_enabled if use_cache is None else use_cache
         todo, reused, keys = [], {}, {}

@@ -1,0 +1,56 @@
+"""How a grading runs: one object with every setting and its default, read by every path.
+
+`check`, `watch`, `grade`, `dev check` and the notebook path build an `Options`; nothing below
+them takes a seed, timeout or device as a loose parameter. No torch here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+
+DEFAULT_TIMEOUT = 10.0  # seconds for one call into the learner's code (README, `--timeout`)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """A child's resource limits (README, "Learner code is untrusted")."""
+    cpu_seconds: int = 60  # CPU time; the wall-clock timeout normally fires first
+    extra_address_space: int = 4 * 1024**3  # on top of what torch already maps
+    file_size: int = 64 * 1024**2  # largest file the child may write
+    open_files: int = 256
+    threads: int = 1  # torch intra-op threads in the child
+
+
+def normalise_device(name: str) -> str:
+    """`cuda` means `cuda:0`: results come back with an index, and graders compare devices."""
+    name = str(name).strip()
+    return "cuda:0" if name == "cuda" else name
+
+
+def new_seed() -> int:
+    """A fresh seed for the random inputs; a failure prints it so that the run can be replayed."""
+    return int.from_bytes(os.urandom(3), "little")
+
+
+@dataclass(frozen=True)
+class Options:
+    seed: int = 0
+    timeout: float = DEFAULT_TIMEOUT
+    device: str = "cpu"
+    lang: str = "en"
+    limits: Limits = field(default_factory=Limits)
+    strict: bool = False  # a sandbox hardening step that fails is an error (grade), not a warning
+
+    def __post_init__(self):
+        object.__setattr__(self, "device", normalise_device(self.device))
+        if not self.timeout > 0:
+            raise ValueError(f"timeout must be positive, got {self.timeout}")
+
+    @property
+    def on_gpu(self) -> bool:
+        return self.device.startswith("cuda")
+
+    def but(self, **changes) -> "Options":
+        """A copy with some settings changed."""
+        return replace(self, **changes)
