@@ -1,23 +1,29 @@
 """d2lkit's performance figures, as medians of several runs on this machine.
 
-    .venv/bin/python benchmarks/bench.py            # everything
-    .venv/bin/python benchmarks/bench.py --runs 3   # fewer repetitions
+    .venv/bin/python benchmarks/bench.py            # everything, 3 runs each
+    .venv/bin/python benchmarks/bench.py --runs 5
 
-Figures: `import torch` alone; cold `d2lkit check ch2`, `ch6`, `all` (stubs and reference
-solutions); warm re-grade latency in one process with the zygote kept alive (one exercise after a
-save, a chapter after saving one file, a chapter with nothing cached); `d2lkit grade` throughput
-(submissions/s, one chapter); `list`, `hint`, `progress` (which import no torch); the peak memory
-(max RSS of the largest process) of a cold check.
+Every figure of the engine's targets (README, "Performance"):
 
-Every figure is a whole command, timed from outside (what a learner waits for). The machines are
-shared and noisy, so each line gives the median, the spread, and where useful a ratio to
-`import torch`, which bounds what any grading command can do cold.
+  - cold `d2lkit check ch6` on the solved workspace (11 main + 8 stretch exercises) and on a fresh
+    one (stubs), as `import torch` + the rest;
+  - warm re-grade of one exercise after a save, and of ch2 with nothing cached, in one process
+    with the engine kept alive (what `d2lkit watch` pays);
+  - `d2lkit grade` of 40 solved ch3 workspaces, no two byte-identical (each has its own comment
+    inside every function), `--jobs 2`, start-up included: submissions per second;
+  - the REPL's in-process grading of ch6 against the sandboxed grading, both after start-up;
+  - the peak memory of `check ch6` (max RSS of its largest process).
+
+The machines are shared and noisy, so each line gives the median and spread, and ratios come
+from one run of this script, never from numbers measured at different times.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -29,9 +35,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 ENV = {**os.environ, "D2LKIT_LANG": "en", "COLUMNS": "120"}
+D2LKIT = [PY, "-m", "d2lkit"]
 
 
-def timed(cmd, cwd=None, runs=5, ok=(0, 1)) -> list[float]:
+def timed(cmd, cwd=None, runs=3, ok=(0, 1)) -> list[float]:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -42,12 +49,96 @@ def timed(cmd, cwd=None, runs=5, ok=(0, 1)) -> list[float]:
     return times
 
 
-def line(label, times, base=None):
+def line(label, times, base=None, unit="s"):
     med = statistics.median(times)
     extra = f"   = import torch + {med - base:.2f} s" if base is not None else ""
-    print(f"{label:<44} median {med:6.2f} s   (min {min(times):.2f}, max {max(times):.2f}, n={len(times)}){extra}",
-          flush=True)
+    print(f"{label:<58} median {med:6.2f} {unit}   (min {min(times):.2f}, max {max(times):.2f}, "
+          f"n={len(times)}){extra}", flush=True)
     return med
+
+
+def worker(kind: str, arg: str) -> list[float] | float:
+    """Run a measurement in a fresh interpreter (so every figure starts equally cold)."""
+    out = subprocess.run([PY, __file__, "--worker", kind, arg], env=ENV, capture_output=True,
+                         text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"worker {kind} failed:\n{out.stdout[-3000:]}{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------------------ workers
+def warm_worker(ws: str, runs: int):
+    """As `d2lkit watch` does: one engine, then timed re-grades after saves."""
+    from d2lkit import catalogue
+    from d2lkit.grading.engine import Engine
+    from d2lkit.grading.options import Options
+
+    cat = catalogue.load()
+    root = Path(ws)
+    one, ch2 = cat.resolve(["ch2.vector_norm"]), cat.resolve(["ch2"])
+    out = {"one": [], "ch2_nothing_cached": [], "ch2_first_in_warm_engine": []}
+    with Engine(Options(seed=1)) as engine:
+        start = time.perf_counter()
+        engine.grade(ch2, root)  # first grading: the graders are collected here
+        out["ch2_first_in_warm_engine"].append(time.perf_counter() - start)
+        norms = root / "ch02" / "norms.py"
+        text = norms.read_text()
+        for i in range(runs):
+            norms.write_text(text + f"\n# save {i}\n")  # a save: the file's content changes
+            start = time.perf_counter()
+            engine.grade(one, root)
+            out["one"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            engine.grade(ch2, root, use_cache=False)
+            out["ch2_nothing_cached"].append(time.perf_counter() - start)
+        norms.write_text(text)
+    print(json.dumps(out))
+
+
+def sandboxed_worker(target: str):
+    from d2lkit import catalogue
+    from d2lkit.grading.engine import Engine
+    from d2lkit.grading.options import Options
+
+    exercises = catalogue.load().resolve([target])
+    start = time.perf_counter()
+    with Engine(Options(seed=1), cache=False) as engine:
+        results = engine.grade(exercises, ROOT / "solutions")
+    assert all(r.passed for r in results), [(r.id, r.status) for r in results if not r.passed]
+    print(json.dumps(time.perf_counter() - start))
+
+
+def inprocess_worker(target: str):
+    """The REPL's way: `d2lkit.grader.grade(id, *objects)` for each exercise, on the reference
+    solutions' own objects."""
+    import torch  # noqa: F401
+
+    from d2lkit import catalogue, grader
+    from d2lkit.grading.api import load_solution_module
+    from d2lkit.paths import content_dir
+
+    exercises = catalogue.load().resolve([target])
+    start = time.perf_counter()
+    for ex in exercises:
+        module = load_solution_module(content_dir("solutions") / ex.relpath)
+        result = grader.grade(ex.id, **{n: getattr(module, n) for n in ex.functions}, seed=1)
+        assert result.passed, (ex.id, result.status, result.detail)
+    print(json.dumps(time.perf_counter() - start))
+
+
+# ------------------------------------------------------------------------------ a class
+def class_of_submissions(into: Path, n: int, chapter: str = "ch03") -> Path:
+    """n solved workspaces of one chapter, each with its own comment inside every function, so
+    that no two are byte-identical and nothing can be reused by file content."""
+    for i in range(n):
+        ws = into / f"student{i:02d}"
+        (ws / chapter).mkdir(parents=True)
+        (ws / "d2lkit.toml").write_text("[workspace]\n")
+        for src in (ROOT / "solutions" / chapter).glob("*.py"):
+            text = re.sub(r"### BEGIN SOLUTION", f"### BEGIN SOLUTION  (student {i})",
+                          src.read_text("utf-8"))
+            (ws / chapter / src.name).write_text(text, "utf-8")
+    return into
 
 
 def peak_rss(cmd, cwd=None) -> float:
@@ -59,86 +150,56 @@ def peak_rss(cmd, cwd=None) -> float:
     return max(usage.ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
 
-def warm_worker(ws: str, runs: int):
-    """In one process, as `d2lkit watch` does: a WarmGrader, then timed re-grades after saves."""
-    import json
-
-    from d2lkit import catalogue
-    from d2lkit.grading.session import WarmGrader
-
-    cat = catalogue.load()
-    root = Path(ws)
-    one = cat.resolve(["ch2.vector_norm"])
-    ch2 = cat.resolve(["ch2"])
-    out = {"one": [], "chapter_after_save": [], "chapter_nothing_cached": []}
-    with WarmGrader() as grader:
-        grader.grade(ch2, root, seed=1)  # first grading: collection, zygote warm-up
-        norms = root / "ch02" / "norms.py"
-        text = norms.read_text()
-        for i in range(runs):
-            norms.write_text(text + f"\n# save {i}\n")  # a save: the file's content changes
-            start = time.perf_counter()
-            grader.grade(one, root, seed=1)
-            out["one"].append(time.perf_counter() - start)
-            norms.write_text(text + f"\n# save {i}b\n")
-            start = time.perf_counter()
-            grader.grade(ch2, root, seed=1)
-            out["chapter_after_save"].append(time.perf_counter() - start)
-            start = time.perf_counter()
-            grader.grade(ch2, root, seed=1, use_cache=False)
-            out["chapter_nothing_cached"].append(time.perf_counter() - start)
-        norms.write_text(text)
-    print(json.dumps(out))
-
-
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--chapters", default="ch2,ch6,all")
-    ap.add_argument("--warm-worker", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--submissions", type=int, default=40)
+    ap.add_argument("--worker", nargs=2, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.warm_worker:
-        return warm_worker(args.warm_worker, args.runs)
-    d2lkit = [PY, "-m", "d2lkit"]
+    if args.worker:
+        kind, arg = args.worker
+        if kind == "warm":
+            return warm_worker(arg, args.runs)
+        return {"sandboxed": sandboxed_worker, "inprocess": inprocess_worker}[kind](arg)
     tmp = Path(tempfile.mkdtemp(prefix="d2lkit-bench-"))
     try:
-        subprocess.run([*d2lkit, "init", str(tmp / "ws")], env=ENV, check=True, capture_output=True)
+        subprocess.run([*D2LKIT, "init", str(tmp / "ws")], env=ENV, check=True, capture_output=True)
         ws = tmp / "ws"
         print(f"d2lkit benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}\n")
         base = line("import torch", timed([PY, "-c", "import torch"], runs=args.runs))
-        for target in args.chapters.split(","):
-            line(f"cold d2lkit check {target} (stubs)", timed([*d2lkit, "check", target], ws, args.runs), base)
-            line(f"cold d2lkit check {target} (solutions)",
-                 timed([*d2lkit, "check", target, "--workspace", str(ROOT / "solutions")], ROOT, args.runs), base)
-        # warm re-grades (what `d2lkit watch` pays after a save), on a copy of the solutions
-        import json
+        line("cold check ch6, solved workspace (19 exercises)",
+             timed([*D2LKIT, "check", "ch6", "--workspace", str(ROOT / "solutions")], ROOT,
+                   args.runs), base)
+        line("cold check ch6, fresh workspace (stubs)",
+             timed([*D2LKIT, "check", "ch6"], ws, args.runs), base)
 
         sol = tmp / "sol"
         shutil.copytree(ROOT / "solutions", sol)
-        out = subprocess.run([PY, __file__, "--warm-worker", str(sol), "--runs", str(args.runs)],
-                             env=ENV, capture_output=True, text=True, check=True)
-        warm = json.loads(out.stdout.strip().splitlines()[-1])
-        line("warm re-grade, one exercise after a save", warm["one"])
-        line("warm re-grade, ch2 after saving one file", warm["chapter_after_save"])
-        line("warm re-grade, ch2 with nothing cached", warm["chapter_nothing_cached"])
-        # d2lkit grade: a class of submissions, one chapter
-        subs = tmp / "class"
-        subs.mkdir()
-        n_subs = 10
-        for i in range(n_subs):
-            shutil.copytree(ROOT / "solutions" if i % 2 else ws, subs / f"s{i:02d}",
-                            ignore=shutil.ignore_patterns(".d2lkit"))
-        times = timed([*d2lkit, "grade", str(subs), "--target", "ch2", "--format", "json"], tmp,
-                      max(1, args.runs // 2))
+        warm = worker("warm", str(sol))
+        line("warm re-grade of one exercise after a save", warm["one"])
+        line("warm re-grade of ch2, nothing cached", warm["ch2_nothing_cached"])
+        line("ch2, first grading in a warm engine (collection too)", warm["ch2_first_in_warm_engine"])
+
+        n = args.submissions
+        subs = class_of_submissions(tmp / "class", n)
+        times = timed([*D2LKIT, "grade", str(subs), "--target", "ch3", "--jobs", "2",
+                       "--format", "json"], tmp, max(1, args.runs - 1))
         med = statistics.median(times)
-        print(f"{'d2lkit grade, ch2, ' + str(n_subs) + ' submissions':<44} median {med:6.2f} s   "
-              f"= {n_subs / med:.1f} submissions/s (incl. start-up; n={len(times)})", flush=True)
+        print(f"{f'grade, {n} solved ch3 workspaces, --jobs 2':<58} median {med:6.2f} s   "
+              f"= {n / med:.1f} submissions/s (incl. start-up; n={len(times)})", flush=True)
+
+        sandboxed = [worker("sandboxed", "ch6") for _ in range(args.runs)]
+        inprocess = [worker("inprocess", "ch6") for _ in range(args.runs)]
+        s = line("ch6 graded in the sandbox (after start-up)", sandboxed)
+        i = line("ch6 graded in process, the REPL's way (after start-up)", inprocess)
+        print(f"{'   in-process / sandboxed':<58} {i / s:6.2f}×", flush=True)
+
+        rss = [peak_rss([*D2LKIT, "check", "ch6", "--workspace", str(ROOT / "solutions")], ROOT)
+               for _ in range(max(1, args.runs - 1))]
+        print(f"{'peak memory of check ch6 (largest process)':<58} median "
+              f"{statistics.median(rss):6.0f} MiB", flush=True)
         for cmd in (["list"], ["hint", "ch2.vector_norm"], ["progress"]):
-            line(f"d2lkit {' '.join(cmd)}", timed([*d2lkit, *cmd], ws, args.runs))
-        rss = [peak_rss([*d2lkit, "check", "ch6", "--workspace", str(ROOT / "solutions")], ROOT)
-               for _ in range(max(1, args.runs // 2))]
-        print(f"{'peak memory, d2lkit check ch6':<44} median {statistics.median(rss):6.0f} MiB "
-              f"(max RSS of its largest process)", flush=True)
+            line(f"d2lkit {' '.join(cmd)} (imports no torch)", timed([*D2LKIT, *cmd], ws, args.runs))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -11,13 +11,14 @@ import torch
 from d2lkit.catalogue import Exercise
 from d2lkit.grading.errors import (Forbidden, LearnerCrashed, LearnerError, LearnerTimeout,
                                    NotImplementedYet)
+from d2lkit.grading.child import ENTRY
 from d2lkit.grading.sandbox import Sandbox
 from d2lkit.grading.student import InProcessStudent, SandboxStudent
 
 
 @pytest.fixture(scope="module")
 def sandbox():
-    with Sandbox() as sb:
+    with Sandbox(ENTRY) as sb:
         yield sb
 
 
@@ -190,9 +191,36 @@ def test_background_processes_in_a_new_session_are_killed(tmp_path, sandbox):
     """)
     st.call("f", str(tmp_path / "bg"))
     pid = int((tmp_path / "bg").read_text())
-    time.sleep(0.2)
+    os.kill(pid, 0)  # alive while the exercise's child serves calls
+    st.close()  # the exercise is graded: its child ends, and everything it started with it
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_one_child_serves_every_call_of_an_exercise_and_each_call_starts_fresh(tmp_path, sandbox):
+    st = student_for(tmp_path, sandbox, """
+        import os, torch
+        IMPORTS = []
+        IMPORTS.append(1)
+        def f(x):
+            torch.set_default_dtype(torch.float64)   # global state the next call must not see
+            return [os.getpid(), len(IMPORTS), float(torch.rand(1)), str(torch.get_default_dtype())]
+    """)
+    first, second = st.call("f", 0), st.call("f", 0)
+    assert first[0] == second[0]  # the same child
+    assert first[1] == second[1] == 1  # the module was imported once
+    assert first[2] == second[2]  # each call starts from the same RNG state
+    assert first[3] == second[3] == "torch.float64"  # set inside, reset before the next call
+    st.close()
+    other = student_for(tmp_path, sandbox, "import os\ndef f(x):\n    return os.getpid()\n")
+    assert other.call("f", 0) != first[0]  # another exercise, another child
 
 
 def test_in_process_transport_runs_the_same_api():
@@ -215,6 +243,7 @@ def test_in_process_transport_runs_the_same_api():
 def test_a_result_that_leaves_the_grading_device_is_a_device_mistake():
     """Checked without a GPU: the meta device stands in for cuda."""
     from d2lkit.grading.errors import CheckFailed
+    from d2lkit.grading.protocol import Reply
     from d2lkit.grading.student import Student
 
     class Echo(Student):
@@ -222,8 +251,8 @@ def test_a_result_that_leaves_the_grading_device_is_a_device_mistake():
             super().__init__(exercise(), device="meta")
             self.value = value
 
-        def _run(self, job, args, kwargs, probe=None):
-            return {"kind": "ok", "value": self.value, "args_after": [args, kwargs]}
+        def _run(self, job, probe=None):
+            return Reply("ok", value=self.value, args_after=[job.args, job.kwargs])
 
     x = torch.zeros(2, device="meta")
     assert Echo(torch.zeros(2, device="meta")).call("f", x, mutates=True).device.type == "meta"

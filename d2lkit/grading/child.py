@@ -1,7 +1,11 @@
-"""What runs inside a child: import the learner's module, run one call or probe, return data.
+"""What runs next to the learner's code: import their module once, answer jobs, return data.
 
-Everything here runs after the fork, in a process that is thrown away afterwards. The result is a
-plain dict that the sandbox encodes with `wire`; exceptions raised by learner code become data
+A sandbox child runs `serve` for one exercise: the first request carries a `Setup` (whose code,
+what is forbidden, which folders are protected); every request carries a `Job` and gets a `Reply`.
+The learner's module is imported once per child, and each call starts from the same global state
+(RNG, default dtype, grad mode) as a freshly forked process would, so that one call cannot steer
+the next. The in-process transport (`d2lkit.grader`) uses `LearnerSession` directly on objects
+that already live in the caller's process. Exceptions raised by learner code become data
 describing them (type, message, the learner's own frames).
 """
 
@@ -14,16 +18,19 @@ import importlib.machinery
 import importlib.util
 import inspect
 import os
+import random
 import sys
 import traceback
 import types
 from pathlib import Path
 
+from d2lkit.grading import wire
+from d2lkit.grading.protocol import Job, ProtocolError, Reply, ReplyKind, Setup
 from d2lkit.grading.tripwire import (ALWAYS_FORBIDDEN, THIRD_PARTY, FileGuard, ForbiddenCall,
                                      Tripwire, matches)
 
 LEARNER_PACKAGE = "d2lkit_learner"
-PROTECTED_EXTRA: tuple[str, ...] = ()  # set by the sandbox: more folders a child may not open
+ENTRY = "d2lkit.grading.child:serve"  # what the sandbox runs in each child
 
 
 def protected_folders(workspace: str) -> list[str]:
@@ -31,7 +38,7 @@ def protected_folders(workspace: str) -> list[str]:
     solutions, unless the solutions are what is being graded (dev check, the benchmark)."""
     from d2lkit.paths import content_dir
 
-    folders = [os.path.join(workspace, ".d2lkit"), *PROTECTED_EXTRA]
+    folders = [os.path.join(workspace, ".d2lkit")]
     solutions = os.path.realpath(content_dir("solutions"))
     if not (workspace == solutions or workspace.startswith(solutions + os.sep)):
         folders.append(solutions)
@@ -39,12 +46,9 @@ def protected_folders(workspace: str) -> list[str]:
 
 
 def learner_frames(tb, is_learner_file) -> list[dict]:
-    frames = []
-    for fs in traceback.extract_tb(tb):
-        if is_learner_file(fs.filename):
-            frames.append({"file": fs.filename, "line": fs.lineno, "function": fs.name,
-                           "code": (fs.line or "").strip()})
-    return frames
+    return [{"file": fs.filename, "line": fs.lineno, "function": fs.name,
+             "code": (fs.line or "").strip()}
+            for fs in traceback.extract_tb(tb) if is_learner_file(fs.filename)]
 
 
 class _LearnerFinder(importlib.abc.MetaPathFinder):
@@ -96,35 +100,35 @@ def import_learner_module(workspace: str, relpath: str, builtins_for_learner: di
         sys.meta_path.remove(finder)
 
 
-def guarded_import(is_learner_file, banned: tuple[str, ...]):
+def guarded_import(banned: tuple[str, ...]):
     """An `__import__` for learner modules: refuses d2l, the kit and forbidden packages even when
     they are already in sys.modules (where a meta-path hook would never be asked)."""
     real_import = builtins.__import__
 
     def __import__(name, globals=None, locals=None, fromlist=(), level=0):
         if level == 0 and any(matches(name, bad) for bad in banned):
-            raise ForbiddenCall(name.split(".")[0] if name.split(".")[0] in ALWAYS_FORBIDDEN else name)
+            top = name.split(".")[0]
+            raise ForbiddenCall(top if top in ALWAYS_FORBIDDEN else name)
         return real_import(name, globals, locals, fromlist, level)
 
     return __import__
 
 
-def describe_exception(exc: BaseException, is_learner_file) -> dict:
-    frames = learner_frames(exc.__traceback__, is_learner_file)
+def describe_exception(exc: BaseException, is_learner_file, kind=ReplyKind.ERROR) -> Reply:
     if isinstance(exc, SyntaxError) and exc.filename and is_learner_file(exc.filename):
-        return {"kind": "syntax", "type": type(exc).__name__, "message": exc.msg or str(exc),
-                "file": exc.filename, "line": exc.lineno or 0, "col": exc.offset or 0,
-                "text": (exc.text or "").rstrip("\n")}
-    message = ""
+        return Reply(ReplyKind.SYNTAX, type=type(exc).__name__, message=exc.msg or str(exc),
+                     file=exc.filename, line=exc.lineno or 0, col=exc.offset or 0,
+                     text=(exc.text or "").rstrip("\n"))
     try:
         message = str(exc)[:2000]
-    except Exception:
+    except Exception:  # noqa: BLE001 - a learner's exception may fail to print
         message = "<unprintable exception>"
-    return {"kind": "error", "type": type(exc).__name__, "message": message, "frames": frames,
-            "not_implemented": isinstance(exc, NotImplementedError)}
+    return Reply(kind, type=type(exc).__name__, message=message,
+                 frames=tuple(learner_frames(exc.__traceback__, is_learner_file)),
+                 not_implemented=isinstance(exc, NotImplementedError))
 
 
-def _signature_problem(fn, name, args, kwargs) -> dict | None:
+def _signature_problem(fn, name, args, kwargs) -> Reply | None:
     """A call that would fail on the learner's signature, not inside their code."""
     try:
         sig = inspect.signature(fn)
@@ -133,67 +137,173 @@ def _signature_problem(fn, name, args, kwargs) -> dict | None:
     try:
         sig.bind(*args, **kwargs)
     except TypeError as e:
-        return {"kind": "signature", "function": name, "got": f"{name}{sig}", "message": str(e)}
+        return Reply(ReplyKind.SIGNATURE, function=name, got=f"{name}{sig}", message=str(e))
     return None
 
 
-def run(job: dict, args: tuple, kwargs: dict, probe_fn=None, module=None) -> dict:
-    """Run one job; `module` is given by the in-process transport, else imported here."""
-    workspace = os.path.realpath(job["workspace"])
-    learner_files = set(job.get("learner_files") or ())
+class LearnerSession:
+    """The learner's code for one exercise, and the tripwires around it.
 
-    def is_learner_file(filename: str) -> bool:
-        if filename in learner_files:
+    In a sandbox child (`module=None`) the learner's module is imported here, once, with a
+    guarded `__import__`, and the file guard protects the setup's folders. In process
+    (`module` given) the objects are the caller's own: nothing here confines them.
+    """
+
+    def __init__(self, setup: Setup, device: str = "cpu", module=None, learner_files=()):
+        self.setup = setup
+        self.device = device
+        self.workspace = os.path.realpath(setup.workspace)
+        self.learner_files = set(learner_files)
+        self.in_process = module is not None
+        # A child's tripwire stays installed: nothing but the learner's code and the graders'
+        # probes runs there. In process it is armed only during a call, because the caller's own
+        # frames (a notebook cell, a test module) count as the learner's and the graders' own
+        # torch calls would trip it.
+        self.tripwire = Tripwire(tuple(setup.forbid), self.is_learner_file)
+        self.guard = None
+        if not self.in_process:
+            self.tripwire.install()
+            self.guard = FileGuard([*protected_folders(self.workspace), *setup.protect],
+                                   self.tripwire.trip).install()
+        self.module = module
+        self.import_failure: Reply | None = None
+        self._state = None if self.in_process else _GlobalState.save()
+
+    def is_learner_file(self, filename: str) -> bool:
+        if filename in self.learner_files:
             return True
-        return filename.startswith(workspace + os.sep) and filename.endswith(".py")
+        return filename.startswith(self.workspace + os.sep) and filename.endswith(".py")
 
-    wire = Tripwire(tuple(job.get("forbid", ())), is_learner_file).install()
-    guard = None
-    if module is None:  # a sandbox child: guard the progress database and the solutions
-        guard = FileGuard(protected_folders(workspace), wire.trip).install()
-    try:
-        if module is None:
-            learner_builtins = dict(vars(builtins))
-            learner_builtins["__import__"] = guarded_import(
-                is_learner_file, ALWAYS_FORBIDDEN + tuple(
-                    p for p in job.get("forbid", ()) if p.split(".")[0] in THIRD_PARTY))
-            try:
-                module = import_learner_module(workspace, job["relpath"], learner_builtins)
-            except ForbiddenCall as e:
-                return {"kind": "forbidden", "name": e.name}
-            except BaseException as e:  # noqa: BLE001 - anything at import time is the learner's
-                if isinstance(e, (KeyboardInterrupt,)):
-                    raise
-                described = describe_exception(e, is_learner_file)
-                if described["kind"] == "error":
-                    described["kind"] = "import_error"
-                return described
-        names = job.get("needs") or ()
-        missing = [n for n in names if not hasattr(module, n)]
-        if missing:
-            return {"kind": "missing", "names": missing}
+    def close(self):
+        if self.guard is not None:
+            self.guard.uninstall()
+        self.tripwire.uninstall()
+
+    def handle(self, job: Job, probe_fn=None) -> Reply:
+        """Run one job. `probe_fn` is given in process; a child imports the job's probe file."""
+        if not self.in_process:
+            return self._handle(job, probe_fn)
+        self.tripwire.install()
         try:
-            if job["op"] == "call":
-                fn = getattr(module, job["name"])
+            return self._handle(job, probe_fn)
+        finally:
+            self.tripwire.uninstall()
+
+    def _load(self) -> Reply | None:
+        if self.module is not None or self.import_failure is not None:
+            return self.import_failure
+        learner_builtins = dict(vars(builtins))
+        learner_builtins["__import__"] = guarded_import(ALWAYS_FORBIDDEN + tuple(
+            p for p in self.setup.forbid if p.split(".")[0] in THIRD_PARTY))
+        try:
+            self.module = import_learner_module(self.workspace, self.setup.relpath, learner_builtins)
+        except ForbiddenCall as e:
+            self.import_failure = Reply(ReplyKind.FORBIDDEN, name=e.name)
+        except BaseException as e:  # noqa: BLE001 - anything at import time is the learner's
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            self.import_failure = describe_exception(e, self.is_learner_file, ReplyKind.IMPORT_ERROR)
+        return self.import_failure
+
+    def _handle(self, job: Job, probe_fn=None) -> Reply:
+        failure = self._load()
+        if failure is not None:
+            return failure
+        missing = [n for n in job.needs if not hasattr(self.module, n)]
+        if missing:
+            return Reply(ReplyKind.MISSING, names=tuple(missing))
+        if self._state is not None:
+            self._state.restore()
+        args = wire.materialize(job.args, self.device)
+        kwargs = wire.materialize(job.kwargs, self.device)
+        self.tripwire.tripped.clear()
+        try:
+            if job.op == "call":
+                fn = getattr(self.module, job.name)
                 if not callable(fn):
-                    return {"kind": "missing", "names": [job["name"]]}
-                problem = _signature_problem(fn, job["name"], args, kwargs)
+                    return Reply(ReplyKind.MISSING, names=(job.name,))
+                problem = _signature_problem(fn, job.name, args, kwargs)
                 if problem:
                     return problem
                 value = fn(*args, **kwargs)
-                result = {"kind": "ok", "value": value, "args_after": [args, kwargs]}
+                reply = Reply(ReplyKind.OK, value=value, args_after=[args, kwargs])
             else:
-                result = {"kind": "ok", "value": probe_fn(module, *args, **kwargs)}
+                probe = probe_fn or _load_probe(job.probe_file, job.name)
+                reply = Reply(ReplyKind.OK, value=probe(self.module, *args, **kwargs))
         except ForbiddenCall as e:
-            return {"kind": "forbidden", "name": e.name}
+            return Reply(ReplyKind.FORBIDDEN, name=e.name)
         except BaseException as e:  # noqa: BLE001 - SystemExit in learner code is a result too
-            if wire.tripped:
-                return {"kind": "forbidden", "name": wire.tripped[0]}
-            return describe_exception(e, is_learner_file)
-        if wire.tripped:  # caught by the learner, but seen
-            return {"kind": "forbidden", "name": wire.tripped[0]}
-        return result
-    finally:
-        if guard is not None:
-            guard.uninstall()
-        wire.uninstall()
+            if self.tripwire.tripped:
+                return Reply(ReplyKind.FORBIDDEN, name=self.tripwire.tripped[0])
+            return describe_exception(e, self.is_learner_file)
+        if self.tripwire.tripped:  # caught by the learner, but seen
+            return Reply(ReplyKind.FORBIDDEN, name=self.tripwire.tripped[0])
+        return reply
+
+
+class _GlobalState:
+    """The global state a fresh process starts with, restored before every call."""
+
+    def __init__(self, torch_rng, py_rng, np_rng):
+        self.torch_rng, self.py_rng, self.np_rng = torch_rng, py_rng, np_rng
+
+    @classmethod
+    def save(cls) -> "_GlobalState":
+        import numpy as np
+        import torch
+
+        return cls(torch.get_rng_state(), random.getstate(), np.random.get_state())
+
+    def restore(self):
+        import numpy as np
+        import torch
+
+        torch.set_rng_state(self.torch_rng)
+        random.setstate(self.py_rng)
+        np.random.set_state(self.np_rng)
+        torch.set_default_dtype(torch.float32)
+        torch.set_grad_enabled(True)
+
+
+def _load_probe(path: str, name: str):
+    if not name.startswith("probe_"):
+        raise ProtocolError(f"{name!r} is not a probe")
+    module_name = "d2lkit_probe_" + os.path.basename(path).removesuffix(".py")
+    module = sys.modules.get(module_name)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
+def encode_reply(reply: Reply) -> bytes:
+    try:
+        return wire.encode(reply.to_wire())
+    except Exception as e:  # noqa: BLE001 - a value we cannot send is the learner's problem
+        return wire.encode(Reply(ReplyKind.ERROR, type=type(e).__name__,
+                                 message=f"result could not be sent: {e}").to_wire())
+
+
+def serve(channel, device: str):
+    """A sandbox child's main loop (its entry point): one exercise's jobs, until the channel
+    closes. The first request carries the Setup."""
+    from d2lkit.grading import api
+
+    api.IN_CHILD = True  # reference solutions refuse to load from here on
+    session: LearnerSession | None = None
+    while (frame := channel.recv()) is not None:
+        try:
+            msg = wire.decode(frame, device=device if device != "cpu" else None)
+            if session is None:
+                session = LearnerSession(Setup.from_wire(msg["setup"]), device)
+            reply = session.handle(Job.from_wire(msg["job"]))
+        except (wire.WireError, ProtocolError, KeyError, TypeError) as e:
+            reply = Reply(ReplyKind.ERROR, type="ProtocolError", message=str(e)[:500])
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except Exception:  # noqa: BLE001 - the learner may have closed them
+            pass
+        channel.send(encode_reply(reply))

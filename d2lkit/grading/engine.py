@@ -1,46 +1,139 @@
 """The one way to grade: `Engine(options).grade(exercises, workspace)` → `Results`.
 
-`check`, `watch`, `grade`, `dev check` and the benchmark all come through here; the notebook/REPL
-path (`d2lkit.grader`) runs the same runner with the in-process transport. Importing this module
-imports torch and everything a child needs, and must happen before this process runs any tensor
-operation: the engine forks its sandbox's zygote from here.
+`check`, `watch`, `grade`, `dev check` and the benchmark all come through here; the REPL path
+(`d2lkit.grader`) runs the same runner with the in-process transport.
+
+Importing this module imports torch and everything a child needs, and must happen before this
+process runs any tensor operation: an engine forks its sandbox's zygote, and every child is forked
+from that zygote, inheriting these modules for free. An engine is warm: its zygote, the collected
+graders and the expected values of the reference solutions stay alive across gradings, and a
+result is reused while the files it depends on are unchanged (same seed and options).
 """
 
 from __future__ import annotations
 
+import ast
+import hashlib
+import sys
 from pathlib import Path
 
-from d2lkit.grading import session
-from d2lkit.grading.options import Options
-from d2lkit.grading.results import Results
+# What a child needs, imported before the zygote forks (children inherit it for free); the
+# supervisor must run no tensor operation (and must not touch CUDA) before that fork.
+PRELOAD = ("torch", "numpy", "numpy.random", "pytest", "hypothesis", "sqlite3", "d2lkit.grading.api",
+           "d2lkit.grading.child", "d2lkit.grading.probes", "d2lkit.grading.wire")
+for _name in PRELOAD:
+    __import__(_name)
+
+import torch  # noqa: E402
+
+from d2lkit.grading import child, runner  # noqa: E402
+from d2lkit.grading.options import Options  # noqa: E402
+from d2lkit.grading.protocol import CACHEABLE  # noqa: E402
+from d2lkit.grading.results import Results  # noqa: E402
+from d2lkit.grading.sandbox import Sandbox  # noqa: E402
+
+
+def _precision(options: Options):
+    """CATALOGUE §2.6: full float32 precision, TF32 off (after the fork: this may touch CUDA)."""
+    torch.set_float32_matmul_precision("highest")
+    if options.on_gpu:
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+
+
+def _safe(on_result):
+    """A progress writer that fails (a learner broke the database) must not end the grading."""
+    if on_result is None:
+        return None
+    warned = []
+
+    def call(result):
+        try:
+            on_result(result)
+        except Exception as e:  # noqa: BLE001
+            if not warned:
+                warned.append(e)
+                print(f"d2lkit: could not record a result ({type(e).__name__}: {e})", file=sys.stderr)
+
+    return call
+
+
+def fingerprint(workspace: Path, ex) -> str:
+    """The learner's files an exercise can see, by content: its own module and the modules of
+    its chapter that it imports relatively (`from .ndarray import ...`)."""
+    h = hashlib.sha256()
+    own = Path(workspace) / ex.relpath
+    files = [own]
+    try:
+        for node in ast.walk(ast.parse(own.read_bytes())):
+            if isinstance(node, ast.ImportFrom) and node.level >= 1:
+                if node.module:
+                    files.append(own.parent / (node.module.split(".")[0] + ".py"))
+                else:
+                    files += [own.parent / f"{a.name}.py" for a in node.names]
+    except (OSError, SyntaxError, ValueError):
+        pass
+    for f in sorted(set(files)):
+        try:
+            h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+        except OSError:
+            h.update(f.name.encode() + b"\0?\0")
+    return h.hexdigest()
 
 
 class Engine:
-    """A warm grader: one sandbox (zygote) and the collected graders, kept across gradings, and a
-    cache of results for files that have not changed since they were graded with the same seed."""
+    """A warm grader. Create it before any tensor work in this process."""
 
-    def __init__(self, options: Options, *, cache: bool = True):
+    def __init__(self, options: Options, *, cache: bool = True, protect=()):
         self.options = options
-        self._warm = session.WarmGrader(options, cache=cache)
+        self.protect = tuple(str(p) for p in protect)  # more folders children may not open
+        self.sandbox = Sandbox(child.ENTRY, device=options.device, limits=options.limits,
+                               preload=PRELOAD, strict=options.strict).start()
+        self.cache_enabled = cache
+        self._cache: dict[tuple, object] = {}
+        self.reused = 0  # results taken from the cache in the last grading
+        _precision(options)
 
     @property
-    def reused(self) -> int:
-        """How many results the last grading took from the cache."""
-        return self._warm.reused
-
-    def grade(self, exercises, workspace: Path, *, on_result=None, use_cache: bool | None = None
-              ) -> Results:
-        return Results(self._warm.grade(exercises, Path(workspace), on_result=on_result,
-                                        use_cache=use_cache))
+    def weaknesses(self) -> list[str]:
+        """Sandbox hardening steps that failed on this machine (README says what each costs)."""
+        return list(self.sandbox.weaknesses)
 
     def close(self):
-        self._warm.close()
+        self.sandbox.close()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+    def grade(self, exercises, workspace: Path, *, on_result=None, use_cache: bool | None = None
+              ) -> Results:
+        workspace = Path(workspace)
+        use_cache = self.cache_enabled if use_cache is None else use_cache
+        o = self.options
+        todo, reused, keys = [], {}, {}
+        for ex in exercises:
+            key = (str(workspace.resolve()), ex.id, o.seed, o.device, o.timeout,
+                   fingerprint(workspace, ex))
+            keys[ex.id] = key
+            if use_cache and key in self._cache:
+                reused[ex.id] = self._cache[key]
+            else:
+                todo.append(ex)
+        self.reused = len(reused)
+        safe = _safe(on_result)
+        for ex in exercises:
+            if ex.id in reused and safe:
+                safe(reused[ex.id])
+        transport = runner.WorkspaceTransport(workspace, self.sandbox, o, self.protect)
+        fresh = runner.run(todo, transport, o, on_result=safe) if todo else []
+        for r in fresh:
+            if r.status in CACHEABLE:
+                self._cache[keys[r.id]] = r
+        by_id = {**reused, **{r.id: r for r in fresh}}
+        return Results(by_id[ex.id] for ex in exercises)
 
 
 def grade_once(exercises, workspace: Path, options: Options, *, on_result=None) -> Results:

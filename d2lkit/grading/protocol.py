@@ -9,7 +9,7 @@ No torch here: the command line reads statuses without importing it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from enum import Enum
 
 
@@ -79,7 +79,8 @@ class _Message:
     """to_wire/from_wire for the dataclasses below: a dict with the version, checked on the way in."""
 
     def to_wire(self) -> dict:
-        return {"v": PROTOCOL_VERSION, **asdict(self)}
+        # shallow on purpose: asdict would deep-copy every tensor argument
+        return {"v": PROTOCOL_VERSION, **{f.name: getattr(self, f.name) for f in fields(self)}}
 
     @classmethod
     def from_wire(cls, data):
@@ -101,6 +102,7 @@ class Setup(_Message):
     workspace: str  # the submission's folder
     relpath: str  # "ch06/conv_basics.py"
     forbid: tuple = ()  # what this exercise forbids ("torch.softmax", "torch.nn.functional")
+    protect: tuple = ()  # folders the child may not open (progress, reference solutions)
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,20 @@
-"""Grading a list of exercises: pre-checks, then the hidden pytest graders, then one result each.
+"""The one runner: pre-checks, then the hidden graders, then one result per exercise.
 
-The supervisor (this process) imports torch and the graders, forks the sandbox's zygote before any
-tensor work, and runs pytest in-process with a plugin that hands each test a `student` and turns
-each test's outcome into a check result. It never imports learner code.
+The graders are pytest files, collected by pytest once per process (and cached). They are run
+here, not by a pytest session: each test function gets its fixtures (`student`, `seed`, `gen`,
+`device` and its parametrize values) and its outcome becomes a check result. A transport decides
+where the learner's code runs: in the sandbox (`WorkspaceTransport`) or in this process
+(`d2lkit.grader`'s REPL transport). This process never imports learner code itself.
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import hashlib
 import os
+import time
 import zlib
 from pathlib import Path
 
@@ -18,17 +22,17 @@ import pytest
 
 from d2lkit.catalogue import Exercise
 from d2lkit.grading.errors import CheckFailed, LearnerProblem
-from d2lkit.grading.results import CheckResult, Detail, ExerciseResult
+from d2lkit.grading.protocol import Status
+from d2lkit.grading.results import CheckResult, Detail, ExerciseResult, Results
 from d2lkit.grading.tripwire import scan
 from d2lkit.paths import content_dir
-
-STICKY = ("not_implemented", "timeout", "crashed", "forbidden")
 
 
 def grader_file(ex: Exercise) -> Path:
     return content_dir("grader") / Path(ex.relpath).parent / f"test_{ex.topic}.py"
 
 
+@functools.lru_cache(maxsize=512)
 def code_hash(source: str, names: tuple[str, ...]) -> str:
     """A hash of the learner's definitions for this exercise (attempts are counted by change)."""
     try:
@@ -44,8 +48,7 @@ def precheck(ex: Exercise, path: Path) -> tuple[ExerciseResult | None, str]:
     """Problems found without running learner code: a missing file, a syntax error, a forbidden
     name. Returns (a decided result or None, the code hash)."""
     def decided(status, key, **params):
-        return ExerciseResult(ex.id, ex.chapter_id, ex.section, status, 0, ex.points, ex.stretch,
-                              detail=Detail(key, params))
+        return ExerciseResult.of(ex, status, detail=Detail(key, params))
     if not path.is_file():
         return decided("error", "file-missing", file=str(path)), ""
     try:
@@ -54,7 +57,7 @@ def precheck(ex: Exercise, path: Path) -> tuple[ExerciseResult | None, str]:
         return decided("error", "file-unreadable", file=str(path), message=str(e)), ""
     digest = code_hash(source, ex.functions)
     try:
-        violations = scan(source, str(path), ex.functions, ex.forbid)
+        violations = _scan(source, str(path), ex.functions, ex.forbid)
     except SyntaxError as e:
         r = decided("error", "syntax", file=str(path), line=e.lineno or 0, col=e.offset or 0,
                     text=(e.text or "").rstrip("\n"), message=e.msg, type=type(e).__name__)
@@ -69,129 +72,13 @@ def precheck(ex: Exercise, path: Path) -> tuple[ExerciseResult | None, str]:
     return None, digest
 
 
+# One topic file holds several exercises, and watch/grade see the same sources again: scan each
+# (source, exercise) once per process.
+_scan = functools.lru_cache(maxsize=512)(scan)
+
+
 def _seed_for(seed: int, nodeid: str) -> int:
     return (seed * 1_000_003 + zlib.crc32(nodeid.encode())) % (2**31)
-
-
-class GraderPlugin:
-    """pytest plugin: fixtures for graders, and the collection of their outcomes."""
-
-    def __init__(self, exercises: dict[str, Exercise], make_student, seed: int, device: str,
-                 on_result=None, hashes=None):
-        self.exercises = exercises
-        self.make_student = make_student
-        self.run_seed = seed
-        self.device_name = device
-        self.on_result = on_result
-        self.hashes = hashes or {}
-        self.checks: dict[str, list[CheckResult]] = {eid: [] for eid in exercises}
-        self.remaining: dict[str, int] = {}
-        self.decided: dict[str, str] = {}
-        self.students: dict[str, object] = {}
-        self.results: dict[str, ExerciseResult] = {}
-
-    # ------------------------------------------------------------------ collection
-    def pytest_configure(self, config):
-        config.addinivalue_line("markers", "d2lkit(exercise_id, en, zh): a check of an exercise")
-
-    def pytest_collection_modifyitems(self, session, config, items):
-        keep, drop = [], []
-        for item in items:
-            eid = self._exercise_of(item)
-            (keep if eid in self.exercises else drop).append(item)
-        if drop:
-            config.hook.pytest_deselected(items=drop)
-        items[:] = keep
-        for item in keep:
-            eid = self._exercise_of(item)
-            self.remaining[eid] = self.remaining.get(eid, 0) + 1
-
-    @staticmethod
-    def _exercise_of(item) -> str | None:
-        marker = item.get_closest_marker("d2lkit")
-        return marker.args[0] if marker else None
-
-    # ------------------------------------------------------------------ fixtures
-    @pytest.fixture
-    def student(self, request):
-        eid = self._exercise_of(request.node)
-        st = self.students.get(eid)
-        if st is None:
-            st = self.students[eid] = self.make_student(self.exercises[eid])
-        st.outputs = []
-        st.warnings = []
-        return st
-
-    @pytest.fixture
-    def seed(self, request) -> int:
-        return _seed_for(self.run_seed, request.node.nodeid.split("::", 1)[-1])
-
-    @pytest.fixture
-    def gen(self, seed):
-        import torch
-
-        g = torch.Generator()
-        g.manual_seed(seed)
-        return g
-
-    @pytest.fixture
-    def device(self):
-        import torch
-
-        return torch.device(self.device_name)
-
-    # ------------------------------------------------------------------ running
-    def pytest_runtest_setup(self, item):
-        eid = self._exercise_of(item)
-        if eid in self.decided:
-            pytest.skip("decided by an earlier check")
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item, call):
-        report = yield
-        eid = self._exercise_of(item)
-        if report.skipped or (report.when != "call" and report.passed):
-            return report
-        marker = item.get_closest_marker("d2lkit")
-        title = {"en": marker.kwargs.get("en", item.name), "zh": marker.kwargs.get("zh", item.name)}
-        status, mistake, detail = "passed", None, None
-        if report.failed:
-            status, mistake, detail = classify(call.excinfo.value if call.excinfo else None)
-        student = self.students.get(eid)
-        output = "".join(getattr(student, "outputs", []) or [])
-        self.checks[eid].append(CheckResult(item.name, title, status, mistake, detail, output,
-                                            report.duration))
-        if status != "passed":
-            self.decided[eid] = status
-        return report
-
-    def pytest_runtest_logfinish(self, nodeid, location):
-        pass
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_runtest_teardown(self, item, nextitem):
-        eid = self._exercise_of(item)
-        self.remaining[eid] -= 1
-        if self.remaining[eid] == 0:
-            self.finish(eid)
-
-    def finish(self, eid: str):
-        ex = self.exercises[eid]
-        checks = self.checks[eid]
-        failing = next((c for c in checks if c.status != "passed"), None)
-        if not checks:
-            status, mistake, detail = "error", None, Detail("no-checks", {})
-        elif failing:
-            status, mistake, detail = failing.status, failing.mistake, failing.detail
-        else:
-            status, mistake, detail = "passed", None, None
-        result = ExerciseResult(
-            ex.id, ex.chapter_id, ex.section, status, ex.points if status == "passed" else 0,
-            ex.points, ex.stretch, mistake, detail, checks, sum(c.duration_s for c in checks),
-            self.hashes.get(eid, ""))
-        self.results[eid] = result
-        if self.on_result:
-            self.on_result(result)
 
 
 def classify(exc) -> tuple[str, str | None, Detail | None]:
@@ -211,16 +98,6 @@ DEVICE_ERRORS = ("Expected all tensors to be on the same device", "on the same d
                  "Input type (torch.DoubleTensor) and weight type (torch.cuda", "can't convert cuda")
 
 
-def grading_device(name: str):
-    """`cuda` means `cuda:0`: results come back with an index, and graders compare devices."""
-    import torch
-
-    device = torch.device(name)
-    if device.type == "cuda" and device.index is None:
-        device = torch.device("cuda", 0)
-    return device
-
-
 def device_hint(detail: Detail | None, device: str) -> Detail | None:
     """On a GPU run, explain a result on the wrong device (or a mixed-device error) as such."""
     if detail is None or device == "cpu":
@@ -230,7 +107,7 @@ def device_hint(detail: Detail | None, device: str) -> Detail | None:
     message = str(detail.params.get("message", ""))
     if detail.key in ("exception", "unexpected", "import-error") and any(
             m in message for m in DEVICE_ERRORS):
-        return Detail("device-error", {**detail.params, "expected": str(grading_device(device))})
+        return Detail("device-error", {**detail.params, "expected": device})
     return detail
 
 
@@ -257,14 +134,6 @@ def _no_plugin_autoload():
             os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
         else:
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = old
-
-
-def run_pytest(files: list[Path], plugin: GraderPlugin):
-    _register_hypothesis_profile()
-    with _no_plugin_autoload():
-        code = pytest.main(pytest_args(files), plugins=[plugin])
-    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
-        raise RuntimeError(f"the graders could not run (pytest exit code {code})")
 
 
 _COLLECTED: dict[tuple[str, ...], list] = {}
@@ -309,105 +178,121 @@ def collect(files: list[Path]) -> list:
     return [item for f in files for item in _COLLECTED.get(str(f), [])]
 
 
-def run_items(items: list, plugin: GraderPlugin):
-    """Run collected grader tests with the plugin's fixtures, as pytest would, without a pytest
-    session: each test gets student/seed/gen/device and its parametrize values, and its outcome
-    becomes a check result exactly as `GraderPlugin.pytest_runtest_makereport` records it."""
-    import time as _time
+class WorkspaceTransport:
+    """Learner code in a workspace's files, run in the sandbox: one worker per exercise."""
 
+    def __init__(self, workspace: Path, sandbox, options, protect=()):
+        self.workspace = Path(workspace)
+        self.sandbox = sandbox
+        self.options = options
+        self.protect = tuple(protect)
+
+    def precheck(self, ex: Exercise) -> tuple[ExerciseResult | None, str]:
+        return precheck(ex, self.workspace / ex.relpath)
+
+    def student(self, ex: Exercise):
+        from d2lkit.grading.student import SandboxStudent
+
+        timeout = getattr(ex, "time_budget", None) or self.options.timeout
+        return SandboxStudent(ex, self.workspace, self.sandbox, timeout, self.options.device,
+                              self.protect)
+
+
+def run(exercises: list[Exercise], transport, options, on_result=None) -> Results:
+    """Grade exercises through a transport: pre-checks, then the hidden graders, one result each
+    in curriculum order. Every path (check, watch, grade, dev check, the REPL) comes here.
+    `on_result` sees each result as soon as it is known."""
+    results: dict[str, ExerciseResult] = {}
+    runnable: dict[str, tuple[Exercise, str]] = {}
+
+    def done(result: ExerciseResult):
+        results[result.id] = result
+        if on_result:
+            on_result(result)
+
+    for ex in exercises:
+        decided, digest = transport.precheck(ex)
+        if decided:
+            done(decided)
+        elif not grader_file(ex).is_file():
+            done(ExerciseResult.of(ex, Status.INFRASTRUCTURE, detail=Detail("no-grader", {"id": ex.id})))
+        else:
+            runnable[ex.id] = (ex, digest)
+    if runnable:
+        files = list(dict.fromkeys(grader_file(ex) for ex, _ in runnable.values()))
+        items = [it for it in collect(files) if _exercise_of(it) in runnable]
+        by_exercise: dict[str, list] = {eid: [] for eid in runnable}
+        for it in items:
+            by_exercise[_exercise_of(it)].append(it)
+        for eid, (ex, digest) in runnable.items():  # curriculum order
+            done(_grade_exercise(ex, by_exercise[eid], transport, options, digest))
+    return Results(results[ex.id] for ex in exercises)
+
+
+def _exercise_of(item) -> str | None:
+    marker = item.get_closest_marker("d2lkit")
+    return marker.args[0] if marker else None
+
+
+def _grade_exercise(ex: Exercise, items: list, transport, options, digest: str) -> ExerciseResult:
+    """Run one exercise's checks in order until the first one that does not pass."""
     import torch
-    from _pytest.outcomes import Skipped
 
-    device = grading_device(plugin.device_name)
-    mine = [it for it in items if GraderPlugin._exercise_of(it) in plugin.exercises]
-    for it in mine:
-        eid = GraderPlugin._exercise_of(it)
-        plugin.remaining[eid] = plugin.remaining.get(eid, 0) + 1
-    for it in mine:
-        eid = GraderPlugin._exercise_of(it)
-        try:
-            if eid in plugin.decided:
-                continue
+    checks: list[CheckResult] = []
+    student = None
+    try:
+        for it in items:
             params = dict(getattr(getattr(it, "callspec", None), "params", {}) or {})
-            seed = _seed_for(plugin.run_seed, it.nodeid.split("::", 1)[-1])
+            seed = _seed_for(options.seed, it.nodeid.split("::", 1)[-1])
             kwargs = {}
-            for name in it._fixtureinfo.argnames:
+            for name in it.fixturenames:
                 if name in params:
                     kwargs[name] = params[name]
                 elif name == "student":
-                    st = plugin.students.get(eid)
-                    if st is None:
-                        st = plugin.students[eid] = plugin.make_student(plugin.exercises[eid])
-                    st.outputs = []
-                    st.warnings = []
-                    kwargs[name] = st
+                    student = student or transport.student(ex)
+                    student.outputs, student.warnings = [], []
+                    kwargs[name] = student
                 elif name == "seed":
                     kwargs[name] = seed
                 elif name == "gen":
-                    g = torch.Generator()
-                    g.manual_seed(seed)
-                    kwargs[name] = g
+                    kwargs[name] = torch.Generator().manual_seed(seed)
                 elif name == "device":
-                    kwargs[name] = device
-                else:
+                    kwargs[name] = torch.device(options.device)
+                elif name != "request":
                     raise RuntimeError(f"{it.nodeid}: unknown fixture {name!r}")
             marker = it.get_closest_marker("d2lkit")
             title = {"en": marker.kwargs.get("en", it.name), "zh": marker.kwargs.get("zh", it.name)}
-            start = _time.perf_counter()
-            status, mistake, detail = "passed", None, None
+            start = time.perf_counter()
+            status, mistake, detail = Status.PASSED, None, None
             try:
                 it.obj(**kwargs)
-            except Skipped:
+            except pytest.skip.Exception:
                 continue
             except BaseException as e:  # noqa: BLE001 - a grader's failure is a check result
                 if isinstance(e, KeyboardInterrupt):
                     raise
                 status, mistake, detail = classify(e)
-                detail = device_hint(detail, plugin.device_name)
-            student = plugin.students.get(eid)
-            output = "".join(getattr(student, "outputs", []) or [])
-            plugin.checks[eid].append(CheckResult(
-                it.name, title, status, mistake, detail, output, _time.perf_counter() - start,
-                list(getattr(student, "warnings", []) or [])))
-            if status != "passed":
-                plugin.decided[eid] = status
-        finally:
-            plugin.remaining[eid] -= 1
-            if plugin.remaining[eid] == 0:
-                plugin.finish(eid)
-
-
-def grade(exercises: list[Exercise], workspace: Path, *, make_student, seed: int,
-          device: str = "cpu", on_result=None) -> list[ExerciseResult]:
-    """Grade exercises of a workspace; `on_result` sees each result as soon as it is known."""
-    results: dict[str, ExerciseResult] = {}
-    runnable: dict[str, Exercise] = {}
-    hashes: dict[str, str] = {}
-    for ex in exercises:
-        decided, digest = precheck(ex, Path(workspace) / ex.relpath)
-        hashes[ex.id] = digest
-        if decided:
-            results[ex.id] = decided
-            if on_result:
-                on_result(decided)
-        elif not grader_file(ex).is_file():
-            results[ex.id] = r = ExerciseResult(ex.id, ex.chapter_id, ex.section, "error", 0,
-                                                ex.points, ex.stretch,
-                                                detail=Detail("no-grader", {"id": ex.id}))
-            if on_result:
-                on_result(r)
-        else:
-            runnable[ex.id] = ex
-    if runnable:
-        plugin = GraderPlugin(runnable, make_student, seed, device, on_result, hashes)
-        files = list(dict.fromkeys(grader_file(ex) for ex in runnable.values()))  # curriculum order
-        items = collect(files)
-        run_items(items, plugin)
-        for eid, ex in runnable.items():
-            if eid not in plugin.results:  # collection failed or no test for it
-                plugin.finish(eid)
-        results.update(plugin.results)
-    return [results[ex.id] for ex in exercises]
+                detail = device_hint(detail, options.device)
+            checks.append(CheckResult(
+                it.name, title, status, mistake, detail,
+                "".join(student.outputs) if student else "", time.perf_counter() - start,
+                list(student.warnings) if student else [],
+                hidden=marker.kwargs.get("visibility") == "hidden"))
+            if status is not Status.PASSED:
+                break
+    finally:
+        if student is not None:
+            student.close()
+    failing = next((c for c in checks if c.status is not Status.PASSED), None)
+    if not checks:
+        return ExerciseResult.of(ex, Status.INFRASTRUCTURE, detail=Detail("no-checks", {}),
+                                 code_hash=digest)
+    if failing:
+        return ExerciseResult.of(ex, failing.status, mistake=failing.mistake, detail=failing.detail,
+                                 checks=checks, duration_s=sum(c.duration_s for c in checks),
+                                 code_hash=digest)
+    return ExerciseResult.of(ex, Status.PASSED, checks=checks,
+                             duration_s=sum(c.duration_s for c in checks), code_hash=digest)
 
 
 def _register_hypothesis_profile():

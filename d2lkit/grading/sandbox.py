@@ -1,46 +1,47 @@
-"""Running learner code in throwaway child processes, forked from a warm zygote.
+"""Running untrusted code in throwaway child processes, forked from a warm zygote.
 
-    supervisor ──request + 2 fds──▶ zygote ──fork──▶ child (new session, limits, one job, exit)
-        ▲                             │                 │
-        └────── child pid, exit status┘                 └── result frame ──▶ supervisor
+    supervisor ──fork request + 2 fds──▶ zygote ──fork──▶ child (new session, limits)
+        │  ▲                               │                 ▲ │
+        │  └──── pid, later exit status ───┘                 │ │
+        └──────────── request frames (one worker socket) ────┘ └── reply frames
+
+This module runs processes and knows nothing of what they do: the caller hands it the child's
+entry point ("module:function", called with a `Channel` once the child is confined) and the
+modules to import before a zygote starts. A `Worker` is one child serving many requests in turn;
+the caller decides how long it lives (the engine: one exercise) and throws it away after a
+timeout or a crash. The next worker is forked while the current one is busy, so getting one
+costs nothing.
 
 The zygote is forked from the supervisor right after `import torch` and before any tensor work
 (forking a process whose thread pools have run can deadlock the child), so a child costs a fork,
-not an `import torch`. The supervisor holds the deadline: when it passes, the child's whole process
-group is killed. The zygote is a child subreaper: anything a learner spawned, even in a new
-session, is reparented to it and killed after each job.
+not an `import torch`. The supervisor holds every deadline: when a request's time is up, the
+child's whole process group is killed; every read from the zygote has a deadline too, and a
+zygote that misses one is killed and replaced by a fresh interpreter. The zygote is a child
+subreaper: anything a child leaves behind, even in a new session, is reparented to it and killed
+when that child ends, for as many rounds as it takes.
 
-The child's limits (Limits below; README "Learner code is untrusted"):
-  - wall clock: the per-call `--timeout` (default 10 s), then SIGKILL to its whole process group;
-    the zygote then SIGKILLs every descendant that escaped into another session (subreaper);
+A child's limits (Limits in options.py; README "Learner code is untrusted"):
   - its own session and process group (setsid), SIGINT/SIGTERM/SIGPIPE at their defaults;
-  - RLIMIT_CPU 60 s; RLIMIT_AS = what torch already maps + 4 GiB (CPU grading only: CUDA maps huge
-    virtual ranges); RLIMIT_FSIZE 64 MiB with SIGXFSZ ignored (an oversized write fails);
-    RLIMIT_NOFILE 256; RLIMIT_CORE 0; one torch thread (set in the zygote before any fork, again
-    in the child);
-  - descriptors: only its result pipe (fd 3) and its output file (fds 1, 2; capped at 64 KiB when
-    read back); stdin is empty; the zygote's own stdio is /dev/null;
-  - cwd and TMPDIR: a fresh scratch folder, deleted after the call;
-  - a file guard (tripwire.FileGuard): Python-level opens, deletes, renames and truncations of the
-    kit's reference solutions, the workspace's .d2lkit/ (the progress database) and other
-    processes' /proc entries are refused as `forbidden`; sqlite3.connect on them too;
-  - the supervisor is non-dumpable, so a same-user child cannot open /proc/<supervisor>/fd/1 or
-    read its memory (this does not hold when d2lkit runs as root: then the file guard is what
-    stops a Python-level attempt).
-The progress database is opened only by the supervisor. A submission that gets past the guard
-(native code, a spawned shell) can still damage it; the supervisor then warns and carries on
-(session._safe), and the next open moves the broken file aside with a warning (progress.py).
-A zygote that dies is restarted as a fresh interpreter, never re-forked from a supervisor that has
-run tensor work or touched CUDA.
+  - RLIMIT_CPU; RLIMIT_AS = what torch already maps + a margin (CPU only: CUDA maps huge virtual
+    ranges); RLIMIT_FSIZE with SIGXFSZ ignored (an oversized write fails); RLIMIT_NOFILE;
+    RLIMIT_CORE 0; one torch thread;
+  - descriptors: only its request socket (fd 3) and its output file (fds 1, 2, capped when read
+    back); stdin is empty; the zygote's own stdio is /dev/null;
+  - cwd and TMPDIR: a fresh scratch folder, deleted when the child ends.
+Hardening steps that fail (the non-dumpable flag, the subreaper, a limit) are collected in
+`Sandbox.weaknesses`; with `strict` they are an error instead.
 """
 
 from __future__ import annotations
 
 import ctypes
+import gc
+import importlib
 import io
 import os
 import resource
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -49,21 +50,29 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from d2lkit.grading import wire
 from d2lkit.grading.options import Limits
 
-OUTPUT_CAP = 64 * 1024
-PR_SET_CHILD_SUBREAPER = 36
+OUTPUT_CAP = 64 * 1024  # of a child's printed output, per request
+MAX_FRAME = 512 * 1024 * 1024  # a reply larger than this is not read
+ZYGOTE_DEADLINE = 10.0  # seconds for the zygote to answer (a fork, an exit status)
+EXIT_DEADLINE = 3.0  # seconds to wait for a dead child's exit status
 PR_SET_DUMPABLE = 4
+PR_SET_CHILD_SUBREAPER = 36
+_MSG = struct.Struct("<cqq")  # zygote → supervisor: kind (b"P" forked, b"X" exited, b"H" hello)
+_LEN = struct.Struct("<Q")
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself failed (never the child's fault)."""
 
 
 @dataclass
-class Outcome:
-    """What came back from one child."""
-    result: dict | None  # the decoded result, None if the child died without one
-    output: str = ""  # the learner's captured stdout/stderr (capped)
+class Exchange:
+    """What one request to a worker gave back."""
+    reply: bytes | None  # the child's reply frame, None if it died or timed out first
+    output: str = ""  # what the child printed while serving this request (capped)
     timed_out: bool = False
-    exit_status: int | None = None  # os.wait status
+    exit_status: int | None = None  # os.wait status, when the child died
     duration_s: float = 0.0
     note: str = ""
 
@@ -73,71 +82,165 @@ class Outcome:
             return os.WTERMSIG(self.exit_status)
         return None
 
+    @property
+    def exit_code(self) -> int | None:
+        if self.exit_status is not None and os.WIFEXITED(self.exit_status):
+            return os.WEXITSTATUS(self.exit_status)
+        return None
 
-def _send_all(sock: socket.socket, data: bytes, fds: list[int]):
-    sock.sendmsg([struct.pack("<Q", len(data))], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
-                                                     struct.pack(f"{len(fds)}i", *fds))])
-    sock.sendall(data)
+
+class Channel:
+    """The child's end of its worker socket: length-prefixed frames in, frames out."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def recv(self) -> bytes | None:
+        """The next request, or None when the supervisor has closed the worker."""
+        try:
+            head = _read_exact(self.fd, _LEN.size)
+            return _read_exact(self.fd, _LEN.unpack(head)[0])
+        except EOFError:
+            return None
+
+    def send(self, frame: bytes):
+        _write_all(self.fd, _LEN.pack(len(frame)) + frame)
 
 
-def _recv_exact(sock_or_fd, n: int) -> bytes:
-    chunks, got = [], 0
-    while got < n:
-        chunk = (sock_or_fd.recv(min(n - got, 1 << 20)) if isinstance(sock_or_fd, socket.socket)
-                 else os.read(sock_or_fd, min(n - got, 1 << 20)))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)
+class Worker:
+    """One child, serving requests one at a time until it is closed, times out or dies."""
+
+    def __init__(self, sandbox: "Sandbox", sock: socket.socket, output):
+        self.sandbox = sandbox
+        self.sock = sock
+        self.output = output
+        self._pid: int | None = None
+        self._read = 0  # how much of the output file earlier requests consumed
+        self.alive = True
+        self.reaped = False  # its exit status has been read
+
+    @property
+    def pid(self) -> int:
+        if self._pid is None:
+            self.sandbox._wait_for_pid(self)
+        return self._pid
+
+    def request(self, frame: bytes, timeout: float) -> Exchange:
+        """Send one request and wait at most `timeout` seconds for its reply."""
+        start = time.monotonic()
+        if not self.alive:
+            return Exchange(None, note="worker closed")
+        try:
+            self.sock.sendall(_LEN.pack(len(frame)) + frame)
+        except OSError:
+            pass  # the child is gone; reading says how
+        reply, timed_out, note = _read_frame(self.sock, start + timeout)
+        exchange = Exchange(reply, self._new_output(), timed_out, None, 0.0, note)
+        if reply is None:
+            self.alive = False
+            try:
+                if timed_out or note:
+                    os.killpg(self.pid, signal.SIGKILL)
+                exchange.exit_status = self.sandbox._exit_status(self, EXIT_DEADLINE)
+            except (ProcessLookupError, PermissionError, SandboxError) as e:
+                exchange.note = exchange.note or str(e)
+            self.close()
+        exchange.duration_s = time.monotonic() - start
+        return exchange
+
+    def _new_output(self) -> str:
+        try:
+            size = os.fstat(self.output.fileno()).st_size
+            data = os.pread(self.output.fileno(), min(size - self._read, OUTPUT_CAP), self._read)
+            self._read = size
+            return data.decode("utf-8", "replace")
+        except (OSError, ValueError):
+            return ""
+
+    def close(self):
+        """End the child: nothing it does afterwards can matter, so it is killed outright (a
+        worker whose pid has not arrived yet is killed when it does)."""
+        if self.sock is None:
+            return
+        self.alive = False
+        self.sock.close()
+        self.sock = None
+        self.output.close()
+        if self._pid is not None:
+            _kill_group(self._pid)
+            self.sandbox._discard(self)
 
 
 class Sandbox:
-    """Supervisor side. Start it before the supervisor runs any tensor operation."""
+    """Supervisor side. Start it before this process runs any tensor operation."""
 
-    def __init__(self, device: str = "cpu", limits: Limits | None = None, protect=()):
+    def __init__(self, entry: str, *, device: str = "cpu", limits: Limits | None = None,
+                 preload: tuple[str, ...] = (), strict: bool = False):
+        self.entry = entry  # "package.module:function", called in the child with a Channel
         self.device = device
         self.limits = limits or Limits()
-        self.protect = tuple(str(p) for p in protect)  # extra folders learner code may not open
+        self.preload = tuple(preload)  # imported by a zygote started as a fresh interpreter
+        self.strict = strict
         self.sock: socket.socket | None = None
         self.zygote_pid: int | None = None
-        self._zygote_proc = None
+        self._proc = None
+        self._pending: list[Worker] = []  # fork requests whose pid has not arrived yet
+        self._exited: dict[int, int] = {}  # exit statuses read ahead of their use
+        self._discarded: set[int] = set()  # closed workers whose exit nobody will ask for
+        self._spare: Worker | None = None
         self.restarts = 0
+        self.weaknesses: list[str] = []  # hardening steps that failed
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, spawn: bool = False) -> "Sandbox":
         """Fork the zygote from this process (it must not have run tensor work or touched CUDA
         yet), or with `spawn` start it as a fresh interpreter (after a zygote died mid-session,
         when forking this process would no longer be safe)."""
-        _no_peeking()
+        self._harden("non-dumpable supervisor", _set_dumpable(False))
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         if spawn:
             import subprocess
 
             os.set_inheritable(child.fileno(), True)
-            self._zygote_proc = subprocess.Popen(
+            self._proc = subprocess.Popen(
                 [sys.executable, "-c", "from d2lkit.grading.sandbox import _spawned_zygote; "
-                 "_spawned_zygote()", str(child.fileno()), self.device, repr(vars(self.limits)),
-                 repr(self.protect)],
-                pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                start_new_session=False)
+                 "_spawned_zygote()", str(child.fileno()), self.entry, self.device,
+                 repr(vars(self.limits)), repr(self.preload)],
+                pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
             child.close()
-            self.sock, self.zygote_pid = parent, self._zygote_proc.pid
-            return self
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:  # the zygote
-            try:
-                parent.close()
-                _zygote_main(child, self.device, self.limits, self.protect)
-            finally:
-                os._exit(0)
-        child.close()
-        self.sock, self.zygote_pid = parent, pid
+            self.sock, self.zygote_pid = parent, self._proc.pid
+        else:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:  # the zygote
+                try:
+                    parent.close()
+                    _zygote_main(child, self.entry, self.device, self.limits)
+                finally:
+                    os._exit(0)
+            child.close()
+            self.sock, self.zygote_pid = parent, pid
+        kind, flags, _ = self._read_message(time.monotonic() + ZYGOTE_DEADLINE * 3)
+        if kind != b"H":
+            raise SandboxError("the zygote did not start")
+        if flags & 1:
+            self._harden("child subreaper (leftover processes may survive a child)", False)
         return self
 
+    def _harden(self, step: str, ok: bool):
+        if ok:
+            return
+        if self.strict:
+            raise SandboxError(f"sandbox hardening failed: {step}")
+        if step not in self.weaknesses:
+            self.weaknesses.append(step)
+
     def close(self):
+        for w in [self._spare, *self._pending]:
+            if w is not None:
+                w.close()
+        self._spare = None
         if self.sock is not None:
             self.sock.close()
             self.sock = None
@@ -148,7 +251,10 @@ class Sandbox:
             except (ProcessLookupError, ChildProcessError):
                 pass
             self.zygote_pid = None
-            self._zygote_proc = None
+            self._proc = None
+        self._pending.clear()
+        self._exited.clear()
+        self._discarded.clear()
 
     def __enter__(self):
         return self.start() if self.sock is None else self
@@ -156,75 +262,99 @@ class Sandbox:
     def __exit__(self, *exc):
         self.close()
 
-    # ------------------------------------------------------------------ one job
-    def run(self, job: dict, args=(), kwargs=None, timeout: float = 10.0) -> Outcome:
-        payload = wire.encode({"job": job, "args": tuple(args), "kwargs": kwargs or {}})
+    # ------------------------------------------------------------------ workers
+    def worker(self) -> Worker:
+        """A fresh child, ready for requests; the next one is forked at once, in the background."""
         if self.sock is None:
             self.start()
-        r, w = os.pipe()
-        out = tempfile.TemporaryFile()
-        start = time.monotonic()
+        w = self._spare if self._spare is not None and self._spare.alive else self._fork()
+        self._spare = self._fork()
+        return w
+
+    def _fork(self) -> Worker:
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        output = tempfile.TemporaryFile()
+        worker = Worker(self, mine, output)
         try:
-            try:
-                _send_all(self.sock, payload, [w, out.fileno()])
-                os.close(w)
-                w = -1
-                (pid,) = struct.unpack("<q", _recv_exact(self.sock, 8))
-            except (OSError, EOFError):
-                self._restart()
-                return Outcome(None, note="zygote unavailable")
-            frame, timed_out = _read_frame(r, deadline=start + timeout)
-            if timed_out:
-                _kill_group(pid)
-            try:
-                (status,) = struct.unpack("<q", _recv_exact(self.sock, 8))
-            except (OSError, EOFError):
-                status = None
-                self._restart()
-            out.seek(0)
-            output = out.read(OUTPUT_CAP).decode("utf-8", "replace")
-            result, note = None, ""
-            if frame is not None:
-                try:
-                    result = wire.decode(frame)
-                except wire.WireError as e:
-                    note = f"unreadable result: {e}"
-            return Outcome(result, output, timed_out, status, time.monotonic() - start, note)
+            self.sock.sendmsg([b"F"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                                        struct.pack("2i", theirs.fileno(), output.fileno()))])
+            self._pending.append(worker)
+        except OSError:
+            self._restart()
+            return self._fork()
         finally:
-            os.close(r)
-            if w >= 0:
-                os.close(w)
-            out.close()
+            theirs.close()
+        return worker
+
+    def _wait_for_pid(self, worker: Worker):
+        """Read the zygote's answers until this worker's pid arrives (they come in order)."""
+        deadline = time.monotonic() + ZYGOTE_DEADLINE
+        while worker._pid is None:
+            if worker not in self._pending:
+                raise SandboxError("this worker's zygote is gone")
+            self._dispatch(*self._read_message(deadline))
+
+    def _exit_status(self, worker: Worker, within: float) -> int | None:
+        deadline = time.monotonic() + within
+        pid = worker.pid
+        while pid not in self._exited:
+            try:
+                self._dispatch(*self._read_message(deadline))
+            except SandboxError:
+                return None
+        worker.reaped = True
+        return self._exited.pop(pid)
+
+    def _dispatch(self, kind: bytes, pid: int, status: int):
+        if kind == b"P":
+            worker = self._pending.pop(0)
+            worker._pid = pid
+            if worker.sock is None:  # closed before its pid arrived
+                _kill_group(pid)
+                self._discarded.add(pid)
+        elif kind == b"X":
+            if pid in self._discarded:
+                self._discarded.discard(pid)
+            else:
+                self._exited[pid] = status
+
+    def _discard(self, worker: Worker):
+        """Nobody will ask for this worker's exit status: drop it when it comes."""
+        if not worker.reaped and worker._pid is not None:
+            if self._exited.pop(worker._pid, None) is None:
+                self._discarded.add(worker._pid)
+
+    def _read_message(self, deadline: float) -> tuple[bytes, int, int]:
+        """One message from the zygote before the deadline; a zygote that misses it is replaced."""
+        try:
+            data = _recv_exact(self.sock, _MSG.size, deadline)
+        except (OSError, EOFError, TimeoutError) as e:
+            self._restart()
+            raise SandboxError(f"the zygote stopped answering ({type(e).__name__})") from None
+        return _MSG.unpack(data)
 
     def _restart(self):
-        # this process has run tensor work (and maybe CUDA) since the first fork: start clean
-        self.close()
+        # This process has run tensor work (and maybe CUDA) since the first fork: start clean.
+        # Workers of the old zygote are dead with it.
+        pending = self._pending[:]
+        self._pending.clear()
+        for w in pending:
+            w.alive = False
+        self._spare = None
+        self._exited.clear()
+        self._discarded.clear()
+        old = self.sock
+        self.sock = None
+        if old is not None:
+            old.close()
+        if self.zygote_pid:
+            try:
+                os.kill(self.zygote_pid, signal.SIGKILL)
+                os.waitpid(self.zygote_pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
         self.restarts += 1
         self.start(spawn=True)
-
-
-def _read_frame(fd: int, deadline: float) -> tuple[bytes | None, bool]:
-    """Read one length-prefixed frame before the deadline: (frame or None, timed out?)."""
-    buf = bytearray()
-    need = 8
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None, True
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if not ready:
-            return None, True
-        chunk = os.read(fd, 1 << 20)
-        if not chunk:
-            return None, False  # the child died before finishing its frame
-        buf += chunk
-        if need == 8 and len(buf) >= 8:
-            (size,) = struct.unpack("<Q", buf[:8])
-            if size > wire.MAX_MESSAGE:
-                return None, False
-            need = 8 + size
-        if len(buf) >= need and need > 8:
-            return bytes(buf[8:need]), False
 
 
 def _kill_group(pid: int):
@@ -234,94 +364,153 @@ def _kill_group(pid: int):
         pass
 
 
-def _no_peeking():
-    """Make this process non-dumpable: a learner's child (same user) can then neither open
-    /proc/<supervisor>/fd/1 to print fake results into d2lkit's own output, nor read the
-    supervisor's memory (where expected values live) through /proc/<pid>/mem or ptrace."""
+# ---------------------------------------------------------------------- framing
+def _read_exact(fd: int, n: int) -> bytes:
+    chunks, got = [], 0
+    while got < n:
+        chunk = os.read(fd, min(n - got, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _recv_exact(sock: socket.socket, n: int, deadline: float) -> bytes:
+    buf = bytearray()
+    while len(buf) < n:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([sock], [], [], remaining)[0]:
+            raise TimeoutError
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise EOFError
+        buf += chunk
+    return bytes(buf)
+
+
+def _read_frame(sock: socket.socket, deadline: float) -> tuple[bytes | None, bool, str]:
+    """One length-prefixed frame before the deadline: (frame or None, timed out?, note)."""
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-    except Exception:
-        pass
+        (size,) = _LEN.unpack(_recv_exact(sock, _LEN.size, deadline))
+        if size > MAX_FRAME:
+            return None, False, f"reply of {size} bytes refused"
+        return _recv_exact(sock, size, deadline), False, ""
+    except TimeoutError:
+        return None, True, ""
+    except (EOFError, OSError):
+        return None, False, ""  # the child died before finishing its frame
 
 
+def _write_all(fd: int, data: bytes):
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def _prctl(option: int, value: int) -> bool:
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _set_dumpable(on: bool) -> bool:
+    """Non-dumpable: a child of the same user can neither open /proc/<supervisor>/fd/1 to print
+    into d2lkit's own output, nor read the supervisor's memory (where expected values live)."""
+    return _prctl(PR_SET_DUMPABLE, int(on))
+
+
+# ---------------------------------------------------------------------- zygote side
 def _spawned_zygote():
     import ast
 
-    fd, device, limits, protect = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-    import torch  # noqa: F401  - what session.py imports before its first fork
-    import numpy  # noqa: F401
-    from d2lkit.grading import api, child, probes  # noqa: F401
-    _no_peeking()
+    fd, entry, device, limits, preload = sys.argv[1:6]
+    for name in ast.literal_eval(preload):
+        importlib.import_module(name)
+    _set_dumpable(False)
     sock = socket.socket(fileno=int(fd))
     try:
-        _zygote_main(sock, device, Limits(**ast.literal_eval(limits)), ast.literal_eval(protect))
+        _zygote_main(sock, entry, device, Limits(**ast.literal_eval(limits)))
     finally:
         os._exit(0)
 
 
-# ---------------------------------------------------------------------- zygote side
-def _zygote_main(sock: socket.socket, device: str, limits: Limits, protect=()):
+def _zygote_main(sock: socket.socket, entry: str, device: str, limits: Limits):
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    except Exception:
-        pass
+    subreaper = _prctl(PR_SET_CHILD_SUBREAPER, 1)
     # the zygote writes nothing; nothing a child finds through /proc/<zygote>/fd reaches a terminal
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     os.close(devnull)
-    try:  # one intra-op thread, set before any fork and before any tensor work
-        import torch
-
-        torch.set_num_threads(limits.threads)
-    except Exception:
-        pass
-    import shutil
+    module, _, function = entry.partition(":")
+    serve = getattr(importlib.import_module(module), function)
+    if "torch" in sys.modules:  # one intra-op thread, set before any fork and any tensor work
+        sys.modules["torch"].set_num_threads(limits.threads)
+    # Everything imported so far is shared with every child until someone writes to it; the
+    # collector's passes over it would copy it page by page into each child. Frozen, it is skipped.
+    gc.collect()
+    gc.freeze()
+    sock.sendall(_MSG.pack(b"H", 0 if subreaper else 1, 0))
+    live: dict[int, tuple[int, str]] = {}  # pid → (pidfd, scratch folder)
     while True:
+        waiting = [sock.fileno(), *(pidfd for pidfd, _ in live.values())]
+        ready, _, _ = select.select(waiting, [], [])
+        for pid, (pidfd, scratch) in list(live.items()):
+            if pidfd in ready:
+                _, status = os.waitpid(pid, 0)
+                os.close(pidfd)
+                del live[pid]
+                _kill_group(pid)
+                _reap_orphans(keep=set(live))
+                shutil.rmtree(scratch, ignore_errors=True)
+                try:
+                    sock.sendall(_MSG.pack(b"X", pid, status))
+                except OSError:
+                    return
+        if sock.fileno() not in ready:
+            continue
         try:
-            header, ancdata, _, _ = sock.recvmsg(8, socket.CMSG_SPACE(2 * 4))
+            msg, ancdata, _, _ = sock.recvmsg(1, socket.CMSG_SPACE(2 * 4))
         except OSError:
             return
-        if len(header) < 8:
-            return  # the supervisor went away
+        if not msg:
+            return  # the supervisor went away; children die with their sockets
         fds = []
         for level, kind, data in ancdata:
             if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
                 fds += list(struct.unpack(f"{len(data) // 4}i", data[: len(data) // 4 * 4]))
-        (size,) = struct.unpack("<Q", header)
-        try:
-            payload = _recv_exact(sock, size)
-        except (OSError, EOFError):
-            return
-        result_fd, output_fd = fds
+        if len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
+            continue
+        channel_fd, output_fd = fds
         scratch = tempfile.mkdtemp(prefix="d2lkit-child-")
         pid = os.fork()
         if pid == 0:
             try:
                 sock.close()
+                for pidfd, _ in live.values():
+                    os.close(pidfd)
                 os.chdir(scratch)  # somewhere harmless: not the workspace, not the kit
                 os.environ["TMPDIR"] = scratch
-                _child_main(payload, result_fd, output_fd, device, limits, protect)
+                _child_main(serve, channel_fd, output_fd, device, limits)
             finally:
                 os._exit(70)
-        os.close(result_fd)
+        os.close(channel_fd)
         os.close(output_fd)
+        live[pid] = (os.pidfd_open(pid), scratch)
         try:
-            sock.sendall(struct.pack("<q", pid))
+            sock.sendall(_MSG.pack(b"P", pid, 0))
         except OSError:
             _kill_group(pid)
-        _, status = os.waitpid(pid, 0)
-        _reap_descendants()
-        shutil.rmtree(scratch, ignore_errors=True)
-        try:
-            sock.sendall(struct.pack("<q", status))
-        except OSError:
             return
 
 
-def _my_children() -> list[int] | None:
-    """This process's children, from /proc/self/task/*/children (one read; None if missing)."""
+def _my_children() -> list[int]:
+    """This process's children: from /proc/self/task/*/children, else by scanning /proc."""
     try:
         pids = []
         for task in os.listdir("/proc/self/task"):
@@ -329,16 +518,25 @@ def _my_children() -> list[int] | None:
                 pids += [int(p) for p in f.read().split()]
         return pids
     except OSError:
-        return None
+        me, found = str(os.getpid()), []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat", "rb") as f:
+                        stat = f.read().decode(errors="replace")
+                except OSError:
+                    continue
+                if stat.rsplit(")", 1)[-1].split()[1] == me:
+                    found.append(int(entry))
+        return found
 
 
-def _reap_descendants():
-    """Kill whatever the last child left behind (the subreaper inherited it) and reap it; repeat,
-    since killing a process reparents its own children to us."""
-    for _ in range(50):
-        orphans = _my_children()
-        if orphans is None:  # no /proc/self/task/*/children on this kernel
-            orphans = _children_by_scan()
+def _reap_orphans(keep: set[int]):
+    """Kill and reap every child of the zygote that is not a live worker: what a finished child
+    left behind (the subreaper inherited it). Repeat until none is left, since killing a process
+    reparents its own children to us."""
+    while True:
+        orphans = [pid for pid in _my_children() if pid not in keep]
         if not orphans:
             return
         for pid in orphans:
@@ -353,22 +551,6 @@ def _reap_descendants():
                 pass
 
 
-def _children_by_scan() -> list[int]:
-    me = str(os.getpid())
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read().decode(errors="replace")
-        except OSError:
-            continue
-        if stat.rsplit(")", 1)[-1].split()[1] == me:
-            found.append(int(entry))
-    return found
-
-
 def _vm_size() -> int:
     try:
         with open("/proc/self/status") as f:
@@ -380,16 +562,15 @@ def _vm_size() -> int:
     return 0
 
 
-def _child_main(payload: bytes, result_fd: int, output_fd: int, device: str, limits: Limits,
-                protect=()):
+def _child_main(serve, channel_fd: int, output_fd: int, device: str, limits: Limits):
     os.setsid()  # its own process group: the supervisor kills it as a whole
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails instead of killing
     os.dup2(output_fd, 1)
     os.dup2(output_fd, 2)
-    os.dup2(result_fd, 3)
-    os.closerange(4, 65536)  # no inherited descriptors but its pipe and its output
+    os.dup2(channel_fd, 3)
+    os.closerange(4, 65536)  # no inherited descriptors but its socket and its output
     os.set_inheritable(3, False)
     sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True)
     sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True)
@@ -398,59 +579,15 @@ def _child_main(payload: bytes, result_fd: int, output_fd: int, device: str, lim
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size, limits.file_size))
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
-    if device == "cpu":  # CUDA maps huge virtual ranges; there the GPU's own memory is the limit
+    if not device.startswith("cuda"):  # CUDA maps huge virtual ranges; there GPU memory limits
         address_space = _vm_size() + limits.extra_address_space
         resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-
-    import torch
-
-    torch.set_num_threads(limits.threads)
-    result = _run_payload(payload, device, protect)
-    try:
-        frame = wire.encode(result)
-    except Exception as e:  # noqa: BLE001 - a value we cannot send is the learner's problem
-        frame = wire.encode({"kind": "error", "type": type(e).__name__,
-                             "message": f"result could not be sent: {e}", "frames": [],
-                             "not_implemented": False})
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(limits.threads)
+    serve(Channel(3), device)
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except Exception:
+    except Exception:  # noqa: BLE001 - the learner may have closed them; we exit either way
         pass
-    _write_all(3, struct.pack("<Q", len(frame)) + frame)
     os._exit(0)
-
-
-def _write_all(fd: int, data: bytes):
-    view = memoryview(data)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
-
-
-def _run_payload(payload: bytes, device: str, protect=()) -> dict:
-    from d2lkit.grading import api, child
-
-    api.IN_CHILD = True  # reference solutions refuse to load from here on
-    child.PROTECTED_EXTRA = tuple(protect)
-    msg = wire.decode(payload, device=device if device != "cpu" else None)
-    job = msg["job"]
-    args = wire.materialize(msg["args"], device)
-    kwargs = wire.materialize(msg["kwargs"], device)
-    probe_fn = None
-    if job["op"] == "probe":
-        probe_fn = _load_probe(job["probe_file"], job["probe"])
-    return child.run(job, args, kwargs, probe_fn=probe_fn)
-
-
-def _load_probe(path: str, name: str):
-    import importlib.util
-
-    module_name = "d2lkit_probe_" + os.path.basename(path).removesuffix(".py")
-    module = sys.modules.get(module_name)
-    if module is None:
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-    return getattr(module, name)

@@ -1,8 +1,9 @@
 """The `student` object: the only way graders reach learner code.
 
-Two transports run the same graders. `SandboxStudent` sends each call to a fresh child process
-(what `d2lkit check` uses); `InProcessStudent` calls objects that already live in this process
-(nbgrader notebooks, where the learner's code is in the kernel). Both pass every argument and result
+Two transports run the same graders. `SandboxStudent` sends each call to the exercise's sandbox
+worker, a child process that serves every call of one exercise and nothing else (`d2lkit check`,
+`watch`, `grade`, `dev check`); `InProcessStudent` calls objects that already live in this process
+(the REPL and notebooks' `d2lkit.grader.check`), unconfined. Both pass every argument and result
 through `wire`, so a grader sees the same data either way.
 """
 
@@ -10,21 +11,16 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import torch
 
-from d2lkit.grading import child, wire
-from d2lkit.grading.results import Detail
+from d2lkit.grading import wire
+from d2lkit.grading.child import LearnerSession, encode_reply
 from d2lkit.grading.errors import (CheckFailed, Forbidden, LearnerCrashed, LearnerError,
                                    LearnerProblem, LearnerTimeout, NotImplementedYet)
-
-# once a learner's code shows one of these, every later call of the same exercise would too:
-# stop paying for them (a stub, a hang, a crash, a forbidden call)
-STICKY = ("not_implemented", "timeout", "crashed", "forbidden")
-
-PROBES_FILE = str(Path(__file__).with_name("probes.py"))
+from d2lkit.grading.protocol import STICKY, Job, ProtocolError, Reply, ReplyKind, Setup
+from d2lkit.grading.results import Detail
 
 
 class Student:
@@ -33,8 +29,6 @@ class Student:
     def __init__(self, exercise, device: str = "cpu"):
         self.exercise = exercise
         self.device = torch.device(device)
-        if self.device.type == "cuda" and self.device.index is None:
-            self.device = torch.device("cuda", 0)
         self.outputs: list[str] = []
         self.warnings: list[Detail] = []
         self._sticky: LearnerProblem | None = None
@@ -43,19 +37,18 @@ class Student:
     def call(self, name: str, *args, mutates: bool | str = False, **kwargs):
         """`mutates=True`: the spec allows changing the inputs; `mutates="warn"`: allowed, but the
         learner is told (d2l's own masked_softmax mutates its argument)."""
-        job = {"op": "call", "name": name, "needs": [name]}
-        result = self._checked(job, args, kwargs)
+        reply = self._checked(Job("call", name, needs=(name,), args=tuple(args), kwargs=kwargs))
         if mutates is not True:
-            args_after, kwargs_after = result["args_after"]
+            args_after, kwargs_after = reply.args_after
             where = _mutated(args, kwargs, args_after, kwargs_after)
             if where is not None and mutates == "warn":
                 self.warnings.append(Detail("input-mutated-warning", {"where": where, "function": name}))
             elif where is not None:
                 raise CheckFailed("input-mutated", mistake="input-mutated", where=where, function=name)
-        strayed = self._strayed_device(args, kwargs, result["value"])
+        strayed = self._strayed_device(args, kwargs, reply.value)
         if strayed is not None:
             raise CheckFailed("device", what=f"{name}(...)", got=strayed, expected=str(self.device))
-        return result["value"]
+        return reply.value
 
     def _strayed_device(self, args, kwargs, value) -> str | None:
         """The device of a result tensor that left the grading device although the inputs were
@@ -68,11 +61,12 @@ class Student:
                     None)
 
     def probe(self, fn, *args, **kwargs):
+        """Run a grader's probe (a module-level `probe_*` function) on the learner's module."""
         if not getattr(fn, "__name__", "").startswith("probe_") or "<locals>" in fn.__qualname__:
             raise TypeError("a probe is a module-level function of the grader named probe_*")
-        job = {"op": "probe", "probe_file": os.path.abspath(fn.__code__.co_filename),
-               "probe": fn.__name__, "needs": []}
-        return self._checked(job, args, kwargs, probe=fn)["value"]
+        job = Job("probe", fn.__name__, probe_file=os.path.abspath(fn.__code__.co_filename),
+                  args=tuple(args), kwargs=kwargs)
+        return self._checked(job, probe=fn).value
 
     def module(self, name: str, *args, state_dict=None, inputs=(), kwargs=None, train=True,
                backward=False, dtype=torch.float64, strict=True):
@@ -88,79 +82,105 @@ class Student:
 
         return self.probe(probes.probe_train_then_eval, name, tuple(args), state_dict, X)
 
+    def close(self):
+        """The exercise is graded: release whatever runs the learner's code."""
+
     # ---------------------------------------------------------------- transport
-    def _checked(self, job, args, kwargs, probe=None) -> dict:
+    def _checked(self, job: Job, probe=None) -> Reply:
         if self._sticky is not None:
             raise self._sticky
         try:
-            return self._run(job, args, kwargs, probe)
+            return self._run(job, probe)
         except LearnerProblem as e:
             if e.status in STICKY:
                 self._sticky = e
             raise
 
-    def _run(self, job, args, kwargs, probe=None) -> dict:
+    def _run(self, job: Job, probe=None) -> Reply:
         raise NotImplementedError
 
-    def _interpret(self, result: dict | None, outcome=None) -> dict:
-        """Turn what came back into a value, or into the exception that explains why not."""
-        if outcome is not None and outcome.output:
-            self.outputs.append(outcome.output)
-        if outcome is not None and outcome.timed_out:
+    def _interpret(self, reply: Reply | None, exchange=None) -> Reply:
+        """Turn what came back into a reply, or into the exception that explains why not."""
+        if exchange is not None and exchange.output:
+            self.outputs.append(exchange.output)
+        if exchange is not None and exchange.timed_out:
             raise LearnerTimeout("timeout", seconds=self.timeout)
-        if result is None:
-            sig = outcome.signal if outcome is not None else None
+        if reply is None:
+            sig = exchange.signal if exchange is not None else None
             if sig is not None:
                 raise LearnerCrashed("crashed-signal", signal=signal.Signals(sig).name)
-            code = (os.WEXITSTATUS(outcome.exit_status)
-                    if outcome is not None and outcome.exit_status is not None else None)
-            raise LearnerCrashed("crashed-exit", code=code, note=getattr(outcome, "note", ""))
-        kind = result.get("kind")
-        if kind == "ok":
-            return result
-        if kind == "forbidden":
-            raise Forbidden("forbidden", name=result["name"])
-        if kind == "missing":
-            raise LearnerError("missing", names=result["names"], file=self.relpath)
-        if kind == "syntax":
-            raise LearnerError("syntax", **{k: result[k] for k in
-                                            ("type", "message", "file", "line", "col", "text")})
-        if kind == "signature":
-            raise LearnerError("signature", function=result["function"], got=result["got"],
-                               message=result["message"])
-        if result.get("not_implemented"):
-            frames = result.get("frames") or []
-            where = frames[-1]["function"] if frames else ""
+            raise LearnerCrashed("crashed-exit", code=exchange.exit_code if exchange else None,
+                                 note=getattr(exchange, "note", ""))
+        kind = reply.kind
+        if kind is ReplyKind.OK:
+            return reply
+        if kind is ReplyKind.FORBIDDEN:
+            raise Forbidden("forbidden", name=reply.name)
+        if kind is ReplyKind.MISSING:
+            raise LearnerError("missing", names=list(reply.names), file=self.relpath)
+        if kind is ReplyKind.SYNTAX:
+            raise LearnerError("syntax", type=reply.type, message=reply.message, file=reply.file,
+                               line=reply.line, col=reply.col, text=reply.text)
+        if kind is ReplyKind.SIGNATURE:
+            raise LearnerError("signature", function=reply.function, got=reply.got,
+                               message=reply.message)
+        if reply.not_implemented:
+            where = reply.frames[-1]["function"] if reply.frames else ""
             raise NotImplementedYet("not-implemented", function=where)
-        if result.get("type") == "SystemExit":
-            raise LearnerCrashed("exited", message=result.get("message", ""))
-        key = "import-error" if kind == "import_error" else "exception"
-        raise LearnerError(key, type=result.get("type", ""), message=result.get("message", ""),
-                           frames=result.get("frames") or [])
+        if reply.type == "SystemExit":
+            raise LearnerCrashed("exited", message=reply.message)
+        key = "import-error" if kind is ReplyKind.IMPORT_ERROR else "exception"
+        raise LearnerError(key, type=reply.type, message=reply.message, frames=list(reply.frames))
+
+
+def _decode_reply(frame: bytes) -> Reply | None:
+    """A child's reply frame, or None when it is not one (a forged or broken frame is a crash)."""
+    try:
+        return Reply.from_wire(wire.decode(frame))
+    except (wire.WireError, ProtocolError):
+        return None
 
 
 class SandboxStudent(Student):
-    def __init__(self, exercise, workspace: Path, sandbox, timeout: float = 10.0, device="cpu"):
+    """Calls go to one sandbox worker per exercise; a timeout or crash ends that worker, and a
+    later call (if the status is not sticky) gets a fresh one."""
+
+    def __init__(self, exercise, workspace: Path, sandbox, timeout: float, device="cpu",
+                 protect=()):
         super().__init__(exercise, device)
         self.workspace = str(Path(workspace).resolve())
         self.relpath = exercise.relpath
         self.sandbox = sandbox
         self.timeout = timeout
+        self.setup = Setup(self.workspace, self.relpath, tuple(exercise.forbid), tuple(protect))
+        self.worker = None
 
-    def _run(self, job, args, kwargs, probe=None) -> dict:
-        job = {**job, "workspace": self.workspace, "relpath": self.relpath,
-               "forbid": list(self.exercise.forbid)}
-        outcome = self.sandbox.run(job, args, kwargs, timeout=self.timeout)
-        return self._interpret(outcome.result, outcome)
+    def _run(self, job: Job, probe=None) -> Reply:
+        message = {"job": job.to_wire()}
+        if self.worker is None or not self.worker.alive:
+            self.worker = self.sandbox.worker()
+            message["setup"] = self.setup.to_wire()
+        exchange = self.worker.request(wire.encode(message), self.timeout)
+        reply = _decode_reply(exchange.reply) if exchange.reply is not None else None
+        if exchange.reply is not None and reply is None:
+            exchange.note = "unreadable reply"
+            self.worker.close()
+        return self._interpret(reply, exchange)
+
+    def close(self):
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
 
 
 class InProcessStudent(Student):
-    """Runs graders against objects in this process (a notebook kernel). No timeout of its own:
-    nbgrader's per-cell timeout bounds it."""
+    """Runs graders against objects in this process (the REPL, a notebook kernel). NOT confined:
+    the learner's code runs with the caller's rights and no timeout (a notebook's per-cell
+    timeout bounds it). Data still goes through the wire codec both ways, so the learner's code
+    never holds the grader's own tensors."""
 
     def __init__(self, exercise, namespace: dict, device="cpu"):
         super().__init__(exercise, device)
-        self.namespace = namespace
         self.relpath = "<notebook>"
         self.timeout = None
         files = set()
@@ -172,22 +192,23 @@ class InProcessStudent(Student):
                 code = getattr(member, "__code__", None)
                 if code is not None:
                     files.add(code.co_filename)
-        self.learner_files = sorted(files)
-
-    def _run(self, job, args, kwargs, probe=None) -> dict:
         import types
 
-        module = types.SimpleNamespace(**self.namespace)
-        job = {**job, "workspace": os.path.join(os.sep, "nonexistent-d2lkit-workspace"),
-               "learner_files": self.learner_files, "forbid": list(self.exercise.forbid)}
+        setup = Setup(os.path.join(os.sep, "nonexistent-d2lkit-workspace"), "<notebook>",
+                      tuple(exercise.forbid))
+        self.session = LearnerSession(setup, str(self.device),
+                                      module=types.SimpleNamespace(**namespace),
+                                      learner_files=sorted(files))
+
+    def _run(self, job: Job, probe=None) -> Reply:
         # the same data round trip as the sandbox, so the learner cannot touch the grader's copies
-        args = wire.materialize(wire.decode(wire.encode(tuple(args))), self.device)
-        kwargs = wire.materialize(wire.decode(wire.encode(kwargs)), self.device)
-        start = time.monotonic()
-        result = child.run(job, args, kwargs, probe_fn=probe, module=module)
-        result = wire.decode(wire.encode(result))
-        del start
-        return self._interpret(result)
+        job = Job.from_wire(wire.decode(wire.encode(job.to_wire()),
+                                        device=str(self.device) if self.device.type != "cpu" else None))
+        reply = self.session.handle(job, probe_fn=probe)
+        return self._interpret(_decode_reply(encode_reply(reply)))
+
+    def close(self):
+        self.session.close()
 
 
 def _tensors(value):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import functools
 import os
 import importlib
 import importlib.abc
@@ -76,9 +77,15 @@ def _equivalents(pattern: str) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed(source: str, filename: str) -> ast.AST:
+    """One parse per module source: a topic file holds several exercises (only read, never changed)."""
+    return ast.parse(source, filename)
+
+
 def scan(source: str, filename: str, names: tuple[str, ...], forbid: tuple[str, ...]) -> list[Violation]:
     """Forbidden names used by the definitions `names` in a learner's module source."""
-    tree = ast.parse(source, filename)
+    tree = _parsed(source, filename)
     aliases = _aliases(tree)
     lines = source.splitlines()
     found: list[Violation] = []
