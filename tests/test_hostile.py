@@ -4,7 +4,8 @@ and no process of the submission left running.
 
 Each case writes a hostile ch02/norms.py into a workspace made by `d2lkit init` and runs
 `d2lkit check ch2.vector_norm --json --timeout 1` as a learner would. The hostile code appends the
-pid of every process it makes to a file outside the workspace, checked afterwards.
+pid of every process it makes to a file outside the workspace, in the one folder the hostile suite
+lets children write (D2LKIT_TEST_WRITABLE), checked afterwards.
 """
 
 from __future__ import annotations
@@ -213,7 +214,9 @@ def test_hostile_submission(kind, base, tmp_path):
     pids = tmp_path / "pids"
     (ws / "ch02" / "norms.py").write_text(CASES[kind].replace("__PIDS__", repr(str(pids))))
     start = time.monotonic()
-    r = run_cli("check", EXERCISE, "--json", "--timeout", TIMEOUT, cwd=ws, timeout=120)
+    # the pid notes live where a confined child may write (and nowhere else outside its scratch)
+    r = run_cli("check", EXERCISE, "--json", "--timeout", TIMEOUT, cwd=ws, timeout=120,
+                env={"D2LKIT_TEST_WRITABLE": str(tmp_path)})
     elapsed = time.monotonic() - start
     # a non-passing result, in a readable schema-1 object on stdout
     assert r.returncode == 1, (r.returncode, r.stdout[-2000:], r.stderr[-2000:])

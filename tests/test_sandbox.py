@@ -47,17 +47,16 @@ def test_the_stub_is_not_implemented(tmp_path, sandbox):
 def test_an_infinite_loop_times_out_and_the_child_is_gone(tmp_path, sandbox):
     st = student_for(tmp_path, sandbox, """
         import os
-        def f(path):
-            with open(path, 'w') as out:
-                out.write(str(os.getpid()))
+        def f(x):
+            print(os.getpid(), flush=True)  # the child may write nowhere but its scratch folder
             while True:
                 pass
     """, timeout=1.0)
     start = time.monotonic()
     with pytest.raises(LearnerTimeout):
-        st.call("f", str(tmp_path / "pid"))
+        st.call("f", 0)
     assert time.monotonic() - start < 4
-    pid = int((tmp_path / "pid").read_text())
+    pid = int("".join(st.outputs).split()[0])
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
 
@@ -180,17 +179,15 @@ def test_monkeypatching_torch_in_the_child_cannot_touch_the_supervisor(tmp_path,
 def test_background_processes_in_a_new_session_are_killed(tmp_path, sandbox):
     st = student_for(tmp_path, sandbox, """
         import os, time
-        def f(path):
+        def f(x):
             pid = os.fork()
             if pid == 0:
                 os.setsid()
                 time.sleep(60)
                 os._exit(0)
-            open(path, 'w').write(str(pid))
-            return 1
+            return pid
     """)
-    st.call("f", str(tmp_path / "bg"))
-    pid = int((tmp_path / "bg").read_text())
+    pid = st.call("f", 0)
     os.kill(pid, 0)  # alive while the exercise's child serves calls
     st.close()  # the exercise is graded: its child ends, and everything it started with it
     deadline = time.monotonic() + 3
@@ -261,3 +258,15 @@ def test_a_result_that_leaves_the_grading_device_is_a_device_mistake():
     assert e.value.detail.key == "device" and e.value.detail.params["got"] == "cpu"
     # no tensor input on the device (e.g. a list of tokens): a CPU result is fine
     assert Echo(torch.zeros(2)).call("f", [1, 2]).device.type == "cpu"
+
+
+def test_a_hardening_step_that_fails_is_loud(monkeypatch):
+    """A weaker sandbox is a warning for `check` and an error for `grade` (strict), never silent."""
+    from d2lkit.grading import sandbox as sandbox_module
+    from d2lkit.grading.sandbox import SandboxError
+
+    monkeypatch.setattr(sandbox_module, "_set_dumpable", lambda on: False)
+    with Sandbox(ENTRY) as sb:
+        assert any("non-dumpable" in w for w in sb.weaknesses)
+    with pytest.raises(SandboxError, match="non-dumpable"):
+        Sandbox(ENTRY, strict=True).start()

@@ -84,3 +84,52 @@ def test_strided_views_that_claim_contiguity_are_sent():
     theta = torch.linalg.solve(torch.eye(3, dtype=torch.float64) * 2, torch.ones(3, 1, dtype=torch.float64))
     last = theta.t().contiguous().t()[-1]  # shape (1,), stride (3,)
     assert torch.equal(decode(encode(last)), last)
+
+
+# ------------------------------------------------------------------ limits on what a reply costs
+def _forged(value, blobs=()):
+    """A message as a hostile child could write it, header and blobs by hand."""
+    import json
+    import struct
+
+    header = json.dumps({"v": value, "blobs": [len(b) for b in blobs]}).encode()
+    return b"".join([struct.pack("<Q", len(header)), header, *blobs])
+
+
+def test_a_blob_referenced_twice_is_refused():
+    import pytest
+
+    from d2lkit.grading.wire import WireError, decode
+
+    blob = bytes(8 * 4)
+    one = {"$": "tensor", "dtype": "float64", "shape": [4], "blob": 0}
+    assert decode(_forged(one, [blob])).shape == (4,)
+    with pytest.raises(WireError, match="twice"):
+        decode(_forged({"$": "list", "items": [one] * 96}, [blob]))
+
+
+def test_too_many_values_or_too_deep_nesting_is_refused():
+    import pytest
+
+    from d2lkit.grading import wire
+
+    with pytest.raises(wire.WireError, match="too many"):
+        wire.decode(_forged({"$": "list", "items": [0] * (wire.MAX_ITEMS + 1)}))
+    deep = 0
+    for _ in range(wire.MAX_DEPTH + 2):
+        deep = {"$": "list", "items": [deep]}
+    with pytest.raises(wire.WireError):
+        wire.decode(_forged(deep))
+
+
+def test_decoding_stops_at_the_deadline():
+    import time
+
+    import pytest
+
+    from d2lkit.grading.wire import WireError, decode
+
+    message = _forged({"$": "list", "items": list(range(100_000))})
+    assert len(decode(message)) == 100_000
+    with pytest.raises(WireError, match="deadline"):
+        decode(message, deadline=time.monotonic() - 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import importlib.util
 import math
 import sys
@@ -16,15 +17,45 @@ from d2lkit.grading.errors import (CheckFailed, Forbidden, LearnerCrashed, Learn
                                    LearnerTimeout, Mistake, NotImplementedYet)
 from d2lkit.grading.wire import Gen, Opaque, PyRandom  # noqa: F401
 
+# True in a child process (d2lkit.grading.child sets it before it loads grader files for probes).
+IN_CHILD = False
+
 FLOATS = [pytest.param(torch.float64, id="float64"), pytest.param(torch.float32, id="float32")]
 TOLERANCES = {torch.float64: (1e-7, 1e-9), torch.float32: (1e-4, 1e-5),
               torch.complex128: (1e-7, 1e-9), torch.complex64: (1e-4, 1e-5),
               torch.float16: (1e-2, 1e-3), torch.bfloat16: (2e-2, 1e-2)}
 
 
-def grades(exercise_id: str, *, en: str, zh: str):
-    """Mark a test as one check of an exercise, with its title in both languages."""
-    return pytest.mark.d2lkit(exercise_id, en=en, zh=zh)
+VISIBILITIES = ("visible", "hidden")
+
+
+class UnknownExercise(ValueError):
+    """`@grades` names an id the catalogue does not have."""
+
+
+def grades(exercise_id: str, *, en: str, zh: str, visibility: str = "visible"):
+    """Mark a test as one check of an exercise, with its title in both languages.
+
+    `visibility="hidden"` marks a check whose inputs the learner is not shown. The id must be a
+    catalogue exercise: the runner only collects checks of the exercises it grades, so a mistyped
+    id would drop the check silently and let the exercise pass without it.
+    """
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"@grades({exercise_id!r}): visibility must be one of "
+                         f"{', '.join(VISIBILITIES)}, not {visibility!r}")
+    if not IN_CHILD:  # a child loads grader files for their probes only; the supervisor checks
+        _require_known(exercise_id)
+    return pytest.mark.d2lkit(exercise_id, en=en, zh=zh, visibility=visibility)
+
+
+def _require_known(exercise_id: str):
+    from d2lkit import catalogue
+
+    known = catalogue.load().by_id
+    if exercise_id not in known:
+        near = difflib.get_close_matches(exercise_id, list(known), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        raise UnknownExercise(f"@grades({exercise_id!r}): no such exercise in the catalogue{hint}")
 
 
 # ------------------------------------------------------------------------------ checks
@@ -81,10 +112,16 @@ def _scalar(t: torch.Tensor):
     return complex(v) if isinstance(v, complex) else float(v) if isinstance(v, float) else v
 
 
-def is_close(got, expected, what: str = "output", **tolerance) -> bool:
-    """expect_close as a question: for diagnosing which catalogued mistake a wrong answer is."""
+def is_close(got, expected: torch.Tensor, rtol: float | None = None, atol: float | None = None
+             ) -> bool:
+    """expect_close as a question: is `got` a tensor of expected's shape and dtype whose values
+    are within tolerance (NaN matching NaN)? For diagnosing which catalogued mistake a wrong
+    answer is, by comparing it with what each mistake would give. Devices may differ.
+
+    Tolerances default to expect_close's for the dtype (CATALOGUE §2).
+    """
     try:
-        expect_close(got, expected, what=what, **tolerance)
+        expect_close(got, expected, rtol=rtol, atol=atol)
     except CheckFailed:
         return False
     return True
@@ -95,6 +132,85 @@ def shown(x):
     if isinstance(x, torch.Tensor) and x.numel() <= 16 and x.is_floating_point():
         return x.detach().cpu().double().round(decimals=4).tolist()
     return x
+
+
+def shape_of(x) -> tuple | None:
+    """x's shape as a tuple, or None when x is not a tensor (for messages and mistake symptoms)."""
+    return tuple(x.shape) if isinstance(x, torch.Tensor) else None
+
+
+def as_number(x) -> float | None:
+    """A one-element tensor or a real number as a float; None for anything else (so that a
+    symptom test on a wrong kind of answer is simply False)."""
+    if isinstance(x, torch.Tensor) and x.numel() == 1:
+        return float(x)
+    if _is_number(x):
+        return float(x)
+    return None
+
+
+def as_list(x):
+    """A tensor as nested lists (to compare with a literal, or for a message); anything else as
+    it is."""
+    return x.tolist() if isinstance(x, torch.Tensor) else x
+
+
+def pair(v) -> tuple:
+    """An int-or-tuple argument (kernel_size, stride, padding) as a (height, width) tuple."""
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+
+def expect_tensor(got, what: str) -> torch.Tensor:
+    """got, once the check has failed unless it is a tensor (so that .shape and the like are
+    safe to use)."""
+    expect(isinstance(got, torch.Tensor), what=what, expected="a tensor", got=got)
+    return got
+
+
+def expect_tensors(got, count: int, what: str) -> tuple:
+    """got as a tuple, once the check has failed unless it is a tuple or list of `count` tensors
+    (an `(output, attention_weights)` pair, say)."""
+    ok = (isinstance(got, (tuple, list)) and len(got) == count
+          and all(isinstance(t, torch.Tensor) for t in got))
+    found = (f"{type(got).__name__} of {len(got)}" if isinstance(got, (tuple, list))
+             else type(got).__name__)
+    expect(ok, what=what, expected="(" + ", ".join(["Tensor"] * count) + ")", got=found)
+    return tuple(got)
+
+
+def chain_tolerance(dtype: torch.dtype) -> dict:
+    """Tolerance keywords for a chain of matmuls (a stack of layers): CATALOGUE §2 loosens float64
+    to rtol=1e-6; float32 keeps expect_close's default."""
+    return {"rtol": 1e-6} if dtype == torch.float64 else {}
+
+
+def child_types(res: dict) -> list[str]:
+    """The class names of the children of a `student.module` result, in order."""
+    return [tuple(c)[1] for c in res["children"]]
+
+
+def randomized(module, gen: torch.Generator, dtype: torch.dtype, device, *, scale: float = 0.4):
+    """The reference `module` in dtype on device, every floating state entry redrawn from gen:
+    weights, biases and BatchNorm's affine parameters and running means as N(0, scale²), running
+    variances uniform in [0.5, 1.5) (a variance must be positive). Random state makes a wrong
+    layer order or a missing layer visible where the default initialisation would hide it."""
+    module = module.to(dtype)
+    with torch.no_grad():
+        for name, t in module.state_dict().items():
+            if not t.is_floating_point():
+                continue
+            if name.endswith("running_var"):
+                t.copy_(torch.rand(t.shape, generator=gen, dtype=dtype) + 0.5)
+            else:
+                t.copy_(torch.randn(t.shape, generator=gen, dtype=dtype) * scale)
+    return module.to(device)
+
+
+def probe_calls(mod, name: str, calls):
+    """Probe: several calls of the learner's `name` in one child, `calls` being [(args, kwargs),
+    ...]; returns their results in order. One child instead of one per call keeps a grader that
+    tries many small cases fast: `student.probe(probe_calls, "pool2d", calls)`."""
+    return [getattr(mod, name)(*args, **kwargs) for args, kwargs in calls]
 
 
 def on_cpu(x):
@@ -136,8 +252,7 @@ def train_then_eval(module, X) -> dict:
 
 def expect_modes_close(got: dict, expected: dict, what: str, **tolerance):
     """Compare two train_then_eval results: train output, floating state, eval output."""
-    if not tolerance and expected["train"].dtype == torch.float64:
-        tolerance = {"rtol": 1e-6}  # a stack of convolutions is a chain of matmuls (CATALOGUE §2)
+    tolerance = tolerance or chain_tolerance(expected["train"].dtype)  # a stack of layers
     expect_close(got["train"], expected["train"], **tolerance, what=f"{what} in train mode")
     for k, v in expected["state"].items():
         if v.is_floating_point():
@@ -216,9 +331,6 @@ class _Reference(types.ModuleType):
             module = load_solution_module(object.__getattribute__(self, "_path"))
             object.__setattr__(self, "_module", module)
         return getattr(module, name)
-
-
-IN_CHILD = False
 
 
 def load_solution_module(path: Path):

@@ -286,6 +286,74 @@ def encode_reply(reply: Reply) -> bytes:
                                  message=f"result could not be sent: {e}").to_wire())
 
 
+def runtime_read_paths() -> tuple[str, ...]:
+    """What a child may read besides the learner's chapter: Python's library and installed
+    packages, the kit's own package, system libraries — and NOT the kit's reference solutions
+    or graders. Landlock grants whole folders, so where a folder holds something the child must
+    not read (the standard library holds site-packages, site-packages holds the kit, the kit's
+    package holds `_content` in a wheel), its entries are granted one by one instead."""
+    import site
+    import sysconfig
+
+    from d2lkit.paths import CONTENT_TREES, PACKAGE, content_dir, repository_root
+
+    hidden = {os.path.realpath(content_dir(tree)) for tree in CONTENT_TREES}
+    root = repository_root()
+    if root is not None:
+        hidden |= {os.path.realpath(root / name) for name in (*CONTENT_TREES, "tests")}
+    libraries = {os.path.realpath(p) for p in
+                 (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"],
+                  *site.getsitepackages(), *(p for p in sys.path if p.endswith("-packages")),
+                  PACKAGE)}
+    granted: set[str] = set()
+
+    def below(path: str, folder: str) -> bool:
+        return path.startswith(folder + os.sep)
+
+    def grant(folder: str):
+        if folder in hidden:
+            return
+        if not any(below(h, folder) for h in hidden):
+            granted.add(folder)
+            return
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            return
+        for entry in entries:  # something hidden lies below: grant its siblings one by one
+            full = os.path.realpath(os.path.join(folder, entry))
+            if os.path.isdir(full):
+                grant(full)
+            elif full not in hidden:
+                granted.add(full)
+
+    for folder in sorted(libraries):
+        grant(folder)
+    for path in ("/usr/lib", "/lib", "/lib64", "/usr/lib64", "/usr/local/lib", "/etc/ld.so.cache",
+                 "/etc/localtime", "/usr/share/zoneinfo", "/proc/self", "/proc/cpuinfo",
+                 "/sys/devices/system/cpu"):
+        if os.path.exists(path):
+            granted.add(path)
+    return tuple(sorted(granted))
+
+
+def confinement_policy(setup: Setup, scratch: str):
+    from d2lkit.grading import confine
+
+    chapter = os.path.join(os.path.realpath(setup.workspace), setup.relpath.split("/")[0])
+    return confine.Policy(read=(*setup.read, chapter), write=(scratch, *setup.write),
+                          landlock=setup.confine, seccomp=setup.confine, drop_uid=setup.confine)
+
+
+def _start(setup: Setup, device: str) -> LearnerSession:
+    """Confine this child (the kernel's part), then set up the learner's session. A confinement
+    step that fails raises: no learner code runs unconfined by accident."""
+    from d2lkit.grading import confine
+
+    confine.apply(confinement_policy(setup, os.getcwd()))
+    return LearnerSession(setup, device)
+
+
 def serve(channel, device: str):
     """A sandbox child's main loop (its entry point): one exercise's jobs, until the channel
     closes. The first request carries the Setup."""
@@ -297,10 +365,12 @@ def serve(channel, device: str):
         try:
             msg = wire.decode(frame, device=device if device != "cpu" else None)
             if session is None:
-                session = LearnerSession(Setup.from_wire(msg["setup"]), device)
+                session = _start(Setup.from_wire(msg["setup"]), device)
             reply = session.handle(Job.from_wire(msg["job"]))
         except (wire.WireError, ProtocolError, KeyError, TypeError) as e:
             reply = Reply(ReplyKind.ERROR, type="ProtocolError", message=str(e)[:500])
+        except OSError as e:  # confinement could not be applied: the kit's failure, reported
+            reply = Reply(ReplyKind.ERROR, type="ConfinementError", message=str(e)[:500])
         try:
             sys.stdout.flush()
             sys.stderr.flush()

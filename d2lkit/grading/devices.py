@@ -21,7 +21,3 @@ def cuda_available() -> bool:
         return bool(torch.cuda.is_available())
     except Exception:  # noqa: BLE001 - no driver, no NVML: no CUDA
         return False
-
-
-def is_cuda(device: str) -> bool:
-    return str(device).startswith("cuda")

@@ -26,11 +26,11 @@ for _name in PRELOAD:
 
 import torch  # noqa: E402
 
-from d2lkit.grading import child, runner  # noqa: E402
+from d2lkit.grading import child, confine, runner  # noqa: E402
 from d2lkit.grading.options import Options  # noqa: E402
 from d2lkit.grading.protocol import CACHEABLE  # noqa: E402
 from d2lkit.grading.results import Results  # noqa: E402
-from d2lkit.grading.sandbox import Sandbox  # noqa: E402
+from d2lkit.grading.sandbox import Sandbox, SandboxError  # noqa: E402
 
 
 def _precision(options: Options):
@@ -87,6 +87,13 @@ class Engine:
     def __init__(self, options: Options, *, cache: bool = True, protect=()):
         self.options = options
         self.protect = tuple(str(p) for p in protect)  # more folders children may not open
+        self.read = child.runtime_read_paths()
+        policy = confine.Policy(read=self.read, landlock=options.confine,
+                                seccomp=options.confine, drop_uid=options.confine)
+        self.confinement_weaknesses = confine.preview(policy)
+        if options.strict and options.confine and confine.landlock_abi() == 0:
+            raise SandboxError("this kernel has no Landlock, so learner code could read and write "
+                               "any file this user can; refusing to grade (see README)")
         self.sandbox = Sandbox(child.ENTRY, device=options.device, limits=options.limits,
                                preload=PRELOAD, strict=options.strict).start()
         self.cache_enabled = cache
@@ -97,7 +104,7 @@ class Engine:
     @property
     def weaknesses(self) -> list[str]:
         """Sandbox hardening steps that failed on this machine (README says what each costs)."""
-        return list(self.sandbox.weaknesses)
+        return [*self.confinement_weaknesses, *self.sandbox.weaknesses]
 
     def close(self):
         self.sandbox.close()
@@ -127,7 +134,7 @@ class Engine:
         for ex in exercises:
             if ex.id in reused and safe:
                 safe(reused[ex.id])
-        transport = runner.WorkspaceTransport(workspace, self.sandbox, o, self.protect)
+        transport = runner.WorkspaceTransport(workspace, self.sandbox, o, self.protect, self.read)
         fresh = runner.run(todo, transport, o, on_result=safe) if todo else []
         for r in fresh:
             if r.status in CACHEABLE:

@@ -41,6 +41,11 @@ class Options:
     lang: str = "en"
     limits: Limits = field(default_factory=Limits)
     strict: bool = False  # a sandbox hardening step that fails is an error (grade), not a warning
+    confine: bool = True  # kernel confinement of children; False only in the hostile suite's
+    #                       positive controls, which prove that each attack works without it
+    extra_writable: tuple[str, ...] = field(default_factory=lambda: tuple(
+        p for p in os.environ.get("D2LKIT_TEST_WRITABLE", "").split(os.pathsep) if p))
+    #   folders children may also write: only the hostile suite sets this (for its pid files)
 
     def __post_init__(self):
         object.__setattr__(self, "device", normalise_device(self.device))

@@ -103,6 +103,9 @@ class Setup(_Message):
     relpath: str  # "ch06/conv_basics.py"
     forbid: tuple = ()  # what this exercise forbids ("torch.softmax", "torch.nn.functional")
     protect: tuple = ()  # folders the child may not open (progress, reference solutions)
+    read: tuple = ()  # what the kernel lets the child read besides the learner's chapter
+    write: tuple = ()  # what it may write besides its scratch folder (the hostile suite's notes)
+    confine: bool = True  # False only in the hostile suite's positive controls
 
 
 @dataclass(frozen=True)

@@ -181,11 +181,12 @@ def collect(files: list[Path]) -> list:
 class WorkspaceTransport:
     """Learner code in a workspace's files, run in the sandbox: one worker per exercise."""
 
-    def __init__(self, workspace: Path, sandbox, options, protect=()):
+    def __init__(self, workspace: Path, sandbox, options, protect=(), read=()):
         self.workspace = Path(workspace)
         self.sandbox = sandbox
         self.options = options
         self.protect = tuple(protect)
+        self.read = tuple(read)  # what children may read besides the learner's chapter
 
     def precheck(self, ex: Exercise) -> tuple[ExerciseResult | None, str]:
         return precheck(ex, self.workspace / ex.relpath)
@@ -195,7 +196,8 @@ class WorkspaceTransport:
 
         timeout = getattr(ex, "time_budget", None) or self.options.timeout
         return SandboxStudent(ex, self.workspace, self.sandbox, timeout, self.options.device,
-                              self.protect)
+                              self.protect, self.read, self.options.confine,
+                              self.options.extra_writable)
 
 
 def run(exercises: list[Exercise], transport, options, on_result=None) -> Results:

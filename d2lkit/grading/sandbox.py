@@ -237,6 +237,8 @@ class Sandbox:
             self.weaknesses.append(step)
 
     def close(self):
+        """End every worker; the zygote, seeing its socket close, kills what is left of them and
+        what they started, and exits (it is killed if it takes longer than a few seconds)."""
         for w in [self._spare, *self._pending]:
             if w is not None:
                 w.close()
@@ -245,9 +247,14 @@ class Sandbox:
             self.sock.close()
             self.sock = None
         if self.zygote_pid:
+            deadline = time.monotonic() + EXIT_DEADLINE
             try:
-                os.kill(self.zygote_pid, signal.SIGKILL)
-                os.waitpid(self.zygote_pid, 0)
+                while os.waitpid(self.zygote_pid, os.WNOHANG) == (0, 0):
+                    if time.monotonic() > deadline:
+                        os.kill(self.zygote_pid, signal.SIGKILL)
+                        os.waitpid(self.zygote_pid, 0)
+                        break
+                    time.sleep(0.005)
             except (ProcessLookupError, ChildProcessError):
                 pass
             self.zygote_pid = None
@@ -469,15 +476,15 @@ def _zygote_main(sock: socket.socket, entry: str, device: str, limits: Limits):
                 try:
                     sock.sendall(_MSG.pack(b"X", pid, status))
                 except OSError:
-                    return
+                    return _shutdown(live)
         if sock.fileno() not in ready:
             continue
         try:
             msg, ancdata, _, _ = sock.recvmsg(1, socket.CMSG_SPACE(2 * 4))
         except OSError:
-            return
+            return _shutdown(live)
         if not msg:
-            return  # the supervisor went away; children die with their sockets
+            return _shutdown(live)  # the supervisor closed the sandbox, or died
         fds = []
         for level, kind, data in ancdata:
             if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
@@ -505,8 +512,21 @@ def _zygote_main(sock: socket.socket, entry: str, device: str, limits: Limits):
         try:
             sock.sendall(_MSG.pack(b"P", pid, 0))
         except OSError:
-            _kill_group(pid)
-            return
+            return _shutdown(live)
+
+
+def _shutdown(live: dict):
+    """The supervisor is gone: end every child and everything they started, then exit."""
+    for pid in live:
+        _kill_group(pid)
+    for pid, (pidfd, scratch) in live.items():
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        os.close(pidfd)
+        shutil.rmtree(scratch, ignore_errors=True)
+    _reap_orphans(keep=set())
 
 
 def _my_children() -> list[int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import torch
@@ -133,10 +134,11 @@ class Student:
         raise LearnerError(key, type=reply.type, message=reply.message, frames=list(reply.frames))
 
 
-def _decode_reply(frame: bytes) -> Reply | None:
-    """A child's reply frame, or None when it is not one (a forged or broken frame is a crash)."""
+def _decode_reply(frame: bytes, deadline: float | None = None) -> Reply | None:
+    """A child's reply frame, or None when it is not one (a forged or broken frame is a crash,
+    and so is one whose decoding would run past the call's deadline)."""
     try:
-        return Reply.from_wire(wire.decode(frame))
+        return Reply.from_wire(wire.decode(frame, deadline=deadline))
     except (wire.WireError, ProtocolError):
         return None
 
@@ -146,13 +148,17 @@ class SandboxStudent(Student):
     later call (if the status is not sticky) gets a fresh one."""
 
     def __init__(self, exercise, workspace: Path, sandbox, timeout: float, device="cpu",
-                 protect=()):
+                 protect=(), read=None, confine=True, write=()):
+        from d2lkit.grading.child import runtime_read_paths
+
         super().__init__(exercise, device)
         self.workspace = str(Path(workspace).resolve())
         self.relpath = exercise.relpath
         self.sandbox = sandbox
         self.timeout = timeout
-        self.setup = Setup(self.workspace, self.relpath, tuple(exercise.forbid), tuple(protect))
+        self.setup = Setup(self.workspace, self.relpath, tuple(exercise.forbid), tuple(protect),
+                           runtime_read_paths() if read is None else tuple(read), tuple(write),
+                           confine)
         self.worker = None
 
     def _run(self, job: Job, probe=None) -> Reply:
@@ -160,8 +166,10 @@ class SandboxStudent(Student):
         if self.worker is None or not self.worker.alive:
             self.worker = self.sandbox.worker()
             message["setup"] = self.setup.to_wire()
+        start = time.monotonic()
         exchange = self.worker.request(wire.encode(message), self.timeout)
-        reply = _decode_reply(exchange.reply) if exchange.reply is not None else None
+        reply = (_decode_reply(exchange.reply, start + self.timeout)
+                 if exchange.reply is not None else None)
         if exchange.reply is not None and reply is None:
             exchange.note = "unreadable reply"
             self.worker.close()

@@ -11,12 +11,17 @@ from __future__ import annotations
 import json
 import math
 import struct
+import time
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 MAX_MESSAGE = 512 * 1024 * 1024
+# What one decoded message may cost the supervisor, whoever wrote it: a reply is untrusted data.
+MAX_HEADER = 16 * 1024 * 1024  # bytes of JSON
+MAX_ITEMS = 1_000_000  # values of any kind
+MAX_DEPTH = 64  # nesting of lists, tuples and dicts
 _DTYPES = {str(d).removeprefix("torch."): d for d in (
     torch.float64, torch.float32, torch.float16, torch.bfloat16, torch.complex64,
     torch.complex128, torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8, torch.bool)}
@@ -149,13 +154,27 @@ def encode(obj) -> bytes:
 
 
 class _Decoder:
-    def __init__(self, blobs: list[memoryview], device_map=None):
+    def __init__(self, blobs: list[memoryview], device_map=None, deadline=None):
         self.blobs = blobs
         self.device_map = device_map  # the child maps tensors onto its grading device
+        self.deadline = deadline  # time.monotonic() by which decoding must be done
+        self.items = 0
+        self.used: set[int] = set()  # each blob backs one value: 96 references cost 96 copies
+
+    def blob(self, index) -> memoryview:
+        if not isinstance(index, int) or index in self.used:
+            raise WireError("a blob referenced twice")
+        self.used.add(index)
+        return self.blobs[index]
 
     def dec(self, v, depth=0):
-        if depth > 70:
+        if depth > MAX_DEPTH:
             raise WireError("nesting too deep")
+        self.items += 1
+        if self.items > MAX_ITEMS:
+            raise WireError("too many values")
+        if self.deadline is not None and self.items % 4096 == 0 and time.monotonic() > self.deadline:
+            raise WireError("decoding ran past the call's deadline")
         if v is None or isinstance(v, (bool, int, float, str)):
             return v
         if isinstance(v, list):
@@ -166,7 +185,7 @@ class _Decoder:
         if kind == "complex":
             return complex(self.dec(v["re"]), self.dec(v["im"]))
         if kind == "bytes":
-            return bytes(self.blobs[v["blob"]])
+            return bytes(self.blob(v["blob"]))
         if kind in ("list", "tuple"):
             items = [self.dec(x, depth + 1) for x in v["items"]]
             return items if kind == "list" else tuple(items)
@@ -180,7 +199,7 @@ class _Decoder:
             if dt == object:
                 raise WireError("object arrays are not data")
             shape = tuple(int(s) for s in v["shape"])
-            return np.frombuffer(bytes(self.blobs[v["blob"]]), dtype=dt).reshape(shape).copy()
+            return np.frombuffer(bytes(self.blob(v["blob"])), dtype=dt).reshape(shape).copy()
         if kind == "dtype":
             if v["name"] not in _DTYPES:
                 raise WireError(f"unknown dtype {v['name']!r}")
@@ -205,7 +224,7 @@ class _Decoder:
         shape = [int(s) for s in v["shape"]]
         if any(s < 0 for s in shape):
             raise WireError("negative size")
-        data = self.blobs[v["blob"]]
+        data = self.blob(v["blob"])
         numel = math.prod(shape)
         if len(data) != numel * dtype.itemsize:
             raise WireError("tensor size does not match its data")
@@ -217,19 +236,25 @@ class _Decoder:
         return t.to(device) if str(device) != "cpu" else t
 
 
-def decode(message: bytes | memoryview, device=None):
-    """Decode a message; `device` (child side) puts every tensor on the grading device."""
+def decode(message: bytes | memoryview, device=None, deadline: float | None = None):
+    """Decode a message; `device` (child side) puts every tensor on the grading device. Limits
+    on size, values, nesting and blob references bound what a hostile message can cost, and
+    decoding stops at `deadline` (a time.monotonic() value)."""
     mv = memoryview(message)
     if len(mv) < 8:
         raise WireError("truncated message")
     (hlen,) = struct.unpack("<Q", mv[:8])
     if hlen > len(mv) - 8:
         raise WireError("truncated header")
+    if hlen > MAX_HEADER:
+        raise WireError("header too large")
     try:
         header = json.loads(bytes(mv[8:8 + hlen]))
         sizes = [int(n) for n in header["blobs"]]
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, RecursionError) as e:
         raise WireError(f"bad header: {e}") from None
+    if len(sizes) > MAX_ITEMS:
+        raise WireError("too many blobs")
     blobs, pos = [], 8 + hlen
     for n in sizes:
         if n < 0 or pos + n > len(mv):
@@ -237,8 +262,8 @@ def decode(message: bytes | memoryview, device=None):
         blobs.append(mv[pos:pos + n])
         pos += n
     try:
-        return _Decoder(blobs, device).dec(header["v"])
-    except (KeyError, TypeError, IndexError, ValueError) as e:
+        return _Decoder(blobs, device, deadline).dec(header["v"])
+    except (KeyError, TypeError, IndexError, ValueError, RecursionError) as e:
         if isinstance(e, WireError):
             raise
         raise WireError(f"malformed value: {e}") from None
