@@ -3,6 +3,10 @@
 The order of the files and of the entries in them is the curriculum order. Exercise ids
 (`ch6.conv_output_shape`), topic slugs (`conv_shapes`) and chapter slugs double as CLI targets and
 as the keys of the learner's progress. Reading it never imports torch.
+
+Each file declares the version of its schema (`schema = 1`) and is checked against it while it is
+read: an unknown key or a value of the wrong type is a `CatalogueError` naming the file and the
+key, so that a typo (`hint` for `hints`, `stretch = "yes"`) fails loudly instead of being ignored.
 """
 
 from __future__ import annotations
@@ -18,6 +22,17 @@ from d2lkit.paths import PACKAGE, chapter_dir_name
 
 CURRICULUM = PACKAGE / "curriculum"
 LANGS = ("en", "zh")
+SCHEMA = 1  # the version of the chNN.toml layout this code reads (docs/AUTHORING.md §2)
+KINDS = ("function", "module", "training", "optimizer", "quiz")
+
+
+class CatalogueError(ValueError):
+    """A curriculum file that does not follow the schema; the message names the file and key."""
+
+    def __init__(self, path: Path, key: str, problem: str):
+        super().__init__(f"{path.name}: {key}: {problem}")
+        self.path = path
+        self.key = key
 
 
 class TargetError(ValueError):
@@ -48,6 +63,9 @@ class Exercise:
     hints: tuple[dict[str, str], ...]
     mistakes: tuple[Mistake, ...]
     stretch: bool = False
+    kind: str = "function"  # one of KINDS: what the learner writes
+    forms: tuple[str, ...] = ()  # argument forms the docstring documents, e.g. "int-or-tuple"
+    time_budget: float | None = None  # seconds per call into learner code; None: the run's timeout
 
     @property
     def name(self) -> str:
@@ -168,31 +186,152 @@ class Catalogue:
         return close
 
 
-def _read_chapter(path: Path) -> Chapter:
-    with path.open("rb") as f:
-        data = tomllib.load(f)
-    head = data["chapter"]
-    number = int(head["number"])
-    exercises = []
-    for raw in data.get("exercises", []):
-        name = raw["id"].split(".", 1)[1]
-        exercises.append(Exercise(
-            id=raw["id"], chapter=number, topic=raw["topic"], section=str(raw["section"]),
-            title=raw["title"], points=int(raw.get("points", 1)),
-            functions=tuple(raw.get("functions", [name])), forbid=tuple(raw.get("forbid", [])),
-            hints=tuple(raw.get("hints", [])),
-            mistakes=tuple(Mistake(m["id"], m["hint"]) for m in raw.get("mistakes", [])),
-            stretch=bool(raw.get("stretch", False)),
-        ))
-    return Chapter(id=head.get("id", f"ch{number}"), number=number, slug=head.get("slug", ""),
-                   aliases=tuple(head.get("aliases", [])), title=head["title"],
-                   sections=head.get("sections", {}), exercises=tuple(exercises))
+# ----------------------------------------------------------------------------- reading
+FILE_KEYS = ("schema", "chapter", "exercises")
+CHAPTER_KEYS = ("id", "number", "slug", "aliases", "title", "sections")
+EXERCISE_KEYS = ("id", "topic", "section", "functions", "title", "points", "stretch", "forbid",
+                 "hints", "mistakes", "kind", "forms", "time_budget")
+MISTAKE_KEYS = ("id", "hint")
+_ONE_OF_KINDS = "one of " + ", ".join(map(repr, KINDS))
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_str_list(v) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+class _Reader:
+    """Checks one chNN.toml against the schema while turning it into a Chapter."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, key: str, problem: str):
+        raise CatalogueError(self.path, key, problem)
+
+    def keys(self, where: str, table, allowed: tuple[str, ...], required: tuple[str, ...] = ()):
+        if not isinstance(table, dict):
+            self.fail(where, f"must be a table, not {type(table).__name__}")
+        for key in table:
+            if key not in allowed:
+                near = difflib.get_close_matches(key, allowed, n=1)
+                self.fail(f"{where}.{key}" if where else key,
+                          "unknown key" + (f" (did you mean {near[0]!r}?)" if near else ""))
+        for key in required:
+            if key not in table:
+                self.fail(f"{where}.{key}" if where else key, "missing")
+
+    def check(self, where: str, key: str, value, ok: bool, expected: str):
+        if not ok:  # the key's full name is only built for the message
+            self.fail(f"{where}.{key}" if where else key, f"must be {expected}, not {value!r}")
+
+    def texts(self, where: str, table) -> dict[str, str]:
+        """A {en, zh} table of strings (a language may be missing: `dev check` reports that)."""
+        self.keys(where, table, LANGS)
+        for lang, text in table.items():
+            self.check(where, lang, text, isinstance(text, str), "a string")
+        return table
+
+    def chapter(self, data: dict) -> Chapter:
+        self.keys("", data, FILE_KEYS, required=("schema", "chapter"))
+        version = data["schema"]
+        if version != SCHEMA:
+            self.fail("schema", f"unsupported version {version!r} (this d2lkit reads {SCHEMA})")
+        head = data["chapter"]
+        self.keys("chapter", head, CHAPTER_KEYS, required=("number", "title"))
+        number = head["number"]
+        self.check("chapter", "number", number, _is_int(number) and number > 0,
+                   "a positive integer")
+        chapter_id = head.get("id", f"ch{number}")
+        self.check("chapter", "id", chapter_id, chapter_id == f"ch{number}", f'"ch{number}"')
+        slug = head.get("slug", "")
+        self.check("chapter", "slug", slug, isinstance(slug, str), "a string")
+        aliases = head.get("aliases", [])
+        self.check("chapter", "aliases", aliases, _is_str_list(aliases), "a list of strings")
+        sections = head.get("sections", {})
+        self.check("chapter", "sections", sections, isinstance(sections, dict), "a table")
+        for number_text, title in sections.items():
+            self.texts(f"chapter.sections.{number_text}", title)
+        raw_exercises = data.get("exercises", [])
+        self.check("", "exercises", raw_exercises, isinstance(raw_exercises, list),
+                   "an array of tables")
+        exercises = tuple(self.exercise(i, raw, number) for i, raw in enumerate(raw_exercises))
+        return Chapter(id=chapter_id, number=number, slug=slug, aliases=tuple(aliases),
+                       title=self.texts("chapter.title", head["title"]), sections=sections,
+                       exercises=exercises)
+
+    def exercise(self, index: int, raw, chapter: int) -> Exercise:
+        where = f"exercises[{index}]"
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+            where = f"exercises[{index}] ({raw['id']})"
+        self.keys(where, raw, EXERCISE_KEYS, required=("id", "topic", "section", "title"))
+        ex_id = raw["id"]
+        self.check(where, "id", ex_id,
+                   isinstance(ex_id, str) and re.fullmatch(rf"ch{chapter}\.\w+", ex_id) is not None,
+                   f'"ch{chapter}.<name>"')
+        for key in ("topic", "section"):
+            self.check(where, key, raw[key], isinstance(raw[key], str) and raw[key] != "",
+                       "a non-empty string")
+        points = raw.get("points", 1)
+        self.check(where, "points", points, _is_int(points) and points > 0, "a positive integer")
+        stretch = raw.get("stretch", False)
+        self.check(where, "stretch", stretch, isinstance(stretch, bool), "true or false")
+        functions = raw.get("functions", [ex_id.split(".", 1)[1]])
+        for key, value in (("functions", functions), ("forbid", raw.get("forbid", [])),
+                           ("forms", raw.get("forms", []))):
+            self.check(where, key, value, _is_str_list(value), "a list of strings")
+        # A capitalised name is a class the learner writes: an nn.Module exercise.
+        kind = raw.get("kind", "module" if any(f[:1].isupper() for f in functions) else "function")
+        self.check(where, "kind", kind, kind in KINDS, _ONE_OF_KINDS)
+        budget = raw.get("time_budget")
+        self.check(where, "time_budget", budget, budget is None or (
+            isinstance(budget, (int, float)) and not isinstance(budget, bool) and budget > 0),
+            "a positive number of seconds")
+        hints = raw.get("hints", [])
+        self.check(where, "hints", hints, isinstance(hints, list), "an array of {en, zh} tables")
+        mistakes = raw.get("mistakes", [])
+        self.check(where, "mistakes", mistakes, isinstance(mistakes, list),
+                   "an array of {id, hint} tables")
+        return Exercise(
+            id=ex_id, chapter=chapter, topic=raw["topic"], section=raw["section"],
+            title=self.texts(f"{where}.title", raw["title"]), points=points,
+            functions=tuple(functions), forbid=tuple(raw.get("forbid", [])),
+            hints=tuple(self.texts(f"{where}.hints[{i}]", h) for i, h in enumerate(hints)),
+            mistakes=tuple(self.mistake(f"{where}.mistakes[{i}]", m)
+                           for i, m in enumerate(mistakes)),
+            stretch=stretch, kind=kind, forms=tuple(raw.get("forms", [])),
+            time_budget=None if budget is None else float(budget),
+        )
+
+    def mistake(self, where: str, raw) -> Mistake:
+        self.keys(where, raw, MISTAKE_KEYS, required=MISTAKE_KEYS)
+        self.check(where, "id", raw["id"], isinstance(raw["id"], str) and raw["id"] != "",
+                   "a non-empty string")
+        return Mistake(raw["id"], self.texts(f"{where}.hint", raw["hint"]))
+
+
+def read_chapter(path: Path) -> Chapter:
+    """One chNN.toml, checked against the schema (CatalogueError names the file and key)."""
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise CatalogueError(path, "toml", str(e)) from None
+    return _Reader(path).chapter(data)
+
+
+def load_dir(folder: Path) -> Catalogue:
+    """The catalogue of the chNN.toml files in `folder` (tests build small ones)."""
+    chapters = sorted((read_chapter(p) for p in folder.glob("ch*.toml")), key=lambda ch: ch.number)
+    editions_file = folder / "editions.toml"
+    editions = tomllib.loads(editions_file.read_text("utf-8")) if editions_file.exists() else {}
+    return Catalogue(chapters, editions)
 
 
 @cache
 def load() -> Catalogue:
-    chapters = sorted((_read_chapter(p) for p in CURRICULUM.glob("ch*.toml")),
-                      key=lambda ch: ch.number)
-    editions_file = CURRICULUM / "editions.toml"
-    editions = tomllib.loads(editions_file.read_text("utf-8")) if editions_file.exists() else {}
-    return Catalogue(chapters, editions)
+    """The kit's own catalogue, read once per process."""
+    return load_dir(CURRICULUM)

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import run_cli
 from d2lkit import catalogue
+from d2lkit.authoring import lint
 from d2lkit.i18n import LANGS
 
 CAT = catalogue.load()
@@ -37,6 +38,13 @@ def test_chapter_sizes_match_the_catalogue():
     main = Counter(ex.chapter for ex in CAT.exercises if not ex.stretch)
     expected = {2: 11, 3: 11, 4: 12, 5: 10, 6: 11, 7: 10, 8: 11, 9: 11, 10: 12}
     assert dict(main) == expected
+
+
+def test_the_kit_passes_the_static_lint():
+    """dev check's static half over the whole kit: every @grades id known and in its topic's
+    grader, every exercise checked, no stray file, stubs current, texts in both languages."""
+    problems = lint.lint(CAT, CAT.exercises, lint.Trees.of_kit())
+    assert not problems, "\n".join(map(str, problems))
 
 
 def test_english_edition_aliases():

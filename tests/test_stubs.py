@@ -2,7 +2,7 @@
 
 import pytest
 
-from d2lkit.stubs import MarkerError, make_stub, out_of_date, strip_markers
+from d2lkit.authoring.stubs import MarkerError, make_stub, out_of_date, strip_markers
 
 SOLUTION = '''import torch
 

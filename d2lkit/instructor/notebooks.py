@@ -23,7 +23,7 @@ from pathlib import Path
 
 from d2lkit.i18n import pick, t
 from d2lkit.paths import content_dir
-from d2lkit.stubs import BEGIN, END
+from d2lkit.authoring.stubs import BEGIN, END
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"

@@ -7,8 +7,8 @@ gradients are computed here, in the supervisor, with torch.autograd.grad on a fr
 import pytest
 import torch
 
-from d2lkit.grading.api import (FLOATS, expect, expect_close, grades, mistake_if, mistake_on_error,
-                                reference)
+from d2lkit.grading.api import (FLOATS, as_list, expect, expect_close, grades, mistake_if,
+                                mistake_on_error, reference)
 
 ref = reference(__file__)
 
@@ -43,10 +43,6 @@ def probe_grad_of_sum(mod, fname, x, x_requires_grad=False):
     detach = lambda g: g.detach() if isinstance(g, torch.Tensor) else g  # noqa: E731
     return {"first": detach(g1), "second": detach(g2), "requires_grad": x.requires_grad,
             "grad_is_none": x.grad is None}
-
-
-def as_list(t):
-    return t.tolist() if isinstance(t, torch.Tensor) else t
 
 
 def exact_grad_of_sum(fname, x):

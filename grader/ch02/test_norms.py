@@ -2,13 +2,9 @@
 import pytest
 import torch
 
-from d2lkit.grading.api import FLOATS, expect_close, grades, mistake_if, mistake_on_error
+from d2lkit.grading.api import FLOATS, expect_close, grades, is_close, mistake_if, mistake_on_error
 
-
-def close(got, value) -> bool:
-    """Is `got` a tensor numerically equal to `value`? (for recognising a mistake's symptom)"""
-    return (isinstance(got, torch.Tensor) and got.numel() == 1
-            and abs(float(got) - float(value)) <= 1e-4 * max(1.0, abs(float(value))))
+NEAR = {"rtol": 1e-4, "atol": 1e-4}  # how close a wrong answer must come to a mistake's to name it
 
 
 # ============================================================================ vector_norm
@@ -18,7 +14,7 @@ U = [3.0, -4.0]  # the book's u (2.3.10)
 @grades("ch2.vector_norm", en="the book's L1 norm of [3, -4] is 7", zh="书中的例子：[3, -4] 的 L1 范数为 7")
 def test_l1_book(student):
     got = student.call("vector_norm", torch.tensor(U), 1.0)
-    mistake_if(close(got, -1.0), "l1-no-abs", got=-1.0, expected=7.0,
+    mistake_if(is_close(got, torch.tensor(-1.0), **NEAR), "l1-no-abs", got=-1.0, expected=7.0,
                what="vector_norm([3., -4.], p=1)")
     expect_close(got, torch.tensor(7.0), what="vector_norm([3., -4.], p=1)")
 
@@ -26,7 +22,7 @@ def test_l1_book(student):
 @grades("ch2.vector_norm", en="the book's L2 norm of [3, -4] is 5", zh="书中的例子：[3, -4] 的 L2 范数为 5")
 def test_l2_book(student):
     got = student.call("vector_norm", torch.tensor(U))
-    mistake_if(close(got, 25.0), "missing-root", got=25.0, expected=5.0,
+    mistake_if(is_close(got, torch.tensor(25.0), **NEAR), "missing-root", got=25.0, expected=5.0,
                what="vector_norm([3., -4.])")
     expect_close(got, torch.tensor(5.0), what="vector_norm([3., -4.])")
 
@@ -34,7 +30,7 @@ def test_l2_book(student):
 @grades("ch2.vector_norm", en="the inf-norm of an all-negative vector", zh="全为负数的向量的无穷范数")
 def test_inf_negative(student):
     got = student.call("vector_norm", torch.tensor([-3.0, -4.0]), float("inf"))
-    mistake_if(close(got, -3.0), "inf-norm-no-abs", got=-3.0, expected=4.0,
+    mistake_if(is_close(got, torch.tensor(-3.0), **NEAR), "inf-norm-no-abs", got=-3.0, expected=4.0,
                what="vector_norm([-3., -4.], p=inf)")
     expect_close(got, torch.tensor(4.0), what="vector_norm([-3., -4.], p=inf)")
 
@@ -57,8 +53,10 @@ def test_vector_norm_random(student, gen, dtype, device):
 def test_frobenius_book(student):
     got = student.call("frobenius_norm", torch.ones((4, 9)))
     what = "frobenius_norm(torch.ones((4, 9)))"
-    mistake_if(close(got, 36.0), "missing-sqrt", got=36.0, expected=6.0, what=what)
-    mistake_if(close(got, 12.0), "sum-of-row-norms", got=12.0, expected=6.0, what=what)
+    mistake_if(is_close(got, torch.tensor(36.0), **NEAR), "missing-sqrt", got=36.0, expected=6.0,
+               what=what)
+    mistake_if(is_close(got, torch.tensor(12.0), **NEAR), "sum-of-row-norms", got=12.0, expected=6.0,
+               what=what)
     expect_close(got, torch.tensor(6.0), what="frobenius_norm(torch.ones((4, 9)))")
 
 
@@ -68,13 +66,13 @@ def test_frobenius_not_spectral(student):
     # Frobenius 5, spectral (largest singular value) 4, sum of row norms 7
     X = torch.tensor([[3.0, 0.0], [0.0, 4.0], [0.0, 0.0]], dtype=torch.float64)
     got = student.call("frobenius_norm", X)
-    fro = float(torch.linalg.matrix_norm(X, ord="fro"))
-    spectral = float(torch.linalg.matrix_norm(X, ord=2))  # the largest singular value
-    mistake_if(close(got, spectral), "spectral-norm", got=spectral, expected=fro,
-               what="frobenius_norm([[3, 0], [0, 4], [0, 0]])")
-    rows = float(torch.linalg.vector_norm(X, dim=1).sum())
-    mistake_if(close(got, rows), "sum-of-row-norms", got=rows, expected=fro,
-               what="frobenius_norm([[3, 0], [0, 4], [0, 0]])")
+    fro = torch.linalg.matrix_norm(X, ord="fro")
+    spectral = torch.linalg.matrix_norm(X, ord=2)  # the largest singular value
+    mistake_if(is_close(got, spectral, **NEAR), "spectral-norm", got=float(spectral),
+               expected=float(fro), what="frobenius_norm([[3, 0], [0, 4], [0, 0]])")
+    rows = torch.linalg.vector_norm(X, dim=1).sum()
+    mistake_if(is_close(got, rows, **NEAR), "sum-of-row-norms", got=float(rows),
+               expected=float(fro), what="frobenius_norm([[3, 0], [0, 4], [0, 0]])")
     expect_close(got, torch.linalg.matrix_norm(X, ord="fro"), what="frobenius_norm(X)")
 
 

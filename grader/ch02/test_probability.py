@@ -10,7 +10,7 @@ import random
 import pytest
 import torch
 
-from d2lkit.grading.api import (FLOATS, expect, expect_equal, grades, mistake_if, reference)
+from d2lkit.grading.api import FLOATS, as_list, expect, expect_equal, grades, mistake_if, reference
 
 ref = reference(__file__)
 
@@ -20,10 +20,6 @@ ref = reference(__file__)
 def expected_samples(probs, u):
     cdf = torch.cumsum(probs / probs.sum(), dim=0)
     return torch.searchsorted(cdf, u, right=True).clamp(max=probs.shape[0] - 1)
-
-
-def as_list(t):
-    return t.tolist() if isinstance(t, torch.Tensor) else t
 
 
 @grades("ch2.inverse_cdf_sample", en="u exactly on a cdf value belongs to the next bucket",

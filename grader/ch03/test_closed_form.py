@@ -3,13 +3,9 @@ import pytest
 import torch
 
 from d2lkit.grading.api import (FLOATS, LearnerError, expect, expect_close, expect_equal, grades,
-                                mistake_if)
+                                is_close, mistake_if)
 
-
-def close(got, expected, rtol=1e-6, atol=1e-9):
-    """True when got is a tensor of expected's shape with close values (symptom tests only)."""
-    return (isinstance(got, torch.Tensor) and got.shape == expected.shape
-            and torch.allclose(got.to(expected.dtype), expected, rtol=rtol, atol=atol))
+NEAR = {"rtol": 1e-6, "atol": 1e-9}  # how close a wrong answer must come to a mistake's to name it
 
 
 def lstsq_with_bias(X, y):
@@ -59,7 +55,7 @@ def test_closed_form_bias(student, gen, device):
     w, b = call_closed_form(student, X, y)
     w_expected, b_expected = lstsq_with_bias(X, y)
     w_no_bias = torch.linalg.solve(X.T @ X, X.T @ y)      # what fitting without the 1s column gives
-    mistake_if(close(w, w_no_bias) or close(b, torch.zeros_like(b_expected)),
+    mistake_if(is_close(w, w_no_bias, **NEAR) or is_close(b, torch.zeros_like(b_expected), **NEAR),
                "no-bias-column", what="b", got=b.tolist(), expected=b_expected.tolist())
     expect_close(w, w_expected, rtol=1e-6, what="w")
     expect_close(b, b_expected, rtol=1e-6, what="b")

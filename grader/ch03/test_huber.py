@@ -3,18 +3,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from d2lkit.grading.api import FLOATS, expect, expect_close, grades, mistake_if
+from d2lkit.grading.api import FLOATS, expect_close, expect_tensor, grades, is_close, mistake_if
 
-
-def close(got, expected, rtol=1e-5, atol=1e-7):
-    """True when got is a tensor of expected's shape with close values (symptom tests only)."""
-    return (isinstance(got, torch.Tensor) and got.shape == expected.shape
-            and torch.allclose(got.to(expected.dtype), expected, rtol=rtol, atol=atol))
-
-
-def expect_tensor(got, what):
-    expect(isinstance(got, torch.Tensor), what=what, expected="a tensor", got=got)
-    return got
+NEAR = {"rtol": 1e-5, "atol": 1e-7}  # how close a wrong answer must come to a mistake's to name it
 
 
 def book_huber(y_hat, y, sigma):
@@ -39,12 +30,13 @@ def test_huber_sigma(student, sigma, device):
     y_hat, y = d.reshape(-1, 1).to(device), torch.zeros(10, dtype=torch.float64, device=device)
     expected = book_huber(y_hat, y, sigma)
     got = expect_tensor(student.call("huber_loss", y_hat, y, sigma), f"huber_loss(y_hat, y, {sigma})")
-    mistake_if(close(got, F.huber_loss(y_hat, y.reshape(-1, 1), delta=sigma, reduction="none")),
+    pytorch_huber = F.huber_loss(y_hat, y.reshape(-1, 1), delta=sigma, reduction="none")
+    mistake_if(is_close(got, pytorch_huber, **NEAR),
                "pytorch-huber-scaling", what=f"huber_loss(y_hat, y, {sigma}) / expected", got=sigma,
                expected=1.0)
     abs_d = y_hat.abs()
     quadratic_no_sigma = torch.where(abs_d > sigma, abs_d - sigma / 2, y_hat ** 2 / 2)
-    mistake_if(close(got, quadratic_no_sigma), "quadratic-missing-sigma",
+    mistake_if(is_close(got, quadratic_no_sigma, **NEAR), "quadratic-missing-sigma",
                what=f"huber_loss(y_hat, y, {sigma})", got=got.reshape(-1).tolist(),
                expected=expected.reshape(-1).tolist())
     expect_close(got, expected, what=f"huber_loss(y_hat, y, {sigma})")

@@ -4,28 +4,14 @@ import torch
 import torch.nn.functional as F
 from torch.optim.sgd import sgd as functional_sgd  # the computation of torch.optim.SGD.step
 
-from d2lkit.grading.api import (FLOATS, Gen, expect, expect_close, expect_equal, grades,
-                                mistake_if, mistake_on_error)
+from d2lkit.grading.api import (FLOATS, Gen, expect, expect_close, expect_equal, expect_tensor,
+                                grades, is_close, mistake_if, mistake_on_error, shape_of)
+
+NEAR = {"rtol": 1e-5, "atol": 1e-7}  # how close a wrong answer must come to a mistake's to name it
 
 
 TRUE_W = torch.tensor([2.0, -3.4])  # the book's true parameters (3.2.1)
 TRUE_B = 4.2
-
-
-def expect_tensor(got, what):
-    expect(isinstance(got, torch.Tensor), what=what, expected="a tensor", got=got)
-    return got
-
-
-def shape(x):
-    """x's shape as a tuple, or None when x is not a tensor."""
-    return tuple(x.shape) if isinstance(x, torch.Tensor) else None
-
-
-def close(got, expected, rtol=1e-5, atol=1e-7):
-    """True when got is a tensor of expected's shape with close values (symptom tests only)."""
-    return (isinstance(got, torch.Tensor) and got.shape == expected.shape
-            and torch.allclose(got.to(expected.dtype), expected, rtol=rtol, atol=atol))
 
 
 # ------------------------------------------------------------------------------- synthetic_data
@@ -183,8 +169,8 @@ def test_linreg_example(student, device):
     w = TRUE_W.to(torch.float64).reshape(-1, 1).to(device)
     b = torch.tensor(TRUE_B, dtype=torch.float64, device=device)    # a 0-d tensor
     got = student.call("linreg", X, w, b)
-    mistake_if(shape(got) == (3,), "output-not-column", what="linreg(X, w, b).shape", got=shape(got),
-               expected=(3, 1))
+    mistake_if(shape_of(got) == (3,), "output-not-column", what="linreg(X, w, b).shape",
+               got=shape_of(got), expected=(3, 1))
     expect_close(got, F.linear(X, w.T, b.reshape(1)), what="linreg(X, w, b)")
 
 
@@ -206,11 +192,11 @@ def test_squared_loss_reshape(student, device):
     y = torch.tensor([1.5, 2.0, 0.5, 3.0], dtype=torch.float64, device=device)
     expected = F.mse_loss(y_hat, y.reshape(y_hat.shape), reduction="none") / 2
     got = expect_tensor(student.call("squared_loss", y_hat, y), "squared_loss(y_hat, y)")
-    mistake_if(shape(got) == (4, 4), "no-reshape", what="squared_loss(y_hat, y).shape", got=shape(got),
-               expected=(4, 1))
-    mistake_if(shape(got) in [(), (1,), (1, 1)], "reduced-to-scalar", what="squared_loss(y_hat, y).shape",
-               got=shape(got), expected=(4, 1))
-    mistake_if(close(got, 2 * expected), "missing-half", what="squared_loss(y_hat, y)",
+    mistake_if(shape_of(got) == (4, 4), "no-reshape", what="squared_loss(y_hat, y).shape",
+               got=shape_of(got), expected=(4, 1))
+    mistake_if(shape_of(got) in [(), (1,), (1, 1)], "reduced-to-scalar",
+               what="squared_loss(y_hat, y).shape", got=shape_of(got), expected=(4, 1))
+    mistake_if(is_close(got, 2 * expected, **NEAR), "missing-half", what="squared_loss(y_hat, y)",
                got=got.reshape(-1).tolist(), expected=expected.reshape(-1).tolist())
     expect_close(got, expected, what="squared_loss(y_hat, y)")
 
@@ -287,7 +273,8 @@ def test_sgd_step(student, gen, device):
     mistake_if(unchanged, "not-in-place", what="w after sgd", got=out["values"][0].reshape(-1).tolist(),
                expected=optim_sgd_step(values, grads, lr, batch_size)[0].reshape(-1).tolist())
     no_division = [v - lr * g for v, g in zip(values, grads)]
-    mistake_if(all(close(a, b) for a, b in zip(out["values"], no_division)), "missing-batch-size",
+    mistake_if(all(is_close(a, b, **NEAR) for a, b in zip(out["values"], no_division)),
+               "missing-batch-size",
                what="w after sgd(params, lr=0.03, batch_size=10)",
                got=out["values"][0].reshape(-1).tolist(),
                expected=optim_sgd_step(values, grads, lr, batch_size)[0].reshape(-1).tolist())

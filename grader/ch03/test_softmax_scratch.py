@@ -5,24 +5,8 @@ import torch.nn.functional as F
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, mistake_if,
-                                mistake_on_error)
-
-
-def shape(x):
-    """x's shape as a tuple, or None when x is not a tensor."""
-    return tuple(x.shape) if isinstance(x, torch.Tensor) else None
-
-
-def close(got, expected, rtol=1e-5, atol=1e-7):
-    """True when got is a tensor of expected's shape with close values (symptom tests only)."""
-    return (isinstance(got, torch.Tensor) and got.shape == expected.shape
-            and torch.allclose(got.to(expected.dtype), expected, rtol=rtol, atol=atol))
-
-
-def expect_tensor(got, what):
-    expect(isinstance(got, torch.Tensor), what=what, expected="a tensor", got=got)
-    return got
+from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, expect_tensor, grades,
+                                mistake_if, mistake_on_error, shape_of)
 
 
 def sums_to_one(P, dim):
@@ -115,9 +99,9 @@ def test_cross_entropy_book_example(student, device):
     y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]], device=device)
     y = torch.tensor([0, 2], device=device)
     got = student.call("cross_entropy", y_hat, y)
-    mistake_if(shape(got) == (2, 2), "column-indexing", what="cross_entropy(y_hat, y).shape",
-               got=shape(got), expected=(2,))
-    mistake_if(shape(got) == (), "mean-reduced", what="cross_entropy(y_hat, y).shape", got=shape(got),
+    mistake_if(shape_of(got) == (2, 2), "column-indexing", what="cross_entropy(y_hat, y).shape",
+               got=shape_of(got), expected=(2,))
+    mistake_if(shape_of(got) == (), "mean-reduced", what="cross_entropy(y_hat, y).shape", got=shape_of(got),
                expected=(2,))
     expect_close(got, -torch.log(torch.tensor([0.1, 0.5], device=device)), what="cross_entropy(y_hat, y)")
 

@@ -3,7 +3,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from d2lkit.grading.api import FLOATS, expect, expect_close, grades, mistake_if
+from d2lkit.grading.api import FLOATS, expect, expect_close, grades, is_close, mistake_if
+
+NEAR = {"rtol": 1e-4, "atol": 1e-6}  # how close a wrong answer must come to a mistake's to name it
 
 
 def _case(gen, n, d, h, q, dtype, device):
@@ -22,10 +24,6 @@ def _autograd(X, y, W1, W2, lambd):
     return torch.autograd.grad(J, [W1, W2])
 
 
-def _close(a, b):
-    return a.shape == b.shape and torch.allclose(a.double(), b.double(), rtol=1e-4, atol=1e-6)
-
-
 def _check(got, X, y, W1, W2, lambd):
     e1, e2 = _autograd(X, y, W1, W2, lambd)
     expect(isinstance(got, (tuple, list)) and len(got) == 2
@@ -36,18 +34,19 @@ def _check(got, X, y, W1, W2, lambd):
                or tuple(g2.shape) == tuple(W2.T.shape) != tuple(W2.shape),
                "transposed-grad", what="gradient shapes", got=(tuple(g1.shape), tuple(g2.shape)),
                expected=(tuple(W1.shape), tuple(W2.shape)))
-    if g1.shape == e1.shape and g2.shape == e2.shape and not (_close(g1, e1) and _close(g2, e2)):
+    if g1.shape == e1.shape and g2.shape == e2.shape and not (
+            is_close(g1, e1, **NEAR) and is_close(g2, e2, **NEAR)):
         n = X.shape[0]
         d1, d2 = e1 - lambd * W1, e2 - lambd * W2          # gradients of L alone
         r1, r2 = g1 - lambd * W1, g2 - lambd * W2
-        mistake_if(_close(r1, n * d1) and _close(r2, n * d2), "missing-mean",
+        mistake_if(is_close(r1, n * d1, **NEAR) and is_close(r2, n * d2, **NEAR), "missing-mean",
                    what="(dJ/dW1, dJ/dW2)",
                    got="n × dL/dW", expected="dL/dW")
-        mistake_if(lambd != 0 and _close(g1, d1) and _close(g2, d2), "missing-weight-decay",
-                   what="(dJ/dW1, dJ/dW2)",
+        mistake_if(lambd != 0 and is_close(g1, d1, **NEAR) and is_close(g2, d2, **NEAR),
+                   "missing-weight-decay", what="(dJ/dW1, dJ/dW2)",
                    got="dL/dW", expected="dL/dW + λW")
-        mistake_if(_close(r1, -d1) and _close(r2, -d2), "softmax-sign", what="(dJ/dW1, dJ/dW2)",
-                   got="−dL/dW + λW", expected="dL/dW + λW")
+        mistake_if(is_close(r1, -d1, **NEAR) and is_close(r2, -d2, **NEAR), "softmax-sign",
+                   what="(dJ/dW1, dJ/dW2)", got="−dL/dW + λW", expected="dL/dW + λW")
     rtol = 1e-6 if X.dtype == torch.float64 else None
     expect_close(g1, e1, rtol=rtol, what="dJ/dW1")
     expect_close(g2, e2, rtol=rtol, what="dJ/dW2")
@@ -100,11 +99,13 @@ def _check_bias(got, X, y, W1, b1, W2, b2, lambd):
            what="manual_backprop_with_bias(...)", expected="(dJ/dW1, dJ/db1, dJ/dW2, dJ/db2)", got=got)
     g1, gb1, g2, gb2 = got
     e1, eb1, e2, eb2 = expected
-    if gb1.shape == eb1.shape and gb2.shape == eb2.shape and not (_close(gb1, eb1) and _close(gb2, eb2)):
-        mistake_if(lambd != 0 and _close(gb1, eb1 + lambd * b1) and _close(gb2, eb2 + lambd * b2),
+    if gb1.shape == eb1.shape and gb2.shape == eb2.shape and not (
+            is_close(gb1, eb1, **NEAR) and is_close(gb2, eb2, **NEAR)):
+        mistake_if(lambd != 0 and is_close(gb1, eb1 + lambd * b1, **NEAR)
+                   and is_close(gb2, eb2 + lambd * b2, **NEAR),
                    "bias-decayed", what="(dJ/db1, dJ/db2)", got="dL/db + λb", expected="dL/db")
         n = X.shape[0]
-        mistake_if(_close(gb1, eb1 / n) and _close(gb2, eb2 / n), "bias-grad-mean",
+        mistake_if(is_close(gb1, eb1 / n, **NEAR) and is_close(gb2, eb2 / n, **NEAR), "bias-grad-mean",
                    what="(dJ/db1, dJ/db2)", got="dL/db / n", expected="dL/db")
     rtol = 1e-6 if X.dtype == torch.float64 else None
     for g, e, name in zip(got, expected, NAMES):

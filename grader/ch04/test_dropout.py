@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from d2lkit.grading.api import (FLOATS, Gen, LearnerError, Mistake, expect, expect_close,
-                                expect_equal, grades, mistake_if, mistake_on_error)
+                                expect_equal, expect_tensor, grades, mistake_if, mistake_on_error)
 
 
 def probe_other_default_device(mod, other):
@@ -23,17 +23,13 @@ def _drop(student, *args):
         return student.call("dropout_layer", *args)
 
 
-def _is_tensor(got, what):
-    expect(isinstance(got, torch.Tensor), what=what, expected="Tensor", got=type(got).__name__)
-
-
 # ------------------------------------------------------------------------------------- dropout
 @grades("ch4.dropout_layer", en="p = 0.2 on ones(1000, 1000): keep 80%, kept values 1.25",
         zh="对 ones(1000, 1000) 用 p = 0.2：保留 80%，保留值为 1.25")
 def test_statistics(student, seed, device):
     X = torch.ones(1000, 1000, device=device)
     got = _drop(student, X, 0.2, Gen(seed))
-    _is_tensor(got, "dropout_layer(X, 0.2)")
+    expect_tensor(got, "dropout_layer(X, 0.2)")
     expect(tuple(got.shape) == (1000, 1000) and got.dtype == X.dtype, what="shape and dtype",
            expected="(1000, 1000) float32", got=f"{tuple(got.shape)} {got.dtype}")
     expect(not bool(torch.isnan(got).any()), what="dropout_layer(X, 0.2)", expected="no nan",
@@ -64,7 +60,7 @@ def test_statistics(student, seed, device):
 def test_p_one(student, gen, dtype, device):
     X = torch.randn(4, 5, generator=gen, dtype=dtype).to(device)
     got = _drop(student, X, 1.0, Gen(7))
-    _is_tensor(got, "dropout_layer(X, 1.0)")
+    expect_tensor(got, "dropout_layer(X, 1.0)")
     mistake_if(bool(torch.isnan(got).any()), "p-one-nan", what="dropout_layer(X, p)", got="nan",
                expected="zeros")
     expect_equal(got, torch.zeros_like(X), what="dropout_layer(X, 1.0)")
@@ -103,7 +99,7 @@ def test_seeded(student, seed, device):
     a = _drop(student, X, 0.5, Gen(seed))
     b = _drop(student, X, 0.5, Gen(seed))
     c = _drop(student, X, 0.5, Gen(seed + 1))
-    _is_tensor(a, "dropout_layer(X, 0.5, generator)")
+    expect_tensor(a, "dropout_layer(X, 0.5, generator)")
     expect_equal(a, b, what="two calls with the same seed")
     expect(not torch.equal(a, c), what="two calls with different seeds", expected="different masks",
            got="the same mask")
@@ -115,7 +111,7 @@ def test_seeded(student, seed, device):
 def test_value_set(student, gen, seed, dtype, device):
     X = (torch.rand(50, 60, generator=gen, dtype=dtype) + 0.5).to(device)
     got = _drop(student, X, 0.5, Gen(seed))
-    _is_tensor(got, "dropout_layer(X, 0.5)")
+    expect_tensor(got, "dropout_layer(X, 0.5)")
     expect(got.dtype == X.dtype and got.device == X.device and got.shape == X.shape,
            what="shape, dtype and device", expected=f"{tuple(X.shape)} {X.dtype} {X.device}",
            got=f"{tuple(got.shape)} {got.dtype} {got.device}")
@@ -156,7 +152,7 @@ def test_dropconnect_statistics(student, gen, seed, device):
     X = torch.cat([torch.eye(d, dtype=torch.float64)] * 2)
     X, W, b = X.to(device), W.to(device), b.to(device)
     got = student.call("dropconnect_linear", X, W, b, p, Gen(seed))
-    _is_tensor(got, "dropconnect_linear")
+    expect_tensor(got, "dropconnect_linear")
     expect(tuple(got.shape) == (2 * d, q), what="shape", expected=(2 * d, q), got=tuple(got.shape))
     expect_close(got[:d], got[d:], what="two copies of the same input")
     ratio = (got[:d] - b) / W

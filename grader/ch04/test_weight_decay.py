@@ -2,7 +2,9 @@
 import pytest
 import torch
 
-from d2lkit.grading.api import FLOATS, expect, expect_close, grades, mistake_if
+from d2lkit.grading.api import FLOATS, expect, expect_close, grades, is_close, mistake_if
+
+NEAR = {"rtol": 1e-5, "atol": 1e-7}  # how close a wrong answer must come to a mistake's to name it
 
 
 def probe_penalty_grad(mod, w):
@@ -25,11 +27,6 @@ def probe_step(mod, name, values, grads, lr, decay):
     }
 
 
-def _close(a, b):
-    return isinstance(a, torch.Tensor) and a.shape == b.shape and torch.allclose(
-        a.double(), b.double(), rtol=1e-5, atol=1e-7)
-
-
 # ------------------------------------------------------------------------------------- l2_penalty
 def _diagnose_penalty(got, w):
     S = (w.double() ** 2).sum()
@@ -37,13 +34,14 @@ def _diagnose_penalty(got, w):
     expect(isinstance(got, torch.Tensor), what="l2_penalty(w)", expected="Tensor",
            got=type(got).__name__)
     g = got.double().reshape(-1)[:1] if got.numel() >= 1 else got.double()
-    if got.numel() == 1 and not _close(g, expected.double().reshape(1)):
-        mistake_if(_close(g, (S).reshape(1)), "missing-half", what="l2_penalty(w)", got=float(g),
-                   expected=float(expected))
-        mistake_if(_close(g, S.sqrt().reshape(1)) or _close(g, (S.sqrt() / 2).reshape(1)),
+    if got.numel() == 1 and not is_close(g, expected.double().reshape(1), **NEAR):
+        mistake_if(is_close(g, S.reshape(1), **NEAR), "missing-half", what="l2_penalty(w)",
+                   got=float(g), expected=float(expected))
+        mistake_if(is_close(g, S.sqrt().reshape(1), **NEAR)
+                   or is_close(g, (S.sqrt() / 2).reshape(1), **NEAR),
                    "sqrt-norm", what="l2_penalty", got=float(g), expected=float(expected))
-        mistake_if(_close(g, (S / w.numel()).reshape(1)) or _close(g,
-                                                                   (S / w.numel() / 2).reshape(1)),
+        mistake_if(is_close(g, (S / w.numel()).reshape(1), **NEAR)
+                   or is_close(g, (S / w.numel() / 2).reshape(1), **NEAR),
                    "mean-not-sum", what="l2_penalty(w)", got=float(g), expected=float(expected))
     expect_close(got, expected, what="l2_penalty(w)")
 
@@ -60,8 +58,8 @@ def test_l2_gradient(student, gen, device):
     grad = student.probe(probe_penalty_grad, w)
     expect(grad is not None, what="w.grad", expected="a gradient", got="None (output detached)")
     norm = (w ** 2).sum().sqrt()
-    mistake_if(_close(grad, w / norm) or _close(grad, w / norm / 2), "sqrt-norm", what="l2_penalty",
-               got="w / ||w||", expected="w")
+    mistake_if(is_close(grad, w / norm, **NEAR) or is_close(grad, w / norm / 2, **NEAR), "sqrt-norm",
+               what="l2_penalty", got="w / ||w||", expected="w")
     expect_close(grad, w, what="d l2_penalty / dw")
 
 
@@ -95,24 +93,24 @@ def _diagnose_step(result, values, grads, lr, decay):
     got = result["values"]
     expected = _torch_sgd(values, grads, lr, decay)
     decays = list(decay) if isinstance(decay, (list, tuple)) else [decay] * len(values)
-    if not all(_close(a, b) for a, b in zip(got, expected)):
+    if not all(is_close(a, b, **NEAR) for a, b in zip(got, expected)):
         wd_max = max(decays)
         mistake_if(any(wd == 0 for wd in decays) and wd_max > 0 and all(
-            _close(a, p - lr * (g + wd_max * p)) for a, p, g in zip(got, values, grads)),
+            is_close(a, p - lr * (g + wd_max * p), **NEAR) for a, p, g in zip(got, values, grads)),
             "bias-decayed", what="bias after the step", expected="bias not decayed",
             got="bias decayed")
-        mistake_if(all(_close(a, p - lr * (g - wd * p))
+        mistake_if(all(is_close(a, p - lr * (g - wd * p), **NEAR)
                        for a, p, g, wd in zip(got, values, grads, decays)),
                    "sign-error", what="params after the step", expected="p - lr (g + wd p)",
                    got="p - lr (g - wd p)")
-        mistake_if(all(_close(a, (p - lr * g) * (1 - lr * wd))
+        mistake_if(all(is_close(a, (p - lr * g) * (1 - lr * wd), **NEAR)
                        for a, p, g, wd in zip(got, values, grads, decays)),
                    "decay-after-step", what="params after the step", expected="p - lr (g + wd p)",
                    got="(p - lr g)(1 - lr wd)")
     for i, (a, b) in enumerate(zip(got, expected)):
         expect_close(a, b, what=f"params[{i}] after the step")
     for i, (a, b) in enumerate(zip(result["grads"], grads)):
-        expect(a is not None and _close(a, b), what=f"params[{i}].grad",
+        expect(a is not None and is_close(a, b, **NEAR), what=f"params[{i}].grad",
                expected="unchanged (not zeroed)", got="changed")
 
 
@@ -164,5 +162,5 @@ def test_l1_step(student, gen, dtype, device):
     for i, (a, p, g) in enumerate(zip(result["values"], values, grads)):
         expect_close(a, p - 0.1 * (g + 0.3 * torch.sign(p)), what=f"params[{i}] after the step")
     for i, (a, g) in enumerate(zip(result["grads"], grads)):
-        expect(a is not None and _close(a, g), what=f"params[{i}].grad",
+        expect(a is not None and is_close(a, g, **NEAR), what=f"params[{i}].grad",
                expected="unchanged (not zeroed)", got="changed")

@@ -4,16 +4,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, mistake_if,
-                                mistake_on_error, reference)
+from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, is_close,
+                                mistake_if, mistake_on_error, reference)
 
 ref = reference(__file__)
-
-
-def _close(a, b, rtol=1e-5, atol=1e-6):
-    return a.shape == b.shape and torch.allclose(a.cpu().to(torch.complex128 if a.is_complex() else torch.float64),
-                                                 b.cpu().to(torch.complex128 if b.is_complex() else torch.float64),
-                                                 rtol=rtol, atol=atol)
+NEAR = {"rtol": 1e-5, "atol": 1e-6}  # how close a wrong answer must come to a mistake's to name it
+FFT_NEAR = {"rtol": 1e-4, "atol": 1e-5}
 
 
 # ------------------------------------------------------------------------------- CenteredLayer
@@ -29,7 +25,8 @@ def test_centered_book(student, device):
 def test_centered_global_mean(student, gen, device):
     X = torch.randn(4, 6, generator=gen, dtype=torch.float64) + torch.arange(4.0, dtype=torch.float64)[:, None] * 3
     got = student.module("CenteredLayer", inputs=(X.to(device),))["output"]
-    mistake_if(_close(got, X - X.mean(dim=1, keepdim=True)) or _close(got, X - X.mean(dim=-1, keepdim=True)),
+    mistake_if(is_close(got, X - X.mean(dim=1, keepdim=True), **NEAR)
+               or is_close(got, X - X.mean(dim=-1, keepdim=True), **NEAR),
                "per-row-mean", what="CenteredLayer()(X)", expected="X - X.mean()",
                got="X - X.mean(dim=1, keepdim=True)")
     expect(abs(got.mean().item()) < 1e-6, what="CenteredLayer()(X).mean()", expected="< 1e-6",
@@ -152,11 +149,11 @@ def _check_fourier(got, X, what):
     expect_equal(tuple(got.shape), tuple(expected.shape), what=f"{what}.shape")
     expect_equal(got.dtype, expected.dtype, what=f"{what}.dtype")
     if expected.numel() and expected.abs().max() > 1e-3:
-        mistake_if(_close(got, expected.conj(), 1e-4, 1e-5) and not _close(got, expected, 1e-4, 1e-5),
+        mistake_if(is_close(got, expected.conj(), **FFT_NEAR) and not is_close(got, expected, **FFT_NEAR),
                    "positive-exponent", what=what, expected="sum_t x_t exp(-2 pi i k t / n)",
                    got="its complex conjugate")
         if n > 1:
-            mistake_if(_close(got, expected / n, 1e-4, 1e-5), "normalised-by-n", what=what,
+            mistake_if(is_close(got, expected / n, **FFT_NEAR), "normalised-by-n", what=what,
                        expected="sum_t x_t exp(-2 pi i k t / n)", got="that sum / n")
     expect_close(torch.view_as_real(got), torch.view_as_real(expected).to(X.device),
                  rtol=1e-6 if X.dtype == torch.float64 else None, what=f"{what} (real, imag)")

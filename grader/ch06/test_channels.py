@@ -3,17 +3,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from d2lkit.grading.api import (expect, expect_close, FLOATS, grades, is_close, mistake_if, shown)
+from d2lkit.grading.api import (expect, expect_close, FLOATS, grades, is_close, mistake_if,
+                                probe_calls, shown)
 
 
 def conv(X, K):
     """F.conv2d(X, K), computed in float64 and cast back (oneDNN's float32 set-up is slow per shape)."""
     return F.conv2d(X.double(), K.double()).to(X.dtype)
-
-
-def probe_calls(mod, name, calls):
-    """Several calls of the learner's `name` in one child: [(args, kwargs), ...] -> results."""
-    return [getattr(mod, name)(*args, **kwargs) for args, kwargs in calls]
 
 
 def book_X_K():
@@ -26,7 +22,7 @@ def book_X_K():
 # --------------------------------------------------------------------------- corr2d_multi_in
 def diagnose_multi_in(got, X, K, what):
     expected = conv(X[None], K[None])[0, 0]
-    if is_close(got, expected, what):
+    if is_close(got, expected):
         return
     c_i = X.shape[0]
     if isinstance(got, torch.Tensor):
@@ -100,7 +96,7 @@ def test_multi_in_out_random(student, gen, dtype, device):
 # ------------------------------------------------------------------- corr2d_multi_in_out_1x1
 def diagnose_1x1(got, X, K, what):
     expected = conv(X[None], K)[0]
-    if is_close(got, expected, what):
+    if is_close(got, expected):
         return
     c_i, h, w = X.shape
     c_o = K.shape[0]
@@ -158,7 +154,7 @@ def test_compose_shape(student, gen):
     expect(isinstance(got, torch.Tensor) and tuple(got.shape) == (4, 6),
            what="compose_kernels(K1 3×3, K2 2×4).shape", expected=(4, 6), got=got)
     expected = composed(K1, K2)
-    if not is_close(got, expected, "compose_kernels(K1, K2)"):
+    if not is_close(got, expected):
         mistake_if(torch.allclose(got, composed(K1, K2.flip(0, 1))), "second-kernel-flipped",
                    got=shown(got), expected=shown(expected), what="compose_kernels(K1 3×3, K2 2×4)")
     expect_close(got, expected, rtol=1e-6, what="compose_kernels(K1 3×3, K2 2×4)")

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, Gen, grades, is_close,
-                                mistake_if, shown)
+                                mistake_if, on_cpu, probe_calls, shown)
 
 
 def conv(X, K):
@@ -19,15 +19,10 @@ def conv(X, K):
     return F.conv2d(X[None, None].double(), K[None, None].double())[0, 0].to(X.dtype)
 
 
-def probe_calls(mod, name, calls):
-    """Several calls of the learner's `name` in one child: [(args, kwargs), ...] -> results."""
-    return [getattr(mod, name)(*args, **kwargs) for args, kwargs in calls]
-
-
 def diagnose_corr2d(got, X, K, what):
     """Name the catalogued mistake behind a wrong corr2d result, then compare."""
     expected = conv(X, K)
-    if is_close(got, expected, what):
+    if is_close(got, expected):
         return
     oh, ow = expected.shape
     if isinstance(got, torch.Tensor):
@@ -136,10 +131,6 @@ def on(device, *tensors):
     return [t.to(device) for t in tensors]
 
 
-def cpu(*results):
-    return [r.cpu() if isinstance(r, torch.Tensor) else r for r in results]
-
-
 def expect_kernels(shape, **kernels):
     for name, K in kernels.items():
         expect(isinstance(K, torch.Tensor) and tuple(K.shape) == shape and K.dtype == torch.float64,
@@ -190,7 +181,7 @@ def test_learn_kernel_init(student, seed, device):
 def test_learn_kernel_one_step(student, seed, device):
     X, Y = edge_image()
     lr = 3e-2
-    K0, K1 = cpu(*student.probe(probe_calls, "learn_kernel", [
+    K0, K1 = on_cpu(student.probe(probe_calls, "learn_kernel", [
         ((*on(device, X, Y), (1, 2)), {"lr": lr, "num_iters": n, "generator": Gen(seed)}) for n in (0, 1)]))
     expect_kernels((1, 2), K0=K0, K1=K1)
     g = sum_loss_grad(X, Y, K0)
@@ -206,7 +197,7 @@ def test_learn_kernel_one_step(student, seed, device):
 def test_learn_kernel_two_steps(student, seed, device):
     X, Y = edge_image()
     lr = 3e-2
-    K0, K1, K2 = cpu(*student.probe(probe_calls, "learn_kernel", [
+    K0, K1, K2 = on_cpu(student.probe(probe_calls, "learn_kernel", [
         ((*on(device, X, Y), (1, 2)), {"lr": lr, "num_iters": n, "generator": Gen(seed)}) for n in (0, 1, 2)]))
     expect_kernels((1, 2), K0=K0, K1=K1, K2=K2)
     expected = K1 - lr * sum_loss_grad(X, Y, K1)
@@ -224,7 +215,7 @@ def test_learn_kernel_general(student, seed, device):
     X = torch.randn(5, 7, generator=g, dtype=torch.float64)
     Y = conv(X, torch.randn(2, 3, generator=g, dtype=torch.float64))
     lr = 1e-2
-    K, K3 = cpu(*student.probe(probe_calls, "learn_kernel", [
+    K, K3 = on_cpu(student.probe(probe_calls, "learn_kernel", [
         ((*on(device, X, Y), (2, 3)), {"lr": lr, "num_iters": n, "generator": Gen(seed)}) for n in (0, 3)]))
     expect_kernels((2, 3), K0=K, K3=K3)
     for _ in range(3):

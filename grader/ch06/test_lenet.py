@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, grades, LearnerError,
-                                Mistake, mistake_if, mistake_on_error, reference, shown)
+                                Mistake, mistake_if, mistake_on_error, pair, reference, shown)
 
 ref = reference(__file__)
 
@@ -14,10 +14,6 @@ BOOK_KEYS = ["0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias", "
              "11.weight", "11.bias"]
 
 
-def _pair(v):
-    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-
-
 def describe_layer(m):
     """A layer's hyperparameters as data (identical for the learner's and the reference net)."""
     name = type(m).__name__
@@ -25,7 +21,7 @@ def describe_layer(m):
         return (name, m.in_channels, m.out_channels, tuple(m.kernel_size), tuple(m.padding),
                 tuple(m.stride), m.bias is not None)
     if isinstance(m, (nn.AvgPool2d, nn.MaxPool2d)):
-        return (name, _pair(m.kernel_size), _pair(m.stride), _pair(m.padding))
+        return (name, pair(m.kernel_size), pair(m.stride), pair(m.padding))
     if isinstance(m, nn.Linear):
         return (name, m.in_features, m.out_features, m.bias is not None)
     return (name,)

@@ -8,11 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from d2lkit.grading.api import (expect, expect_close, FLOATS, grades, is_close, LearnerError,
-                                mistake_if, shown)
-
-
-def pair(v):
-    return (v, v) if isinstance(v, int) else tuple(v)
+                                mistake_if, pair, probe_calls, shown)
 
 
 def torch_pool(X, pool_size, mode, stride, padding=0, count_include_pad=True):
@@ -21,11 +17,6 @@ def torch_pool(X, pool_size, mode, stride, padding=0, count_include_pad=True):
         return F.max_pool2d(X4, pool_size, stride=stride, padding=padding)[0, 0]
     return F.avg_pool2d(X4, pool_size, stride=stride, padding=padding,
                         count_include_pad=count_include_pad)[0, 0]
-
-
-def probe_calls(mod, name, calls):
-    """Several calls of the learner's `name` in one child: [(args, kwargs), ...] -> results."""
-    return [getattr(mod, name)(*args, **kwargs) for args, kwargs in calls]
 
 
 def expect_value_error(student, name, *args, what, **kwargs):
@@ -40,7 +31,7 @@ def expect_value_error(student, name, *args, what, **kwargs):
 # ------------------------------------------------------------------------------------ pool2d
 def diagnose_pool2d(got, X, pool_size, mode, what):
     expected = torch_pool(X, pool_size, mode, stride=1)
-    if is_close(got, expected, what):
+    if is_close(got, expected):
         return
     if isinstance(got, torch.Tensor):
         pytorch_default = torch_pool(X, pool_size, mode, stride=pool_size)
@@ -108,7 +99,7 @@ def test_pool2d_bad_mode(student):
 # ------------------------------------------------------------------------- pool2d_pad_stride
 def diagnose_pad_stride(got, X, pool_size, stride, padding, mode, what):
     expected = torch_pool(X, pool_size, mode, pool_size if stride is None else stride, padding)
-    if is_close(got, expected, what):
+    if is_close(got, expected):
         return
     if isinstance(got, torch.Tensor) and got.dtype == X.dtype:
         if stride is None and pair(pool_size) != (1, 1):
@@ -215,7 +206,7 @@ def test_avg_conv_book(student):
     got = student.call("avg_pool_via_conv", X, 3, stride=2, padding=1)
     expected = torch_pool(X, 3, "avg", 2, 1)
     what = "avg_pool_via_conv(X 4×4, 3, stride=2, padding=1)"
-    if not is_close(got, expected, what):
+    if not is_close(got, expected):
         mistake_if(isinstance(got, torch.Tensor) and got.shape == expected.shape
                    and torch.allclose(got, expected * 9), "kernel-of-ones", got=shown(got), expected=shown(expected),
                    what=what)
@@ -244,7 +235,7 @@ def test_min_pool_book(student):
     X = torch.arange(16.0).reshape(4, 4)
     got = student.call("min_pool2d", X, 2)
     expected = torch.tensor([[0.0, 2.0], [8.0, 10.0]])
-    if not is_close(got, expected, "min_pool2d(X 4×4, 2)"):
+    if not is_close(got, expected):
         mistake_if(isinstance(got, torch.Tensor) and got.shape == expected.shape
                    and torch.allclose(got, -expected), "missing-outer-negation", got=shown(got),
                    expected=shown(expected), what="min_pool2d(X 4×4, 2)")

@@ -2,7 +2,7 @@
 import torch
 from torch import nn
 
-from d2lkit.grading.api import expect, expect_equal, grades, mistake_if, reference
+from d2lkit.grading.api import expect, expect_equal, grades, mistake_if, pair, reference
 
 ref = reference(__file__)
 
@@ -10,17 +10,13 @@ NUM_PARAMS = 46764746
 BIG_LINEAR = 6400 * 4096 + 4096  # 26,218,496
 
 
-def _pair(v):
-    return list(v) if isinstance(v, (tuple, list)) else [v, v]
-
-
 def _layer_row(layer):
     row = [type(layer).__name__]
     if isinstance(layer, nn.Conv2d):
-        row += [layer.in_channels, layer.out_channels, _pair(layer.kernel_size),
-                _pair(layer.stride), _pair(layer.padding)]
+        row += [layer.in_channels, layer.out_channels, pair(layer.kernel_size),
+                pair(layer.stride), pair(layer.padding)]
     elif isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d)):
-        row += [_pair(layer.kernel_size), _pair(layer.stride), _pair(layer.padding)]
+        row += [pair(layer.kernel_size), pair(layer.stride), pair(layer.padding)]
     elif isinstance(layer, nn.Linear):
         row += [layer.in_features, layer.out_features]
     elif isinstance(layer, nn.Dropout):
@@ -62,7 +58,7 @@ def probe_alexnet_features(mod, size):
         if isinstance(layer, nn.Linear):
             break
         if isinstance(layer, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
-            k, s, p = _pair(layer.kernel_size), _pair(layer.stride), _pair(layer.padding)
+            k, s, p = pair(layer.kernel_size), pair(layer.stride), pair(layer.padding)
             if isinstance(layer, nn.Conv2d):
                 if layer.in_channels != c and problem is None:
                     problem = f"Conv2d expects {layer.in_channels} channels, gets {c}"

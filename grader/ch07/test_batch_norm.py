@@ -9,17 +9,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, mistake_if,
-                                reference)
+from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, is_close,
+                                mistake_if, reference)
 
 ref = reference(__file__)
 EPS = 1e-5
-
-
-def _close(a, b, dtype=torch.float64):
-    rtol, atol = (1e-7, 1e-9) if dtype == torch.float64 else (1e-4, 1e-5)
-    return (isinstance(a, torch.Tensor) and a.shape == b.shape
-            and torch.allclose(a.to(b.dtype), b, rtol=rtol, atol=atol))
 
 
 def _dims(X):
@@ -62,14 +56,14 @@ def _check_train(student, X, gamma, beta, mm, mv, momentum, eps=EPS):
     # Y: biased variance
     y_unbiased = gamma * (X - mean) / torch.sqrt(var_u + eps) + beta
     expected_Y, running_mean = _torch_train(X, gamma, beta, mm, mv, eps, momentum)
-    mistake_if(_close(Y, y_unbiased, dtype) and not _close(Y, expected_Y, dtype),
+    mistake_if(is_close(Y, y_unbiased) and not is_close(Y, expected_Y),
                "unbiased-variance", what="Y",
                got="normalized with the unbiased variance (n - 1)",
                expected="the biased variance (n)")
     expect_close(Y, expected_Y, what="Y")
     # moving_mean: momentum weights the old value
     expected_m = momentum * mm + (1 - momentum) * mean
-    mistake_if(_close(nm, (1 - momentum) * mm + momentum * mean, dtype), "inverted-momentum",
+    mistake_if(is_close(nm, (1 - momentum) * mm + momentum * mean), "inverted-momentum",
                what=f"moving_mean (momentum={momentum})",
                got="(1 - momentum) * moving_mean + momentum * mean",
                expected="momentum * moving_mean + (1 - momentum) * mean")
@@ -78,11 +72,11 @@ def _check_train(student, X, gamma, beta, mm, mv, momentum, eps=EPS):
     # moving_var: biased variance, unlike PyTorch's running_var
     expected_v = momentum * mv + (1 - momentum) * var
     for v in (var, var_u):
-        mistake_if(_close(nv, (1 - momentum) * mv + momentum * v, dtype), "inverted-momentum",
+        mistake_if(is_close(nv, (1 - momentum) * mv + momentum * v), "inverted-momentum",
                    what=f"moving_var (momentum={momentum})",
                    got="(1 - momentum) * moving_var + momentum * var",
                    expected="momentum * moving_var + (1 - momentum) * var")
-    mistake_if(_close(nv, momentum * mv + (1 - momentum) * var_u, dtype), "unbiased-variance",
+    mistake_if(is_close(nv, momentum * mv + (1 - momentum) * var_u), "unbiased-variance",
                what="moving_var", got="updated with the unbiased variance (n - 1)",
                expected="the biased variance (n)")
     expect_close(nv, expected_v, what="moving_var")
@@ -117,11 +111,11 @@ def test_eval(student, gen, device):
     dims = _dims(X)
     mean, var = X.mean(dim=dims, keepdim=True), X.var(dim=dims, keepdim=True, unbiased=False)
     batch_Y = gamma * (X - mean) / torch.sqrt(var + EPS) + beta
-    mistake_if(_close(Y, batch_Y), "eval-uses-batch-stats", what="Y (training=False)",
+    mistake_if(is_close(Y, batch_Y), "eval-uses-batch-stats", what="Y (training=False)",
                got="normalized with the batch statistics",
                expected="normalized with moving_mean, moving_var")
     for name, got, old in (("moving_mean", nm, mm), ("moving_var", nv, mv)):
-        mistake_if(not (isinstance(got, torch.Tensor) and _close(got, old)),
+        mistake_if(not (isinstance(got, torch.Tensor) and is_close(got, old)),
                    "eval-uses-batch-stats", what=f"{name} (training=False)",
                    got=f"{name} changed", expected=f"{name} unchanged")
         expect_close(got, old, what=name)
@@ -223,13 +217,13 @@ def test_module_mode(student, gen, device):
     got = student.probe(probe_modes, 2, X)
     eval_expected = X / (1 + EPS) ** 0.5  # fresh layer: moving_mean 0, moving_var 1, gamma 1, beta 0
     batch = F.batch_norm(X, None, None, training=True, eps=EPS)
-    mistake_if(_close(got["eval"], batch), "is-grad-enabled-mode", what="BatchNorm in eval()",
+    mistake_if(is_close(got["eval"], batch), "is-grad-enabled-mode", what="BatchNorm in eval()",
                got="eval() with autograd on used the batch statistics")
-    mistake_if(_close(got["train"], eval_expected), "is-grad-enabled-mode", what="BatchNorm in train()",
+    mistake_if(is_close(got["train"], eval_expected), "is-grad-enabled-mode", what="BatchNorm in train()",
                got="train() under torch.no_grad() used the moving statistics")
     zeros = torch.zeros(1, 4, dtype=X.dtype, device=device)
     mistake_if("moving_mean" in got["eval_state"]
-               and not _close(got["eval_state"]["moving_mean"], zeros),
+               and not is_close(got["eval_state"]["moving_mean"], zeros),
                "is-grad-enabled-mode", what="BatchNorm in eval()",
                got="eval() updated moving_mean")
     expect_close(got["eval"], eval_expected, what="eval() output")

@@ -2,36 +2,14 @@
 import pytest
 import torch
 
-from d2lkit.grading.api import (FLOATS, expect_equal, expect_modes_close, grades, mistake_if,
-                                reference, train_then_eval)
+from d2lkit.grading.api import (FLOATS, child_types, expect_equal, expect_modes_close, grades,
+                                mistake_if, randomized, reference, train_then_eval)
 
 ref = reference(__file__)
 
 
-def _randomized(module, gen, dtype, device):
-    """Random weights, BN affine parameters and running statistics (drawn from gen)."""
-    module = module.to(dtype)
-    with torch.no_grad():
-        for name, t in module.state_dict().items():
-            if not t.is_floating_point():
-                continue
-            if name.endswith("running_var"):
-                t.copy_(torch.rand(t.shape, generator=gen, dtype=dtype) + 0.5)
-            else:
-                t.copy_(torch.randn(t.shape, generator=gen, dtype=dtype) * 0.4)
-    return module.to(device)
-
-
-def _tol(dtype):
-    return {"rtol": 1e-6} if dtype == torch.float64 else {}
-
-
-def _kinds(res):
-    return [tuple(c)[1] for c in res["children"]]
-
-
 def _compare(student, name, args, X_shape, gen, device, dtype):
-    m = _randomized(getattr(ref, name)(*args), gen, dtype, device)
+    m = randomized(getattr(ref, name)(*args), gen, dtype, device)
     sd = {k: v.clone() for k, v in m.state_dict().items()}
     X = torch.randn(*X_shape, generator=gen, dtype=dtype).to(device)
     got = student.train_then_eval(name, args, sd, X)
@@ -48,7 +26,7 @@ def probe_state_shapes(mod, name, args):
 def test_conv_block_layers(student, gen, device):
     X = torch.randn(2, 3, 5, 4, generator=gen, dtype=torch.float64).to(device)
     res = student.module("conv_block", 3, 7, inputs=(X,))
-    expect_equal(_kinds(res), ["BatchNorm2d", "ReLU", "Conv2d"], what="conv_block(3, 7) layers")
+    expect_equal(child_types(res), ["BatchNorm2d", "ReLU", "Conv2d"], what="conv_block(3, 7) layers")
     expect_equal(list(res["state_dict_keys"]), list(ref.conv_block(3, 7).state_dict().keys()),
                  what="conv_block(3, 7) state_dict keys")
     expect_equal(tuple(res["output"].shape), (2, 7, 5, 4), what="conv_block(3, 7)(X).shape")
@@ -108,7 +86,7 @@ def test_transition_book(student, gen, device):
 def test_transition_layers(student, gen, device):
     X = torch.randn(2, 5, 6, 6, generator=gen, dtype=torch.float64).to(device)
     res = student.module("transition_block", 5, 3, inputs=(X,))
-    kinds = _kinds(res)
+    kinds = child_types(res)
     mistake_if("MaxPool2d" in kinds, "max-pool", what="transition_block(5, 3) layers", got=kinds,
                expected=["BatchNorm2d", "ReLU", "Conv2d", "AvgPool2d"])
     expect_equal(kinds, ["BatchNorm2d", "ReLU", "Conv2d", "AvgPool2d"],

@@ -5,21 +5,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, mistake_if,
-                                mistake_on_error, reference)
+from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, is_close,
+                                mistake_if, mistake_on_error, randomized, reference)
 
 ref = reference(__file__)
+NEAR = {"rtol": 1e-6, "atol": 1e-8}  # how close a wrong answer must come to a mistake's to name it
 
 ARGS = (4, 3, (4, 5), (2, 6), 7)  # distinct channel counts: 3 + 5 + 6 + 7 = 21
-
-
-def _randomized(module, gen, dtype, device):
-    module = module.to(dtype)
-    with torch.no_grad():
-        for t in module.state_dict().values():
-            if t.is_floating_point():
-                t.copy_(torch.randn(t.shape, generator=gen, dtype=dtype) * 0.4)
-    return module.to(device)
 
 
 def _branches(m, x, relu_reduce=True):
@@ -33,12 +25,8 @@ def _branches(m, x, relu_reduce=True):
     return [p1, p2, p3, p4]
 
 
-def _close(a, b):
-    return a.shape == b.shape and torch.allclose(a, b, rtol=1e-6, atol=1e-8)
-
-
 def _run(student, gen, device, dtype, train=True):
-    m = _randomized(ref.Inception(*ARGS), gen, dtype, device)
+    m = randomized(ref.Inception(*ARGS), gen, dtype, device)
     sd = {k: v.clone() for k, v in m.state_dict().items()}
     X = torch.randn(2, 4, 7, 6, generator=gen, dtype=dtype).to(device)
     with mistake_on_error("pool-without-padding", match="Sizes of tensors must match"):
@@ -68,7 +56,7 @@ def test_branch_order(student, gen, device):
     branches = _branches(m, X)
     for perm in itertools.permutations(range(4)):
         if perm != (0, 1, 2, 3):
-            mistake_if(_close(out, torch.cat([branches[i] for i in perm], dim=1)),
+            mistake_if(is_close(out, torch.cat([branches[i] for i in perm], dim=1), **NEAR),
                        "branch-order-permuted", what="channel blocks of the output", got=f"order p{perm[0]+1}, p{perm[1]+1}, "
                        f"p{perm[2]+1}, p{perm[3]+1}", expected="p1, p2, p3, p4")
     expect_equal(tuple(out.shape), (2, 21, 7, 6), what="Inception(4, 3, (4, 5), (2, 6), 7)(X).shape")
@@ -82,7 +70,7 @@ def test_relu_after_reduction(student, gen, device):
     expect(bool((out >= 0).all()), what="Inception(...)(X) >= 0", expected="no negative value",
            got=f"min {out.min().item():.4g}")
     no_relu = torch.cat(_branches(m, X, relu_reduce=False), dim=1)
-    mistake_if(_close(out, no_relu), "no-relu-after-reduction", what="Inception(...)(X)",
+    mistake_if(is_close(out, no_relu, **NEAR), "no-relu-after-reduction", what="Inception(...)(X)",
                got="p2_1 and p3_1 outputs used without ReLU",
                expected="F.relu after every convolution")
     expect_close(out, torch.cat(_branches(m, X), dim=1), rtol=1e-6, what="Inception(...)(X)")

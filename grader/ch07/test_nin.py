@@ -3,18 +3,9 @@ import pytest
 import torch
 from torch import nn
 
-from d2lkit.grading.api import FLOATS, expect_close, expect_equal, grades, reference
+from d2lkit.grading.api import FLOATS, expect_close, expect_equal, grades, randomized, reference
 
 ref = reference(__file__)
-
-
-def _randomized(module, gen, dtype, device):
-    module = module.to(dtype)
-    with torch.no_grad():
-        for t in module.state_dict().values():
-            if t.is_floating_point():
-                t.copy_(torch.randn(t.shape, generator=gen, dtype=dtype) * 0.3)
-    return module.to(device)
 
 
 def probe_conv_configs(mod, args):
@@ -75,7 +66,7 @@ def test_nin_num_params(student):
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_nin_block_values(student, gen, device, dtype):
     args = (3, 5, 3, 2, 1)
-    m = _randomized(ref.nin_block(*args), gen, dtype, device)
+    m = randomized(ref.nin_block(*args), gen, dtype, device, scale=0.3)
     sd = {k: v.clone() for k, v in m.state_dict().items()}
     X = torch.randn(2, 3, 9, 11, generator=gen, dtype=dtype).to(device)
     with torch.no_grad():

@@ -5,32 +5,12 @@ import pytest
 import torch
 from torch import nn
 
-from d2lkit.grading.api import (expect, expect_close, expect_equal, expect_modes_close, FLOATS,
-                                grades, mistake_if, mistake_on_error, reference, train_then_eval)
+from d2lkit.grading.api import (chain_tolerance, expect, expect_close, expect_equal,
+                                expect_modes_close, FLOATS, grades, is_close, mistake_if,
+                                mistake_on_error, randomized, reference, train_then_eval)
 
 ref = reference(__file__)
-
-
-def _randomized(module, gen, dtype, device):
-    """Random weights, BN affine parameters and running statistics (drawn from gen)."""
-    module = module.to(dtype)
-    with torch.no_grad():
-        for name, t in module.state_dict().items():
-            if not t.is_floating_point():
-                continue
-            if name.endswith("running_var"):
-                t.copy_(torch.rand(t.shape, generator=gen, dtype=dtype) + 0.5)
-            else:
-                t.copy_(torch.randn(t.shape, generator=gen, dtype=dtype) * 0.4)
-    return module.to(device)
-
-
-def _close(a, b):
-    return a.shape == b.shape and torch.allclose(a, b, rtol=1e-6, atol=1e-8)
-
-
-def _tol(dtype):
-    return {"rtol": 1e-6} if dtype == torch.float64 else {}
+NEAR = {"rtol": 1e-6, "atol": 1e-8}  # how close a wrong answer must come to a mistake's to name it
 
 
 # ----------------------------------------------------------------------------- ch7.Residual
@@ -57,7 +37,7 @@ def test_residual_shape_1x1(student, gen, device):
 @grades("ch7.Residual", en="ReLU after adding the shortcut: no negative output",
         zh="加上捷径之后再 ReLU：输出没有负数")
 def test_residual_relu_after_add(student, gen, device):
-    m = _randomized(ref.Residual(3, 3), gen, torch.float64, device)
+    m = randomized(ref.Residual(3, 3), gen, torch.float64, device)
     sd = {k: v.clone() for k, v in m.state_dict().items()}
     X = torch.randn(4, 3, 6, 6, generator=gen, dtype=torch.float64).to(device)
     res = student.module("Residual", 3, 3, state_dict=sd, inputs=(X,), train=False)
@@ -73,7 +53,7 @@ def test_residual_relu_after_add(student, gen, device):
 @grades("ch7.Residual", en="the stride is on conv1 (and conv3), not on conv2",
         zh="步幅用在 conv1（和 conv3）上，而不是 conv2")
 def test_residual_stride_on_conv1(student, gen, device):
-    m = _randomized(ref.Residual(3, 5, True, 2), gen, torch.float64, device).eval()
+    m = randomized(ref.Residual(3, 5, True, 2), gen, torch.float64, device).eval()
     sd = {k: v.clone() for k, v in m.state_dict().items()}
     X = torch.randn(2, 3, 8, 6, generator=gen, dtype=torch.float64).to(device)
     with mistake_on_error("conv3-missing-stride", match="must match the size"):
@@ -82,8 +62,8 @@ def test_residual_stride_on_conv1(student, gen, device):
     wrong.conv1.stride, wrong.conv2.stride = (1, 1), (2, 2)
     with torch.no_grad():
         expected, wrong_out = m(X), wrong(X)
-    mistake_if(_close(res["output"], wrong_out), "stride-on-conv2", what="Residual(3, 5, True, 2)(X)",
-               got="the output of conv1 stride 1, conv2 stride 2",
+    mistake_if(is_close(res["output"], wrong_out, **NEAR), "stride-on-conv2",
+               what="Residual(3, 5, True, 2)(X)", got="the output of conv1 stride 1, conv2 stride 2",
                expected="conv1 stride 2, conv2 stride 1")
     expect_close(res["output"], expected, rtol=1e-6, what="Residual(3, 5, True, 2)(X)")
 
@@ -93,7 +73,7 @@ def test_residual_stride_on_conv1(student, gen, device):
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_residual_values(student, gen, device, dtype):
     args = (3, 5, True, 2)
-    m = _randomized(ref.Residual(*args), gen, dtype, device)
+    m = randomized(ref.Residual(*args), gen, dtype, device)
     sd = {k: v.clone() for k, v in m.state_dict().items()}
     X = torch.randn(3, 3, 7, 6, generator=gen, dtype=dtype).to(device)
     with mistake_on_error("conv3-missing-stride", match="must match the size"):
@@ -181,7 +161,7 @@ def test_resnet18(student, gen):
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_block_values(student, gen, device, dtype):
     args = (3, 5, 2)
-    m = _randomized(nn.Sequential(*ref.resnet_block(*args)), gen, dtype, device)
+    m = randomized(nn.Sequential(*ref.resnet_block(*args)), gen, dtype, device)
     sd = {k: v.clone() for k, v in m.state_dict().items()}
     X = torch.randn(2, 3, 8, 6, generator=gen, dtype=dtype).to(device)
     got = student.train_then_eval("resnet_block", args, sd, X)
@@ -198,11 +178,11 @@ def probe_num_params(mod, name, arg_list):
 def _compare_train_eval(student, name, args, gen, device, dtype, X):
     """Load the reference's random state into the learner's module; compare a forward in train
     mode (output and running statistics afterwards) and one in eval mode."""
-    m = _randomized(getattr(ref, name)(*args), gen, dtype, device)
+    m = randomized(getattr(ref, name)(*args), gen, dtype, device)
     sd = {k: v.clone() for k, v in m.state_dict().items()}
     with torch.no_grad():
         expected = train_then_eval(copy.deepcopy(m), X)
-    tol = _tol(dtype)
+    tol = chain_tolerance(dtype)
     what = f"{name}{args}(X)"
     res = student.module(name, *args, state_dict=sd, inputs=(X,), dtype=dtype, train=True)
     expect_close(res["output"], expected["train"], **tol, what=f"{what} in train mode")
@@ -259,7 +239,7 @@ def test_bottleneck_num_params(student):
 @grades("ch7.BottleneckResidual", en="ReLU after adding the shortcut: no negative output",
         zh="加上捷径之后再 ReLU：输出没有负数")
 def test_bottleneck_relu_after_add(student, gen, device):
-    m = _randomized(ref.BottleneckResidual(5, 3, 5), gen, torch.float64, device).eval()
+    m = randomized(ref.BottleneckResidual(5, 3, 5), gen, torch.float64, device).eval()
     sd = {k: v.clone() for k, v in m.state_dict().items()}
     X = torch.randn(3, 5, 6, 7, generator=gen, dtype=torch.float64).to(device)
     res = student.module("BottleneckResidual", 5, 3, 5, state_dict=sd, inputs=(X,), train=False)
@@ -275,7 +255,7 @@ def test_bottleneck_relu_after_add(student, gen, device):
         zh="步幅用在 3×3 的 conv2（和 shortcut）上，而不是 conv1")
 def test_bottleneck_stride_on_conv2(student, gen, device):
     args = (4, 3, 6, 2)
-    m = _randomized(ref.BottleneckResidual(*args), gen, torch.float64, device).eval()
+    m = randomized(ref.BottleneckResidual(*args), gen, torch.float64, device).eval()
     sd = {k: v.clone() for k, v in m.state_dict().items()}
     X = torch.randn(2, 4, 8, 7, generator=gen, dtype=torch.float64).to(device)
     with mistake_on_error("no-projection-on-stride", match="must match the size"):
@@ -284,7 +264,7 @@ def test_bottleneck_stride_on_conv2(student, gen, device):
     wrong.conv1.stride, wrong.conv2.stride = (2, 2), (1, 1)
     with torch.no_grad():
         expected, wrong_out = m(X), wrong(X)
-    mistake_if(_close(res["output"], wrong_out), "stride-on-first-conv",
+    mistake_if(is_close(res["output"], wrong_out, **NEAR), "stride-on-first-conv",
                what=f"BottleneckResidual{args}(X)", got="the output of conv1 stride 2, conv2 stride 1",
                expected="conv1 stride 1, conv2 stride 2")
     expect_close(res["output"], expected, rtol=1e-6, what=f"BottleneckResidual{args}(X)")
@@ -331,7 +311,7 @@ def test_preact_shape_1x1(student, gen, device):
 @grades("ch7.PreActResidual", en="no ReLU after the addition: the output can be negative",
         zh="相加之后没有 ReLU：输出可以是负数")
 def test_preact_no_relu_after_add(student, gen, device):
-    m = _randomized(ref.PreActResidual(3, 3), gen, torch.float64, device).eval()
+    m = randomized(ref.PreActResidual(3, 3), gen, torch.float64, device).eval()
     sd = {k: v.clone() for k, v in m.state_dict().items()}
     X = torch.randn(4, 3, 6, 5, generator=gen, dtype=torch.float64).to(device)
     res = student.module("PreActResidual", 3, 3, state_dict=sd, inputs=(X,), train=False)

@@ -5,26 +5,12 @@ import pytest
 import torch
 from torch import nn
 
-from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades,
-                                mistake_if, mistake_on_error, reference)
+from d2lkit.grading.api import (FLOATS, child_types, expect, expect_close, expect_equal, grades,
+                                mistake_if, mistake_on_error, randomized, reference)
 
 ref = reference(__file__)
 
 VGG11 = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))
-
-
-def _randomized(module, gen, dtype, device):
-    """The reference module with random weights (drawn from gen), in dtype, on device."""
-    module = module.to(dtype)
-    with torch.no_grad():
-        for t in module.state_dict().values():
-            if t.is_floating_point():
-                t.copy_(torch.randn(t.shape, generator=gen, dtype=dtype) * 0.3)
-    return module.to(device)
-
-
-def _children(res):
-    return [tuple(c)[1] for c in res["children"]]
 
 
 # ----------------------------------------------------------------------------- ch7.vgg_block
@@ -49,7 +35,7 @@ def test_vgg_block_layers(student, gen, device):
     X = torch.randn(1, 4, 8, 8, generator=gen, dtype=torch.float64).to(device)
     with mistake_on_error("in-channels-not-updated", match="channels"):
         res = student.module("vgg_block", 3, 4, 6, inputs=(X,))
-    kinds = _children(res)
+    kinds = child_types(res)
     mistake_if(kinds.count("MaxPool2d") > 1, "pool-inside-loop", what="vgg_block(3, 4, 6) layers",
                got=kinds)
     expect_equal(kinds, ["Conv2d", "ReLU"] * 3 + ["MaxPool2d"], what="vgg_block(3, 4, 6) layers")
@@ -64,7 +50,7 @@ def test_vgg_block_layers(student, gen, device):
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_vgg_block_values(student, gen, device, dtype):
     num_convs = 2
-    m = _randomized(ref.vgg_block(num_convs, 3, 5), gen, dtype, device)
+    m = randomized(ref.vgg_block(num_convs, 3, 5), gen, dtype, device, scale=0.3)
     sd = {k: v.clone() for k, v in m.state_dict().items()}
     X = torch.randn(2, 3, 11, 9, generator=gen, dtype=dtype).to(device)  # odd sizes: floor
     with torch.no_grad():

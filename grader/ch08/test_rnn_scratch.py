@@ -6,19 +6,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, mistake_if,
-                                mistake_on_error)
+from d2lkit.grading.api import (FLOATS, as_number, expect, expect_close, expect_equal, grades,
+                                is_close, mistake_if, mistake_on_error)
 
 PPL = "ch8.perplexity"
 OH = "ch8.one_hot"
 RNN = "ch8.rnn_forward"
 PRED = "ch8.predict_ch8"
 CLIP = "ch8.grad_clipping"
-
-
-def _close(a, b, rtol=1e-6):
-    return (isinstance(a, torch.Tensor) and a.shape == b.shape
-            and bool(torch.isclose(a.double().cpu(), b.double().cpu(), rtol=rtol, atol=1e-9).all()))
+NEAR = {"rtol": 1e-6, "atol": 1e-9}  # how close a wrong answer must come to a mistake's to name it
 
 
 def _nll(logits, targets):
@@ -34,7 +30,8 @@ def test_ppl_no_overflow(student, gen):
     got = student.call("perplexity", logits, targets)
     nll = _nll(logits, targets)
     mistake_if(isinstance(got, torch.Tensor) and got.numel() == 1
-               and (not bool(torch.isfinite(got).all()) or _close(got.reshape(()), torch.exp(nll.sum()))),
+               and (not bool(torch.isfinite(got).all())
+                    or is_close(got.reshape(()), torch.exp(nll.sum()), **NEAR)),
                "exp-of-summed-loss", what="perplexity of 400 tokens", got=got, expected=torch.exp(nll.mean()))
 
 
@@ -46,8 +43,9 @@ def test_ppl_mean_then_exp(student, gen):
     targets = torch.randint(0, V, (N,), generator=gen)
     got = student.call("perplexity", logits, targets)
     nll = _nll(logits, targets)
-    mistake_if(_close(got.reshape(()) if isinstance(got, torch.Tensor) and got.numel() == 1 else got,
-                      torch.exp(nll).mean()), "mean-of-exp", what="perplexity(logits, targets)", got=got, expected=torch.exp(nll.mean()))
+    scalar = got.reshape(()) if isinstance(got, torch.Tensor) and got.numel() == 1 else got
+    mistake_if(is_close(scalar, torch.exp(nll).mean(), **NEAR), "mean-of-exp",
+               what="perplexity(logits, targets)", got=got, expected=torch.exp(nll.mean()))
 
 
 @grades(PPL, en="a batch (B, T, V): every token weighs the same",
@@ -58,8 +56,9 @@ def test_ppl_token_weighted(student, gen):
     targets = torch.randint(0, V, (B, T), generator=gen)
     got = student.call("perplexity", logits, targets)
     nll = _nll(logits, targets)
-    mistake_if(_close(got.reshape(()) if isinstance(got, torch.Tensor) and got.numel() == 1 else got,
-                      torch.exp(nll.mean(dim=1)).mean()), "averaged-batch-perplexities", what="perplexity(logits (B, T, V), targets (B, T))",
+    scalar = got.reshape(()) if isinstance(got, torch.Tensor) and got.numel() == 1 else got
+    mistake_if(is_close(scalar, torch.exp(nll.mean(dim=1)).mean(), **NEAR),
+               "averaged-batch-perplexities", what="perplexity(logits (B, T, V), targets (B, T))",
                got=got, expected=torch.exp(nll.mean()))
     expect_close(got, torch.exp(F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))),
                  what="perplexity(logits (B, T, V), targets (B, T))")
@@ -180,7 +179,7 @@ def test_rnn_carries_state(student, gen):
     W_xh, W_hh, b_h, W_hq, b_q = params
     out, _ = student.call("rnn_forward", inputs, state, params)
     stale = torch.cat([torch.tanh(X @ W_xh + state[0] @ W_hh + b_h) @ W_hq + b_q for X in inputs])
-    mistake_if(_close(out, stale), "state-not-carried", what="outputs")
+    mistake_if(is_close(out, stale, **NEAR), "state-not-carried", what="outputs")
 
 
 @grades(RNN, en="matches nn.RNN (bias_hh = 0) plus the output layer",
@@ -344,14 +343,6 @@ def probe_clip(mod, grads, theta, kind="list", device="cpu"):
     return {"norm": norm, "grads": [None if p.grad is None else p.grad.detach() for p in params]}
 
 
-def _as_float(x):
-    if isinstance(x, torch.Tensor) and x.numel() == 1:
-        return float(x)
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        return float(x)
-    return None
-
-
 @grades(CLIP, en="parameters whose .grad is None are skipped", zh="跳过 .grad 为 None 的参数")
 def test_clip_none_grad(student, device):
     grads = [torch.full((2, 3), 2.0, dtype=torch.float64), None, torch.ones(4, dtype=torch.float64)]
@@ -388,7 +379,7 @@ def test_clip_below_theta(student, device):
     got = student.probe(probe_clip, grads, 1.0, "list", device)
     changed = any(not torch.equal(g.cpu(), e) for g, e in zip(got["grads"], grads))
     mistake_if(changed, "rescaled-below-theta", what="grads below theta", got=got["grads"][0], expected=grads[0])
-    norm = _as_float(got["norm"])
+    norm = as_number(got["norm"])
     expect(norm is not None and abs(norm - 0.5) < 1e-9, what="returned norm", expected=0.5,
            got=got["norm"])
 
@@ -405,7 +396,7 @@ def test_clip_matches_torch(student, gen, dtype, device):
         for p, g in zip(ps, grads):
             p.grad = g.clone().to(device)
         expected_norm = torch.nn.utils.clip_grad_norm_(ps, theta)
-        norm = _as_float(got["norm"])
+        norm = as_number(got["norm"])
         expect(norm is not None and math.isclose(norm, float(expected_norm), rel_tol=1e-5),
                what=f"returned norm ({kind}, theta={theta})", expected=float(expected_norm),
                got=got["norm"])
@@ -421,7 +412,7 @@ SH = "ch8.sharpen"
 def test_sharpen_normalized(student, gen):
     p = torch.softmax(torch.randn(4, 6, generator=gen, dtype=torch.float64), dim=-1)
     got = student.call("sharpen", p, 2.0)
-    mistake_if(_close(got, p ** 2), "not-normalized", what="sharpen(p, 2.0)",
+    mistake_if(is_close(got, p ** 2, **NEAR), "not-normalized", what="sharpen(p, 2.0)",
                got=got.sum(-1) if isinstance(got, torch.Tensor) else got, expected=torch.ones(4))
     expect_close(got.sum(-1), torch.ones(4, dtype=torch.float64), what="sharpen(p, 2.0).sum(-1)")
 

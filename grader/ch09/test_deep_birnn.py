@@ -3,11 +3,12 @@ import pytest
 import torch
 from torch import nn
 
-from d2lkit.grading.api import FLOATS, expect, expect_close, grades, mistake_if
+from d2lkit.grading.api import FLOATS, expect, expect_close, grades, is_close, mistake_if
 
 DEEP = "ch9.deep_rnn_forward"
 BI = "ch9.birnn_forward"
 T_, B_, V_, H_ = 6, 3, 5, 4     # all different, so that transposes cannot pass
+NEAR = {"rtol": 1e-6, "atol": 1e-8}  # how close a wrong answer must come to a mistake's to name it
 
 
 def _layer(gen, n_in, h, dtype):
@@ -23,11 +24,6 @@ def _run(xs, H, params):
         H = torch.tanh(x @ W_xh + H @ W_hh + b_h)
         outs.append(H)
     return torch.stack(outs), H
-
-
-def _close(a, b, tol=1e-6):
-    return (isinstance(a, torch.Tensor) and a.shape == b.shape
-            and bool(torch.allclose(a.double().cpu(), b.double().cpu(), rtol=tol, atol=1e-8)))
 
 
 # ------------------------------------------------------------------------------ deep_rnn_forward
@@ -59,7 +55,7 @@ def test_deep_stacked(student, gen):
     H = inputs
     for l, p in enumerate(layers):
         H, _ = _run(inputs, states[l], p)
-    mistake_if(_close(out, H), "x-fed-to-every-layer", what="deep_rnn_forward(...)[0]")
+    mistake_if(is_close(out, H, **NEAR), "x-fed-to-every-layer", what="deep_rnn_forward(...)[0]")
     expected_out, expected_h = _nn_deep(inputs, states, layers)
     expect_close(out, expected_out, rtol=1e-6, what="outputs (V == h)")
     expect_close(got[1], expected_h, rtol=1e-6, what="final states (V == h)")
@@ -135,7 +131,7 @@ def test_bi_flipped_back(student, gen):
     of, _ = _run(inputs, H0f, pf)
     ob, _ = _run(inputs.flip(0), H0b, pb)
     for wrong in (torch.cat([of, ob], -1), torch.cat([ob, of], -1)):
-        mistake_if(_close(out, wrong), "backward-not-flipped", what="birnn_forward(...)[0]")
+        mistake_if(is_close(out, wrong, **NEAR), "backward-not-flipped", what="birnn_forward(...)[0]")
 
 
 @grades(BI, en="outputs are [forward, backward] along the last axis", zh="输出沿最后一个轴按 [前向, 反向] 排列")
@@ -144,7 +140,7 @@ def test_bi_concat_order(student, gen):
     out = _bi_out(student.call("birnn_forward", *case))
     of, _ = _run(inputs, H0f, pf)
     ob, _ = _run(inputs.flip(0), H0b, pb)
-    mistake_if(_close(out, torch.cat([ob.flip(0), of], -1)), "concat-order-swapped",
+    mistake_if(is_close(out, torch.cat([ob.flip(0), of], -1), **NEAR), "concat-order-swapped",
                what="birnn_forward(...)[0]", got="[backward, forward]", expected="[forward, backward]")
 
 
@@ -213,7 +209,8 @@ def test_uneven_flipped_back(student, gen, device):
     out, _ = _uneven_pair(student.call("birnn_forward_uneven", *case), "birnn_forward_uneven(...)")
     of, _ = _run(inputs, H0f, pf)
     ob, _ = _run(inputs.flip(0), H0b, pb)
-    mistake_if(_close(out, torch.cat([of, ob], -1)), "backward-not-flipped", what="birnn_forward_uneven(...)[0]")
+    mistake_if(is_close(out, torch.cat([of, ob], -1), **NEAR), "backward-not-flipped",
+               what="birnn_forward_uneven(...)[0]")
     expect_close(out, torch.cat([of, ob.flip(0)], -1), rtol=1e-6, what="outputs")
 
 

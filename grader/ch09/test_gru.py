@@ -3,13 +3,14 @@ import pytest
 import torch
 from torch import nn
 
-from d2lkit.grading.api import (FLOATS, LearnerError, expect, expect_close, grades, mistake_if,
-                                reference)
+from d2lkit.grading.api import (FLOATS, LearnerError, expect, expect_close, grades, is_close,
+                                mistake_if, reference)
 
 ref = reference(__file__)
 
 GRU = "ch9.gru_forward"
 T_, B_, V_, H_, Q_ = 6, 3, 5, 4, 7     # all different, so that transposes cannot pass
+NEAR = {"rtol": 1e-6, "atol": 1e-8}  # how close a wrong answer must come to a mistake's to name it
 
 
 def _case(gen, dtype=torch.float64, device="cpu", scale=0.6):
@@ -49,11 +50,6 @@ def _nn_gru(inputs, state, params):
     return out.reshape(-1, h) @ W_hq + b_q, h_n[0]
 
 
-def _close(a, b, tol=1e-6):
-    return (isinstance(a, torch.Tensor) and a.shape == b.shape
-            and bool(torch.allclose(a.double().cpu(), b.double().cpu(), rtol=tol, atol=1e-8)))
-
-
 def _out(got):
     return got[0] if isinstance(got, (tuple, list)) and len(got) == 2 else None
 
@@ -79,7 +75,8 @@ def test_gru_update_gate(student, gen):
     for reset_after in (False, True):
         out = _out(student.call("gru_forward", inputs, state, params, reset_after=reset_after))
         wrong, _ = _variant(inputs, state, params, reset_after=reset_after, swap_update=True)
-        mistake_if(_close(out, wrong), "update-gate-swapped", what=f"gru_forward(reset_after={reset_after})")
+        mistake_if(is_close(out, wrong, **NEAR), "update-gate-swapped",
+                   what=f"gru_forward(reset_after={reset_after})")
 
 
 @grades(GRU, en="gates use sigmoid, the candidate state tanh", zh="门使用 sigmoid，候选隐状态使用 tanh")
@@ -87,10 +84,10 @@ def test_gru_activations(student, gen):
     inputs, state, params = _case(gen)
     out = _out(student.call("gru_forward", inputs, state, params))
     wrong, _ = _variant(inputs, state, params, swap_act=True)
-    mistake_if(_close(out, wrong), "sigmoid-tanh-swapped", what="gru_forward(...)")
+    mistake_if(is_close(out, wrong, **NEAR), "sigmoid-tanh-swapped", what="gru_forward(...)")
     for swap_update in (False, True):
         wrong, _ = _variant(inputs, state, params, swap_act=True, swap_update=swap_update)
-        mistake_if(_close(out, wrong), "sigmoid-tanh-swapped", what="gru_forward(...)")
+        mistake_if(is_close(out, wrong, **NEAR), "sigmoid-tanh-swapped", what="gru_forward(...)")
 
 
 @grades(GRU, en="reset_after=False is the book's formula (R*H) @ W_hh, not nn.GRU's",
@@ -100,7 +97,7 @@ def test_gru_reset_before(student, gen):
     out = _out(student.call("gru_forward", inputs, state, params))
     after, _ = _nn_gru(inputs, state, params)
     before, _ = _variant(inputs, state, params)
-    mistake_if(_close(out, after) and not _close(after, before), "reset-after-matmul",
+    mistake_if(is_close(out, after, **NEAR) and not is_close(after, before, **NEAR), "reset-after-matmul",
                what="gru_forward(..., reset_after=False)", got="R * (H @ W_hh)",
                expected="(R * H) @ W_hh")
 

@@ -3,10 +3,11 @@ import pytest
 import torch
 from torch import nn
 
-from d2lkit.grading.api import FLOATS, expect, expect_close, grades, mistake_if
+from d2lkit.grading.api import FLOATS, expect, expect_close, grades, is_close, mistake_if
 
 LSTM = "ch9.lstm_forward"
 T_, B_, V_, H_, Q_ = 6, 3, 5, 4, 7     # all different, so that transposes cannot pass
+NEAR = {"rtol": 1e-6, "atol": 1e-8}  # how close a wrong answer must come to a mistake's to name it
 
 
 def _case(gen, dtype=torch.float64, device="cpu"):
@@ -49,11 +50,6 @@ def _nn_lstm(inputs, state, params):
     return out.reshape(-1, h) @ W_hq + b_q, h_n[0], c_n[0]
 
 
-def _close(a, b, tol=1e-6):
-    return (isinstance(a, torch.Tensor) and a.shape == b.shape
-            and bool(torch.allclose(a.double().cpu(), b.double().cpu(), rtol=tol, atol=1e-8)))
-
-
 @grades(LSTM, en="output (T*B, q) time-major, state returned as (H, C)",
         zh="输出形状为 (T*B, q)、按时间步排列，状态以 (H, C) 返回")
 def test_lstm_shapes(student, gen):
@@ -74,8 +70,8 @@ def test_lstm_state_order(student, gen):
     inputs, state, params = _case(gen)
     _, (s0, s1) = student.call("lstm_forward", inputs, state, params)
     _, H, C = _variant(inputs, state, params)
-    mistake_if(_close(s0, C) and _close(s1, H), "state-swapped", what="lstm_forward(...)[1]",
-               got="(C, H)", expected="(H, C)")
+    mistake_if(is_close(s0, C, **NEAR) and is_close(s1, H, **NEAR), "state-swapped",
+               what="lstm_forward(...)[1]", got="(C, H)", expected="(H, C)")
 
 
 @grades(LSTM, en="H = O * tanh(C)", zh="H = O * tanh(C)")
@@ -83,7 +79,7 @@ def test_lstm_tanh_on_cell(student, gen):
     inputs, state, params = _case(gen)
     out, _ = student.call("lstm_forward", inputs, state, params)
     wrong, _, _ = _variant(inputs, state, params, tanh_on_cell=False)
-    mistake_if(_close(out, wrong), "no-tanh-on-cell", what="lstm_forward(...)[0]")
+    mistake_if(is_close(out, wrong, **NEAR), "no-tanh-on-cell", what="lstm_forward(...)[0]")
 
 
 @grades(LSTM, en="the memory cell is carried from step to step", zh="记忆元在时间步之间传递")
@@ -91,7 +87,7 @@ def test_lstm_cell_carried(student, gen):
     inputs, state, params = _case(gen)
     out, _ = student.call("lstm_forward", inputs, state, params)
     wrong, _, _ = _variant(inputs, state, params, carry_cell=False)
-    mistake_if(_close(out, wrong), "cell-not-carried", what="lstm_forward(...)[0]")
+    mistake_if(is_close(out, wrong, **NEAR), "cell-not-carried", what="lstm_forward(...)[0]")
 
 
 @grades(LSTM, en="matches nn.LSTM (gate order i, f, g, o; bias_hh = 0)",

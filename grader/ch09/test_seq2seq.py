@@ -5,8 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, mistake_if,
-                                mistake_on_error, reference)
+from d2lkit.grading.api import (FLOATS, as_number, expect, expect_close, expect_equal, grades,
+                                is_close, mistake_if, mistake_on_error, reference)
 
 ref = reference(__file__)
 
@@ -14,6 +14,7 @@ MASK = "ch9.sequence_mask"
 LOSS = "ch9.masked_softmax_ce_loss"
 TF = "ch9.teacher_forcing_input"
 BLEU = "ch9.bleu"
+NEAR = {"rtol": 1e-6, "atol": 1e-8}  # how close a wrong answer must come to a mistake's to name it
 
 
 def _mask_expected(X, valid_len, value=0, dim=1):
@@ -72,12 +73,6 @@ def _loss_expected(pred, label, valid_len):
     return (_losses(pred, label) * _keep(label, valid_len).to(pred.dtype)).mean(dim=1)
 
 
-def _close(a, b, tol=1e-6):
-    return (isinstance(a, torch.Tensor) and a.shape == b.shape
-            and bool(torch.allclose(a.double().cpu(), b.double().cpu(), rtol=tol, atol=1e-8,
-                                    equal_nan=True)))
-
-
 @grades(LOSS, en="the book's example: ones(3, 4, 10), valid_len [4, 2, 0]",
         zh="书中的例子：ones(3, 4, 10)，valid_len 为 [4, 2, 0]")
 def test_loss_book(student, device):
@@ -87,9 +82,9 @@ def test_loss_book(student, device):
     with mistake_on_error("pred-not-permuted", match="Expected target size"):
         got = student.call("masked_softmax_ce_loss", pred, label, valid_len)
     ln10 = math.log(10)
-    mistake_if(_close(got, torch.tensor([ln10, ln10, float("nan")])), "divided-by-valid-len",
+    mistake_if(is_close(got, torch.tensor([ln10, ln10, float("nan")]), **NEAR), "divided-by-valid-len",
                what="masked_softmax_ce_loss(...)", got=got, expected=[2.3026, 1.1513, 0.0])
-    mistake_if(_close(got, torch.tensor([ln10, ln10, ln10])), "masked-logits",
+    mistake_if(is_close(got, torch.tensor([ln10, ln10, ln10]), **NEAR), "masked-logits",
                what="masked_softmax_ce_loss(...)", got=got, expected=[2.3026, 1.1513, 0.0])
     expect_close(got, torch.tensor([ln10, ln10 / 2, 0.0], device=device), what="masked_softmax_ce_loss(...)")
 
@@ -105,9 +100,10 @@ def test_loss_targeted(student, gen):
         got = student.call("masked_softmax_ce_loss", pred, label, valid_len)
     keep = _keep(label, valid_len).to(pred.dtype)
     masked_sum = (_losses(pred, label) * keep).sum(dim=1)
-    mistake_if(_close(got, masked_sum / valid_len), "divided-by-valid-len", what="masked_softmax_ce_loss(...)")
+    mistake_if(is_close(got, masked_sum / valid_len, **NEAR), "divided-by-valid-len",
+               what="masked_softmax_ce_loss(...)")
     wrong = _losses(pred * keep[..., None], label).mean(dim=1)
-    mistake_if(_close(got, wrong), "masked-logits", what="masked_softmax_ce_loss(...)")
+    mistake_if(is_close(got, wrong, **NEAR), "masked-logits", what="masked_softmax_ce_loss(...)")
 
 
 @grades(LOSS, en="matches masked F.cross_entropy on random inputs", zh="随机输入上与掩蔽后的 F.cross_entropy 一致")
@@ -145,14 +141,6 @@ def test_tf_random(student, gen, device):
 
 
 # ------------------------------------------------------------------------------ bleu
-def _number(x):
-    if isinstance(x, torch.Tensor) and x.numel() == 1:
-        return float(x)
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        return float(x)
-    return None
-
-
 def _bleu_variant(pred_seq, label_seq, k, clip=True, uniform=False, inverted=False):
     p, l = pred_seq.split(" "), label_seq.split(" ")
     ratio = len(p) / len(l) if inverted else len(l) / len(p)
@@ -174,7 +162,7 @@ def _bleu_variant(pred_seq, label_seq, k, clip=True, uniform=False, inverted=Fal
 
 def _bleu_call(student, pred, label, k):
     got = student.call("bleu", pred, label, k)
-    value = _number(got)
+    value = as_number(got)
     expect(value is not None, what=f"bleu({pred!r}, {label!r}, {k})", expected="a float", got=got)
     return value
 
@@ -260,7 +248,8 @@ def test_unm_permuted(student, gen, device):
     label = torch.randint(0, V, (B, T), generator=gen).to(device)
     got = student.call("unmasked_ce_loss", pred, label)
     wrong = F.cross_entropy(pred, label, reduction="none").mean(dim=1)
-    mistake_if(_close(got, wrong), "pred-not-permuted", what="unmasked_ce_loss(pred, label) with T == V")
+    mistake_if(is_close(got, wrong, **NEAR), "pred-not-permuted",
+               what="unmasked_ce_loss(pred, label) with T == V")
     expect_close(got, _losses(pred, label).mean(dim=1), what="unmasked_ce_loss(pred, label) with T == V")
 
 
@@ -310,7 +299,7 @@ def test_proj_not_transposed(student, gen, device):
     state = torch.randn(2, 4, 3, generator=gen, dtype=torch.float64).to(device)
     W = torch.randn(3, 3, generator=gen, dtype=torch.float64).to(device)      # square: W.T also runs
     got = student.call("project_state", state, W)
-    mistake_if(_close(got, state @ W.T), "weight-transposed", what="project_state(state, W)")
+    mistake_if(is_close(got, state @ W.T, **NEAR), "weight-transposed", what="project_state(state, W)")
     expect_close(got, state @ W, what="project_state(state, W) with h_enc == h_dec")
 
 
@@ -336,7 +325,7 @@ def test_proj_lstm(student, gen, device):
         got = student.call("project_state", (H, C), W)
     expect(isinstance(got, (tuple, list)) and len(got) == 2, what="project_state((H, C), W)",
            expected="a tuple (H', C')", got=type(got).__name__)
-    mistake_if(isinstance(got[1], torch.Tensor) and _close(got[1], C), "cell-not-projected",
+    mistake_if(isinstance(got[1], torch.Tensor) and is_close(got[1], C, **NEAR), "cell-not-projected",
                what="project_state((H, C), W)[1]", got="C unchanged", expected="C @ W")
     expect_close(got[0], H @ W, what="project_state((H, C), W)[0]")
     expect_close(got[1], C @ W, what="project_state((H, C), W)[1]")

@@ -6,26 +6,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, grades, mistake_if,
-                                module_on_cpu, on_cpu_call, reference)
+from d2lkit.grading.api import (expect, expect_close, expect_equal, expect_tensors, FLOATS, grades,
+                                is_close, mistake_if, module_on_cpu, on_cpu_call, reference)
 
 ref = reference(__file__)
+NEAR = {"rtol": 1e-6, "atol": 1e-8}  # how close a wrong answer must come to a mistake's to name it
+WEIGHTED_NEAR = {"rtol": 1e-4, "atol": 1e-5}  # after a float32 softmax and matmul
 
 
-
-
-def _pair(result, what):
-    """The (output, weights) pair the spec asks for; anything else fails the check."""
-    ok = (isinstance(result, (tuple, list)) and len(result) == 2
-          and all(isinstance(t, torch.Tensor) for t in result))
-    expect(ok, what=what, expected="(Tensor, Tensor)",
-           got=type(result).__name__ if not isinstance(result, (tuple, list)) else f"{type(result).__name__} of {len(result)}")
-    return result
-
-
-def _close(a, b, rtol=1e-6, atol=1e-8):
-    return (isinstance(a, torch.Tensor) and a.shape == b.shape
-            and torch.allclose(a.double(), b.double(), rtol=rtol, atol=atol))
 
 
 def _keep(valid_lens, B, Q, K):
@@ -47,12 +35,11 @@ MS = "ch10.masked_softmax"
 def _diagnose_ms(got, X, valid_lens):
     """Name the catalogued mistake whose output `got` reproduces, if any."""
     if valid_lens is not None:
-        mistake_if(_close(got, _masked(X, valid_lens, 0.0)) and not _close(got, _masked(X, valid_lens)),
-                   "fill-zero")
+        right = is_close(got, _masked(X, valid_lens), **NEAR)
+        mistake_if(is_close(got, _masked(X, valid_lens, 0.0), **NEAR) and not right, "fill-zero")
         if valid_lens.dim() == 1:
             wrong = valid_lens.repeat(X.shape[1]).reshape(X.shape[0], X.shape[1])
-            mistake_if(_close(got, _masked(X, wrong)) and not _close(got, _masked(X, valid_lens)),
-                       "repeat-not-interleave")
+            mistake_if(is_close(got, _masked(X, wrong), **NEAR) and not right, "repeat-not-interleave")
 
 
 @grades(MS, en="the book's example: valid_lens [2, 3]", zh="书中的例子：valid_lens 为 [2, 3]")
@@ -137,7 +124,7 @@ def _ref_additive_sd(gen, key_size, query_size, h, dtype=torch.float64):
 
 def _diagnose_aa(out, sd, q, k, v, vl):
     o_bad, _ = _additive_ref(sd, q, k, v, vl, tanh=False)
-    mistake_if(_close(out, o_bad), "missing-tanh")
+    mistake_if(is_close(out, o_bad, **NEAR), "missing-tanh")
 
 
 @grades(AA, en="attributes W_k, W_q, w_v and dropout", zh="属性 W_k、W_q、w_v 和 dropout")
@@ -164,7 +151,7 @@ def test_aa_axes(student, gen, device):
     w = res["attrs"].get("attention_weights")
     expect(w is not None, what="self.attention_weights", expected="a (B, Q, K) tensor", got=None)
     _, w_bad = _additive_ref(sd, q, k, v, None, swapped=True)
-    mistake_if(_close(w, w_bad), "unsqueeze-swapped")
+    mistake_if(is_close(w, w_bad, **NEAR), "unsqueeze-swapped")
     o_ref, w_ref = _additive_ref(sd, q, k, v, None)
     _diagnose_aa(res["output"], sd, q, k, v, None)
     expect_close(w, w_ref, rtol=1e-6, what="self.attention_weights")
@@ -245,14 +232,15 @@ def _diagnose_dp(out, q, k, v, vl):
         return
     q, k, v, out = q.cpu(), k.cpu(), v.cpu(), out.cpu()
     right = _dot_ref(q, k, v, vl)[0]
-    if _close(out, right, 1e-4, 1e-5):
+    if is_close(out, right, **WEIGHTED_NEAR):
         return
     d, dv = q.shape[-1], v.shape[-1]
-    mistake_if(_close(out, _dot_ref(q, k, v, vl, scale=d)[0], 1e-4, 1e-5), "divide-by-d")
+    mistake_if(is_close(out, _dot_ref(q, k, v, vl, scale=d)[0], **WEIGHTED_NEAR), "divide-by-d")
     if dv != d:
-        mistake_if(_close(out, _dot_ref(q, k, v, vl, scale=math.sqrt(dv))[0], 1e-4, 1e-5), "sqrt-value-dim")
+        mistake_if(is_close(out, _dot_ref(q, k, v, vl, scale=math.sqrt(dv))[0], **WEIGHTED_NEAR),
+                   "sqrt-value-dim")
     if k.shape[0] == k.shape[1] == k.shape[2]:
-        mistake_if(_close(out, _dot_ref(q, k, v, vl, keys_T=True)[0], 1e-4, 1e-5), "keys-transposed")
+        mistake_if(is_close(out, _dot_ref(q, k, v, vl, keys_T=True)[0], **WEIGHTED_NEAR), "keys-transposed")
 
 
 def _dp_inputs(gen, dtype, B, Q, K, d, dv):
@@ -264,7 +252,8 @@ def _dp_inputs(gen, dtype, B, Q, K, d, dv):
 def test_dp_keys_transposed(student, gen):
     # with B == K == d, keys.T (which reverses all three axes) runs and can be recognised
     q, k, v = _dp_inputs(gen, torch.float64, 4, 3, 4, 4, 2)
-    out, w = _pair(on_cpu_call(student, "dot_product_attention", q, k, v, None), "dot_product_attention(...)")
+    got = on_cpu_call(student, "dot_product_attention", q, k, v, None)
+    out, w = expect_tensors(got, 2, "dot_product_attention(...)")
     _diagnose_dp(out, q, k, v, None)
     expect_close(out, _sdpa(q, k, v, None), what="output")
 
@@ -274,7 +263,8 @@ def test_dp_scale(student, gen):
     q, k, v = _dp_inputs(gen, torch.float64, 2, 3, 5, 4, 6)
     q = q * 2
     vl = torch.tensor([2, 5])
-    out, w = _pair(on_cpu_call(student, "dot_product_attention", q, k, v, vl), "dot_product_attention(...)")
+    got = on_cpu_call(student, "dot_product_attention", q, k, v, vl)
+    out, w = expect_tensors(got, 2, "dot_product_attention(...)")
     _diagnose_dp(out, q, k, v, vl)
     expect_close(out, _sdpa(q, k, v, vl), what="output")
     expect_close(w, _dot_ref(q, k, v, vl)[1], what="weights")
@@ -283,7 +273,8 @@ def test_dp_scale(student, gen):
 @grades(DP, en="valid_len 0 gives the mean of the values (not SDPA's zeros)", zh="valid_len 为 0 时输出值的平均（而不是 SDPA 的 0）")
 def test_dp_zero_length(student, gen):
     q, k, v = _dp_inputs(gen, torch.float64, 2, 3, 5, 4, 6)
-    out, w = _pair(on_cpu_call(student, "dot_product_attention", q, k, v, torch.tensor([0, 3])), "dot_product_attention(...)")
+    got = on_cpu_call(student, "dot_product_attention", q, k, v, torch.tensor([0, 3]))
+    out, w = expect_tensors(got, 2, "dot_product_attention(...)")
     expect_close(out[0], v[0].mean(0, keepdim=True).expand(3, 6), what="output[0]")
     expect_close(out, _dot_ref(q, k, v, torch.tensor([0, 3]))[0], what="output")
 
@@ -295,8 +286,8 @@ def test_dp_random(student, gen, dtype, device):
     q, k, v = _dp_inputs(gen, dtype, B, Q, K, d, dv)
     for vl in (torch.tensor([1, 6, 3]), torch.randint(1, K + 1, (B, Q), generator=gen)):
         dvl = vl.to(device)
-        out, w = _pair(student.call("dot_product_attention", q.to(device), k.to(device), v.to(device), dvl),
-                       "dot_product_attention(...)")
+        got = student.call("dot_product_attention", q.to(device), k.to(device), v.to(device), dvl)
+        out, w = expect_tensors(got, 2, "dot_product_attention(...)")
         _diagnose_dp(out, q, k, v, vl)
         expect_close(out, _sdpa(q, k, v, vl).to(device), rtol=1e-6 if dtype == torch.float64 else None, what="output")
         expect_close(w, _dot_ref(q, k, v, vl)[1].to(device), rtol=1e-6 if dtype == torch.float64 else None, what="weights")
@@ -344,8 +335,9 @@ def test_bl_random(student, gen, dtype, device):
     v = torch.randn(B, K, dv, generator=gen, dtype=dtype)
     W = torch.randn(dq, dk, generator=gen, dtype=dtype) / 2
     vl = torch.tensor([2, 5])
-    out, w = _pair(student.call("bilinear_attention", q.to(device), k.to(device), v.to(device), W.to(device),
-                                vl.to(device)), "bilinear_attention(...)")
+    got = student.call("bilinear_attention", q.to(device), k.to(device), v.to(device), W.to(device),
+                       vl.to(device))
+    out, w = expect_tensors(got, 2, "bilinear_attention(...)")
     o_ref, w_ref = _bilinear_ref(q, k, v, W, vl)
     tol = 1e-6 if dtype == torch.float64 else None
     expect_close(w, w_ref.to(device), rtol=tol, what="weights")
@@ -356,5 +348,6 @@ def test_bl_random(student, gen, dtype, device):
 def test_bl_identity(student, gen):
     q, k, v = _dp_inputs(gen, torch.float64, 2, 3, 4, 5, 6)
     W = torch.eye(5, dtype=torch.float64) / math.sqrt(5)
-    out, w = _pair(on_cpu_call(student, "bilinear_attention", q, k, v, W, None), "bilinear_attention(...)")
+    got = on_cpu_call(student, "bilinear_attention", q, k, v, W, None)
+    out, w = expect_tensors(got, 2, "bilinear_attention(...)")
     expect_close(out, _sdpa(q, k, v, None), rtol=1e-6, what="bilinear_attention(q, k, v, I/√d)")

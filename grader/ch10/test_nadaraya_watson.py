@@ -2,9 +2,11 @@
 import pytest
 import torch
 
-from d2lkit.grading.api import (expect, expect_close, FLOATS, grades, mistake_if, on_cpu_call)
+from d2lkit.grading.api import (expect, expect_close, expect_tensors, FLOATS, grades, is_close,
+                                mistake_if, on_cpu_call)
 
 EX = "ch10.nadaraya_watson"
+NEAR = {"rtol": 1e-6, "atol": 1e-8}  # how close a wrong answer must come to a mistake's to name it
 
 
 
@@ -19,30 +21,18 @@ def _book_form(queries, keys, values, w, score=None):
     return (weights * values).sum(1), weights
 
 
-def _pair(result, what):
-    """The (output, weights) pair the spec asks for; anything else fails the check."""
-    ok = (isinstance(result, (tuple, list)) and len(result) == 2
-          and all(isinstance(t, torch.Tensor) for t in result))
-    expect(ok, what=what, expected="(Tensor, Tensor)",
-           got=type(result).__name__ if not isinstance(result, (tuple, list)) else f"{type(result).__name__} of {len(result)}")
-    return result
-
-
-def _close(a, b):
-    return a.shape == b.shape and torch.allclose(a, b, rtol=1e-6, atol=1e-8)
-
-
 def _diagnose(weights, queries, keys, values, w):
     """Name the catalogued mistake whose weights `weights` reproduces, if any."""
-    if not isinstance(weights, torch.Tensor) or _close(weights, _book_form(queries, keys, values, w)[1]):
+    right = _book_form(queries, keys, values, w)[1]
+    if not isinstance(weights, torch.Tensor) or is_close(weights, right, **NEAR):
         return
     if keys.dim() == 1:
         cols = torch.softmax(-((queries[:, None] - keys[None, :]) * w) ** 2 / 2, dim=0)
-        mistake_if(_close(weights, cols), "softmax-over-queries")
+        mistake_if(is_close(weights, cols, **NEAR), "softmax-over-queries")
     _, w_bad = _book_form(queries, keys, values, w, score=lambda q, k, w: -w * (q - k) ** 2 / 2)
-    mistake_if(_close(weights, w_bad), "w-outside-square")
+    mistake_if(is_close(weights, w_bad, **NEAR), "w-outside-square")
     _, w_bad = _book_form(queries, keys, values, w, score=lambda q, k, w: -((q - k) * w) ** 2)
-    mistake_if(_close(weights, w_bad), "missing-half")
+    mistake_if(is_close(weights, w_bad, **NEAR), "missing-half")
 
 
 def _data(gen, dtype, n_q=5, n_k=8, keys_2d=False):
@@ -56,7 +46,8 @@ def _data(gen, dtype, n_q=5, n_k=8, keys_2d=False):
 @grades(EX, en="weights are a softmax over the keys (rows sum to 1)", zh="权重沿键的方向做 softmax（每行之和为 1）")
 def test_softmax_over_keys(student, gen):
     queries, keys, values = _data(gen, torch.float64, n_q=4, n_k=7)
-    y, weights = _pair(on_cpu_call(student, "nadaraya_watson", queries, keys, values), "nadaraya_watson(...)")
+    got = on_cpu_call(student, "nadaraya_watson", queries, keys, values)
+    y, weights = expect_tensors(got, 2, "nadaraya_watson(...)")
     expect(tuple(weights.shape) == (4, 7), what="weights.shape", expected=(4, 7), got=tuple(weights.shape))
     _, w_ref = _book_form(queries, keys, values, 1.0)
     _diagnose(weights, queries, keys, values, 1.0)
@@ -67,7 +58,8 @@ def test_softmax_over_keys(student, gen):
 @grades(EX, en="the kernel halves the squared distance", zh="高斯核中平方距离要除以 2")
 def test_half(student, gen):
     queries, keys, values = _data(gen, torch.float64)
-    y, weights = _pair(on_cpu_call(student, "nadaraya_watson", queries, keys, values, 1.0), "nadaraya_watson(...)")
+    got = on_cpu_call(student, "nadaraya_watson", queries, keys, values, 1.0)
+    y, weights = expect_tensors(got, 2, "nadaraya_watson(...)")
     _diagnose(weights, queries, keys, values, 1.0)
     y_ref, w_ref = _book_form(queries, keys, values, 1.0)
     expect_close(weights, w_ref, what="weights")
@@ -77,7 +69,8 @@ def test_half(student, gen):
 @grades(EX, en="w scales the distance before squaring (w = 2.5)", zh="w 在平方之前乘到距离上（w = 2.5）")
 def test_w_inside_square(student, gen):
     queries, keys, values = _data(gen, torch.float64)
-    y, weights = _pair(on_cpu_call(student, "nadaraya_watson", queries, keys, values, 2.5), "nadaraya_watson(...)")
+    got = on_cpu_call(student, "nadaraya_watson", queries, keys, values, 2.5)
+    y, weights = expect_tensors(got, 2, "nadaraya_watson(...)")
     _diagnose(weights, queries, keys, values, 2.5)
     y_ref, w_ref = _book_form(queries, keys, values, 2.5)
     expect_close(weights, w_ref, what="weights")
@@ -90,8 +83,8 @@ def test_matches_book(student, gen, dtype, device):
     queries, keys, values = _data(gen, dtype, n_q=6, n_k=9)
     w = 1.7
     y_ref, w_ref = _book_form(queries, keys, values, w)
-    y, weights = _pair(student.call("nadaraya_watson", queries.to(device), keys.to(device),
-                                    values.to(device), w), "nadaraya_watson(...)")
+    got = student.call("nadaraya_watson", queries.to(device), keys.to(device), values.to(device), w)
+    y, weights = expect_tensors(got, 2, "nadaraya_watson(...)")
     _diagnose(weights.cpu(), queries, keys, values, w)
     expect_close(y, y_ref.to(device), what="y_hat")
     expect_close(weights, w_ref.to(device), what="weights")
@@ -103,8 +96,9 @@ def test_2d_keys(student, gen, dtype, device):
     queries, keys, values = _data(gen, dtype, n_q=5, n_k=4, keys_2d=True)
     w = torch.tensor(0.8, dtype=dtype)
     y_ref, w_ref = _book_form(queries, keys, values, w)
-    y, weights = _pair(student.call("nadaraya_watson", queries.to(device), keys.to(device),
-                                    values.to(device), w.to(device)), "nadaraya_watson(...)")
+    got = student.call("nadaraya_watson", queries.to(device), keys.to(device), values.to(device),
+                       w.to(device))
+    y, weights = expect_tensors(got, 2, "nadaraya_watson(...)")
     _diagnose(weights.cpu(), queries, keys, values, w)
     expect_close(y, y_ref.to(device), what="y_hat")
     expect_close(weights, w_ref.to(device), what="weights")
@@ -131,12 +125,12 @@ def _nwm_diagnose(got, w, x_train, x_test, what):
     """Name the catalogued mistake whose value `got` reproduces, if any."""
     expected = _nwm_expected(w, x_train, x_test).cpu()
     got = got.cpu()
-    if _close(got, expected):
+    if is_close(got, expected, **NEAR):
         return
-    mistake_if(_close(got, _nwm_expected(w, x_train, x_test, dim=0).cpu()), "softmax-over-queries",
+    mistake_if(is_close(got, _nwm_expected(w, x_train, x_test, dim=0).cpu(), **NEAR), "softmax-over-queries",
                what=what, got=got, expected=expected)
-    mistake_if(_close(got, _nwm_expected(w, x_train, x_test, outside=True).cpu()), "w-outside-square",
-               what=what, got=got, expected=expected)
+    mistake_if(is_close(got, _nwm_expected(w, x_train, x_test, outside=True).cpu(), **NEAR),
+               "w-outside-square", what=what, got=got, expected=expected)
 
 
 def _scalar(got, what):

@@ -2,10 +2,11 @@
 import pytest
 import torch
 
-from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, grades, LearnerError,
-                                mistake_if, module_on_cpu, on_cpu_call)
+from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, grades, is_close,
+                                LearnerError, mistake_if, module_on_cpu, on_cpu_call)
 
 EX = "ch10.positional_encoding"
+NEAR = {"rtol": 1e-4, "atol": 1e-4}  # how close a wrong answer must come to a mistake's to name it
 
 
 
@@ -21,18 +22,17 @@ def _pe(max_len, d, layout="interleave", exponent="2j/d", start=0):
     return torch.cat([torch.sin(angles), torch.cos(angles)], dim=-1)
 
 
-def _near(got, expected):
-    return (isinstance(got, torch.Tensor) and got.shape == expected.shape
-            and torch.allclose(got.double(), expected, rtol=1e-4, atol=1e-4))
-
-
 def _diagnose(P, max_len, d):
-    if _near(P, _pe(max_len, d)):
+    """Name the catalogued mistake whose matrix P reproduces, if any (in float64, like _pe)."""
+    if not isinstance(P, torch.Tensor):
         return
-    mistake_if(_near(P, _pe(max_len, d, layout="concat")), "sin-cos-concatenated")
-    mistake_if(_near(P, _pe(max_len, d, exponent="j/d")), "exponent-j-over-d")
-    mistake_if(_near(P, _pe(max_len, d, start=1)), "positions-from-one")
-    mistake_if(_near(P, _pe(max_len, d, layout="concat", start=1)), "positions-from-one")
+    P = P.double()
+    if is_close(P, _pe(max_len, d), **NEAR):
+        return
+    mistake_if(is_close(P, _pe(max_len, d, layout="concat"), **NEAR), "sin-cos-concatenated")
+    mistake_if(is_close(P, _pe(max_len, d, exponent="j/d"), **NEAR), "exponent-j-over-d")
+    mistake_if(is_close(P, _pe(max_len, d, start=1), **NEAR), "positions-from-one")
+    mistake_if(is_close(P, _pe(max_len, d, layout="concat", start=1), **NEAR), "positions-from-one")
 
 
 @grades(EX, en="the book's values: P[0, :4] = [0, 1, 0, 1], P[1, :4] at d = 32", zh="书中的数值：P[0, :4] = [0, 1, 0, 1]，d = 32 时的 P[1, :4]")

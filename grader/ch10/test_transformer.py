@@ -6,17 +6,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, grades, mistake_if,
-                                module_on_cpu, on_cpu_call, reference)
+from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, grades, is_close,
+                                mistake_if, module_on_cpu, on_cpu_call, reference)
 
 ref = reference(__file__)
+NEAR = {"rtol": 1e-5, "atol": 1e-6}  # how close a wrong answer must come to a mistake's to name it
+LOOSE_NEAR = {"rtol": 1e-4, "atol": 1e-5}
 
 
-
-
-def _close(a, b, rtol=1e-5, atol=1e-6):
-    return (isinstance(a, torch.Tensor) and a.shape == b.shape
-            and torch.allclose(a.double().cpu(), b.double().cpu(), rtol=rtol, atol=atol))
 
 
 def _random_like(gen, module, dtype=torch.float64):
@@ -70,12 +67,12 @@ def _diagnose_ln(got, X, shape, eps=1e-5):
     if not isinstance(got, torch.Tensor) or got.shape != X.shape:
         return
     dims = tuple(range(X.dim() - len(shape), X.dim()))
-    if _close(got, F.layer_norm(X, shape, eps=eps)):
+    if is_close(got, F.layer_norm(X, shape, eps=eps), **NEAR):
         return
     unbiased = (X - X.mean(dims, keepdim=True)) / torch.sqrt(X.var(dims, keepdim=True, unbiased=True) + eps)
-    mistake_if(_close(got, unbiased), "unbiased-var")
+    mistake_if(is_close(got, unbiased, **NEAR), "unbiased-var")
     batch = (X - X.mean(0, keepdim=True)) / torch.sqrt(X.var(0, keepdim=True, unbiased=False) + eps)
-    mistake_if(_close(got, batch), "normalize-over-batch")
+    mistake_if(is_close(got, batch, **NEAR), "normalize-over-batch")
 
 
 @grades(LN, en="the book's example: [[1, 2], [2, 3]] is normalised per row", zh="书中的例子：[[1, 2], [2, 3]] 按行规范化")
@@ -131,7 +128,7 @@ def test_an_eval(student, gen, dtype, device):
     res = student.module("AddNorm", 4, 0.5, state_dict=sd, dtype=dtype, inputs=(X.to(device), Y.to(device)),
                          train=False)
     w, b = sd["ln.weight"], sd["ln.bias"]
-    mistake_if(_close(res["output"], F.layer_norm(X, [4], w, b) + Y, 1e-4, 1e-5), "norm-then-add")
+    mistake_if(is_close(res["output"], F.layer_norm(X, [4], w, b) + Y, **LOOSE_NEAR), "norm-then-add")
     expect_close(res["output"], F.layer_norm(X + Y, [4], w, b).to(device), what="output")
 
 
@@ -142,8 +139,8 @@ def test_an_dropout_trick(student, gen, device):
     Y = torch.randn(2, 3, 4, generator=gen, dtype=torch.float64)
     res = module_on_cpu(student, device, "AddNorm", [3, 4], 1.0, state_dict=sd, inputs=(X, Y), train=True)
     w, b = sd["ln.weight"], sd["ln.bias"]
-    mistake_if(_close(res["output"], b.expand(2, 3, 4)), "dropout-on-sum")
-    mistake_if(_close(res["output"], F.layer_norm(Y, [3, 4], w, b)), "norm-then-add")
+    mistake_if(is_close(res["output"], b.expand(2, 3, 4), **NEAR), "dropout-on-sum")
+    mistake_if(is_close(res["output"], F.layer_norm(Y, [3, 4], w, b), **NEAR), "norm-then-add")
     expect_close(res["output"], F.layer_norm(X, [3, 4], w, b), what="AddNorm(shape, 1.0).train()(X, Y)")
 
 
@@ -216,9 +213,9 @@ def test_eb_wiring(student, gen, device):
         fed_x = blk.addnorm2(Y, blk.ffn(X))
         no_lens = blk(X, None)
     out = res["output"]
-    if not _close(out, right):
-        mistake_if(_close(out, fed_x), "ffn-fed-x")
-        mistake_if(_close(out, no_lens), "valid-lens-not-passed")
+    if not is_close(out, right, **NEAR):
+        mistake_if(is_close(out, fed_x, **NEAR), "ffn-fed-x")
+        mistake_if(is_close(out, no_lens, **NEAR), "valid-lens-not-passed")
     expect_close(out, right, rtol=1e-6, what="output")
 
 
@@ -365,8 +362,9 @@ def test_db_causal(student, gen, device):
     res = _db_probe(student, device, args, sd, X, enc, enc_vl, train=True, incremental=False)
     got = res["full"].cpu()
     expected = _db_ref(sd, args, X, enc, enc_vl)
-    mistake_if(not _close(got, expected) and _close(got, _db_ref(sd, args, X, enc, enc_vl, causal=False)),
-               "no-causal-mask", what="DecoderBlock(...)(X, state)[0]")
+    not_causal = _db_ref(sd, args, X, enc, enc_vl, causal=False)
+    mistake_if(not is_close(got, expected, **NEAR) and is_close(got, not_causal, **NEAR), "no-causal-mask",
+               what="DecoderBlock(...)(X, state)[0]")
     expect_close(got, expected, rtol=1e-6, what="output (whole sequence, train mode)")
 
 
