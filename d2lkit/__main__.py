@@ -1,3 +1,3 @@
 from d2lkit.cli import main
 
-main()
+main(prog_name="d2lkit")

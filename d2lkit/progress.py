@@ -4,15 +4,21 @@ Every check run and every exercise result is a row, and so is every hint and sol
 WAL mode and one short transaction per row mean that two `check` runs at once both land, and that
 a run killed with SIGKILL loses nothing it had written. A file that is not a readable database is
 moved aside (never deleted) and a fresh one started, with a warning.
+
+Opened with `read_only=True` (an instructor reading a submission's history), the file is never
+created, migrated, moved or written.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from d2lkit import __version__
 
 MIGRATIONS = [
     # 1: the first schema
@@ -58,14 +64,37 @@ class Progress:
     """A connection to one workspace's progress file. `path=None` keeps nothing (read-only views
     of folders that are not workspaces, e.g. the kit's own solutions/)."""
 
-    def __init__(self, path: Path | None, warn=None):
+    def __init__(self, path: Path | None, warn=None, *, read_only: bool = False):
         self.path = Path(path) if path is not None else None
         self.warn = warn or (lambda key, **params: None)
         self.db: sqlite3.Connection | None = None
-        if path is not None:
-            self.db = self._open()
+        if path is None:
+            return
+        self.db = self._open_read_only() if read_only else self._open()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     # ------------------------------------------------------------------ opening
+    def _open_read_only(self) -> sqlite3.Connection | None:
+        """The file as it is, or None (nothing to read) when it is missing or unreadable."""
+        if not self.path.is_file():
+            return None
+        # Reading a WAL database read-only still creates its -wal/-shm files. A cleanly closed
+        # one has none, and `immutable` reads it without creating them; with a -wal left behind
+        # (a run was killed, or one is writing now) its rows live there and must be read too.
+        wal = Path(f"{self.path}-wal").exists()
+        uri = f"{self.path.resolve().as_uri()}?{'mode=ro' if wal else 'immutable=1'}"
+        try:
+            db = sqlite3.connect(uri, uri=True, timeout=5)
+            db.execute("SELECT 1 FROM results LIMIT 1")
+            return db
+        except sqlite3.Error:
+            return None
+
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
@@ -146,7 +175,21 @@ class Progress:
                       duration_s: float, code_hash: str, at: float | None = None):
         self._write("INSERT INTO results(run_id, exercise, status, mistake, duration_s, code_hash, at)"
                     " VALUES (?,?,?,?,?,?,?)",
-                    (run_id, exercise, status, mistake, duration_s, code_hash, at or time.time()))
+                    (run_id, exercise, str(status), mistake, duration_s, code_hash,
+                     at or time.time()))
+
+    @contextmanager
+    def run(self, target: str, seed: int, command: str):
+        """One grading run: yields the callback that records each result as it arrives. A run
+        that raises stays unfinished (its rows are kept), which is what a killed run looks like."""
+        run_id = self.start_run(target, seed, command, __version__)
+
+        def record(result):
+            self.record_result(run_id, result.id, result.status, result.mistake,
+                               result.duration_s, result.code_hash)
+
+        yield record
+        self.finish_run(run_id)
 
     def record_hint(self, exercise: str, level: int):
         self._write("INSERT INTO hints(exercise, level, at) VALUES (?,?,?)",

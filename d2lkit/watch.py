@@ -4,7 +4,7 @@ move on when it passes, and take single keys: h (next hint), l (list), n (next),
 Events come from watchfiles (inotify) in a thread; keys from the terminal in cbreak mode in
 another thread (or whole lines when stdin is not a terminal, and always with `--manual`, where
 Enter re-grades: for file systems whose events never arrive). Both feed one queue; the main thread
-grades with a `WarmGrader`, whose zygote stays alive, so a re-grade pays no `import torch`.
+grades with an `Engine`, whose zygote stays alive, so a re-grade pays no `import torch`.
 """
 
 from __future__ import annotations
@@ -15,26 +15,30 @@ import sys
 import threading
 import time
 
+from d2lkit.output.terminal import show_hint
+from d2lkit.grading.options import Options
 from d2lkit.i18n import pick, t
+from d2lkit.output import terminal
+from d2lkit.progress import Progress
 
 KEYS = {"h": "hint", "l": "list", "n": "next", "q": "quit", "": "regrade", "r": "regrade"}
 
 
 class Watcher:
-    def __init__(self, ws, catalogue, exercises, target: str, lang: str, console, *, seed: int,
-                 timeout: float = 10.0, device: str = "cpu", manual: bool = False, progress=None,
-                 version: str = "", stdin=None):
+    """The watch loop over `exercises` of workspace `ws`, graded with `options`. Without a
+    `progress` store nothing is recorded."""
+
+    def __init__(self, ws, catalogue, exercises, options: Options, console, *, target: str,
+                 progress: Progress | None = None, manual: bool = False, stdin=None):
         self.ws, self.cat, self.exercises, self.target = ws, catalogue, list(exercises), target
-        self.lang, self.console, self.seed = lang, console, seed
-        self.timeout, self.device, self.manual = timeout, device, manual
-        self.progress, self.version = progress, version
+        self.options, self.lang, self.console = options, options.lang, console
+        self.progress = progress if progress is not None else Progress(None)
+        self.manual = manual
         self.stdin = stdin or sys.stdin
         self.events: queue.Queue = queue.Queue()
         self.stop = threading.Event()
-        self.grader = None
-        self.passed: set[str] = set()
-        stats = progress.stats() if progress is not None else {}
-        self.passed = {eid for eid, s in stats.items() if s.status == "passed"}
+        self.engine = None
+        self.passed = {eid for eid, s in self.progress.stats().items() if s.status == "passed"}
         self.index = self._first_unpassed(0)
 
     # ------------------------------------------------------------------ helpers
@@ -105,28 +109,15 @@ class Watcher:
 
     # ------------------------------------------------------------------ actions
     def regrade(self):
-        from d2lkit import render
-
         ex = self.current
         self.say("grading", style="dim", id=ex.id)
-        run_id = None
-        if self.progress is not None:
-            run_id = self.progress.start_run(ex.id, self.seed, "watch", self.version)
-
-        def record(result):
-            if self.progress is not None:
-                self.progress.record_result(run_id, result.id, result.status, result.mistake,
-                                            result.duration_s, result.code_hash)
-
         start = time.perf_counter()
-        [result] = self.grader.grade([ex], self.ws.root, seed=self.seed, on_result=record)
+        with self.progress.run(ex.id, self.options.seed, "watch") as record:
+            results = self.engine.grade([ex], self.ws.root, on_result=record)
         elapsed = time.perf_counter() - start
-        if self.progress is not None:
-            self.progress.finish_run(run_id)
-        render.check_report([result], self.cat, self.lang, ex.id, self.seed, self.ws, False,
-                            self.console)
+        terminal.check_report(results, self.cat, self.options, self.ws, self.console)
         self.console.print(f"[dim]({elapsed:.2f} s)[/dim]")
-        if result.passed:
+        if results[0].passed:
             self.passed.add(ex.id)
             if all(e.id in self.passed for e in self.exercises):
                 self.say("all-done", style="bold green", count=len(self.exercises), target=self.target)
@@ -137,25 +128,11 @@ class Watcher:
             self.regrade()  # show where the next one stands (usually: not implemented yet)
 
     def hint(self):
-        ex = self.current
-        seen = self.progress.hints_seen(ex.id) if self.progress is not None else 0
-        if seen >= len(ex.hints):
-            self.say("no-more-hints", id=ex.id, count=len(ex.hints))
-            for level, h in enumerate(ex.hints, 1):
-                self.console.print(f"  {level}. {pick(h, self.lang)}", highlight=False)
-            return
-        level = seen + 1
-        if self.progress is not None:
-            self.progress.record_hint(ex.id, level)
-        self.console.print(t("cli.hint-level", self.lang, level=level, count=len(ex.hints), id=ex.id,
-                             title=pick(ex.title, self.lang)), style="bold", highlight=False)
-        self.console.print(pick(ex.hints[level - 1], self.lang), highlight=False)
+        show_hint(self.current, self.progress, self.lang, self.console)
 
     def show_list(self):
-        from d2lkit import render
-
-        stats = self.progress.stats() if self.progress is not None else {}
-        render.exercise_list(self.exercises, self.cat, stats, self.lang, self.console)
+        terminal.exercise_list(self.exercises, self.cat, self.progress.stats(), self.lang,
+                               self.console)
 
     def next(self):
         if self.index + 1 >= len(self.exercises):
@@ -169,9 +146,9 @@ class Watcher:
 
     # ------------------------------------------------------------------ the loop
     def run(self) -> int:
-        from d2lkit.grading.session import WarmGrader  # imports torch: only now
+        from d2lkit.grading.engine import Engine  # imports torch: only now
 
-        self.grader = WarmGrader(timeout=self.timeout, device=self.device)
+        self.engine = Engine(self.options)
         try:
             self.say("started", style="bold", path=str(self.ws.root), count=len(self.exercises),
                      target=self.target)
@@ -218,4 +195,4 @@ class Watcher:
                     restore()
                 except Exception:
                     pass
-            self.grader.close()
+            self.engine.close()

@@ -1,6 +1,7 @@
 """The learner's loop through the real command line, including every kind of bad input."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -39,6 +40,10 @@ def test_commands_that_grade_nothing_do_not_import_torch(workspace):
     out = subprocess.run([sys.executable, "-c", code, str(workspace)], capture_output=True,
                          text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
+    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "d2lkit", "list"],
+                         capture_output=True, text=True, cwd=workspace)
+    assert out.returncode == 0 and "ch2.vector_norm" in out.stdout
+    assert not re.search(r"\|\s+torch$", out.stderr, re.M), "`d2lkit list` imported torch"
 
 
 def test_init_refuses_to_overwrite(workspace):
@@ -83,7 +88,8 @@ def test_check_a_correct_answer_passes_and_is_recorded(workspace):
     [r] = data["results"]
     assert set(r) >= {"id", "chapter", "section", "status", "mistake", "message", "checks", "duration_s"}
     assert r["status"] == "passed" and r["checks"] and all(c["status"] == "passed" for c in r["checks"])
-    assert data["summary"] == {"passed": 1, "total": 1, "points": r["points"], "max_points": r["max_points"]}
+    assert data["summary"] == {"passed": 1, "total": 1, "points": r["points"],
+                               "max_points": r["max_points"], "stretch_passed": 0, "stretch_total": 0}
     progress = json.loads(run_cli("progress", "--json", cwd=workspace).stdout)
     assert any(x["id"] == "ch2.vector_norm" and x["passed"] for x in progress["exercises"])
 

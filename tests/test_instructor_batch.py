@@ -1,16 +1,19 @@
-"""`d2lkit grade` and its formats, `d2lkit gradescope`, `d2lkit report` (HTML structure)."""
+"""`d2lkit grade` and its formats, `d2lkit gradescope`, `d2lkit report` (HTML structure); each
+submission graded from a private copy; a grading worker that dies."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from d2lkit.instructor import batch
 from tests.conftest import ROOT, run_cli
 
 TARGET = "2.3"  # vector_norm, frobenius_norm, row_normalize (topic norms): 4 points
@@ -110,14 +113,146 @@ def test_grade_formats_and_report(graded, tmp_path):
         assert shot.is_file() and shot.stat().st_size > 10_000
 
 
-def test_gradescope_pair(tmp_path):
-    r = run_cli("gradescope", tmp_path / "gs", "--target", "ch2")
-    assert r.returncode == 0, r.stderr
-    run = (tmp_path / "gs" / "run_autograder").read_text()
-    assert "/autograder/submission" in run and "--format gradescope" in run
-    assert "pip install" in (tmp_path / "gs" / "setup.sh").read_text()
-
-
 def test_grade_does_not_import_torch_for_usage_errors(tmp_path):
     r = run_cli("grade", tmp_path, "--target", "nope")
     assert r.returncode == 2
+
+
+# ------------------------------------------------------------------------------ private copies
+def test_private_copy_takes_python_files_and_folders_only(tmp_path):
+    sub = tmp_path / "sub"
+    (sub / "ch02" / "pkg" / "__pycache__").mkdir(parents=True)
+    (sub / "ch02" / "norms.py").write_text("x = 1\n")
+    (sub / "ch02" / "notes.txt").write_text("not code")
+    (sub / "ch02" / "pkg" / "helper.py").write_text("y = 2\n")
+    (sub / "ch02" / "pkg" / "__pycache__" / "helper.cpython-311.pyc").write_bytes(b"\0")
+    secret = tmp_path / "secret.py"
+    secret.write_text("SECRET = 1\n")
+    (sub / "ch02" / "linked.py").symlink_to(secret)
+    (sub / "ch02" / "linked_dir").symlink_to(tmp_path)
+    os.mkfifo(sub / "ch02" / "fifo.py")  # would hang a naive copy
+    (sub / "ch03").symlink_to(tmp_path)  # a whole chapter elsewhere
+    (sub / "notes").mkdir()
+    (sub / "notes" / "a.py").write_text("")
+    (sub / ".d2lkit").mkdir()
+
+    copy = batch.private_copy(sub, str(tmp_path))
+    try:
+        files = sorted(str(p.relative_to(copy)) for p in copy.rglob("*"))
+        assert files == ["ch02", "ch02/norms.py", "ch02/pkg", "ch02/pkg/helper.py"]
+        assert (copy / "ch02" / "norms.py").read_text() == "x = 1\n"
+        # an unprivileged child must be able to read its chapter, and nothing more is listed
+        assert (copy.stat().st_mode & 0o777) == 0o711
+        assert (copy / "ch02").stat().st_mode & 0o777 == 0o755
+        assert (copy / "ch02" / "norms.py").stat().st_mode & 0o777 == 0o644
+    finally:
+        shutil.rmtree(copy)
+
+
+def test_private_copy_refuses_a_submission_over_the_limit(tmp_path):
+    sub = tmp_path / "sub"
+    (sub / "ch02").mkdir(parents=True)
+    (sub / "ch02" / "a.py").write_text("x" * 600)
+    (sub / "ch02" / "b.py").write_text("y" * 600)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    with pytest.raises(batch.SubmissionTooLarge) as e:
+        batch.private_copy(sub, str(scratch), max_bytes=1000)
+    assert e.value.detail.key == "submission-too-large"
+    assert list(scratch.iterdir()) == []  # nothing half-copied is left behind
+    assert batch.private_copy(sub, str(scratch), max_bytes=1200).is_dir()
+
+
+def write_hostile(path: Path, sol: str):
+    """Passes, but first tries to change its own file and plant a module next to it."""
+    path.write_text(
+        "import pathlib\n"
+        "try:\n"
+        "    _me = pathlib.Path(__file__)\n"
+        "    _me.write_text(_me.read_text() + '\\n# changed by the submission\\n')\n"
+        "    (_me.parent / 'planted.py').write_text('x = 1')\n"
+        "except OSError:\n"
+        "    pass\n" + sol)
+
+
+@pytest.fixture(scope="module")
+def isolated(tmp_path_factory):
+    """alice's worker is killed on her first attempt; erin attacks her own files, frank's
+    module is a symlink to the reference solution, huge is over the size limit."""
+    tmp = tmp_path_factory.mktemp("isolated")
+    cls = tmp / "class"
+    sol = (ROOT / "solutions" / "ch02" / "norms.py").read_text()
+    for name in ("alice", "erin", "frank", "huge"):
+        assert run_cli("init", cls / name).returncode == 0
+    (cls / "alice" / "ch02" / "norms.py").write_text(sol)
+    write_hostile(cls / "erin" / "ch02" / "norms.py", sol)
+    (cls / "frank" / "ch02" / "norms.py").unlink()
+    (cls / "frank" / "ch02" / "norms.py").symlink_to(ROOT / "solutions" / "ch02" / "norms.py")
+    with open(cls / "huge" / "ch02" / "big.py", "wb") as f:  # sparse: costs no disk
+        f.truncate(batch.MAX_COPY_BYTES + 1)
+    before = {p: p.read_bytes() for p in cls.rglob("*.py") if not p.is_symlink()}
+    scratch = tmp / "tmp"
+    scratch.mkdir()
+    out = tmp / "grades.json"
+    r = run_cli("grade", cls, "--target", TARGET, "--format", "json", "--out", out, "--seed", "5",
+                "--jobs", "2", "--no-progress",
+                env={batch.TEST_KILL_WORKER: "alice:1", "TMPDIR": str(scratch)})
+    assert r.returncode == 0, r.stderr
+    assert "died (exit status -9) while grading alice; grading it again" in r.stderr
+    data = json.loads(out.read_text())
+    return cls, {s["submission"]: s for s in data["submissions"]}, before, scratch
+
+
+def test_a_killed_worker_costs_nothing_the_first_time(isolated):
+    _, by, _, _ = isolated
+    assert by["alice"]["summary"]["points"] == 4 and by["alice"]["error"] is None
+
+
+def test_what_a_submission_does_never_reaches_its_original(isolated):
+    cls, by, before, scratch = isolated
+    assert by["erin"]["summary"]["points"] == 4  # its attack failed quietly; the code is right
+    assert not (cls / "erin" / "ch02" / "planted.py").exists()
+    for path, data in before.items():
+        assert path.read_bytes() == data, path
+    assert list(scratch.iterdir()) == []  # every private copy and scratch folder is gone
+
+
+def test_a_symlinked_module_is_not_followed(isolated):
+    _, by, _, _ = isolated
+    frank = {r["id"]: r for r in by["frank"]["results"]}
+    assert by["frank"]["summary"]["points"] == 0
+    assert all(r["status"] == "error" for r in frank.values())
+    assert "norms.py" in frank["ch2.vector_norm"]["message"]
+    assert "d2lkit-sub-" not in json.dumps(by)  # messages name the learner's paths, not the copy
+
+
+def test_an_oversized_submission_is_not_graded(isolated):
+    _, by, _, _ = isolated
+    huge = by["huge"]
+    assert {r["status"] for r in huge["results"]} == {"infrastructure_error"}
+    assert "50 MiB" in huge["results"][0]["message"] and "50 MiB" in huge["error"]
+
+
+def test_a_worker_that_dies_twice_is_the_graders_failure(tmp_path):
+    cls = tmp_path / "class"
+    sol = (ROOT / "solutions" / "ch02" / "norms.py").read_text()
+    for name in ("alice", "bob", "dave"):
+        assert run_cli("init", cls / name).returncode == 0
+        (cls / name / "ch02" / "norms.py").write_text(sol)
+    r = run_cli("grade", cls, "--target", TARGET, "--format", "gradescope", "--seed", "5",
+                "--jobs", "2", "--no-progress", env={batch.TEST_KILL_WORKER: "bob"})
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.count("while grading bob") == 2 and "giving up on it" in r.stderr
+    gs = json.loads(r.stdout)
+    assert gs["alice"]["score"] == gs["dave"]["score"] == 4
+    bob = gs["bob"]
+    assert bob["score"] == 0 and "the grader failed" in bob["output"]
+    for test in bob["tests"]:
+        assert test["output"].startswith("grader error")  # never "crashed": not bob's doing
+        assert "re-grade" in test["output"]
+
+
+def test_the_kill_hook_is_inert_outside_pytest(monkeypatch):
+    monkeypatch.setenv(batch.TEST_KILL_WORKER, "alice")
+    monkeypatch.delenv("PYTEST_CURRENT_TEST")
+    batch._test_kill_hook("alice", 0)  # still alive

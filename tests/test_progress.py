@@ -110,3 +110,48 @@ def test_a_newer_schema_is_left_alone(tmp_path):
     p = Progress(path)
     p.record_result(None, "ch2.x", "passed", None, 0.0, "h")
     assert p.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 5
+
+
+def test_read_only_never_creates_migrates_or_writes(tmp_path):
+    missing = tmp_path / "nothing" / "p.sqlite3"
+    with Progress(missing, read_only=True) as p:
+        assert p.stats() == {}
+    assert not missing.parent.exists()
+
+    path = tmp_path / "p.sqlite3"
+    with Progress(path) as p:
+        p.record_result(None, "ch2.a", "failed", None, 0, "h", at=100)
+        p.record_result(None, "ch2.a", "passed", None, 0, "h", at=130)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version=0")  # an old schema: a writer would migrate it
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with Progress(path, read_only=True) as p:
+        assert p.stats()["ch2.a"].time_to_first_pass == 30
+        try:
+            p.record_result(None, "ch2.b", "passed", None, 0, "h")
+        except sqlite3.OperationalError:
+            pass
+        else:
+            raise AssertionError("a read-only progress wrote a row")
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.sqlite3"]  # no -wal, no -shm
+
+    garbage = tmp_path / "garbage.sqlite3"
+    garbage.write_bytes(b"not a database" * 100)
+    with Progress(garbage, read_only=True) as p:
+        assert p.stats() == {}
+    assert garbage.read_bytes() == b"not a database" * 100
+    assert not list(tmp_path.glob("garbage.sqlite3.corrupt-*"))
+
+
+def test_read_only_sees_rows_still_in_the_write_ahead_log(tmp_path):
+    path = tmp_path / "p.sqlite3"
+    writer = Progress(path)  # kept open: its rows are in p.sqlite3-wal, not yet in the file
+    writer.db.execute("PRAGMA wal_autocheckpoint=0")
+    writer.record_result(None, "ch2.a", "passed", None, 0, "h", at=100)
+    assert (tmp_path / "p.sqlite3-wal").exists()
+    with Progress(path, read_only=True) as reader:
+        assert reader.stats()["ch2.a"].status == "passed"
+    writer.close()

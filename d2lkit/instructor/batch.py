@@ -1,9 +1,19 @@
 """`d2lkit grade`: grade many submissions (workspaces) with the engine of `d2lkit check`.
 
 Each submission is graded in isolation: its code only ever runs in sandbox children (timeouts,
-limits, process-group kill), so a broken, hanging or hostile submission costs its own timeouts
-and nothing else. One Sandbox (its warm zygote) serves every submission of a worker; `jobs > 1`
-forks that many workers, each with its own Sandbox, before any tensor work.
+limits, process-group kill, kernel confinement), so a broken, hanging or hostile submission costs
+its own timeouts and nothing else. One `Engine` (its warm zygote) serves every submission of a
+worker; `jobs > 1` forks that many workers, each of which starts its own engine after the fork.
+
+What runs is a private copy: a submission's `chNN/` folders (folders and `*.py` files only, no
+symlinks, at most `MAX_COPY_BYTES`) are copied into a fresh temporary folder, graded there and
+deleted. The supervisor's pre-checks (syntax, the forbidden-call scan) therefore read exactly the
+files the children import, and nothing a child does can reach the original. The learner's own
+progress file is still read (read-only) from the original.
+
+A worker that dies (killed, crashed: never the learner's doing, since learner code runs in the
+sandbox's children) has its submission re-graded once in a fresh worker; a second death makes that
+submission an `infrastructure_error`.
 
 Grading results are not written into the submissions' progress databases unless `record=True`.
 """
@@ -11,12 +21,36 @@ Grading results are not written into the submissions' progress databases unless 
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import stat
+import sys
+import tempfile
 import time
 import traceback
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from d2lkit.grading.results import Detail, ExerciseResult
+from d2lkit.grading.options import Options
+from d2lkit.grading.protocol import Status
+from d2lkit.grading.results import Detail, ExerciseResult, Results
+from d2lkit.output.messages import detail_text
+from d2lkit.progress import Progress
+from d2lkit.workspace import Workspace
+
+MAX_COPY_BYTES = 50 * 1024**2  # of *.py files per submission; a real workspace is well under 1 MiB
+MAX_COPY_ENTRIES = 20_000  # folder entries looked at per submission (a flood of empty files)
+MAX_COPY_DEPTH = 8  # folder levels below a chNN/ folder; deeper ones cannot be imported anyway
+ERROR_CAP = 500  # characters of an error message kept (it may quote a learner's exception)
+GRADE_ATTEMPTS = 2  # a submission whose worker dies is graded once more in a fresh worker
+
+# Test-only: a worker that receives this submission kills itself with SIGKILL, as the OOM killer
+# would. "NAME" kills on every attempt, "NAME:1" on the first attempt only. Honoured only while
+# pytest runs (PYTEST_CURRENT_TEST is set), so that no environment can make a real grading fail.
+TEST_KILL_WORKER = "D2LKIT_TEST_KILL_WORKER"
+
+_CHAPTER = re.compile(r"ch[0-9]{2}")
 
 
 @dataclass
@@ -28,26 +62,10 @@ class Submission:
 @dataclass
 class Graded:
     submission: Submission
-    results: list[ExerciseResult] = field(default_factory=list)
+    results: Results = field(default_factory=Results)  # totals: results.points, .max_points, …
     duration_s: float = 0.0
     error: str = ""  # the grader itself failed on this submission (never expected)
     learner: dict = field(default_factory=dict)  # from the workspace's own progress, read-only
-
-    @property
-    def points(self) -> int:
-        return sum(r.points for r in self.results if not r.stretch)
-
-    @property
-    def max_points(self) -> int:
-        return sum(r.max_points for r in self.results if not r.stretch)
-
-    @property
-    def passed(self) -> int:
-        return sum(r.passed for r in self.results if not r.stretch)
-
-    @property
-    def total(self) -> int:
-        return sum(1 for r in self.results if not r.stretch)
 
 
 def is_workspace(path: Path) -> bool:
@@ -76,149 +94,464 @@ def discover(paths) -> list[Submission]:
     return found
 
 
-def _grade_one(sub: Submission, exercises, seed, timeout, sandbox, record) -> Graded:
-    from d2lkit.grading.session import check_exercises
+def cap(text: str, limit: int = ERROR_CAP) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
-    start = time.monotonic()
-    on_result, finish = None, None
-    if record:
-        on_result, finish = _recorder(sub, seed)
+
+# ------------------------------------------------------------------------------ private copies
+class SubmissionTooLarge(Exception):
+    """A submission's chNN/ folders hold more than the copy limits allow."""
+
+    def __init__(self, detail: Detail):
+        super().__init__(f"{detail.key}: {detail.params}")
+        self.detail = detail
+
+
+class _Budget:
+    def __init__(self, max_bytes: int, max_entries: int):
+        self.bytes, self.entries = max_bytes, max_entries
+        self.max_bytes, self.max_entries = max_bytes, max_entries
+
+    def entry(self):
+        self.entries -= 1
+        if self.entries < 0:
+            raise SubmissionTooLarge(Detail("submission-too-many-files",
+                                            {"count": self.max_entries}))
+
+    def take(self, n: int):
+        self.bytes -= n
+        if self.bytes < 0:
+            raise SubmissionTooLarge(Detail("submission-too-large",
+                                            {"limit": f"{self.max_bytes / 1024**2:g} MiB"}))
+
+
+def private_copy(source: Path, parent: str | None = None, max_bytes: int = MAX_COPY_BYTES) -> Path:
+    """A fresh folder holding the `chNN/` folders of `source`: folders and regular `*.py` files
+    only, never through a symlink. Raises SubmissionTooLarge past the limits (nothing is left
+    behind then). The caller deletes the folder."""
+    dest = Path(tempfile.mkdtemp(prefix="d2lkit-sub-", dir=parent))
+    budget = _Budget(max_bytes, MAX_COPY_ENTRIES)
     try:
-        results = check_exercises(exercises, sub.path, seed=seed, timeout=timeout, sandbox=sandbox,
-                                  on_result=on_result)
-        error = ""
-    except Exception as e:  # the engine failed on this submission: it gets 0, the rest goes on
-        results = [ExerciseResult(ex.id, ex.chapter_id, ex.section, "crashed", 0, ex.points,
-                                  ex.stretch, detail=Detail("unexpected", {
-                                      "type": type(e).__name__, "message": str(e)[:300]}))
-                   for ex in exercises]
-        error = "".join(traceback.format_exception_only(type(e), e)).strip()
+        top = os.open(source, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            with os.scandir(top) as it:
+                chapters = sorted(e.name for e in it if _CHAPTER.fullmatch(e.name)
+                                  and e.is_dir(follow_symlinks=False))
+            for name in chapters:
+                _copy_folder(top, name, dest / name, budget, 0)
+        finally:
+            os.close(top)
+        # children run as an unprivileged uid when they can read their chapter: the copy must
+        # be readable by others (searchable only at the top, so that it is not listed)
+        os.chmod(dest, 0o711)
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+    return dest
+
+
+def _copy_folder(parent_fd: int, name: str, target: Path, budget: _Budget, depth: int):
+    # every open is relative to an open folder and refuses symlinks, so a path swapped for a
+    # symlink while we copy still cannot lead outside the submission
+    fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                 dir_fd=parent_fd)
+    try:
+        os.mkdir(target)
+        os.chmod(target, 0o755)
+        with os.scandir(fd) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for e in entries:
+            budget.entry()
+            if e.is_symlink():
+                continue
+            if e.is_dir(follow_symlinks=False):
+                if depth < MAX_COPY_DEPTH and not e.name.startswith(".") \
+                        and e.name != "__pycache__":
+                    _copy_folder(fd, e.name, target / e.name, budget, depth + 1)
+            elif e.name.endswith(".py") and e.is_file(follow_symlinks=False):
+                _copy_file(fd, e.name, target / e.name, budget)
     finally:
-        if finish:
-            finish()
+        os.close(fd)
+
+
+def _copy_file(dir_fd: int, name: str, target: Path, budget: _Budget):
+    try:  # O_NONBLOCK: a FIFO swapped in for a file must not hang the copy
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+                     dir_fd=dir_fd)
+    except OSError:
+        return  # vanished, or a symlink by now: the exercise will report the file as missing
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return
+        data = f.read(max(budget.bytes, 0) + 1)  # the size may change between stat and read
+    budget.take(len(data))
+    with open(target, "xb") as out:
+        out.write(data)
+    os.chmod(target, 0o644)
+
+
+def _relocate(results: Results, copy: Path, original: Path) -> Results:
+    """Say the learner's own paths in messages, not the temporary copy's."""
+    old, new = str(copy), str(original)
+
+    def fix(value):
+        if isinstance(value, str):
+            return value.replace(old, new)
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        if isinstance(value, dict):
+            return {k: fix(v) for k, v in value.items()}
+        return value
+
+    def detail(d):
+        return None if d is None else Detail(d.key, fix(d.params))
+
+    out = Results()
+    for r in results:
+        checks = [replace(c, detail=detail(c.detail), output=fix(c.output),
+                          warnings=[detail(w) for w in c.warnings]) for c in r.checks]
+        out.append(replace(r, detail=detail(r.detail), checks=checks))
+    return out
+
+
+# ------------------------------------------------------------------------------ grading
+def _kit_failed(exercises, detail: Detail | None = None) -> Results:
+    """Every exercise of a submission the kit could not grade: 0 points, and not the learner's
+    fault (an infrastructure error, never a learner's status)."""
+    return Results(ExerciseResult.of(ex, Status.INFRASTRUCTURE, detail=detail) for ex in exercises)
+
+
+def _grade_one(sub: Submission, exercises, engine, record: bool, scratch: str | None = None
+               ) -> Graded:
+    start = time.monotonic()
+    # an unrecorded grading still writes nothing: a progress without a file keeps nothing
+    store = Progress(Workspace(sub.path).progress_path if record else None)
+    error = ""
+    copy = None
+    try:
+        copy = private_copy(sub.path, scratch)
+        with store, store.run("grade", engine.options.seed, "grade") as on_result:
+            results = _relocate(engine.grade(exercises, copy, on_result=on_result), copy, sub.path)
+    except SubmissionTooLarge as e:  # not graded at all, and the learner is told why
+        results = _kit_failed(exercises, e.detail)
+        error = detail_text(e.detail, engine.options.lang)
+    except Exception as e:  # the engine failed on this submission: it gets 0, the rest goes on
+        results = _kit_failed(exercises, Detail("unexpected", {"type": type(e).__name__,
+                                                               "message": cap(str(e), 300)}))
+        error = cap("".join(traceback.format_exception_only(type(e), e)).strip())
+    finally:
+        if copy is not None:
+            shutil.rmtree(copy, ignore_errors=True)
     return Graded(sub, results, time.monotonic() - start, error, learner_progress(sub.path))
 
 
+def _worker_died(sub: Submission, exercises) -> Graded:
+    message = (f"the grader failed: its worker process died {GRADE_ATTEMPTS} times while grading "
+               f"this submission")
+    return Graded(sub, _kit_failed(exercises, Detail("grader-died", {"attempts": GRADE_ATTEMPTS})),
+                  0.0, message)
+
+
 def learner_progress(root: Path) -> dict:
-    """Time to first pass and attempts per exercise from a workspace's progress file, opened
+    """Time to first pass and attempts per exercise from a workspace's own progress file, opened
     read-only (grading never writes there unless asked); {} when there is none."""
-    import sqlite3
-
     path = Path(root) / ".d2lkit" / "progress.sqlite3"
-    if not path.is_file():
+    with Progress(path, read_only=True) as store:
+        stats = store.stats()
+    if not stats:
         return {}
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-        try:
-            rows = db.execute("SELECT exercise, status, at FROM results ORDER BY at, id").fetchall()
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return {}
-    first_attempt, first_pass, attempts = {}, {}, {}
-    for exercise, status, at in rows:
-        if status != "not_implemented":
-            attempts[exercise] = attempts.get(exercise, 0) + 1
-            first_attempt.setdefault(exercise, at)
-        if status == "passed":
-            first_pass.setdefault(exercise, at)
-    ttfp = {e: round(first_pass[e] - first_attempt[e], 3) for e in first_pass if e in first_attempt}
-    return {"time_to_first_pass_s": ttfp, "attempts": attempts}
+    return {"time_to_first_pass_s": {e: round(s.time_to_first_pass, 3) for e, s in stats.items()
+                                     if s.time_to_first_pass is not None},
+            "attempts": {e: s.attempts for e, s in stats.items() if s.attempts}}
 
 
-def _recorder(sub: Submission, seed):
-    from d2lkit import __version__
-    from d2lkit.progress import Progress
-    from d2lkit.workspace import Workspace
+class _Weaknesses:
+    """Hands each sandbox weakness to `on_weakness` once, however many engines report it."""
 
-    store = Progress(Workspace(sub.path).progress_path)
-    run_id = store.start_run("grade", seed, "grade", __version__)
+    def __init__(self, on_weakness):
+        self.seen: list[str] = []
+        self.on_weakness = on_weakness
 
-    def record(r):
-        store.record_result(run_id, r.id, r.status, r.mistake, r.duration_s, r.code_hash)
-
-    def finish():
-        store.finish_run(run_id)
-        store.close()
-
-    return record, finish
+    def add(self, weaknesses):
+        for w in weaknesses:
+            if w not in self.seen:
+                self.seen.append(w)
+                if self.on_weakness:
+                    self.on_weakness(w)
 
 
-def grade(submissions: list[Submission], exercises, *, seed: int, timeout: float = 10.0,
-          jobs: int = 1, record: bool = False, on_done=None) -> list[Graded]:
-    """Grade every submission; `on_done(graded)` sees each as soon as it is finished.
-    Returns the results in the order of `submissions`."""
+def grade(submissions: list[Submission], exercises, options: Options, *, jobs: int = 1,
+          record: bool = False, on_done=None, on_weakness=None) -> list[Graded]:
+    """Grade every submission; `on_done(graded)` sees each as soon as it is finished and
+    `on_weakness(text)` each sandbox hardening step missing on this machine, once.
+    Returns the results in the order of `submissions`, once every engine is closed.
+    Raises `d2lkit.grading.sandbox.SandboxError` when no engine can start (with
+    `options.strict`: when the kernel cannot confine learner code)."""
     if not submissions:
         return []
     # torch and the graders' imports come in here, before any fork; no tensor work happens in
     # this process (workers and zygotes are forked from it)
-    from d2lkit.grading import session  # noqa: F401
-    from d2lkit.grading.sandbox import Sandbox
+    from d2lkit.grading.engine import Engine
 
-    jobs = max(1, min(int(jobs), len(submissions)))
-    if jobs == 1:
+    weak = _Weaknesses(on_weakness)
+    scratch = tempfile.mkdtemp(prefix="d2lkit-grade-")
+    try:
+        os.chmod(scratch, 0o711)  # see private_copy
+        jobs = max(1, min(int(jobs), len(submissions)))
+        if jobs > 1:
+            return _grade_parallel(submissions, exercises, options, jobs, record, on_done, weak,
+                                   scratch)
         out = []
-        with Sandbox() as sb:
+        # no cache: every submission is a different folder, so nothing would ever be reused
+        with Engine(options, cache=False) as engine:
+            weak.add(engine.weaknesses)
             for sub in submissions:
-                g = _grade_one(sub, exercises, seed, timeout, sb, record)
+                g = _grade_one(sub, exercises, engine, record, scratch)
+                weak.add(engine.weaknesses)
                 out.append(g)
                 if on_done:
                     on_done(g)
         return out
-    return _grade_parallel(submissions, exercises, seed, timeout, jobs, record, on_done)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)  # also what a killed worker left behind
 
 
-def _worker(tasks, results, submissions, exercises, seed, timeout, record):
-    from d2lkit.grading.sandbox import Sandbox
+# ------------------------------------------------------------------------------ parallel
+def _test_kill_hook(name: str, attempt: int):
+    rule = os.environ.get(TEST_KILL_WORKER)
+    if not rule or "PYTEST_CURRENT_TEST" not in os.environ:
+        return
+    target, _, attempts = rule.partition(":")
+    if name == target and (not attempts or attempt < int(attempts)):
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _worker(conn, submissions, exercises, options, record, scratch):
+    """One worker process: its own engine, then submissions as the supervisor hands them out.
+    Messages: ("refused", text), ("ready", zygote pid, weaknesses),
+    ("done", index, Graded, zygote pid, weaknesses)."""
+    from d2lkit.grading.engine import Engine
+    from d2lkit.grading.sandbox import SandboxError
 
     os.environ["OMP_NUM_THREADS"] = "1"
-    with Sandbox() as sb:  # this worker's own zygote, forked before any tensor work here
+    supervisor = os.getppid()
+    try:
+        engine = Engine(options, cache=False)  # this worker's own zygote, started after the fork
+    except SandboxError as e:
+        conn.send(("refused", str(e)))
+        return
+    with engine:
+        conn.send(("ready", engine.sandbox.zygote_pid, engine.weaknesses))
         while True:
-            index = tasks.get()
-            if index is None:
-                break
-            results.put((index, _grade_one(submissions[index], exercises, seed, timeout, sb,
-                                           record)))
+            # other workers hold copies of our pipe's far end, so a dead supervisor shows up as
+            # a new parent, never as end-of-file
+            while not conn.poll(1.0):
+                if os.getppid() != supervisor:
+                    return
+            task = conn.recv()
+            if task is None:
+                return
+            index, attempt = task
+            _test_kill_hook(submissions[index].name, attempt)
+            g = _grade_one(submissions[index], exercises, engine, record, scratch)
+            conn.send(("done", index, g, engine.sandbox.zygote_pid, engine.weaknesses))
 
 
-def _grade_parallel(submissions, exercises, seed, timeout, jobs, record, on_done) -> list[Graded]:
+@dataclass
+class _Slot:
+    process: object
+    conn: object
+    index: int | None = None  # the submission it is grading
+    ready: bool = False
+
+
+MAX_START_FAILURES = 3  # workers that die before their engine is up (then the rest is given up)
+
+
+def _grade_parallel(submissions, exercises, options, jobs, record, on_done, weak, scratch
+                    ) -> list[Graded]:
     import multiprocessing as mp
+    from multiprocessing.connection import wait
+
+    from d2lkit.grading.sandbox import SandboxError
 
     ctx = mp.get_context("fork")
-    tasks, results = ctx.Queue(), ctx.Queue()
-    for i in range(len(submissions)):
-        tasks.put(i)
-    for _ in range(jobs):
-        tasks.put(None)
-    workers = [ctx.Process(target=_worker, args=(tasks, results, submissions, exercises, seed,
-                                                 timeout, record), daemon=True)
-               for _ in range(jobs)]
-    for w in workers:
-        w.start()
+    todo = deque(range(len(submissions)))
+    attempts = [0] * len(submissions)
     out: dict[int, Graded] = {}
+    slots: list[_Slot] = []
+    zygotes: set[int] = set()
+    start_failures = 0
+    was_subreaper = _subreaper(True)  # a dead worker's zygote becomes ours to end
+
+    def start():
+        mine, theirs = ctx.Pipe()
+        p = ctx.Process(target=_worker, args=(theirs, submissions, exercises, options, record,
+                                              scratch), daemon=True)
+        p.start()
+        theirs.close()
+        slots.append(_Slot(p, mine))
+
+    def finish(index: int, g: Graded):
+        out[index] = g
+        if on_done:
+            on_done(g)
+
+    def died(slot: _Slot):
+        nonlocal start_failures
+        slots.remove(slot)
+        slot.conn.close()
+        slot.process.join(timeout=5)
+        _end_strays(zygotes)
+        if not slot.ready:
+            start_failures += 1
+        if slot.index is not None:
+            attempts[slot.index] += 1
+            again = attempts[slot.index] < GRADE_ATTEMPTS
+            # the instructor's to know: a re-grade costs time, and a second death costs a score
+            print(f"d2lkit: the grading worker died (exit status {slot.process.exitcode}) while "
+                  f"grading {submissions[slot.index].name}"
+                  + ("; grading it again in a fresh worker" if again else "; giving up on it"),
+                  file=sys.stderr)
+            if not again:
+                finish(slot.index, _worker_died(submissions[slot.index], exercises))
+            else:
+                todo.appendleft(slot.index)
+        if start_failures >= MAX_START_FAILURES and not any(s.ready for s in slots):
+            while todo:
+                index = todo.popleft()
+                finish(index, _worker_died(submissions[index], exercises))
+
+    def receive(slot: _Slot) -> bool:
+        """Handle one message; False when the worker is gone."""
+        try:
+            msg = slot.conn.recv()
+        except (EOFError, OSError):
+            return False
+        if msg[0] == "refused":
+            raise SandboxError(msg[1])
+        if msg[0] == "ready":
+            slot.ready = True
+            zygotes.add(msg[1])
+            weak.add(msg[2])
+        elif msg[0] == "done":
+            _, index, g, zygote, weaknesses = msg
+            zygotes.add(zygote)
+            weak.add(weaknesses)
+            slot.index = None
+            finish(index, g)
+        return True
+
+    finished = False
     try:
+        for _ in range(jobs):
+            start()
         while len(out) < len(submissions):
-            try:
-                index, g = results.get(timeout=1.0)
-            except Exception:  # queue.Empty: check that the workers are alive
-                if not any(w.is_alive() for w in workers) and results.empty():
-                    break
-                continue
-            out[index] = g
-            if on_done:
-                on_done(g)
+            for slot in slots:
+                if slot.ready and slot.index is None and todo:
+                    slot.index = todo.popleft()
+                    slot.conn.send((slot.index, attempts[slot.index]))
+            # a fresh worker replaces a dead one while there is work that no worker holds
+            busy = sum(s.index is not None for s in slots)
+            while todo and len(slots) < min(jobs, len(todo) + busy):
+                start()
+            by_handle = {}
+            for slot in slots:
+                by_handle[slot.conn] = slot
+                by_handle[slot.process.sentinel] = slot
+            for handle in wait(list(by_handle), timeout=1.0):
+                slot = by_handle[handle]
+                if slot not in slots:
+                    continue
+                if handle is slot.conn:
+                    alive = receive(slot)
+                else:  # it exited: what it sent before that still counts
+                    while slot.conn.poll(0) and receive(slot):
+                        pass
+                    alive = False
+                if not alive:
+                    died(slot)
+        for slot in slots:
+            slot.conn.send(None)
+        finished = True
     finally:
-        for w in workers:
-            w.join(timeout=5)
-            if w.is_alive():
-                w.kill()
-                w.join()
-    for i, sub in enumerate(submissions):  # a worker died (never expected): say so per submission
-        if i not in out:
-            g = Graded(sub, [ExerciseResult(ex.id, ex.chapter_id, ex.section, "crashed", 0,
-                                            ex.points, ex.stretch) for ex in exercises],
-                       0.0, "grading worker died")
-            out[i] = g
-            if on_done:
-                on_done(g)
+        for slot in slots:
+            if finished:
+                slot.process.join(timeout=30)
+            if slot.process.is_alive():
+                slot.process.kill()
+                slot.process.join()
+            slot.conn.close()
+        _end_strays(zygotes)
+        if not was_subreaper:
+            _subreaper(False)
     return [out[i] for i in range(len(submissions))]
+
+
+# ------------------------------------------------------------------------------ leftovers
+def _subreaper(on: bool) -> bool:
+    """Make this process the child subreaper (or stop being one); returns whether it was one.
+    A killed worker leaves its zygote, and perhaps sandbox children, behind; as our children they
+    can be ended, so results are written only once no process that ran learner code is left."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        was = ctypes.c_int(0)
+        libc.prctl(37, ctypes.byref(was), 0, 0, 0)  # PR_GET_CHILD_SUBREAPER
+        libc.prctl(36, int(on), 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+        return bool(was.value)
+    except (OSError, AttributeError):  # not Linux: orphans go to init, nothing to end
+        return True
+
+
+def _children() -> list[int]:
+    me, found = str(os.getpid()), []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    fields = f.read().decode(errors="replace").rsplit(")", 1)[-1].split()
+            except OSError:
+                continue
+            if fields[1] == me:
+                found.append(int(entry))
+    return found
+
+
+def _end_strays(zygotes: set[int], grace: float = 3.0):
+    """Reap what dead workers left to us: their zygotes, and sandbox children (each in a session
+    of its own) that a killed zygote left in turn. Other children of this process (live workers,
+    in our session, or anything a caller started) are left alone. A zygote whose worker died ends
+    its children and cleans up by itself; after `grace` seconds whatever is left is killed, again
+    and again, since killing a process hands its own children to us."""
+    mine = os.getsid(0)
+    deadline = time.monotonic() + grace
+    for _ in range(100_000):
+        strays = []
+        for pid in _children():
+            try:
+                if pid in zygotes or os.getsid(pid) != mine:
+                    strays.append(pid)
+            except OSError:
+                continue
+        if not strays:
+            return
+        late = time.monotonic() >= deadline
+        for pid in strays:
+            try:
+                if late:
+                    os.kill(pid, 9)
+                    os.waitpid(pid, 0)
+                else:
+                    os.waitpid(pid, os.WNOHANG)
+            except (ChildProcessError, ProcessLookupError):
+                pass
+        if not late:
+            time.sleep(0.01)

@@ -15,11 +15,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from d2lkit.grading.protocol import Status
 from d2lkit.i18n import pick, t
+from d2lkit.output.messages import mistake_hint
+from d2lkit.output.terminal import duration
 
-STATUS_COLOURS = {"passed": "#2e9e44", "failed": "#d64545", "not_implemented": "#c8c8c8",
-                  "error": "#a64ca6", "forbidden": "#e07b00", "timeout": "#6a5acd",
-                  "crashed": "#444444"}
+# the HTML page's colours (the terminal's come from Status.style)
+STATUS_COLOURS = {Status.PASSED: "#2e9e44", Status.FAILED: "#d64545",
+                  Status.NOT_IMPLEMENTED: "#c8c8c8", Status.ERROR: "#a64ca6",
+                  Status.FORBIDDEN: "#e07b00", Status.TIMEOUT: "#6a5acd",
+                  Status.CRASHED: "#444444", Status.BLOCKED: "#d4a017",
+                  Status.INFRASTRUCTURE: "#8b0000"}
 
 
 @dataclass
@@ -46,22 +52,22 @@ def load(paths) -> ClassData:
             raise ReportInputError(f"{path}: {e}") from e
         if isinstance(obj, dict) and "submissions" in obj:
             for sub in obj["submissions"]:
-                _add(data, sub["submission"], sub.get("results", []), sub.get("learner") or {})
+                _add(data, sub["submission"], sub.get("results", []), sub.get("summary"),
+                     sub.get("learner") or {})
         elif isinstance(obj, dict) and "results" in obj and "summary" in obj:
-            _add(data, path.stem, obj["results"], {})
-        elif isinstance(obj, dict) and "exercises" in obj:  # d2lkit progress --json
-            name = path.stem
-            results = [{"id": e["id"], "status": e["status"], "mistake": None,
-                        "points": 0, "max_points": 0} for e in obj["exercises"] if e["status"]]
+            _add(data, path.stem, obj["results"], obj["summary"], {})
+        elif isinstance(obj, dict) and "exercises" in obj:  # d2lkit progress --json: no points
+            results = [{"id": e["id"], "status": e["status"], "mistake": None}
+                       for e in obj["exercises"] if e["status"]]
             ttfp = {e["id"]: e["time_to_first_pass_s"] for e in obj["exercises"]
                     if e.get("time_to_first_pass_s") is not None}
-            _add(data, name, results, {"time_to_first_pass_s": ttfp})
+            _add(data, path.stem, results, None, {"time_to_first_pass_s": ttfp})
         else:
             raise ReportInputError(f"{path}: not a d2lkit results file")
     return data
 
 
-def _add(data: ClassData, name: str, results: list[dict], learner: dict):
+def _add(data: ClassData, name: str, results: list[dict], summary: dict | None, learner: dict):
     base, n = name, 1
     while name in data.submissions:
         n += 1
@@ -71,10 +77,8 @@ def _add(data: ClassData, name: str, results: list[dict], learner: dict):
         data.status[r["id"]][name] = r["status"]
         if r.get("mistake"):
             data.mistakes[r["id"]][name] = r["mistake"]
-        if r.get("max_points"):
-            got, top = data.points.get(name, (0, 0))
-            if not r.get("stretch"):
-                data.points[name] = (got + int(r.get("points") or 0), top + int(r["max_points"]))
+    if summary and summary.get("max_points"):  # the totals as graded (stretch is extra credit)
+        data.points[name] = (int(summary["points"]), int(summary["max_points"]))
     for eid, seconds in (learner.get("time_to_first_pass_s") or {}).items():
         if seconds is not None:
             data.ttfp[eid].append(float(seconds))
@@ -100,9 +104,7 @@ def summary(data: ClassData, catalogue, lang: str, top: int = 10) -> dict:
     mistakes = Counter((eid, m) for eid, by in data.mistakes.items() for m in by.values())
     top_mistakes = []
     for (eid, mid), n in mistakes.most_common(top):
-        ex = catalogue.by_id.get(eid)
-        m = ex.mistake(mid) if ex else None
-        hint = pick(m.hint, lang) if m else (t(f"mistake.{mid}", lang) if mid == "input-mutated" else "")
+        hint = mistake_hint(catalogue.by_id.get(eid), mid, lang)
         top_mistakes.append({"exercise": eid, "mistake": mid, "count": n,
                              "share": n / max(len(data.status[eid]), 1), "hint": hint})
     scores = [got / topp for got, topp in data.points.values() if topp]
@@ -116,8 +118,6 @@ def summary(data: ClassData, catalogue, lang: str, top: int = 10) -> dict:
 def terminal(s: dict, lang: str, console):
     from rich import box
     from rich.table import Table
-
-    from d2lkit.render import duration
 
     console.print(t("instructor.report-title", lang, count=s["submissions"]), style="bold")
     if s["median_score"] is not None:
@@ -214,8 +214,6 @@ padding:.7rem 1rem}.card b{display:block;font-size:1.5rem}
 
 
 def html_page(s: dict, lang: str, title: str | None = None) -> str:
-    from d2lkit.render import duration
-
     esc = html.escape
     title = title or t("instructor.report-title", lang, count=s["submissions"])
     exs = s["exercises"]

@@ -1,0 +1,129 @@
+"""What every command shares: the language and console, the options, finding the workspace and
+the exercises, opening the progress file, and showing a hint.
+
+Nothing here imports torch: commands that grade nothing must start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import cached_property
+
+import click
+
+from d2lkit.grading.options import DEFAULT_TIMEOUT, Options, new_seed
+from d2lkit.i18n import LANGS, detect_lang, t
+
+USAGE_ERROR = 2
+
+
+class Context:
+    """The language a command speaks, its console, and how it gives up."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    @cached_property
+    def console(self):
+        from rich.console import Console
+
+        return Console(highlight=False)
+
+    def fail(self, key: str, code: int = USAGE_ERROR, **params):
+        click.echo(t(key, self.lang, **params), err=True)
+        sys.exit(code)
+
+    def warn(self, key: str, **params):
+        click.echo(t(key, self.lang, **params), err=True)
+
+
+def context(lang: str | None, ws=None) -> Context:
+    """--lang, else the workspace's own `lang` setting, else D2LKIT_LANG, else the locale."""
+    if lang is None and ws is not None:
+        lang = ws.settings().get("lang")
+    return Context(detect_lang(lang))
+
+
+# ------------------------------------------------------------------------------ options
+def lang_option(f):
+    return click.option("--lang", type=click.Choice(LANGS), default=None,
+                        help="Language of everything printed (else D2LKIT_LANG, else the locale).")(f)
+
+
+def workspace_option(f):
+    return click.option("--workspace", "-w", "workspace_dir", default=None, metavar="DIR",
+                        help="Workspace folder (else D2LKIT_WORKSPACE, else the nearest d2lkit.toml "
+                             "above the current folder).")(f)
+
+
+def timeout_option(f):
+    return click.option("--timeout", type=click.FloatRange(min=0, min_open=True),
+                        default=DEFAULT_TIMEOUT, show_default=True,
+                        help="Seconds allowed for each call into the graded code.")(f)
+
+
+def grading_options(f):
+    """--seed, --timeout and --device; `make_options()` makes them the grading `Options`."""
+    f = click.option("--device", default="cpu", show_default=True, help="Grade on cpu or cuda.")(f)
+    f = timeout_option(f)
+    return click.option("--seed", type=int, default=None,
+                        help="Seed for the random inputs (replay a run; default: a new one).")(f)
+
+
+def make_options(ctx: Context, seed: int | None, timeout: float, device: str) -> Options:
+    """The grading options of a command line; exits 2 when it asks for a device that is not here."""
+    if device != "cpu":
+        from d2lkit.grading.devices import cuda_available  # imports torch, never initialises CUDA
+
+        if not device.startswith("cuda") or not cuda_available():
+            ctx.fail("cli.no-cuda")
+    return Options(seed=new_seed() if seed is None else seed, timeout=timeout, device=device,
+                   lang=ctx.lang)
+
+
+# ------------------------------------------------------------------------------ what to work on
+def find_workspace(lang: str | None, workspace_dir: str | None):
+    """The learner's workspace, or exit 2 with how to make one."""
+    from d2lkit.workspace import WorkspaceError, find
+
+    try:
+        return find(workspace_dir)
+    except WorkspaceError as e:
+        context(lang).fail(f"cli.{e.key}", **e.params)
+
+
+def resolve(ctx: Context, targets):
+    """(catalogue, exercises) for command-line targets, or exit 2 with the nearest names."""
+    from d2lkit import catalogue
+
+    cat = catalogue.load()
+    try:
+        return cat, cat.resolve(list(targets))
+    except catalogue.TargetError as e:
+        lines = [t("cli.unknown-target", ctx.lang, target=e.target)]
+        if e.suggestions:
+            lines.append(t("cli.did-you-mean", ctx.lang, names=", ".join(e.suggestions)))
+        lines.append(t("cli.see-list", ctx.lang))
+        click.echo("\n".join(lines), err=True)
+        sys.exit(USAGE_ERROR)
+
+
+def one_exercise(ctx: Context, target: str):
+    """(catalogue, exercise) for a target that must name exactly one exercise."""
+    cat, exs = resolve(ctx, [target])
+    if len(exs) != 1:
+        names = ", ".join(ex.id for ex in exs[:5])
+        click.echo(t("cli.unknown-exercise", ctx.lang, target=target) + "\n" +
+                   t("cli.did-you-mean", ctx.lang, names=names), err=True)
+        sys.exit(USAGE_ERROR)
+    return cat, exs[0]
+
+
+def open_progress(ctx: Context, ws):
+    """The workspace's progress store (a damaged file is moved aside with a warning)."""
+    from d2lkit.progress import Progress
+
+    return Progress(ws.progress_path, warn=lambda key, **params: ctx.warn(f"cli.{key}", **params))
+
+
+# ------------------------------------------------------------------------------ hints

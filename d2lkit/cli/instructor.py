@@ -1,0 +1,279 @@
+"""Instructor commands: `d2lkit nbgrader init/export`, `grade`, `gradescope`, `report`.
+
+Only `grade` grades, and it imports the engine (torch) only once its arguments are known good.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+import click
+
+from d2lkit.cli.common import (context, grading_options, lang_option, make_options, resolve,
+                               timeout_option)
+from d2lkit.i18n import t
+from d2lkit.output.formats import GRADE_FORMATS
+
+
+# ------------------------------------------------------------------------------ --out
+def out_problem(out: str, lang: str = "en") -> tuple[str, dict] | None:
+    """Why `grade --out` may not write to `out` (a locale key and its parameters), or None.
+    Only a regular file, or a missing file in an existing folder, is acceptable: a symlink could
+    point the results at any file this user can write (a learner could plant one), and a FIFO or
+    device would block or swallow them."""
+    path = Path(out)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        return "instructor.out-unusable", {"path": out, "message": e.strerror or str(e)}
+    if st is not None:
+        if stat.S_ISLNK(st.st_mode):
+            return "instructor.out-symlink", {"path": out}
+        if not stat.S_ISREG(st.st_mode):
+            kind = ("folder" if stat.S_ISDIR(st.st_mode) else "fifo" if stat.S_ISFIFO(st.st_mode)
+                    else "socket" if stat.S_ISSOCK(st.st_mode) else "device")
+            return "instructor.out-not-file", {"path": out,
+                                               "kind": t(f"instructor.out-kind-{kind}", lang)}
+    folder = path.parent
+    if not folder.is_dir():
+        return "instructor.out-no-folder", {"path": out, "folder": str(folder)}
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return "instructor.out-unusable", {"path": out, "message": f"{folder} is not writable"}
+    return None
+
+
+def write_atomic(out: str, text: str):
+    """Replace `out` with `text` in one step: a temporary file in the same folder, synced, then
+    renamed over it. A reader (Gradescope, an LMS) sees the old file or the whole new one, never
+    half of one, and a symlink at `out` is replaced, never followed."""
+    path = Path(out)
+    data = (text if text.endswith("\n") else text + "\n").encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        try:
+            mode = stat.S_IMODE(os.lstat(path).st_mode)  # keep an existing file's permissions
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as f:
+            fd = -1
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:  # the rename itself survives a crash once the folder is synced
+        dirfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dirfd)
+        finally:
+            os.close(dirfd)
+    except OSError:
+        pass
+
+
+def _write(ctx, text: str, out: str | None):
+    """To the file `out` (atomically), else to stdout."""
+    if not out:
+        click.echo(text)
+        return
+    try:
+        write_atomic(out, text)
+    except OSError as e:
+        ctx.fail("instructor.out-failed", code=1, path=out, message=e.strerror or str(e))
+
+
+def sandbox_refusal(ctx, error: Exception):
+    """`grade` without --allow-weak-sandbox where learner code cannot be confined: exit 2."""
+    ctx.fail("instructor.sandbox-refused", message=str(error))
+
+
+# ------------------------------------------------------------------------------ nbgrader
+@click.group(name="nbgrader")
+def nbgrader_group():
+    """nbgrader courses: a configured course directory and generated notebooks."""
+
+
+@nbgrader_group.command(name="init")
+@click.argument("course_dir", type=click.Path(file_okay=False))
+@click.option("--course-id", default=None, help="nbgrader course id (default: the folder's name).")
+@click.option("--timeout", type=int, default=60, show_default=True,
+              help="Seconds per notebook cell when autograding.")
+@click.option("--force", is_flag=True, help="Overwrite an existing nbgrader_config.py.")
+@lang_option
+def nbgrader_init(course_dir, course_id, timeout, force, lang):
+    """Create COURSE_DIR with an nbgrader_config.py set up for d2lkit's notebooks."""
+    from d2lkit.instructor.nbgrader_course import CourseExists, init
+
+    ctx = context(lang)
+    try:
+        config = init(Path(course_dir), course_id, timeout, force)
+    except CourseExists as e:
+        ctx.fail("instructor.course-exists", path=str(e))
+    click.echo(t("instructor.course-ready", ctx.lang, path=config))
+    click.echo(t("instructor.course-next", ctx.lang, path=course_dir))
+
+
+@nbgrader_group.command(name="export")
+@click.argument("target")
+@click.argument("course_dir", type=click.Path(file_okay=False))
+@click.option("--assignment", default=None, help="Assignment name (default: the target, e.g. ch2).")
+@lang_option
+def nbgrader_export(target, course_dir, assignment, lang):
+    """Write source/<assignment>/<topic>.ipynb for every topic in TARGET."""
+    from d2lkit.instructor.notebooks import assignment_name, export
+
+    ctx = context(lang)
+    cat, exs = resolve(ctx, [target])
+    name = assignment or assignment_name(target)
+    written = export(exs, cat, Path(course_dir), name, ctx.lang)
+    click.echo(t("instructor.exported", ctx.lang, count=len(written), exercises=len(exs),
+                 path=Path(course_dir) / "source" / name))
+    for path in written:
+        click.echo(f"  {path}")
+    if not (Path(course_dir) / "nbgrader_config.py").exists():
+        click.echo(t("instructor.no-config", ctx.lang, path=course_dir), err=True)
+
+
+# ------------------------------------------------------------------------------ grade
+@click.command()
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--target", "-t", default="all", show_default=True,
+              help="What to grade: ch2, 2.3, ch2.vector_norm, norms, all …")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Submissions graded in parallel (one sandbox each).")
+@click.option("--format", "fmt", type=click.Choice(["table", *GRADE_FORMATS]), default="table",
+              show_default=True)
+@click.option("--out", "-o", default=None, metavar="FILE",
+              help="Write the output here (replaced atomically once grading is over).")
+@grading_options
+@click.option("--allow-weak-sandbox", is_flag=True,
+              help="Grade even where learner code cannot be fully confined (no Landlock); what "
+                   "is missing is printed and recorded in the output.")
+@click.option("--record", is_flag=True,
+              help="Also record the results in each submission's progress database.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@lang_option
+def grade(submissions, target, jobs, fmt, out, seed, timeout, device, allow_weak_sandbox, record,
+          no_progress, lang):
+    """Grade SUBMISSION workspaces (or folders of them) with the graders of `d2lkit check`."""
+    import io
+
+    from rich.console import Console
+
+    from d2lkit.grading.sandbox import SandboxError
+    from d2lkit.instructor import batch
+    from d2lkit.output import formats, terminal
+
+    ctx = context(lang)
+    cat, exs = resolve(ctx, [target])
+    try:
+        subs = batch.discover(submissions)
+    except FileNotFoundError as e:
+        ctx.fail("instructor.no-submission", path=str(e))
+    if not subs:
+        ctx.fail("instructor.no-submissions", paths=", ".join(submissions))
+    if out:  # before any grading: an hour of grading must not end in "cannot write there"
+        problem = out_problem(out, ctx.lang)
+        if problem:
+            ctx.fail(problem[0], **problem[1])
+    # these are scores: without the kernel's confinement one submission could change another's
+    # files or the results, so that is an error unless the instructor accepts it
+    options = make_options(ctx, seed, timeout, device).but(strict=not allow_weak_sandbox)
+    err = Console(stderr=True, highlight=False)
+    weaknesses: list[str] = []
+
+    def on_weakness(text: str):
+        weaknesses.append(text)
+        err.print(t("instructor.weak-sandbox", ctx.lang, weakness=text), style="yellow",
+                  markup=False, soft_wrap=True)
+
+    show_bar = not no_progress and (err.is_terminal or os.environ.get("D2LKIT_PROGRESS"))
+    try:
+        with terminal.grade_progress(len(subs), ctx.lang, err if show_bar else None) as on_done:
+            graded = batch.grade(subs, exs, options, jobs=jobs, record=record, on_done=on_done,
+                                 on_weakness=on_weakness)
+    except SandboxError as e:
+        sandbox_refusal(ctx, e)
+    # every engine is closed by now: no process that ran learner code is left to touch the file
+    if fmt != "table":
+        _write(ctx, formats.render(fmt, formats.GradeRun(graded, cat, exs, target, options,
+                                                         tuple(weaknesses))), out)
+    elif out:
+        buf = io.StringIO()
+        terminal.grade_table(graded, ctx.lang, Console(file=buf, width=120, highlight=False))
+        _write(ctx, buf.getvalue(), out)
+    else:
+        terminal.grade_table(graded, ctx.lang, ctx.console)
+        ctx.console.print(t("instructor.seed", ctx.lang, seed=options.seed), style="dim")
+
+
+@click.command()
+@click.argument("directory", default="gradescope", type=click.Path(file_okay=False))
+@click.option("--target", "-t", required=True, help="What the assignment grades, e.g. ch2.")
+@timeout_option
+@click.option("--requirement", default="d2lkit", show_default=True,
+              help="What setup.sh pip-installs (a version pin, a wheel URL, a git URL).")
+@click.option("--allow-weak-sandbox", is_flag=True,
+              help="run_autograder grades even where learner code cannot be fully confined.")
+@lang_option
+def gradescope(directory, target, timeout, requirement, allow_weak_sandbox, lang):
+    """Write Gradescope's setup.sh / run_autograder pair for TARGET into DIRECTORY."""
+    from d2lkit.instructor import gradescope as pair
+
+    ctx = context(lang)
+    resolve(ctx, [target])  # refuse a target the autograder would refuse on every submission
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in pair.files(target, ctx.lang, timeout, requirement,
+                                 allow_weak_sandbox).items():
+        path = folder / name
+        path.write_text(text, "utf-8")
+        path.chmod(0o755)
+        click.echo(f"  {path}")
+    click.echo(t("instructor.gradescope-next", ctx.lang, path=folder))
+
+
+# ------------------------------------------------------------------------------ report
+@click.command()
+@click.argument("results", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--html", "html_out", default=None, metavar="FILE", help="Also write an HTML page.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report's data as JSON.")
+@click.option("--top", type=int, default=10, show_default=True, help="Mistakes to list.")
+@lang_option
+def report(results, html_out, as_json, top, lang):
+    """A class report from grading results: pass rates, frequent mistakes, time to first pass."""
+    from d2lkit import catalogue
+    from d2lkit.instructor import report as class_report
+    from d2lkit.output.formats import to_json
+
+    ctx = context(lang)
+    try:
+        data = class_report.load(results)
+    except class_report.ReportInputError as e:
+        ctx.fail("instructor.bad-results", message=str(e))
+    s = class_report.summary(data, catalogue.load(), ctx.lang, top)
+    if as_json:
+        click.echo(to_json(s))
+    else:
+        class_report.terminal(s, ctx.lang, ctx.console)
+    if html_out:
+        Path(html_out).write_text(class_report.html_page(s, ctx.lang), "utf-8")
+        click.echo(t("instructor.html-written", ctx.lang, path=html_out), err=as_json)
+
+
+COMMANDS = [nbgrader_group, grade, gradescope, report]

@@ -1,0 +1,231 @@
+"""Machine-readable output: the `check --json` object, `progress --json/--csv`, and the formats
+of `d2lkit grade --format`.
+
+A grade format is one function registered with `@grade_format(name)`: it receives a `GradeRun`
+and returns the text to write. `d2lkit grade --format` offers exactly the registered names (plus
+the terminal's `table`), so adding a format is adding one function here.
+
+`grade --format json` is the class-level input of `d2lkit report`: `{"schema": 1, "kind": "grade",
+"target", "seed", "sandbox": {"strict", "weaknesses"}, "submissions": [{"submission", "path",
+"duration_s", "error", "summary", "results": [... the schema-1 results of `d2lkit check --json`
+...], "learner"}]}`.
+Totals always come from `Results` (stretch exercises are extra credit, never in the maximum).
+Every message a grade format writes is capped at `MESSAGE_CAP` characters: it may quote a
+learner's exception or value, and an LMS shows it to people.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+from d2lkit.grading.protocol import Status
+from d2lkit.grading.results import SCHEMA, Results
+from d2lkit.i18n import pick, t
+from d2lkit.output.messages import detail_text, failure_lines, mistake_hint, status_label
+from d2lkit.progress import ExerciseStats
+
+
+def to_json(obj) -> str:
+    """JSON as every d2lkit output writes it: indented, non-ASCII text kept readable."""
+    return json.dumps(obj, ensure_ascii=False, indent=2)
+
+
+# ------------------------------------------------------------------------------ check --json
+def results_json(results: Results, catalogue, target: str, options) -> dict:
+    """The schema-1 object of `d2lkit check --json`."""
+    lang = options.lang
+    return {
+        "schema": SCHEMA,
+        "target": target,
+        "seed": options.seed,
+        "results": [{
+            "id": r.id, "chapter": r.chapter, "section": r.section, "status": r.status.value,
+            "mistake": r.mistake,
+            "message": detail_text(r.detail, lang),
+            "hint": mistake_hint(catalogue.by_id.get(r.id), r.mistake, lang) or None,
+            "warnings": [detail_text(w, lang) for w in r.warnings],
+            "stretch": r.stretch, "points": r.points, "max_points": r.max_points,
+            "checks": [{"name": c.name, "title": pick(c.title, lang), "status": c.status.value,
+                        "mistake": c.mistake, "message": detail_text(c.detail, lang),
+                        "duration_s": round(c.duration_s, 4)} for c in r.checks],
+            "duration_s": round(r.duration_s, 4),
+        } for r in results],
+        "summary": results.summary(),
+    }
+
+
+# ------------------------------------------------------------------------------ progress
+def progress_rows(catalogue, stats) -> list[dict]:
+    """One row per catalogue exercise from a learner's progress (`d2lkit progress --json/--csv`)."""
+    rows = []
+    for ex in catalogue.exercises:
+        s = stats.get(ex.id) or ExerciseStats(ex.id)
+        rows.append({"id": ex.id, "chapter": ex.chapter_id, "stretch": ex.stretch,
+                     "status": s.status, "passed": s.ever_passed, "attempts": s.attempts,
+                     "time_to_first_pass_s": s.time_to_first_pass, "hints_used": s.hints_used,
+                     "solution_viewed": s.solution_viewed})
+    return rows
+
+
+def progress_json(catalogue, stats, results: list[dict]) -> str:
+    return to_json({"schema": SCHEMA, "exercises": progress_rows(catalogue, stats),
+                  "results": results})
+
+
+def progress_csv(catalogue, stats) -> str:
+    rows = progress_rows(catalogue, stats)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------------------ grade formats
+MESSAGE_CAP = 500  # characters per message in a grade format
+
+
+def capped(text: str | None, limit: int = MESSAGE_CAP) -> str | None:
+    if not text or len(text) <= limit:
+        return text
+    return text[:limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class GradeRun:
+    """What every grade format may show: the graded submissions (each with `.submission`,
+    `.results`, `.duration_s`, `.error`, `.learner`) and how they were graded."""
+    graded: list
+    catalogue: object
+    exercises: list
+    target: str
+    options: object  # grading Options: seed, lang, strict
+    weaknesses: tuple = ()  # sandbox hardening steps missing where this ran (--allow-weak-sandbox)
+
+
+GRADE_FORMATS: dict[str, Callable[[GradeRun], str]] = {}
+
+
+def grade_format(name: str):
+    """Register a `d2lkit grade --format NAME`."""
+    def register(render: Callable[[GradeRun], str]):
+        GRADE_FORMATS[name] = render
+        return render
+    return register
+
+
+def render(name: str, run: GradeRun) -> str:
+    try:
+        make = GRADE_FORMATS[name]
+    except KeyError:
+        raise ValueError(f"unknown grade format {name!r}; known: {', '.join(GRADE_FORMATS)}") from None
+    return make(run)
+
+
+@grade_format("json")
+def grade_json(run: GradeRun) -> str:
+    subs = []
+    for g in run.graded:
+        one = results_json(g.results, run.catalogue, run.target, run.options)
+        for r in one["results"]:
+            r["message"] = capped(r["message"])
+            r["warnings"] = [capped(w) for w in r["warnings"]]
+            for c in r["checks"]:
+                c["message"] = capped(c["message"])
+        subs.append({"submission": g.submission.name, "path": str(g.submission.path),
+                     "duration_s": round(g.duration_s, 4), "error": capped(g.error) or None,
+                     "summary": one["summary"], "results": one["results"],
+                     "learner": g.learner or None})
+    return to_json({"schema": SCHEMA, "kind": "grade", "target": run.target,
+                    "seed": run.options.seed,
+                    "sandbox": {"strict": bool(getattr(run.options, "strict", False)),
+                                "weaknesses": list(run.weaknesses)},
+                    "submissions": subs})
+
+
+@grade_format("csv")
+def grade_csv(run: GradeRun) -> str:
+    """One row per submission: totals, then each exercise's points, then each one's status."""
+    buf = io.StringIO()
+    ids = [ex.id for ex in run.exercises]
+    writer = csv.writer(buf)
+    writer.writerow(["submission", "points", "max_points", "passed", "total", "extra_points",
+                     "duration_s", *ids, *[f"{i}:status" for i in ids]])
+    for g in run.graded:
+        res = g.results
+        by_id = {r.id: r for r in res}
+        writer.writerow([g.submission.name, res.points, res.max_points, res.passed, res.total,
+                         res.extra_points, f"{g.duration_s:.3f}",
+                         *[by_id[i].points if i in by_id else "" for i in ids],
+                         *[by_id[i].status.value if i in by_id else "" for i in ids]])
+    return buf.getvalue()
+
+
+def feedback(r, ex, lang: str) -> str:
+    """The text a learner reads for one exercise in an LMS: its status, then why it failed."""
+    return "\n".join([status_label(r.status, lang)] +
+                     [capped(line.text) for line in failure_lines(r, ex, lang)])
+
+
+def _per_submission(run: GradeRun, make) -> str:
+    """One submission is the LMS's own file; several are keyed by submission name."""
+    if len(run.graded) == 1:
+        return to_json(make(run.graded[0], run))
+    return to_json({g.submission.name: make(g, run) for g in run.graded})
+
+
+def _gradescope_one(g, run: GradeRun) -> dict:
+    lang = run.options.lang
+    res = g.results
+    tests = []
+    for r in res:
+        ex = run.catalogue.by_id.get(r.id)
+        tests.append({"name": f"{r.id} {pick(ex.title, lang) if ex else ''}".strip(),
+                      "number": r.section, "score": r.points,
+                      "max_score": 0 if r.stretch else r.max_points,  # extra credit
+                      "status": "passed" if r.passed else "failed",
+                      "output": feedback(r, ex, lang), "visibility": "visible"})
+    output = [t("instructor.summary", lang, **res.summary())]
+    if g.error:
+        output.append(capped(g.error))
+    if run.weaknesses:  # for the instructor: this score came from a weaker sandbox
+        output.append(t("instructor.weak-sandbox-output", lang) + "\n" +
+                      "\n".join(f"- {w}" for w in run.weaknesses))
+    return {"score": res.points + res.extra_points, "execution_time": round(g.duration_s, 3),
+            "output": "\n\n".join(output),
+            "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+
+
+@grade_format("gradescope")
+def gradescope(run: GradeRun) -> str:
+    """Gradescope's results.json (autograder specification)."""
+    return _per_submission(run, _gradescope_one)
+
+
+# the learner's own doing, as opposed to code that could not run to the end
+_CLASSROOM_FAIL = frozenset({Status.FAILED, Status.NOT_IMPLEMENTED, Status.FORBIDDEN, Status.BLOCKED})
+
+
+def _classroom_one(g, run: GradeRun) -> dict:
+    lang = run.options.lang
+    tests = []
+    for r in g.results:
+        ex = run.catalogue.by_id.get(r.id)
+        status = "pass" if r.passed else "fail" if r.status in _CLASSROOM_FAIL else "error"
+        tests.append({"name": f"{r.id} {pick(ex.title, lang) if ex else ''}".strip(),
+                      "status": status, "score": r.points, "max_score": r.max_points,
+                      "message": feedback(r, ex, lang), "test_code": f"d2lkit check {r.id}",
+                      "filename": ex.relpath if ex else "", "line_no": 0,
+                      "duration": int(r.duration_s * 1000)})
+    overall = "pass" if all(x["status"] == "pass" for x in tests) else "error" if g.error else "fail"
+    return {"version": 1, "status": overall, "max_score": g.results.max_points, "tests": tests}
+
+
+@grade_format("classroom")
+def classroom(run: GradeRun) -> str:
+    """The result object a GitHub Classroom runner hands to autograding-grading-reporter."""
+    return _per_submission(run, _classroom_one)

@@ -1,0 +1,89 @@
+"""Learner-facing messages, composed once for every output.
+
+A grading result carries translation keys and parameters (`Detail`); these functions turn them
+into sentences. The terminal report, the machine formats (JSON, Gradescope, Classroom) and the
+notebook path all take their wording from here, so a failure reads the same wherever it is shown.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from d2lkit.grading.results import Detail, ExerciseResult
+from d2lkit.i18n import pick, t
+
+
+def status_label(status, lang: str) -> str:
+    """"passed", "not implemented", …; `None` (never graded) is "not tried"."""
+    return t(f"status.{status}" if status else "status.never", lang)
+
+
+def short_path(path: str) -> str:
+    """A path relative to the current folder when it is below it (what a learner types)."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def detail_text(detail: Detail | None, lang: str) -> str:
+    """What is wrong, in one sentence."""
+    if detail is None:
+        return ""
+    params = dict(detail.params)
+    has_values = params.get("got") is not None or params.get("expected") is not None
+    if detail.key == "expect" and has_values:
+        return t("detail.expect-values", lang, **params)
+    if detail.key == "mistake":
+        # a grader's own diagnosis: its sentence, with the values when it measured them
+        what = params.get("what") or ""
+        if has_values:
+            return t("detail.expect-values", lang, what=what or "→", got=params.get("got"),
+                     expected=params.get("expected"))
+        return what
+    if isinstance(params.get("names"), list):
+        params["names"] = ", ".join(params["names"])
+    if "file" in params:
+        params["file"] = short_path(params["file"])
+    return t(f"detail.{detail.key}", lang, **params)
+
+
+def mistake_hint(ex, mistake_id: str | None, lang: str) -> str:
+    """The hint of a catalogued mistake of exercise `ex` ("" when there is none)."""
+    if not mistake_id:
+        return ""
+    mistake = ex.mistake(mistake_id) if ex is not None else None
+    if mistake is not None:
+        return pick(mistake.hint, lang)
+    # the one mistake the runner itself can diagnose for any exercise
+    return t(f"mistake.{mistake_id}", lang) if mistake_id == "input-mutated" else ""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a failure. `kind` lets a terminal style it: check, problem, mistake, hint."""
+    kind: str
+    text: str
+
+
+def failure_lines(result: ExerciseResult, ex, lang: str) -> list[Line]:
+    """Why an exercise did not pass: the failing check, the problem, the likely mistake and its
+    hint. Empty for a passed exercise."""
+    if result.passed:
+        return []
+    lines = []
+    check = result.failing_check
+    if check is not None:
+        lines.append(Line("check", t("report.failing-check", lang,
+                                     check=f"{pick(check.title, lang)}  [{check.name}]")))
+    problem = detail_text(result.detail, lang)
+    if problem:
+        lines.append(Line("problem", f"{t('report.problem', lang)}: {problem}"))
+    if result.mistake:
+        lines.append(Line("mistake", t("report.mistake", lang, id=result.mistake)))
+        hint = mistake_hint(ex, result.mistake, lang)
+        if hint:
+            lines.append(Line("hint", f"{t('report.hint', lang)}: {hint}"))
+    return lines

@@ -1,0 +1,170 @@
+"""What d2lkit prints: the grade formats come from one registry, totals come from `Results`
+(stretch exercises are extra credit, never in the maximum), and a failure is worded once for the
+terminal, the machine formats and the notebook path alike. No grading runs here."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rich.console import Console
+
+from d2lkit.catalogue import Exercise, Mistake
+from d2lkit.grading.options import Options
+from d2lkit.grading.protocol import Status
+from d2lkit.grading.results import CheckResult, Detail, ExerciseResult, Results
+from d2lkit.instructor.batch import Graded, Submission
+from d2lkit.output import formats, terminal
+from d2lkit.output.messages import detail_text, failure_lines
+
+
+def exercise(eid: str, points: int, stretch: bool = False, mistakes=()) -> Exercise:
+    return Exercise(id=eid, chapter=2, topic="norms", section="2.3", title={"en": eid, "zh": eid},
+                    points=points, functions=(eid.split(".")[1],), forbid=(),
+                    hints=({"en": "a hint", "zh": "提示"},), mistakes=tuple(mistakes),
+                    stretch=stretch)
+
+
+WRONG_AXIS = Mistake("wrong-axis", {"en": "Sum each row: dim=1.", "zh": "按行求和：dim=1。"})
+EXERCISES = [exercise("ch2.good", 2), exercise("ch2.bad", 1, mistakes=[WRONG_AXIS]),
+             exercise("ch2.extra", 3, stretch=True)]
+PROBLEM = Detail("shape", {"what": "row_normalize(A)", "got": "(3,)", "expected": "(3, 1)"})
+
+
+class Catalogue:
+    by_id = {ex.id: ex for ex in EXERCISES}
+    chapter_by_number: dict = {}
+
+
+def results() -> Results:
+    good, bad, extra = EXERCISES
+    failing = CheckResult("test_rows[float32]", {"en": "rows sum to one", "zh": "每行和为一"},
+                          Status.FAILED, mistake="wrong-axis", detail=PROBLEM)
+    return Results([ExerciseResult.of(good, Status.PASSED),
+                    ExerciseResult.of(bad, Status.FAILED, mistake="wrong-axis", detail=PROBLEM,
+                                      checks=[failing]),
+                    ExerciseResult.of(extra, Status.PASSED)])
+
+
+OPTIONS = Options(seed=7, lang="en")
+
+
+def grade_run(n: int = 1) -> formats.GradeRun:
+    graded = [Graded(Submission(f"learner{i}", Path(f"/tmp/learner{i}")), results(), 1.5)
+              for i in range(n)]
+    return formats.GradeRun(graded, Catalogue(), EXERCISES, "ch2", OPTIONS)
+
+
+def terminal_text(res: Results) -> str:
+    console = Console(file=io.StringIO(), width=200, record=True, color_system=None)
+    terminal.check_report(res, Catalogue(), OPTIONS, None, console)
+    return console.export_text()
+
+
+# ------------------------------------------------------------------------------ the registry
+@pytest.mark.parametrize("name", sorted(formats.GRADE_FORMATS))
+@pytest.mark.parametrize("submissions", [1, 2])
+def test_every_registered_format_renders(name, submissions):
+    text = formats.render(name, grade_run(submissions))
+    assert "learner0" in text or name in ("gradescope", "classroom")
+    if name != "csv":
+        json.loads(text)
+
+
+def test_the_registry_is_what_grade_offers():
+    from d2lkit.cli.instructor import grade
+
+    [fmt] = [p for p in grade.params if p.name == "fmt"]
+    assert list(fmt.type.choices) == ["table", *formats.GRADE_FORMATS]
+    assert set(formats.GRADE_FORMATS) >= {"json", "csv", "gradescope", "classroom"}
+
+
+def test_an_unknown_format_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="unknown grade format"):
+        formats.render("xml", grade_run())
+    from d2lkit.cli import main
+
+    out = CliRunner().invoke(main, ["grade", str(tmp_path), "--format", "xml"])
+    assert out.exit_code == 2 and "xml" in out.output
+
+
+def test_a_new_format_is_one_function():
+    @formats.grade_format("names")
+    def names(run):
+        return "\n".join(g.submission.name for g in run.graded)
+
+    try:
+        assert formats.render("names", grade_run(2)) == "learner0\nlearner1"
+    finally:
+        del formats.GRADE_FORMATS["names"]
+
+
+# ------------------------------------------------------------------------------ totals
+def test_stretch_is_extra_credit_everywhere():
+    res = results()
+    assert (res.points, res.max_points, res.extra_points, res.passed, res.total) == (2, 3, 3, 1, 2)
+    run = grade_run()
+
+    [sub] = json.loads(formats.render("json", run))["submissions"]
+    assert sub["summary"] == res.summary()
+
+    [row] = csv.DictReader(io.StringIO(formats.render("csv", run)))
+    assert (row["points"], row["max_points"], row["extra_points"]) == ("2", "3", "3")
+    assert row["ch2.extra"] == "3" and row["ch2.extra:status"] == "passed"
+
+    gs = json.loads(formats.render("gradescope", run))
+    assert gs["score"] == 5  # 2 required + 3 extra credit
+    assert {t["name"].split()[0]: t["max_score"] for t in gs["tests"]} == {
+        "ch2.good": 2, "ch2.bad": 1, "ch2.extra": 0}
+
+    gc = json.loads(formats.render("classroom", run))
+    assert gc["max_score"] == 3 and gc["status"] == "fail"
+
+    text = terminal_text(res)
+    assert "1/2 passed · 2/3 points" in text and "stretch: 1/1 passed" in text
+
+
+def test_every_status_has_an_icon_a_label_and_a_colour():
+    from d2lkit.i18n import keys
+    from d2lkit.instructor.report import STATUS_COLOURS
+
+    legend = terminal.status_legend("en").plain
+    for status in Status:
+        assert status.icon in legend and f"status.{status.value}" in keys("en") & keys("zh")
+        assert status in STATUS_COLOURS
+
+
+# ------------------------------------------------------------------------------ one wording
+def test_a_failure_reads_the_same_in_every_output(monkeypatch):
+    problem = detail_text(PROBLEM, "en")
+    assert problem == "row_normalize(A): shape (3,), expected (3, 1)"
+    res = results()
+    lines = [line.text for line in failure_lines(res[1], EXERCISES[1], "en")]
+    assert lines == ["Check: rows sum to one  [test_rows[float32]]",
+                     f"What is wrong: {problem}", "Likely mistake: wrong-axis",
+                     "Hint: Sum each row: dim=1."]
+
+    text = terminal_text(res)
+    run = grade_run()
+    check_json = formats.results_json(res, Catalogue(), "ch2", OPTIONS)
+    [gs_test] = [t for t in json.loads(formats.render("gradescope", run))["tests"]
+                 if t["name"].startswith("ch2.bad")]
+    [gc_test] = [t for t in json.loads(formats.render("classroom", run))["tests"]
+                 if t["name"].startswith("ch2.bad")]
+    for line in lines:
+        assert line in text
+        assert line in gs_test["output"] and line in gc_test["message"]
+    assert check_json["results"][1]["message"] == problem
+    assert check_json["results"][1]["hint"] == "Sum each row: dim=1."
+
+    import d2lkit.grader
+
+    monkeypatch.setattr(d2lkit.grader, "grade", lambda *args, **kwargs: res[1])
+    with pytest.raises(d2lkit.grader.ExerciseFailed) as failed:
+        d2lkit.grader.check("ch2.bad", lambda A: A, lang="en", quiet=True)
+    assert f"What is wrong: {problem}" in str(failed.value)
+    assert lines[0] in str(failed.value)
