@@ -19,9 +19,6 @@ import textwrap
 
 from d2lkit.grading.results import Detail, ExerciseResult
 
-NOT_CONFINED = "graded in this process, not in the sandbox: this run is not confined"
-
-
 class ExerciseFailed(AssertionError):
     def __init__(self, result: ExerciseResult, text: str):
         super().__init__(text)
@@ -99,7 +96,7 @@ def check(exercise_id: str, *objects, lang: str | None = None, seed: int = 0,
           device: str = "cpu", quiet: bool = False, **named) -> ExerciseResult:
     """Grade, print one line (or the failure), and raise AssertionError unless it passed."""
     from d2lkit import catalogue
-    from d2lkit.i18n import detect_lang
+    from d2lkit.i18n import detect_lang, t
     from d2lkit.output.messages import failure_lines, status_label
 
     result = grade(exercise_id, *objects, seed=seed, device=device, **named)
@@ -107,6 +104,7 @@ def check(exercise_id: str, *objects, lang: str | None = None, seed: int = 0,
     ex = catalogue.load().by_id.get(result.id)
     lines = [f"{result.id}: {status_label(result.status, lang)} ({result.points}/{result.max_points})"]
     lines += [line.text for line in failure_lines(result, ex, lang)]
+    lines.append(t("repl.not-confined", lang))
     text = "\n".join(lines)
     if not quiet:
         print(text)

@@ -60,3 +60,15 @@ def test_the_memo_is_bounded():
     for k in range(5):
         f(torch.full((2, 2), float(k)))
     assert len(memo.entries) == 2
+
+
+def test_a_function_that_draws_from_the_global_rng_is_not_remembered():
+    calls = []
+
+    def noisy(X):
+        calls.append(1)
+        return X + torch.rand(X.shape)
+
+    f = remembered(noisy, "ref.noisy", Memo())
+    a, b = f(torch.zeros(3)), f(torch.zeros(3))
+    assert len(calls) == 2 and not torch.equal(a, b)

@@ -15,6 +15,7 @@ import torch
 
 from d2lkit.grading.errors import (CheckFailed, Forbidden, LearnerCrashed, LearnerError,  # noqa: F401
                                    LearnerTimeout, Mistake, NotImplementedYet)
+from d2lkit.grading.probes import probe_calls  # noqa: F401  (graders use it from here)
 from d2lkit.grading.wire import Gen, Opaque, PyRandom  # noqa: F401
 
 # True in a child process (d2lkit.grading.child sets it before it loads grader files for probes).
@@ -206,13 +207,6 @@ def randomized(module, gen: torch.Generator, dtype: torch.dtype, device, *, scal
     return module.to(device)
 
 
-def probe_calls(mod, name: str, calls):
-    """Probe: several calls of the learner's `name` in one child, `calls` being [(args, kwargs),
-    ...]; returns their results in order. One child instead of one per call keeps a grader that
-    tries many small cases fast: `student.probe(probe_calls, "pool2d", calls)`."""
-    return [getattr(mod, name)(*args, **kwargs) for args, kwargs in calls]
-
-
 def on_cpu(x):
     """x with every tensor (inside tuples, lists and dicts too) moved to the CPU: for arithmetic
     with expectations computed there when grading runs on a GPU."""
@@ -312,16 +306,15 @@ def mistake_on_error(mistake: str, match: str = ""):
 
 # ------------------------------------------------------------------------------ references
 class _Reference(types.ModuleType):
-    """The reference solution for a grader file, imported on first use, in the supervisor only.
-
-    Children import grader files to find their probes; a lazy module keeps the solutions out of
-    a process that runs learner code.
-    """
+    """The reference solution for a grader file, imported on first use, in the supervisor only
+    (a lazy module: importing a grader file loads no solution). Its plain functions answer from
+    the expected-value memo (grading/expected.py) when the same inputs come again."""
 
     def __init__(self, path: Path):
         super().__init__(f"d2lkit_reference.{path.parent.name}.{path.stem}")
         object.__setattr__(self, "_path", path)
         object.__setattr__(self, "_module", None)
+        object.__setattr__(self, "_remembered", {})
 
     def __getattr__(self, name):
         if IN_CHILD:
@@ -330,7 +323,15 @@ class _Reference(types.ModuleType):
         if module is None:
             module = load_solution_module(object.__getattribute__(self, "_path"))
             object.__setattr__(self, "_module", module)
-        return getattr(module, name)
+        value = getattr(module, name)
+        if not isinstance(value, types.FunctionType):
+            return value  # classes and constants as they are
+        wrappers = object.__getattribute__(self, "_remembered")
+        if name not in wrappers:
+            from d2lkit.grading.expected import remembered
+
+            wrappers[name] = remembered(value, f"{module.__name__}.{name}")
+        return wrappers[name]
 
 
 def load_solution_module(path: Path):
@@ -351,6 +352,27 @@ def load_solution_module(path: Path):
     module = importlib.util.module_from_spec(spec)
     sys.modules[full] = module
     spec.loader.exec_module(module)
+    return module
+
+
+def probes_for(grader_file: str) -> types.ModuleType:
+    """`probes = probes_for(__file__)`: the probes module beside a grader file
+    (`grader/chNN/probes_<topic>.py`). Probes run in the child, next to the learner's module, and
+    live apart from the graders because a child may read them but never the graders."""
+    p = Path(grader_file)
+    return load_probes(p.with_name("probes_" + p.stem.removeprefix("test_") + ".py"))
+
+
+def load_probes(path) -> types.ModuleType:
+    """Import a probes file by path, once per process (in the supervisor and in a child)."""
+    path = Path(path)
+    name = f"d2lkit_probes.{path.parent.name}.{path.stem}"
+    module = sys.modules.get(name)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
     return module
 
 

@@ -76,6 +76,12 @@ def _copy(value):
     raise _NotData
 
 
+def _rng_state() -> tuple:
+    import random
+
+    return (bytes(torch.get_rng_state().numpy()), random.getstate())
+
+
 class Memo:
     """A bounded map from (function, inputs) to a copy of its answer."""
 
@@ -94,8 +100,11 @@ class Memo:
             self.entries.move_to_end(key)
             return _copy(self.entries[key])
         self.misses += 1
+        rng = _rng_state()
         value = fn(*args, **kwargs)
-        if fingerprint((args, kwargs)) == before:  # it did not change its inputs
+        # remembered only if it changed neither its inputs nor a global RNG (a function that draws
+        # random numbers must draw them again next time)
+        if fingerprint((args, kwargs)) == before and _rng_state() == rng:
             try:
                 self.entries[key] = _copy(value)
             except _NotData:

@@ -1,4 +1,7 @@
-"""Probes shared by every grader. They run in the child, next to the learner's module."""
+"""Probes shared by every grader. They run in the child, next to the learner's module.
+
+A grader's own probes live in `grader/chNN/probes_<topic>.py` (see `api.probes_for`).
+"""
 
 from __future__ import annotations
 
@@ -67,3 +70,10 @@ def probe_train_then_eval(mod, name, args, state_dict, X):
     with torch.no_grad():
         y_eval = net(X)
     return {"train": y_train, "state": state, "eval": y_eval}
+
+
+def probe_calls(mod, name: str, calls):
+    """Several calls of the learner's `name` in one request, `calls` being [(args, kwargs), ...];
+    returns their results in order: `student.probe(probe_calls, "pool2d", calls)` tries many
+    small cases in one round trip."""
+    return [getattr(mod, name)(*args, **kwargs) for args, kwargs in calls]

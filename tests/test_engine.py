@@ -1,0 +1,112 @@
+"""One runner: the same submission gives the same result, field by field, on every path —
+`check` (grade_once), `watch` (a warm engine, graded twice), `grade` (batch workers) and the
+REPL's in-process transport — for a catalogued mistake, an allowed-but-reported input mutation
+(a warning) and a device error raised by the learner's code."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+CASES = {
+    # the book's unstable softmax: the catalogued mistake no-max-subtraction
+    "ch3.softmax": ("ch03/softmax_scratch.py", "softmax", '''
+def softmax(X):
+    e = X.exp()
+    return e / e.sum(dim=1, keepdim=True)
+'''),
+    # right, but it writes its mask into the caller's X, as d2l's own does: passes, with a warning
+    "ch10.masked_softmax": ("ch10/attention_scoring.py", "masked_softmax", '''
+def masked_softmax(X, valid_lens=None):
+    if valid_lens is None:
+        return torch.softmax(X, dim=-1)
+    B, Q, K = X.shape
+    if valid_lens.dim() == 1:
+        valid_lens = valid_lens.repeat_interleave(Q)
+    keep = torch.arange(K, device=X.device).reshape(1, 1, K) < valid_lens.reshape(B, Q, 1)
+    X[~keep] = -1e6
+    return torch.softmax(X, dim=-1)
+'''),
+    # the message a learner sees when tensors sit on two devices
+    "ch2.vector_norm": ("ch02/norms.py", "vector_norm", '''
+def vector_norm(x, p=2.0):
+    raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
+                       "devices, cuda:0 and cpu!")
+'''),
+}
+
+
+def fields(result) -> dict:
+    """What a learner or an instructor is shown, without timings."""
+    return {"status": result.status, "mistake": result.mistake, "detail": result.detail,
+            "warnings": result.warnings, "points": result.points,
+            "checks": [(c.name, c.status, c.mistake, c.detail, c.warnings) for c in result.checks]}
+
+
+@pytest.fixture(scope="module")
+def submission(tmp_path_factory) -> Path:
+    """A workspace of reference solutions with each case's function replaced by the learner's."""
+    ws = tmp_path_factory.mktemp("engine") / "ws"
+    for relpath, name, code in CASES.values():
+        target = ws / relpath
+        if not target.parent.exists():
+            shutil.copytree(ROOT / "solutions" / target.parent.name, target.parent)
+        target.write_text(target.read_text() + "\n\n# --- the learner's version ---\n" + code)
+    (ws / "d2lkit.toml").write_text("[workspace]\n")
+    return ws
+
+
+@pytest.mark.slow
+def test_every_path_gives_the_same_result(submission):
+    from d2lkit import catalogue, grader
+    from d2lkit.grading.engine import Engine, grade_once
+    from d2lkit.grading.options import Options
+    from d2lkit.instructor import batch
+
+    cat = catalogue.load()
+    exercises = [cat.by_id[eid] for eid in CASES]
+    options = Options(seed=5)
+    by_path = {"check": grade_once(exercises, submission, options)}
+    with Engine(options) as engine:
+        engine.grade(exercises, submission)
+        by_path["watch"] = engine.grade(exercises, submission, use_cache=False)
+    [graded] = batch.grade([batch.Submission("s", submission)], exercises, options)
+    by_path["grade"] = graded.results
+    in_process = []
+    for ex in exercises:
+        spec = importlib.util.spec_from_file_location(f"learner_{ex.topic}", submission / ex.relpath)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        in_process.append(grader.grade(ex.id, *(getattr(module, n) for n in ex.functions),
+                                       seed=options.seed))
+    by_path["repl"] = in_process
+
+    check = {r.id: fields(r) for r in by_path["check"]}
+    assert check["ch3.softmax"]["mistake"] == "no-max-subtraction"
+    assert check["ch10.masked_softmax"]["status"] == "passed"
+    assert [w.key for w in by_path["check"][1].warnings] == ["input-mutated-warning"]
+    assert check["ch2.vector_norm"]["status"] == "error"
+    assert "same device" in check["ch2.vector_norm"]["detail"].params["message"]
+    for path, results in by_path.items():
+        got = {r.id: fields(r) for r in results}
+        for eid in CASES:
+            assert got[eid] == check[eid], (path, eid)
+
+
+def test_the_in_process_transport_says_it_is_not_confined(capsys):
+    from d2lkit import grader
+
+    assert "not confined" in (grader.__doc__ or "").lower()
+    def softmax(X):
+        return None
+
+    with pytest.raises(AssertionError):
+        grader.check("ch3.softmax", softmax)
+    assert "not confined" in capsys.readouterr().out
