@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 import textwrap
 
+from d2lkit.grading.protocol import Status
 from d2lkit.grading.results import Detail, ExerciseResult
 
 class ExerciseFailed(AssertionError):
@@ -55,7 +56,7 @@ class InProcessTransport:
 
         missing = [n for n in ex.functions if n not in self.namespace]
         if missing:
-            return ExerciseResult.of(ex, "error", detail=Detail(
+            return ExerciseResult.of(ex, Status.ERROR, detail=Detail(
                 "missing", {"names": missing, "file": "<notebook>"})), ""
         for name, obj in self.namespace.items():
             try:
@@ -65,7 +66,7 @@ class InProcessTransport:
             found = scan(source, "<notebook>", (name,), ex.forbid)
             if found:
                 v = found[0]
-                return ExerciseResult.of(ex, "forbidden", detail=Detail("forbidden-static", {
+                return ExerciseResult.of(ex, Status.FORBIDDEN, detail=Detail("forbidden-static", {
                     "name": v.name, "line": v.line, "code": v.code})), ""
         return None, ""
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from d2lkit import __version__
+from d2lkit.grading.protocol import Status
 
 MIGRATIONS = [
     # 1: the first schema
@@ -217,7 +218,7 @@ class Progress:
                 "SELECT exercise, status, at FROM results ORDER BY at, id"):
             s = out.setdefault(exercise, ExerciseStats(exercise))
             s.status = status
-            if status != "not_implemented":
+            if status != Status.NOT_IMPLEMENTED:
                 s.attempts += 1
                 if s.first_attempt_at is None:
                     s.first_attempt_at = at

@@ -291,12 +291,89 @@ def test_files_that_belong_to_no_exercise_are_reported(kit):
     assert sorted(messages(lint.stray_files(cat, trees))) == sorted([
         "exercises/ch03/old.py: no catalogue exercise has topic 'old' in ch3",
         "solutions/ch03/notes.txt: not a topic module",
-        "grader/ch03/helpers.py: not a grader file (grader/chNN/test_<topic>.py)",
+        "grader/ch03/helpers.py: not a grader file (grader/chNN/test_<topic>.py) nor its probes "
+        "(probes_<topic>.py)",
         "tests/mutants/ch03/removed_exercise: no catalogue exercise ch3.removed_exercise",
         "tests/mutants/ch03/softmax/no-maxx.py: names no catalogued mistake of ch3.softmax",
         "exercises/README.md: not a chapter folder (chNN)",
         "tests/mutants/notes.txt: not a chapter folder (chNN)",
     ])
+
+
+PROBES = '''\
+import torch
+
+
+def probe_rows(mod, X):
+    return mod.softmax(X).sum(1)
+'''
+
+
+def test_a_probes_file_beside_its_grader_belongs_to_it(kit):
+    cat, trees = kit
+    write(trees.grader / "ch03" / "probes_softmax_scratch.py", PROBES)
+    assert lint.lint(cat, cat.exercises, trees) == []
+
+
+def test_a_probes_file_without_its_grader_is_reported(kit):
+    cat, trees = kit
+    write(trees.grader / "ch03" / "probes_old_topic.py", PROBES)
+    assert messages(lint.stray_files(cat, trees)) == [
+        "grader/ch03/probes_old_topic.py: probes without a grader: no grader/ch03/test_old_topic.py"]
+
+
+def test_a_probe_defined_in_a_grader_file_is_reported(kit):
+    cat, trees = kit
+    write(trees.grader / "ch03" / "test_softmax_scratch.py", GRADER + "\n\n" + PROBES.split("\n\n\n")[1])
+    assert messages(lint.probes_in_graders(trees.grader)) == [
+        "grader/ch03/test_softmax_scratch.py:16: probe_rows: probes must live in "
+        "probes_softmax_scratch.py: sandbox children cannot read grader files"]
+    assert messages(lint.lint(cat, cat.exercises, trees)) == messages(
+        lint.probes_in_graders(trees.grader))
+
+
+def test_a_nested_probe_or_a_probe_in_a_probes_file_is_not_reported(kit):
+    cat, trees = kit
+    write(trees.grader / "ch03" / "probes_softmax_scratch.py", PROBES)
+    write(trees.grader / "ch03" / "test_softmax_scratch.py", GRADER + '''
+
+def helper():
+    def probe_inner(mod):
+        return mod
+    return probe_inner
+''')
+    assert lint.probes_in_graders(trees.grader) == []
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ("from d2lkit.grading.api import pair, reference\n", 1,
+     "uses reference: sandbox children read probes files, the reference solution stays in the grader"),
+    ("from d2lkit.grading import api\n\nref = api.reference(__file__)\n", 3,
+     "uses reference: sandbox children read probes files, the reference solution stays in the grader"),
+    ("def test_rows(student):\n    pass\n", 1,
+     "test_rows: checks belong in test_softmax_scratch.py; sandbox children read probes files"),
+])
+def test_a_probes_file_with_the_graders_secrets_is_reported(kit, text, line, message):
+    cat, trees = kit
+    write(trees.grader / "ch03" / "probes_softmax_scratch.py", text + "\n\n" + PROBES)
+    assert messages(lint.leaky_probes(trees.grader)) == [
+        f"grader/ch03/probes_softmax_scratch.py:{line}: {message}"]
+    assert messages(lint.lint(cat, cat.exercises, trees)) == [
+        f"grader/ch03/probes_softmax_scratch.py:{line}: {message}"]
+
+
+def test_a_probes_file_that_does_not_parse_is_reported(kit):
+    cat, trees = kit
+    write(trees.grader / "ch03" / "probes_softmax_scratch.py", "def probe_x(:\n")
+    [problem] = lint.leaky_probes(trees.grader)
+    assert problem.where == "grader/ch03/probes_softmax_scratch.py:1"
+    assert "does not parse" in problem.message
+
+
+def test_the_kits_graders_keep_their_probes_apart():
+    trees = lint.Trees.of_kit()
+    assert lint.probes_in_graders(trees.grader) == []
+    assert lint.leaky_probes(trees.grader) == []
 
 
 def test_a_chapter_folder_the_catalogue_lacks_is_reported(kit):

@@ -270,3 +270,14 @@ def test_a_hardening_step_that_fails_is_loud(monkeypatch):
         assert any("non-dumpable" in w for w in sb.weaknesses)
     with pytest.raises(SandboxError, match="non-dumpable"):
         Sandbox(ENTRY, strict=True).start()
+
+
+def test_hundreds_of_exercises_in_one_sandbox_never_stall(tmp_path, sandbox):
+    """The zygote reports every fork and exit; unread, those reports once filled its socket after
+    about 140 children, and the next child never started (a timeout that was nobody's fault)."""
+    start = time.monotonic()
+    for i in range(400):
+        st = student_for(tmp_path, sandbox, "def f(x):\n    return x + 1\n", timeout=5.0)
+        assert st.call("f", i) == i + 1
+        st.close()
+    assert time.monotonic() - start < 60

@@ -4,7 +4,8 @@ Every check is a pure function of a catalogue and the kit's trees that returns a
 `Problem`s; none imports torch or runs pytest (the graders' `@grades` ids are read with `ast`), so
 they run in well under a second and before any grading. Each is the kind of slip that otherwise
 passes unnoticed: a check whose id has a typo is never collected, a grader or a stub for a removed
-exercise lingers, a mutant folder names an exercise that no longer exists.
+exercise lingers, a mutant folder names an exercise that no longer exists, a probe defined in a
+grader file fails only once a confined child tries to read that file.
 """
 
 from __future__ import annotations
@@ -127,6 +128,11 @@ def _grader_files(grader: Path) -> list[tuple[int, Path]]:
     return [(number, f) for number, d in _chapter_dirs(grader) for f in sorted(d.glob("test_*.py"))]
 
 
+def _probes_files(grader: Path) -> list[tuple[int, Path]]:
+    return [(number, f) for number, d in _chapter_dirs(grader)
+            for f in sorted(d.glob("probes_*.py"))]
+
+
 def unknown_grades_ids(cat, grader: Path) -> list[Problem]:
     """`@grades` ids that name no catalogue exercise. The runner collects a check only for the
     exercises it grades, so such a check would never run."""
@@ -196,11 +202,69 @@ def exercises_without_checks(cat, grader: Path, exercises=None) -> list[Problem]
     return problems
 
 
+# ----------------------------------------------------------------------------- probes
+def probes_in_graders(grader: Path) -> list[Problem]:
+    """`def probe_*` at the top of a grader file. A probe runs in the sandbox child, which the
+    kernel lets read `probes_<topic>.py` but not the grader, so such a probe fails with a
+    PermissionError only when a check runs it."""
+    problems = []
+    for number, path in _grader_files(grader):
+        topic = path.stem.removeprefix("test_")
+        for node in _parsed_body(path):
+            if _is_function(node) and node.name.startswith("probe_"):
+                problems.append(Problem(
+                    _shown(path, grader, node.lineno), f"{node.name}: probes must live in "
+                    f"probes_{topic}.py: sandbox children cannot read grader files",
+                    chapter=number))
+    return problems
+
+
+def leaky_probes(grader: Path) -> list[Problem]:
+    """Probes files that hold what only the supervisor may. A child, and so the learner's code
+    beside it, can read a probes file: neither the reference solution nor a check (its inputs,
+    its expected values) belongs there."""
+    problems = []
+    for number, path in _probes_files(grader):
+        try:
+            tree = ast.parse(path.read_text("utf-8"), str(path))
+        except SyntaxError as e:
+            problems.append(Problem(_shown(path, grader, e.lineno), f"does not parse: {e.msg}",
+                                    chapter=number))
+            continue
+        test_file = "test_" + path.name.removeprefix("probes_")
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.ImportFrom) and any(a.name == "reference" for a in node.names)
+                    or isinstance(node, ast.Call) and _called_name(node.func) == "reference"):
+                problems.append(Problem(
+                    _shown(path, grader, node.lineno), "uses reference: sandbox children read "
+                    "probes files, the reference solution stays in the grader", chapter=number))
+        for node in tree.body:
+            if _is_function(node) and node.name.startswith("test_"):
+                problems.append(Problem(
+                    _shown(path, grader, node.lineno), f"{node.name}: checks belong in "
+                    f"{test_file}; sandbox children read probes files", chapter=number))
+    return problems
+
+
+def _is_function(node) -> bool:
+    return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+
+
+def _parsed_body(path: Path) -> list:
+    """The top-level statements of a file, or none for one that does not parse (reported by
+    unknown_grades_ids)."""
+    try:
+        return ast.parse(path.read_text("utf-8"), str(path)).body
+    except SyntaxError:
+        return []
+
+
 # ----------------------------------------------------------------------------- stray files
 def stray_files(cat, trees: Trees) -> list[Problem]:
     """Files that belong to no exercise: in exercises/ and solutions/ anything but
     `chNN/<topic>.py`; in grader/ anything but `chNN/test_*.py` (whose topics
-    graders_without_exercises judges); in tests/mutants/ anything but
+    graders_without_exercises judges) and a `chNN/probes_<topic>.py` beside its
+    `chNN/test_<topic>.py`; in tests/mutants/ anything but
     `chNN/<exercise name>/<catalogued mistake id>.py`."""
     topics = {(ex.chapter, ex.topic) for ex in cat.exercises}
     by_name = {(ex.chapter, ex.name): ex for ex in cat.exercises}
@@ -217,8 +281,15 @@ def stray_files(cat, trees: Trees) -> list[Problem]:
                 stray(path, tree, f"no catalogue exercise has topic {path.stem!r} in ch{number}",
                       number)
     for path, number in _entries(trees.grader, trees.grader, problems):
-        if not (path.is_file() and path.name.startswith("test_") and path.suffix == ".py"):
-            stray(path, trees.grader, "not a grader file (grader/chNN/test_<topic>.py)", number)
+        if not (path.is_file() and path.suffix == ".py"
+                and path.name.startswith(("test_", "probes_"))):
+            stray(path, trees.grader, "not a grader file (grader/chNN/test_<topic>.py) nor its "
+                  "probes (probes_<topic>.py)", number)
+        elif path.name.startswith("probes_"):
+            grader_file = path.with_name("test_" + path.name.removeprefix("probes_"))
+            if not grader_file.is_file():
+                stray(path, trees.grader,
+                      f"probes without a grader: no {_shown(grader_file, trees.grader)}", number)
     if trees.mutants is not None and trees.mutants.is_dir():
         tests = trees.mutants.parent  # shown as tests/mutants/..., where authors look for it
         for folder, number in _entries(trees.mutants, tests, problems):
@@ -287,6 +358,7 @@ def lint(cat, exercises, trees: Trees) -> list[Problem]:
     ids = {ex.id for ex in exercises}
     found = (unknown_grades_ids(cat, trees.grader) + misplaced_checks(cat, trees.grader)
              + graders_without_exercises(cat, trees.grader)
+             + probes_in_graders(trees.grader) + leaky_probes(trees.grader)
              + exercises_without_checks(cat, trees.grader, exercises)
              + stray_files(cat, trees) + stale_stubs(exercises, trees)
              + [p for ex in exercises for p in text_problems(ex)])

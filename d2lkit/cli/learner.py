@@ -79,9 +79,18 @@ def check(targets, workspace_dir, as_json, lang, seed, timeout, device, verbose)
             progress.run(target, options.seed, "check") as record, \
             Engine(options, cache=False) as engine:
         # a learner grading their own code is told, but not stopped
-        for weakness in dict.fromkeys(engine.weaknesses):
-            click.secho(t("cli.sandbox-weakness", ctx.lang, weakness=weakness), err=True, dim=True)
+        warned: set[str] = set()
+
+        def warn_weaknesses():
+            for weakness in engine.weaknesses:
+                if weakness not in warned:
+                    warned.add(weakness)
+                    click.secho(t("cli.sandbox-weakness", ctx.lang, weakness=weakness), err=True,
+                                dim=True)
+
+        warn_weaknesses()
         results = engine.grade(exs, ws.root, on_result=record)
+        warn_weaknesses()  # a hardening step can also fail once children are forked
     if as_json:
         from d2lkit.output import formats
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from d2lkit.grading.protocol import Status
 from d2lkit.grading.results import Detail
 
 
 class CheckFailed(AssertionError):
     """The learner's result is wrong: status `failed`, optionally naming a catalogued mistake."""
 
-    status = "failed"
+    status = Status.FAILED
 
     def __init__(self, key: str, mistake: str | None = None, **params):
         super().__init__(key, params)
@@ -26,7 +27,7 @@ class Mistake(CheckFailed):
 class LearnerProblem(Exception):
     """The learner's code could not produce a result; `status` says how."""
 
-    status = "error"
+    status = Status.ERROR
 
     def __init__(self, key: str, mistake: str | None = None, **params):
         super().__init__(key, params)
@@ -36,13 +37,13 @@ class LearnerProblem(Exception):
 
 
 class NotImplementedYet(LearnerProblem):
-    status = "not_implemented"
+    status = Status.NOT_IMPLEMENTED
 
 
 class LearnerError(LearnerProblem):
     """An exception in learner code; `.type` and `.message` for graders that name a mistake."""
 
-    status = "error"
+    status = Status.ERROR
 
     @property
     def type(self) -> str:
@@ -54,7 +55,7 @@ class LearnerError(LearnerProblem):
 
 
 class Forbidden(LearnerProblem):
-    status = "forbidden"
+    status = Status.FORBIDDEN
 
     @property
     def name(self) -> str:
@@ -62,8 +63,8 @@ class Forbidden(LearnerProblem):
 
 
 class LearnerTimeout(LearnerProblem):
-    status = "timeout"
+    status = Status.TIMEOUT
 
 
 class LearnerCrashed(LearnerProblem):
-    status = "crashed"
+    status = Status.CRASHED

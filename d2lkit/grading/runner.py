@@ -50,22 +50,22 @@ def precheck(ex: Exercise, path: Path) -> tuple[ExerciseResult | None, str]:
     def decided(status, key, **params):
         return ExerciseResult.of(ex, status, detail=Detail(key, params))
     if not path.is_file():
-        return decided("error", "file-missing", file=str(path)), ""
+        return decided(Status.ERROR, "file-missing", file=str(path)), ""
     try:
         source = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        return decided("error", "file-unreadable", file=str(path), message=str(e)), ""
+        return decided(Status.ERROR, "file-unreadable", file=str(path), message=str(e)), ""
     digest = code_hash(source, ex.functions)
     try:
         violations = _scan(source, str(path), ex.functions, ex.forbid)
     except SyntaxError as e:
-        r = decided("error", "syntax", file=str(path), line=e.lineno or 0, col=e.offset or 0,
+        r = decided(Status.ERROR, "syntax", file=str(path), line=e.lineno or 0, col=e.offset or 0,
                     text=(e.text or "").rstrip("\n"), message=e.msg, type=type(e).__name__)
         r.code_hash = digest
         return r, digest
     if violations:
         v = violations[0]
-        r = decided("forbidden", "forbidden-static", name=v.name, line=v.line, code=v.code,
+        r = decided(Status.FORBIDDEN, "forbidden-static", name=v.name, line=v.line, code=v.code,
                     file=str(path))
         r.code_hash = digest
         return r, digest

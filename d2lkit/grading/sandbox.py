@@ -274,9 +274,20 @@ class Sandbox:
         """A fresh child, ready for requests; the next one is forked at once, in the background."""
         if self.sock is None:
             self.start()
+        self._drain()
         w = self._spare if self._spare is not None and self._spare.alive else self._fork()
         self._spare = self._fork()
         return w
+
+    def _drain(self):
+        """Read every message the zygote has sent so far. It must not wait for us: its socket
+        buffer holds only about 140 small messages (each costs a whole buffer slot), and a zygote
+        blocked on a full buffer forks nothing more."""
+        try:
+            while self.sock is not None and select.select([self.sock], [], [], 0)[0]:
+                self._dispatch(*self._read_message(time.monotonic() + ZYGOTE_DEADLINE))
+        except SandboxError:
+            pass  # the zygote died and has been replaced; its workers are gone with it
 
     def _fork(self) -> Worker:
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -245,9 +245,10 @@ def _grade_one(sub: Submission, exercises, engine, record: bool, scratch: str | 
     return Graded(sub, results, time.monotonic() - start, error, learner_progress(sub.path))
 
 
-def _worker_died(sub: Submission, exercises) -> Graded:
-    message = (f"the grader failed: its worker process died {GRADE_ATTEMPTS} times while grading "
-               f"this submission")
+def _worker_died(sub: Submission, exercises, starting: bool = False) -> Graded:
+    message = ("the grader failed: its worker processes kept dying before their sandbox was up"
+               if starting else f"the grader failed: its worker process died {GRADE_ATTEMPTS} "
+               f"times while grading this submission")
     return Graded(sub, _kit_failed(exercises, Detail("grader-died", {"attempts": GRADE_ATTEMPTS})),
                   0.0, message)
 
@@ -407,6 +408,8 @@ def _grade_parallel(submissions, exercises, options, jobs, record, on_done, weak
         _end_strays(zygotes)
         if not slot.ready:
             start_failures += 1
+            print(f"d2lkit: a grading worker died while starting its sandbox (exit status "
+                  f"{slot.process.exitcode})", file=sys.stderr)
         if slot.index is not None:
             attempts[slot.index] += 1
             again = attempts[slot.index] < GRADE_ATTEMPTS
@@ -422,7 +425,7 @@ def _grade_parallel(submissions, exercises, options, jobs, record, on_done, weak
         if start_failures >= MAX_START_FAILURES and not any(s.ready for s in slots):
             while todo:
                 index = todo.popleft()
-                finish(index, _worker_died(submissions[index], exercises))
+                finish(index, _worker_died(submissions[index], exercises, starting=True))
 
     def receive(slot: _Slot) -> bool:
         """Handle one message; False when the worker is gone."""

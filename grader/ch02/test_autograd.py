@@ -8,9 +8,10 @@ import pytest
 import torch
 
 from d2lkit.grading.api import (FLOATS, as_list, expect, expect_close, grades, mistake_if,
-                                mistake_on_error, reference)
+                                mistake_on_error, probes_for, reference)
 
 ref = reference(__file__)
+probes = probes_for(__file__)
 
 SCALAR_ONLY = "only for scalar outputs"  # "grad can be implicitly created only for scalar outputs"
 
@@ -18,36 +19,9 @@ SCALAR_ONLY = "only for scalar outputs"  # "grad can be implicitly created only 
 # ============================================================================ grad_of_sum
 
 
-def f_book_scalar(x):
-    """2.5.1: y = 2 xᵀx, whose gradient is 4x."""
-    return 2 * torch.dot(x, x)
-
-
-def f_book_vector(x):
-    """2.5.2: y = x * x (not a scalar), whose summed gradient is 2x."""
-    return x * x
-
-
-def f_wavy(x):
-    return torch.sin(x) * x + x ** 2
-
-
-FUNCTIONS = {"book_scalar": f_book_scalar, "book_vector": f_book_vector, "wavy": f_wavy}
-
-
-def probe_grad_of_sum(mod, fname, x, x_requires_grad=False):
-    """Runs in the child: two calls in a row, then what is left on x."""
-    x.requires_grad_(x_requires_grad)
-    g1 = mod.grad_of_sum(FUNCTIONS[fname], x)
-    g2 = mod.grad_of_sum(FUNCTIONS[fname], x)
-    detach = lambda g: g.detach() if isinstance(g, torch.Tensor) else g  # noqa: E731
-    return {"first": detach(g1), "second": detach(g2), "requires_grad": x.requires_grad,
-            "grad_is_none": x.grad is None}
-
-
 def exact_grad_of_sum(fname, x):
     x1 = x.detach().clone().requires_grad_(True)
-    (g,) = torch.autograd.grad(FUNCTIONS[fname](x1).sum(), x1)
+    (g,) = torch.autograd.grad(probes.FUNCTIONS[fname](x1).sum(), x1)
     return g
 
 
@@ -55,7 +29,7 @@ def exact_grad_of_sum(fname, x):
         zh="书中的 y = 2xᵀx，调用两次（梯度不能累积）")
 def test_book_scalar_twice(student):
     x = torch.arange(4.0)
-    res = student.probe(probe_grad_of_sum, "book_scalar", x)
+    res = student.probe(probes.probe_grad_of_sum, "book_scalar", x)
     expected = torch.tensor([0.0, 4.0, 8.0, 12.0])
     expect_close(res["first"], expected, what="grad_of_sum(f, x), first call")
     second = res["second"]
@@ -69,7 +43,7 @@ def test_book_scalar_twice(student):
 def test_book_vector(student):
     x = torch.arange(4.0)
     with mistake_on_error("backward-non-scalar", match=SCALAR_ONLY):
-        res = student.probe(probe_grad_of_sum, "book_vector", x)
+        res = student.probe(probes.probe_grad_of_sum, "book_vector", x)
     expect_close(res["first"], 2 * x, what="grad_of_sum(lambda x: x * x, x)")
 
 
@@ -77,12 +51,12 @@ def test_book_vector(student):
         zh="对 x 没有副作用（requires_grad、.grad）")
 def test_no_side_effects(student):
     x = torch.arange(4.0)
-    res = student.probe(probe_grad_of_sum, "book_vector", x, False)
+    res = student.probe(probes.probe_grad_of_sum, "book_vector", x, False)
     mistake_if(res["requires_grad"], "requires-grad-left-on", what="x.requires_grad after the call",
                got=True, expected=False)
     expect(res["grad_is_none"], what="x.grad is None after the call")
     # and an x that already requires grad
-    res = student.probe(probe_grad_of_sum, "book_vector", x, True)
+    res = student.probe(probes.probe_grad_of_sum, "book_vector", x, True)
     expect(res["requires_grad"], what="x.requires_grad still True after the call")
     expect(res["grad_is_none"], what="x.grad is still None after the call")
     expect_close(res["second"], 2 * x, what="grad_of_sum(f, x) for x.requires_grad=True")
@@ -93,7 +67,7 @@ def test_no_side_effects(student):
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_grad_of_sum_random(student, gen, dtype, device):
     x = torch.randn(3, 4, generator=gen, dtype=dtype).to(device)
-    res = student.probe(probe_grad_of_sum, "wavy", x)
+    res = student.probe(probes.probe_grad_of_sum, "wavy", x)
     expected = exact_grad_of_sum("wavy", x)
     expect_close(res["first"], expected, what="grad_of_sum(f, x)")
     expect_close(res["second"], expected, what="grad_of_sum(f, x), second call")

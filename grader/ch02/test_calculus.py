@@ -1,49 +1,25 @@
 """Grader for 2.4 微积分 (Calculus): numerical_grad.
 
 numerical_grad takes a function, which is not data, so the checks go through a probe: the probe
-picks one of the test functions below by name and runs the learner's code on it in the child.
-The exact gradient is computed here, in the supervisor, with torch.autograd.
+picks one of the test functions of probes_calculus.py by name and runs the learner's code on it
+in the child. The exact gradient is computed here, in the supervisor, with torch.autograd.
 """
 import pytest
 import torch
 
-from d2lkit.grading.api import FLOATS, expect, expect_close, grades, mistake_if
+from d2lkit.grading.api import FLOATS, expect, expect_close, grades, mistake_if, probes_for
 
-
-def f_exercise2(x):
-    """2.4 exercise 2: f(x) = 3 x1^2 + 5 e^(x2); its gradient is [6 x1, 5 e^(x2)]."""
-    return 3 * x[0] ** 2 + 5 * torch.exp(x[1])
-
-
-def f_l2(x):
-    """2.4 exercise 3: f(x) = ||x||_2 (written out: the learner's code must not meet a norm)."""
-    return (x * x).sum().sqrt()
-
-
-def f_wavy(x):
-    """A smooth function of a tensor of any shape."""
-    return (torch.sin(x) * x).sum() + 0.5 * (x ** 3).sum()
-
-
-FUNCTIONS = {"exercise2": f_exercise2, "l2": f_l2, "wavy": f_wavy}
-
-
-def probe_numerical_grad(mod, fname, x, h=None):
-    """Runs in the child: the learner's numerical_grad on FUNCTIONS[fname]; did x change?"""
-    x0 = x.clone()
-    args = (FUNCTIONS[fname], x) if h is None else (FUNCTIONS[fname], x, h)
-    g = mod.numerical_grad(*args)
-    return {"grad": g, "x_unchanged": torch.equal(x, x0)}
+probes = probes_for(__file__)
 
 
 def exact_grad(fname, x):
     x1 = x.detach().clone().requires_grad_(True)
-    (g,) = torch.autograd.grad(FUNCTIONS[fname](x1), x1)
+    (g,) = torch.autograd.grad(probes.FUNCTIONS[fname](x1), x1)
     return g
 
 
 def forward_difference(fname, x, h=1e-5):
-    f, flat, g = FUNCTIONS[fname], x.reshape(-1), torch.zeros(x.numel(), dtype=x.dtype)
+    f, flat, g = probes.FUNCTIONS[fname], x.reshape(-1), torch.zeros(x.numel(), dtype=x.dtype)
     for i in range(flat.numel()):
         e = torch.zeros_like(flat)
         e[i] = h
@@ -56,7 +32,7 @@ def forward_difference(fname, x, h=1e-5):
         zh="练习 2：f(x) = 3x₁² + 5e^(x₂)，中心差分，x 保持不变")
 def test_exercise2(student):
     x = torch.tensor([1.0, 0.5], dtype=torch.float64)
-    res = student.probe(probe_numerical_grad, "exercise2", x)
+    res = student.probe(probes.probe_numerical_grad, "exercise2", x)
     mistake_if(not res["x_unchanged"], "x-not-restored", what="x after numerical_grad(f, x)")
     got, exact = res["grad"], exact_grad("exercise2", x)
     if isinstance(got, torch.Tensor) and got.shape == x.shape and got.dtype == x.dtype:
@@ -76,7 +52,7 @@ def test_exercise2(student):
         zh="练习 3：2×3 张量上的 f(x) = ‖x‖₂")
 def test_exercise3(student, gen):
     x = torch.randn(2, 3, generator=gen, dtype=torch.float64)
-    res = student.probe(probe_numerical_grad, "l2", x)
+    res = student.probe(probes.probe_numerical_grad, "l2", x)
     expect(res["x_unchanged"], what="x unchanged after numerical_grad(f, x)")
     expect_close(res["grad"], x / (x * x).sum().sqrt(), rtol=0, atol=1e-6,
                  what="numerical_grad(f, x)")
@@ -89,7 +65,7 @@ def test_random(student, gen, dtype):
     x = torch.randn(3, 4, generator=gen, dtype=dtype)
     # float32 cannot resolve h = 1e-5; with h = 1e-2 the error is about 1e-4
     h, tol = (1e-5, 1e-6) if dtype == torch.float64 else (1e-2, 2e-3)
-    res = student.probe(probe_numerical_grad, "wavy", x, h)
+    res = student.probe(probes.probe_numerical_grad, "wavy", x, h)
     expect(res["x_unchanged"], what="x unchanged after numerical_grad(f, x, h)")
     expect_close(res["grad"], exact_grad("wavy", x), rtol=tol, atol=tol,
                  what=f"numerical_grad(f, x, h={h})")

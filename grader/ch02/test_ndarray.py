@@ -6,9 +6,13 @@ mistake would also fail, so that the learner is told *which* mistake it is.
 """
 import pytest
 import torch
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
 
 from d2lkit.grading.api import (FLOATS, LearnerError, expect, expect_close, expect_equal, grades,
-                                mistake_if)
+                                mistake_if, probes_for)
+
+probes = probes_for(__file__)
 
 # ============================================================================ broadcast_shape
 
@@ -68,25 +72,8 @@ def test_broadcast_incompatible_raises(student):
     expect_equal(got, "ValueError", what="broadcast_shape((2, 3), (3, 2)) raises")
 
 
-def probe_broadcast_many(mod, pairs):
-    """Runs in the child: broadcast_shape on many pairs at once (one child instead of many).
-
-    Each answer is the returned value, or the name of the exception type raised. The stub's
-    NotImplementedError propagates, so that an unfinished exercise reads as not implemented.
-    """
-    answers = []
-    for a, b in pairs:
-        try:
-            answers.append(mod.broadcast_shape(a, b))
-        except NotImplementedError:
-            raise
-        except Exception as e:  # noqa: BLE001 - the exception type is the answer being checked
-            answers.append(type(e).__name__)
-    return answers
-
-
 def check_many(student, pairs):
-    for (a, b), got in zip(pairs, student.probe(probe_broadcast_many, pairs)):
+    for (a, b), got in zip(pairs, student.probe(probes.probe_broadcast_many, pairs)):
         expect_equal(got, expected_broadcast(a, b), what=f"broadcast_shape({a}, {b})")
 
 
@@ -102,8 +89,6 @@ def test_broadcast_fixed_cases(student):
 def shape_pairs():
     """Hypothesis strategy: two shapes cut from one common shape (so usually compatible), and
     sometimes one dimension of the first changed (so sometimes not)."""
-    from hypothesis import strategies as st
-
     @st.composite
     def pairs(draw):
         n = draw(st.integers(0, 5))
@@ -125,11 +110,6 @@ def shape_pairs():
 @grades("ch2.broadcast_shape", en="random shapes agree with PyTorch's broadcasting (property test)",
         zh="随机形状与 PyTorch 的广播结果一致（性质测试）")
 def test_broadcast_property(student):
-    # hypothesis is imported here, not at the top: every probe's child imports this file, and
-    # should not pay for importing hypothesis
-    from hypothesis import Phase, given, settings
-    from hypothesis import strategies as st
-
     @settings(max_examples=4, deadline=None, derandomize=True, database=None,
               phases=[Phase.explicit, Phase.generate],  # no shrinking: each example is a child
               report_multiple_bugs=False)
@@ -144,16 +124,8 @@ def test_broadcast_property(student):
 # ============================================================================ add_into_
 
 
-def probe_add_into(mod, Z, X, Y):
-    """Runs in the child: call add_into_ and report what happened to Z, X and Y."""
-    X0, Y0, ptr = X.clone(), Y.clone(), Z.data_ptr()
-    ret = mod.add_into_(Z, X, Y)
-    return {"ret_is_Z": ret is Z, "same_storage": Z.data_ptr() == ptr, "Z": Z,
-            "X_Y_unchanged": torch.equal(X, X0) and torch.equal(Y, Y0)}
-
-
 def check_add_into(student, Z, X, Y):
-    res = student.probe(probe_add_into, Z, X, Y)
+    res = student.probe(probes.probe_add_into, Z, X, Y)
     # `Z = X + Y; return Z`: a new tensor comes back, and the caller's Z still holds its old values
     mistake_if(not res["ret_is_Z"] and not torch.allclose(res["Z"], X + Y), "rebinds-z",
                what="add_into_(Z, X, Y) is Z")

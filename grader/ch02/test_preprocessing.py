@@ -9,9 +9,10 @@ import pandas as pd
 import torch
 
 from d2lkit.grading.api import (expect, expect_close, expect_equal, grades, mistake_if,
-                                mistake_on_error, reference)
+                                mistake_on_error, probes_for, reference)
 
 ref = reference(__file__)
+probes = probes_for(__file__)
 
 # the book's data/house_tiny.csv (2.2.1), verbatim
 HOUSE_TINY = """NumRooms,Alley,Price
@@ -31,28 +32,11 @@ HOUSE_WIDER = """Price,NumRooms,Alley,Area,Roof
 """
 
 
-def _data(v):
-    """Tensors and arrays cross back as they are; anything else as a description."""
-    import numpy as np
-
-    return v if isinstance(v, (torch.Tensor, np.ndarray)) else f"<{type(v).__name__}>"
-
-
-def probe_impute(mod, csv_text, target):
-    """Runs in the child: read the CSV with pandas, call the learner, report X, y and the frame."""
-    df = pd.read_csv(io.StringIO(csv_text))
-    before = df.copy()
-    out = mod.impute_and_one_hot(df, target)
-    if not (isinstance(out, tuple) and len(out) == 2):
-        return {"pair": False, "got": f"<{type(out).__name__}>"}
-    return {"pair": True, "X": _data(out[0]), "y": _data(out[1]), "unchanged": df.equals(before)}
-
-
 def run_impute(student, csv_text, target):
     # the two errors the book's own code hits on pandas >= 2 (CATALOGUE §5.12)
     with mistake_on_error("mean-of-strings", match="Cannot perform reduction 'mean'"), \
          mistake_on_error("bool-dummies", match="numpy.object_"):
-        res = student.probe(probe_impute, csv_text, target)
+        res = student.probe(probes.probe_impute, csv_text, target)
     expect(res["pair"], what="impute_and_one_hot(...) returns (X, y)", got=res.get("got"))
     return res
 

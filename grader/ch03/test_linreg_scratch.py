@@ -5,7 +5,10 @@ import torch.nn.functional as F
 from torch.optim.sgd import sgd as functional_sgd  # the computation of torch.optim.SGD.step
 
 from d2lkit.grading.api import (FLOATS, Gen, expect, expect_close, expect_equal, expect_tensor,
-                                grades, is_close, mistake_if, mistake_on_error, shape_of)
+                                grades, is_close, mistake_if, mistake_on_error, probes_for,
+                                shape_of)
+
+probes = probes_for(__file__)
 
 NEAR = {"rtol": 1e-5, "atol": 1e-7}  # how close a wrong answer must come to a mistake's to name it
 
@@ -93,15 +96,10 @@ def test_synthetic_data_seeded(student, seed, device):
 N_EXAMPLES, BATCH = 1003, 10     # 100 full batches and a last one of 3
 
 
-def probe_batches(mod, batch_size, features, labels, generator):
-    """Run the learner's data_iter to exhaustion; return the list of (X, y) batches."""
-    return [tuple(batch) for batch in mod.data_iter(batch_size, features, labels, generator=generator)]
-
-
 def run_data_iter(student, seed, device, n=N_EXAMPLES, batch_size=BATCH):
     features = torch.arange(n, dtype=torch.float64, device=device).reshape(-1, 1)
     labels = 10 * features
-    batches = student.probe(probe_batches, batch_size, features, labels, Gen(seed))
+    batches = student.probe(probes.probe_batches, batch_size, features, labels, Gen(seed))
     expect(all(len(b) == 2 for b in batches), what="data_iter(...)",
            expected="yields pairs (X, y)", got=[len(b) for b in batches[:3]])
     X = torch.cat([b[0] for b in batches]) if batches else features[:0]
@@ -213,29 +211,6 @@ def test_squared_loss_random(student, gen, dtype, device):
 
 # ------------------------------------------------------------------------------------------ sgd
 
-def probe_sgd(mod, values, grads, lr, batch_size):
-    """Call the learner's sgd on leaf tensors holding the given values and grads."""
-    params = [v.clone().requires_grad_() for v in values]
-    for p, g in zip(params, grads):
-        p.grad = g.clone()
-    storage = [p.data_ptr() for p in params]
-    returned = mod.sgd(params, lr, batch_size)
-    return {
-        "values": [p.detach().clone() for p in params],
-        "grads": [None if p.grad is None else p.grad.clone() for p in params],
-        "same_storage": all(p.data_ptr() == s for p, s in zip(params, storage)),
-        "returned_none": returned is None,
-    }
-
-
-def probe_training_loop(mod, X, y, w, b, lr, batch_size, steps):
-    """The book's loop: loss.sum().backward() then sgd([w, b], lr, batch_size), `steps` times."""
-    w, b = w.clone().requires_grad_(), b.clone().requires_grad_()
-    for _ in range(steps):
-        ((X @ w + b - y) ** 2 / 2).sum().backward()
-        mod.sgd([w, b], lr, batch_size)
-    return w.detach(), b.detach()
-
 
 def torch_sgd(params, grads, lr):
     """PyTorch's own SGD update, in place: what torch.optim.SGD(params, lr=lr).step() runs.
@@ -268,7 +243,7 @@ def test_sgd_step(student, gen, device):
     lr, batch_size = 0.03, 10
     with mistake_on_error("outside-no-grad", match="leaf Variable"), \
             mistake_on_error("not-in-place", match="has no attribute 'zero_'"):
-        out = student.probe(probe_sgd, values, grads, lr, batch_size)
+        out = student.probe(probes.probe_sgd, values, grads, lr, batch_size)
     unchanged = all(torch.equal(a, b) for a, b in zip(out["values"], values))
     mistake_if(unchanged, "not-in-place", what="w after sgd", got=out["values"][0].reshape(-1).tolist(),
                expected=optim_sgd_step(values, grads, lr, batch_size)[0].reshape(-1).tolist())
@@ -289,7 +264,7 @@ def test_sgd_step(student, gen, device):
 @grades("ch3.sgd", en="the gradients are zero after the step", zh="更新之后梯度被清零")
 def test_sgd_zeroes_grads(student, gen, device):
     values, grads = random_params(gen, torch.float64, device)
-    out = student.probe(probe_sgd, values, grads, 0.1, 4)
+    out = student.probe(probes.probe_sgd, values, grads, 0.1, 4)
     zeroed = all(g is None or not g.any() for g in out["grads"])
     mistake_if(not zeroed, "grad-not-zeroed", what="w.grad after sgd",
                got=out["grads"][0].reshape(-1).tolist() if out["grads"][0] is not None else None,
@@ -305,7 +280,7 @@ def test_sgd_training_loop(student, gen, dtype, device):
     w = torch.randn(3, 1, generator=gen, dtype=dtype).to(device)
     b = torch.zeros(1, dtype=dtype).to(device)
     lr, batch_size, steps = 0.1, 10, 3
-    got_w, got_b = student.probe(probe_training_loop, X, y, w, b, lr, batch_size, steps)
+    got_w, got_b = student.probe(probes.probe_training_loop, X, y, w, b, lr, batch_size, steps)
 
     w_ref, b_ref = w.clone().requires_grad_(), b.clone().requires_grad_()
     for _ in range(steps):     # optimizer.zero_grad(); loss.backward(); optimizer.step()

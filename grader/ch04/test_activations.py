@@ -3,20 +3,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from d2lkit.grading.api import FLOATS, expect, expect_close, grades, mistake_if
+from d2lkit.grading.api import FLOATS, expect, expect_close, grades, mistake_if, probes_for
+
+probes = probes_for(__file__)
 
 EXTREMES = [-1e4, -1000.0, -100.0, -89.0, -20.0, -1.0, -1e-3, 0.0, 1e-3, 1.0, 20.0, 89.0, 100.0,
             1000.0, 1e4]
-
-
-def probe_grad(mod, name, X, *extra):
-    """Gradient of fn(X, *extra).sum() with respect to X (and to the tensor extras)."""
-    X = X.clone().requires_grad_(True)
-    extra = [e.clone().requires_grad_(True) if isinstance(e, torch.Tensor) else e for e in extra]
-    out = getattr(mod, name)(X, *extra)
-    out.sum().backward()
-    grads = [X.grad] + [e.grad for e in extra if isinstance(e, torch.Tensor)]
-    return [None if g is None else g.detach() for g in grads]
 
 
 def _random(gen, dtype, device, *shape, scale=5.0):
@@ -36,7 +28,7 @@ def test_relu_book_example(student, device):
 @grades("ch4.relu", en="gradient at -2, 0, 3 is 0, 0, 1", zh="在 -2、0、3 处的梯度为 0、0、1")
 def test_relu_gradient_at_zero(student, device):
     X = torch.tensor([-2.0, 0.0, 3.0], dtype=torch.float64).to(device)
-    (grad,) = student.probe(probe_grad, "relu", X)
+    (grad,) = student.probe(probes.probe_grad, "relu", X)
     expect(grad is not None, what="X.grad", expected="a gradient", got="None (output detached)")
     mistake_if(float(grad[1]) == 1.0, "grad-one-at-zero", what="relu'(X) at [-2, 0, 3]",
                got=grad.tolist(), expected=[0.0, 0.0, 1.0])
@@ -68,7 +60,7 @@ def test_sigmoid_extremes(student, dtype, device):
 @grades("ch4.sigmoid", en="gradient s(1 − s), 0.25 at 0", zh="梯度为 s(1 − s)，在 0 处为 0.25")
 def test_sigmoid_gradient(student, device):
     X = torch.linspace(-6.0, 6.0, 13, dtype=torch.float64).to(device)
-    (grad,) = student.probe(probe_grad, "sigmoid", X)
+    (grad,) = student.probe(probes.probe_grad, "sigmoid", X)
     expect(grad is not None, what="X.grad", expected="a gradient", got="None (output detached)")
     s = torch.sigmoid(X)
     expect_close(grad, s * (1 - s), what="sigmoid'(X)")
@@ -96,7 +88,7 @@ def test_tanh_extremes(student, dtype, device):
 @grades("ch4.tanh", en="gradient 1 − tanh²", zh="梯度为 1 − tanh²")
 def test_tanh_gradient(student, device):
     X = torch.linspace(-4.0, 4.0, 17, dtype=torch.float64).to(device)
-    (grad,) = student.probe(probe_grad, "tanh", X)
+    (grad,) = student.probe(probes.probe_grad, "tanh", X)
     expect(grad is not None, what="X.grad", expected="a gradient", got="None (output detached)")
     expect_close(grad, 1 - torch.tanh(X) ** 2, what="tanh'(X)")
 
@@ -130,7 +122,7 @@ def test_prelu_channel_alpha(student, gen, dtype, device):
 def test_prelu_gradients(student, gen, device):
     X = torch.randn(4, 3, 6, generator=gen, dtype=torch.float64).to(device)
     alpha = torch.rand(3, generator=gen, dtype=torch.float64).to(device)
-    gX, ga = student.probe(probe_grad, "prelu", X, alpha)
+    gX, ga = student.probe(probes.probe_grad, "prelu", X, alpha)
     Xr, ar = X.clone().requires_grad_(True), alpha.clone().requires_grad_(True)
     F.prelu(Xr, ar).sum().backward()
     expect(gX is not None and ga is not None, what="grads", expected="gradients for X and alpha",

@@ -4,16 +4,10 @@ import pytest
 import torch
 
 from d2lkit.grading.api import (FLOATS, Gen, LearnerError, Mistake, expect, expect_close,
-                                expect_equal, expect_tensor, grades, mistake_if, mistake_on_error)
+                                expect_equal, expect_tensor, grades, mistake_if, mistake_on_error,
+                                probes_for)
 
-
-def probe_other_default_device(mod, other):
-    """Run dropout on a CPU tensor while new tensors default to another device: a mask made
-    without device=X.device lands there (or fails to be made), as it would next to a CUDA X."""
-    X = torch.ones(3, 4)
-    with torch.device(other):
-        Y = mod.dropout_layer(X, 0.5)
-    return str(Y.device)
+probes = probes_for(__file__)
 
 
 def _drop(student, *args):
@@ -70,7 +64,7 @@ def test_p_one(student, gen, dtype, device):
 def test_mask_device(student, device):
     try:
         if device.type == "cpu":
-            got = student.probe(probe_other_default_device, "cuda")
+            got = student.probe(probes.probe_other_default_device, "cuda")
             expect(got == "cpu", what="device of the output", expected="cpu", got=got)
         else:
             X = torch.ones(8, 9, device=device)

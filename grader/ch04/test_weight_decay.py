@@ -2,29 +2,12 @@
 import pytest
 import torch
 
-from d2lkit.grading.api import FLOATS, expect, expect_close, grades, is_close, mistake_if
+from d2lkit.grading.api import (FLOATS, expect, expect_close, grades, is_close, mistake_if,
+                                probes_for)
+
+probes = probes_for(__file__)
 
 NEAR = {"rtol": 1e-5, "atol": 1e-7}  # how close a wrong answer must come to a mistake's to name it
-
-
-def probe_penalty_grad(mod, w):
-    w = w.clone().requires_grad_(True)
-    mod.l2_penalty(w).backward()
-    return None if w.grad is None else w.grad.detach()
-
-
-def probe_step(mod, name, values, grads, lr, decay):
-    """Run the learner's in-place step on leaf parameters whose .grad is set."""
-    params = [v.clone().requires_grad_(True) for v in values]
-    for p, g in zip(params, grads):
-        p.grad = g.clone()
-    originals = list(params)
-    ret = getattr(mod, name)(params, lr, decay)
-    return {
-        "returned_none": ret is None,
-        "values": [p.detach().clone() for p in originals],
-        "grads": [None if p.grad is None else p.grad.detach().clone() for p in originals],
-    }
 
 
 # ------------------------------------------------------------------------------------- l2_penalty
@@ -55,7 +38,7 @@ def test_l2_value(student, gen, device):
 @grades("ch4.l2_penalty", en="its gradient is w", zh="它的梯度就是 w")
 def test_l2_gradient(student, gen, device):
     w = (torch.randn(7, 3, generator=gen, dtype=torch.float64) * 2).to(device)
-    grad = student.probe(probe_penalty_grad, w)
+    grad = student.probe(probes.probe_penalty_grad, w)
     expect(grad is not None, what="w.grad", expected="a gradient", got="None (output detached)")
     norm = (w ** 2).sum().sqrt()
     mistake_if(is_close(grad, w / norm, **NEAR) or is_close(grad, w / norm / 2, **NEAR), "sqrt-norm",
@@ -118,14 +101,14 @@ def _diagnose_step(result, values, grads, lr, decay):
         zh="书中的设置：衰减权重、不衰减偏置（[wd, 0]）")
 def test_sgd_book_groups(student, gen, device):
     values, grads = _params(gen, torch.float64, device)
-    result = student.probe(probe_step, "sgd_weight_decay_step", values, grads, 0.1, [0.3, 0.0])
+    result = student.probe(probes.probe_step, "sgd_weight_decay_step", values, grads, 0.1, [0.3, 0.0])
     _diagnose_step(result, values, grads, 0.1, [0.3, 0.0])
 
 
 @grades("ch4.sgd_weight_decay_step", en="decay in the same step (lr = 1)", zh="衰减在同一步完成（lr = 1）")
 def test_sgd_lr_one(student, gen, device):
     values, grads = _params(gen, torch.float64, device)
-    result = student.probe(probe_step, "sgd_weight_decay_step", values, grads, 1.0, 0.2)
+    result = student.probe(probes.probe_step, "sgd_weight_decay_step", values, grads, 1.0, 0.2)
     _diagnose_step(result, values, grads, 1.0, 0.2)
 
 
@@ -134,7 +117,7 @@ def test_sgd_lr_one(student, gen, device):
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_sgd_matches_torch(student, gen, dtype, device):
     values, grads = _params(gen, dtype, device)
-    result = student.probe(probe_step, "sgd_weight_decay_step", values, grads, 0.03, 0.5)
+    result = student.probe(probes.probe_step, "sgd_weight_decay_step", values, grads, 0.03, 0.5)
     _diagnose_step(result, values, grads, 0.03, 0.5)
 
 
@@ -144,8 +127,8 @@ def test_sgd_equals_penalty(student, gen, device):
     values, grads = _params(gen, torch.float64, device)
     wd = 0.25
     penalised = [grads[0] + wd * values[0], grads[1]]   # gradient of loss + wd/2 ||w||²
-    a = student.probe(probe_step, "sgd_weight_decay_step", values, grads, 0.05, [wd, 0.0])
-    b = student.probe(probe_step, "sgd_weight_decay_step", values, penalised, 0.05, 0.0)
+    a = student.probe(probes.probe_step, "sgd_weight_decay_step", values, grads, 0.05, [wd, 0.0])
+    b = student.probe(probes.probe_step, "sgd_weight_decay_step", values, penalised, 0.05, 0.0)
     for i, (x, y) in enumerate(zip(a["values"], b["values"])):
         expect_close(x, y, rtol=1e-6, what=f"params[{i}]")
 
@@ -157,7 +140,7 @@ def test_sgd_equals_penalty(student, gen, device):
 def test_l1_step(student, gen, dtype, device):
     values, grads = _params(gen, dtype, device)
     values[0][0, 0] = 0.0
-    result = student.probe(probe_step, "l1_penalty_step", values, grads, 0.1, 0.3)
+    result = student.probe(probes.probe_step, "l1_penalty_step", values, grads, 0.1, 0.3)
     expect(result["returned_none"], what="return value", expected="None", got="something else")
     for i, (a, p, g) in enumerate(zip(result["values"], values, grads)):
         expect_close(a, p - 0.1 * (g + 0.3 * torch.sign(p)), what=f"params[{i}] after the step")

@@ -3,9 +3,11 @@ import pytest
 import torch
 from torch import nn
 
-from d2lkit.grading.api import FLOATS, expect, expect_close, expect_equal, grades, mistake_if, reference
+from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, mistake_if,
+                                probes_for, reference)
 
 ref = reference(__file__)
+probes = probes_for(__file__)
 
 BOOK_KEYS = ["0.weight", "0.bias", "2.weight", "2.bias"]
 
@@ -13,67 +15,6 @@ BOOK_KEYS = ["0.weight", "0.bias", "2.weight", "2.bias"]
 def _linear_sd(gen, n_in, n_out, dtype, prefix=""):
     return {prefix + "weight": torch.randn(n_out, n_in, generator=gen, dtype=dtype) / n_in ** 0.5,
             prefix + "bias": torch.randn(n_out, generator=gen, dtype=dtype)}
-
-
-def _layers(spec):
-    """Build layers from a tiny spec: ints pairs -> nn.Linear, 'relu'/'tanh' -> activations."""
-    out = []
-    for item in spec:
-        if item == "relu":
-            out.append(nn.ReLU())
-        elif item == "tanh":
-            out.append(nn.Tanh())
-        else:
-            out.append(nn.Linear(*item))
-    return out
-
-
-# ------------------------------------------------------------------------------------- probes
-def probe_sequential_structure(mod, spec):
-    net = mod.MySequential(*_layers(spec))
-    return {"keys": list(net.state_dict().keys()), "n_params": len(list(net.parameters())),
-            "n_scalars": sum(p.numel() for p in net.parameters())}
-
-
-def probe_sequential_forward(mod, spec, state_dict, X):
-    net = mod.MySequential(*_layers(spec)).to(dtype=X.dtype, device=X.device)
-    net.load_state_dict(state_dict)
-    return net(X)
-
-
-def probe_parallel(mod, n_in, outs, sd1, sd2, X, dim):
-    net1 = nn.Linear(n_in, outs[0]).to(dtype=X.dtype, device=X.device)
-    net2 = nn.Linear(n_in, outs[1]).to(dtype=X.dtype, device=X.device)
-    net1.load_state_dict(sd1)
-    net2.load_state_dict(sd2)
-    block = mod.ParallelBlock(net1, net2) if dim is None else mod.ParallelBlock(net1, net2, dim)
-    return {"keys": list(block.state_dict().keys()),
-            "n_scalars": sum(p.numel() for p in block.parameters()),
-            "output": block(X)}
-
-
-def probe_repeat(mod, n, X):
-    calls = []
-
-    def factory():
-        calls.append(1)
-        return nn.Linear(4, 4).to(dtype=X.dtype, device=X.device)
-
-    net = mod.repeat_block(factory, n)
-    info = {"is_sequential": isinstance(net, nn.Sequential), "type": type(net).__name__}
-    if not info["is_sequential"]:
-        return info
-    blocks = list(net._modules.values())
-    info.update({
-        "len": len(blocks),
-        "calls": len(calls),
-        "distinct": len({id(b) for b in blocks}),
-        "distinct_ptrs": len({p.data_ptr() for b in blocks for p in b.parameters()}),
-        "n_scalars": sum(p.numel() for p in net.parameters()),
-        "weights": [(b.weight.detach().clone(), b.bias.detach().clone()) for b in blocks],
-        "output": net(X),
-    })
-    return info
 
 
 # -------------------------------------------------------------------------------- MySequential
@@ -84,7 +25,7 @@ DEEP_SPEC = [(7, 5), "relu", (5, 3), "tanh", (3, 4)]
 @grades("ch5.MySequential", en="the book's net registers its children as '0', '1', '2'",
         zh="书中的网络把子模块注册为 '0'、'1'、'2'")
 def test_sequential_registers_children(student):
-    got = student.probe(probe_sequential_structure, BOOK_SPEC)
+    got = student.probe(probes.probe_sequential_structure, BOOK_SPEC)
     mistake_if(got["keys"] == [] or got["n_params"] == 0, "python-list", what="state_dict keys", got=got["keys"],
                expected=BOOK_KEYS)
     mistake_if(got["keys"] != BOOK_KEYS and all(any(k.endswith("." + e) for e in BOOK_KEYS)
@@ -100,11 +41,11 @@ def test_sequential_registers_children(student):
 def test_sequential_book_example(student, gen, device):
     sd = {**_linear_sd(gen, 20, 256, torch.float32, "0."), **_linear_sd(gen, 256, 10, torch.float32, "2.")}
     X = torch.rand(2, 20, generator=gen)
-    expected_net = nn.Sequential(*_layers(BOOK_SPEC))
+    expected_net = nn.Sequential(*probes.build_layers(BOOK_SPEC))
     expected_net.load_state_dict(sd)
     with torch.no_grad():
         expected = expected_net(X)
-    got = student.probe(probe_sequential_forward, BOOK_SPEC, sd, X.to(device))
+    got = student.probe(probes.probe_sequential_forward, BOOK_SPEC, sd, X.to(device))
     expect_close(got, expected.to(device), what="net(X)")
 
 
@@ -115,11 +56,11 @@ def test_sequential_deep(student, gen, dtype, device):
     sd = {**_linear_sd(gen, 7, 5, dtype, "0."), **_linear_sd(gen, 5, 3, dtype, "2."),
           **_linear_sd(gen, 3, 4, dtype, "4.")}
     X = torch.randn(6, 7, generator=gen, dtype=dtype)
-    expected_net = nn.Sequential(*_layers(DEEP_SPEC)).to(dtype)
+    expected_net = nn.Sequential(*probes.build_layers(DEEP_SPEC)).to(dtype)
     expected_net.load_state_dict(sd)
     with torch.no_grad():
         expected = expected_net(X)
-    got = student.probe(probe_sequential_forward, DEEP_SPEC, sd, X.to(device))
+    got = student.probe(probes.probe_sequential_forward, DEEP_SPEC, sd, X.to(device))
     expect_close(got, expected.to(device), rtol=1e-6 if dtype == torch.float64 else None,
                  what="net(X)")
 
@@ -128,7 +69,7 @@ def test_sequential_deep(student, gen, dtype, device):
         zh="空的 MySequential 原样返回输入")
 def test_sequential_empty(student, gen, device):
     X = torch.randn(3, 4, generator=gen, dtype=torch.float64).to(device)
-    got = student.probe(probe_sequential_forward, [], {}, X)
+    got = student.probe(probes.probe_sequential_forward, [], {}, X)
     expect_close(got, X, what="MySequential()(X)")
 
 
@@ -138,7 +79,7 @@ def test_sequential_empty(student, gen, device):
 def test_parallel_structure(student, gen, device):
     sd1, sd2 = _linear_sd(gen, 6, 3, torch.float64), _linear_sd(gen, 6, 5, torch.float64)
     X = torch.randn(4, 6, generator=gen, dtype=torch.float64).to(device)
-    got = student.probe(probe_parallel, 6, (3, 5), sd1, sd2, X, None)
+    got = student.probe(probes.probe_parallel, 6, (3, 5), sd1, sd2, X, None)
     expect_equal(sorted(got["keys"]), sorted(["net1.weight", "net1.bias", "net2.weight", "net2.bias"]),
                  what="state_dict keys")
     expect_equal(got["n_scalars"], 6 * 3 + 3 + 6 * 5 + 5, what="parameter count")
@@ -155,7 +96,7 @@ def test_parallel_default_dim(student, gen, dtype, device):
     n2.load_state_dict(sd2)
     with torch.no_grad():
         expected = torch.cat((n1(X), n2(X)), dim=-1)
-    got = student.probe(probe_parallel, 6, (3, 5), sd1, sd2, X.to(device), None)
+    got = student.probe(probes.probe_parallel, 6, (3, 5), sd1, sd2, X.to(device), None)
     expect_close(got["output"], expected.to(device), what="ParallelBlock(net1, net2)(X)")
 
 
@@ -171,7 +112,7 @@ def test_parallel_dim(student, gen, dim, device):
     n2.load_state_dict(sd2)
     with torch.no_grad():
         expected = torch.cat((n1(X), n2(X)), dim=dim)
-    got = student.probe(probe_parallel, 6, (3, 3), sd1, sd2, X.to(device), dim)
+    got = student.probe(probes.probe_parallel, 6, (3, 3), sd1, sd2, X.to(device), dim)
     expect_close(got["output"], expected.to(device), what=f"ParallelBlock(net1, net2, dim={dim})(X)")
 
 
@@ -190,7 +131,7 @@ def _check_repeat(got, n, dtype, device):
         zh="n 个相互独立的块（参数各不相同）")
 def test_repeat_independent(student, gen, device):
     X = torch.randn(5, 4, generator=gen, dtype=torch.float32).to(device)
-    got = student.probe(probe_repeat, 3, X)
+    got = student.probe(probes.probe_repeat, 3, X)
     _check_repeat(got, 3, torch.float32, device)
 
 
@@ -200,7 +141,7 @@ def test_repeat_independent(student, gen, device):
 def test_repeat_forward(student, gen, dtype, device):
     n = 4
     X = torch.randn(5, 4, generator=gen, dtype=dtype)
-    got = student.probe(probe_repeat, n, X.to(device))
+    got = student.probe(probes.probe_repeat, n, X.to(device))
     _check_repeat(got, n, dtype, device)
     expected = X
     for W, b in got["weights"]:
@@ -213,5 +154,5 @@ def test_repeat_forward(student, gen, dtype, device):
 @pytest.mark.parametrize("n", [1, 0])
 def test_repeat_small(student, gen, n, device):
     X = torch.randn(2, 4, generator=gen, dtype=torch.float64).to(device)
-    got = student.probe(probe_repeat, n, X)
+    got = student.probe(probes.probe_repeat, n, X)
     _check_repeat(got, n, torch.float64, device)

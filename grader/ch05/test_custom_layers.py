@@ -5,9 +5,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, is_close,
-                                mistake_if, mistake_on_error, reference)
+                                mistake_if, mistake_on_error, probes_for, reference)
 
 ref = reference(__file__)
+probes = probes_for(__file__)
 NEAR = {"rtol": 1e-5, "atol": 1e-6}  # how close a wrong answer must come to a mistake's to name it
 FFT_NEAR = {"rtol": 1e-4, "atol": 1e-5}
 
@@ -181,16 +182,12 @@ def test_fourier_lengths(student, gen, n, device):
     _check_fourier(student.call("fourier_first_half", X), X, "fourier_first_half(X)")
 
 
-def probe_fourier_many(mod, Xs):
-    return [mod.fourier_first_half(X) for X in Xs]
-
-
 @grades("ch5.fourier_first_half", en="every length n = 1 … 33, with and without batch axes",
         zh="所有长度 n = 1 … 33，有或没有批量维")
 def test_fourier_sweep(student, gen, device):
     shapes = [(), (2,), (3, 1)]
     Xs = [torch.randn(*shapes[n % 3], n, generator=gen, dtype=torch.float64).to(device)
           for n in range(1, 34)]
-    got = student.probe(probe_fourier_many, Xs)
+    got = student.probe(probes.probe_fourier_many, Xs)
     for X, g in zip(Xs, got):
         _check_fourier(g, X, f"fourier_first_half(X of shape {tuple(X.shape)})")

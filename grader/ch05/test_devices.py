@@ -2,31 +2,11 @@
 import pytest
 import torch
 
-from d2lkit.grading.api import FLOATS, expect, expect_close, expect_equal, grades, mistake_if, reference
+from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, mistake_if,
+                                probes_for, reference)
 
 ref = reference(__file__)
-
-
-def probe_try_gpu(mod, count, i):
-    """Pretend there are `count` GPUs, then call try_gpu(i) (try_gpu() when i is None)."""
-    saved = torch.cuda.device_count, torch.cuda.is_available
-    torch.cuda.device_count = lambda: count
-    torch.cuda.is_available = lambda: count > 0
-    patched_mod = {}
-    for name, fake in (("device_count", torch.cuda.device_count), ("is_available", torch.cuda.is_available)):
-        if name in vars(mod):
-            patched_mod[name] = vars(mod)[name]
-            setattr(mod, name, fake)
-    try:
-        return mod.try_gpu() if i is None else mod.try_gpu(i)
-    finally:
-        torch.cuda.device_count, torch.cuda.is_available = saved
-        for name, value in patched_mod.items():
-            setattr(mod, name, value)
-
-
-def probe_try_gpu_table(mod, count, indices):
-    return [probe_try_gpu(mod, count, i) for i in indices]
+probes = probes_for(__file__)
 
 
 def _expected(count, i):
@@ -45,12 +25,12 @@ def _check(got, count, i):
 @grades("ch5.try_gpu", en="one GPU: try_gpu(0) is torch.device('cuda:0')",
         zh="一块 GPU：try_gpu(0) 是 torch.device('cuda:0')")
 def test_try_gpu_one(student):
-    _check(student.probe(probe_try_gpu, 1, 0), 1, 0)
+    _check(student.probe(probes.probe_try_gpu, 1, 0), 1, 0)
 
 
 @grades("ch5.try_gpu", en="two GPUs: try_gpu(5) is the CPU", zh="两块 GPU：try_gpu(5) 是 CPU")
 def test_try_gpu_missing_index(student):
-    got = student.probe(probe_try_gpu, 2, 5)
+    got = student.probe(probes.probe_try_gpu, 2, 5)
     mistake_if(got == torch.device("cuda:5") or got == "cuda:5", "is-available-only", what="try_gpu(5) with 2 GPUs", got=got,
                expected=torch.device("cpu"))
     _check(got, 2, 5)
@@ -58,7 +38,7 @@ def test_try_gpu_missing_index(student):
 
 @grades("ch5.try_gpu", en="one GPU: there is no cuda:1", zh="一块 GPU：没有 cuda:1")
 def test_try_gpu_off_by_one(student):
-    got = student.probe(probe_try_gpu, 1, 1)
+    got = student.probe(probes.probe_try_gpu, 1, 1)
     mistake_if(got == torch.device("cuda:1") or got == "cuda:1", "off-by-one", what="try_gpu(1) with 1 GPU", got=got,
                expected=torch.device("cpu"))
     _check(got, 1, 1)
@@ -69,7 +49,7 @@ def test_try_gpu_off_by_one(student):
 @pytest.mark.parametrize("count", [0, 1, 2])
 def test_try_gpu_table(student, count):
     indices = [None, 0, 1, 2]
-    for i, got in zip(indices, student.probe(probe_try_gpu_table, count, indices)):
+    for i, got in zip(indices, student.probe(probes.probe_try_gpu_table, count, indices)):
         _check(got, count, i)
 
 

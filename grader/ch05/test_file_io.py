@@ -1,36 +1,11 @@
 """Grader for 5.5 file I/O (stretch): copy_first_layers."""
 import pytest
 import torch
-from torch import nn
 
-from d2lkit.grading.api import expect, expect_equal, grades, mistake_if, reference
+from d2lkit.grading.api import expect, expect_equal, grades, mistake_if, probes_for, reference
 
 ref = reference(__file__)
-
-
-def _build(seed, with_bn):
-    torch.manual_seed(seed)
-    layers = [nn.Linear(4, 8)] + ([nn.BatchNorm1d(8)] if with_bn else [])
-    layers += [nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 2)]
-    return nn.Sequential(*layers).double()
-
-
-def _snapshot(net):
-    return {k: v.detach().clone() for k, v in net.state_dict().items()}
-
-
-def probe_copy_first_layers(mod, n, with_bn):
-    src, dst = _build(1, with_bn), _build(2, with_bn)
-    if with_bn:  # give the running statistics values of their own
-        src(torch.randn(16, 4, dtype=torch.float64) * 3 + 1)
-    src_before, dst_before = _snapshot(src), _snapshot(dst)
-    ret = mod.copy_first_layers(src, dst, n)
-    dst_after, src_after = _snapshot(dst), _snapshot(src)
-    with torch.no_grad():  # "train src further": dst must not follow
-        for t in list(src.parameters()) + [b for b in src.buffers() if b.is_floating_point()]:
-            t.add_(1.0)
-    return {"returns_dst": ret is dst, "src_before": src_before, "dst_before": dst_before,
-            "dst_after": dst_after, "src_after": src_after, "dst_later": _snapshot(dst)}
+probes = probes_for(__file__)
 
 
 def _layer(key):
@@ -44,14 +19,14 @@ def _equal_dicts(a, b, keys):
 @grades("ch5.copy_first_layers", en="copies in place into dst and returns it",
         zh="原地复制到 dst 中并返回它")
 def test_copy_returns_dst(student):
-    got = student.probe(probe_copy_first_layers, 2, False)
+    got = student.probe(probes.probe_copy_first_layers, 2, False)
     expect(got["returns_dst"], what="copy_first_layers(src, dst, n) is dst", expected=True, got=False)
 
 
 @grades("ch5.copy_first_layers", en="dst keeps its own copies: training src does not change dst",
         zh="dst 持有自己的副本：继续训练 src 不会改变 dst")
 def test_copy_not_shared(student):
-    got = student.probe(probe_copy_first_layers, 3, False)
+    got = student.probe(probes.probe_copy_first_layers, 3, False)
     changed = [k for k in got["dst_after"] if not torch.equal(got["dst_after"][k], got["dst_later"][k])]
     mistake_if(changed, "shares-modules", what="dst after training src further",
                got=f"changed: {changed}", expected="unchanged")
@@ -61,7 +36,7 @@ def test_copy_not_shared(student):
         zh="只复制前 n 个子模块，dst 的其余部分保持不变")
 @pytest.mark.parametrize("n,with_bn", [(3, False), (2, True), (4, True)])
 def test_copy_first_n(student, n, with_bn):
-    got = student.probe(probe_copy_first_layers, n, with_bn)
+    got = student.probe(probes.probe_copy_first_layers, n, with_bn)
     keys = list(got["dst_before"])
     expect_equal(sorted(got["dst_after"]), sorted(keys), what="dst.state_dict() keys")
     rest = [k for k in keys if _layer(k) >= n]

@@ -3,72 +3,12 @@ import random
 
 import pytest
 import torch
-from torch import nn
 
 from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, mistake_if,
-                                mistake_on_error, reference)
+                                mistake_on_error, probes_for, reference)
 
 ref = reference(__file__)
-
-
-# ------------------------------------------------------------------------------------- probes
-def probe_count_book(mod):
-    shared = nn.Linear(8, 8)
-    net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), shared, nn.ReLU(), shared, nn.ReLU(),
-                        nn.Linear(8, 1))
-    return mod.count_parameters(net)
-
-
-def probe_count_batchnorm(mod):
-    net = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
-    net(torch.randn(5, 4))  # the running statistics are non-trivial buffers
-    return mod.count_parameters(net)
-
-
-def probe_count_frozen(mod):
-    net = nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 2))
-    for p in net[0].parameters():
-        p.requires_grad_(False)
-    return mod.count_parameters(net)
-
-
-def probe_count_mlp(mod, sizes):
-    layers = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(a, b), nn.ReLU()]
-    outer = nn.Module()
-    outer.body = nn.Sequential(*layers)
-    outer.head = nn.Linear(sizes[-1], 1, bias=False)
-    return mod.count_parameters(outer)
-
-
-def probe_my_init(mod, seed, device):
-    device = torch.device(device)
-
-    def build():
-        torch.manual_seed(0)
-        net = nn.Sequential(nn.Linear(100, 100), nn.ReLU(), nn.Sequential(nn.Linear(100, 60)))
-        return net.to(device)
-
-    net = build()
-    b1, b2 = net[0].bias.detach().clone(), net[2][0].bias.detach().clone()
-    torch.manual_seed(1234)
-    ret = mod.my_init_(net, generator=torch.Generator(device=device).manual_seed(seed))
-    # a second run with the same generator seed but a different global seed
-    net_again = build()
-    torch.manual_seed(4321)
-    mod.my_init_(net_again, generator=torch.Generator(device=device).manual_seed(seed))
-    net_other = build()
-    mod.my_init_(net_other, generator=torch.Generator(device=device).manual_seed(seed + 1))
-    return {
-        "returns_net": ret is net,
-        "is_param": isinstance(net[0].weight, nn.Parameter),
-        "w1": net[0].weight.detach().clone(), "w2": net[2][0].weight.detach().clone(),
-        "b1": net[0].bias.detach().clone(), "b2": net[2][0].bias.detach().clone(),
-        "b1_before": b1, "b2_before": b2,
-        "w1_again": net_again[0].weight.detach().clone(),
-        "w1_other": net_other[0].weight.detach().clone(),
-    }
+probes = probes_for(__file__)
 
 
 # ---------------------------------------------------------------------------- count_parameters
@@ -80,7 +20,7 @@ def _expect_int(got, expected, what):
 @grades("ch5.count_parameters", en="batch normalization's running statistics are not parameters",
         zh="批量规范化的运行统计量不是参数")
 def test_count_batchnorm(student):
-    got = student.probe(probe_count_batchnorm)
+    got = student.probe(probes.probe_count_batchnorm)
     params = 4 * 8 + 8 + 2 * 8 + 8 * 3 + 3
     mistake_if(got in (params + 8 + 8, params + 8 + 8 + 1), "counts-buffers", what="count_parameters(net with BatchNorm1d)",
                got=got, expected=params)
@@ -90,7 +30,7 @@ def test_count_batchnorm(student):
 @grades("ch5.count_parameters", en="the book's shared-layer net has 121 parameters",
         zh="书中共享层的网络有 121 个参数")
 def test_count_book_shared(student):
-    got = student.probe(probe_count_book)
+    got = student.probe(probes.probe_count_book)
     mistake_if(got == 193, "shared-counted-twice", what="count_parameters(book net)", got=got,
                expected=121)
     _expect_int(got, 121, "count_parameters(net)")
@@ -99,7 +39,7 @@ def test_count_book_shared(student):
 @grades("ch5.count_parameters", en="frozen parameters are not trainable",
         zh="冻结的参数不可训练")
 def test_count_frozen(student):
-    got = student.probe(probe_count_frozen)
+    got = student.probe(probes.probe_count_frozen)
     _expect_int(got, 6 * 2 + 2, "count_parameters(net)")
 
 
@@ -107,7 +47,7 @@ def test_count_frozen(student):
 def test_count_nested(student, seed):
     rng = random.Random(seed)
     sizes = [rng.randint(2, 9) for _ in range(rng.randint(2, 5))]
-    got = student.probe(probe_count_mlp, sizes)
+    got = student.probe(probes.probe_count_mlp, sizes)
     expected = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])) + sizes[-1]
     _expect_int(got, expected, "count_parameters(net)")
 
@@ -115,7 +55,7 @@ def test_count_nested(student, seed):
 # ------------------------------------------------------------------------------------ my_init_
 def _run_init(student, seed, device):
     with mistake_on_error("assign-tensor-to-parameter", match="cannot assign"):
-        return student.probe(probe_my_init, seed, str(device))
+        return student.probe(probes.probe_my_init, seed, str(device))
 
 
 @grades("ch5.my_init_", en="modifies the weights in place and returns net",

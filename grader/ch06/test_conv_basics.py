@@ -6,7 +6,9 @@ import torch
 import torch.nn.functional as F
 
 from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, Gen, grades, is_close,
-                                mistake_if, on_cpu, probe_calls, shown)
+                                mistake_if, on_cpu, probe_calls, probes_for, shown)
+
+probes = probes_for(__file__)
 
 
 def conv(X, K):
@@ -83,22 +85,12 @@ def test_corr2d_dtype(student, gen, device):
     expect_close(got, conv(X, K), what="corr2d(X, K)")
 
 
-def probe_corr2d_grad(mod, X, K, W):
-    """Backward of sum(W * corr2d(X, K)) with respect to K (None if no graph reaches K)."""
-    K = K.clone().requires_grad_(True)
-    Y = mod.corr2d(X, K)
-    if not isinstance(Y, torch.Tensor) or not Y.requires_grad or Y.shape != W.shape:
-        return None
-    (Y * W).sum().backward()
-    return K.grad
-
-
 @grades("ch6.corr2d", en="gradients flow back to the kernel K", zh="梯度能反向传播到卷积核 K")
 def test_corr2d_grad(student, gen, device):
     X = torch.randn(5, 6, generator=gen, dtype=torch.float64).to(device)
     K = torch.randn(2, 3, generator=gen, dtype=torch.float64).to(device)
     W = torch.randn(4, 4, generator=gen, dtype=torch.float64).to(device)
-    got = student.probe(probe_corr2d_grad, X, K, W)
+    got = student.probe(probes.probe_corr2d_grad, X, K, W)
     expect(got is not None, what="corr2d(X, K) is differentiable with respect to K (no .item(), "
            "no torch.tensor(...) around the window sums)", expected="K.grad", got=got)
     Kr = K.clone().requires_grad_(True)

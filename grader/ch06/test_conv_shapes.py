@@ -14,7 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, grades, is_close,
-                                LearnerError, mistake_if, pair, probe_calls, shown)
+                                LearnerError, mistake_if, pair, probe_calls, probes_for, shown)
+
+probes = probes_for(__file__)
 
 
 # What a correct answer and each catalogued mistake give for one dimension.
@@ -112,25 +114,13 @@ def test_shape_value_error(student):
     check_shape(student.call("conv_output_shape", (3, 10), (5, 3), 1, 1), (3, 10), (5, 3), 1, 1)
 
 
-def probe_all_shapes(mod, cases):
-    """conv_output_shape on many cases in one child; 'ValueError' where it raised one."""
-    out = []
-    for n, k, p, s in cases:
-        try:
-            r = mod.conv_output_shape(n, k, p, s)
-        except ValueError:
-            r = "ValueError"
-        out.append(r if isinstance(r, str) else tuple(r) if isinstance(r, (tuple, list)) else repr(r))
-    return out
-
-
 @grades("ch6.conv_output_shape",
         en="agrees with the book's formula ⌊(n − k + p_h + s) / s⌋, p_h = 2p, for all n < 20, k < 8, p < 4, s < 5",
         zh="对所有 n < 20、k < 8、p < 4、s < 5，与书中公式 ⌊(n − k + p_h + s) / s⌋（p_h = 2p）一致")
 def test_shape_exhaustive(student):
     cases = [(n, k, p, s) for n in range(1, 20) for k in range(1, 8) for p in range(4)
              for s in range(1, 5)]
-    got = student.probe(probe_all_shapes, cases)
+    got = student.probe(probes.probe_all_shapes, cases)
     expect(isinstance(got, list) and len(got) == len(cases), what="probe result", got=got)
     for (n, k, p, s), g in zip(cases, got):
         if n + 2 * p < k:
@@ -155,7 +145,7 @@ def test_shape_vs_conv2d(student, seed):
         hw = (rng.randint(1, 30), rng.randint(1, 30))
         if all(n + 2 * pp >= kk for n, kk, pp in zip(hw, k, p)):
             cases.append((hw, k, p, s))
-    got = student.probe(probe_all_shapes, cases)
+    got = student.probe(probes.probe_all_shapes, cases)
     for case, g in zip(cases, got):
         expected = torch_shape(*case)
         if g != expected:
@@ -177,7 +167,7 @@ def test_shape_property(student, cases):
     cases = [c for c in cases if all(n + 2 * p >= k for n, k, p in zip(*c[:3]))]
     if not cases:
         return
-    got = student.probe(probe_all_shapes, cases)
+    got = student.probe(probes.probe_all_shapes, cases)
     for (hw, k, p, s), g in zip(cases, got):
         conv = torch.nn.Conv2d(1, 1, k, padding=p, stride=s, bias=False, dtype=torch.float64)
         expected = tuple(conv(torch.zeros(0, 1, *hw, dtype=torch.float64)).shape[-2:])

@@ -4,9 +4,10 @@ import torch
 from torch import nn
 
 from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, grades, LearnerError,
-                                Mistake, mistake_if, mistake_on_error, pair, reference, shown)
+                                Mistake, mistake_if, mistake_on_error, probes_for, reference, shown)
 
 ref = reference(__file__)
+probes = probes_for(__file__)
 
 BOOK_TYPES = ["Conv2d", "Sigmoid", "AvgPool2d", "Conv2d", "Sigmoid", "AvgPool2d", "Flatten",
               "Linear", "Sigmoid", "Linear", "Sigmoid", "Linear"]
@@ -14,27 +15,9 @@ BOOK_KEYS = ["0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias", "
              "11.weight", "11.bias"]
 
 
-def describe_layer(m):
-    """A layer's hyperparameters as data (identical for the learner's and the reference net)."""
-    name = type(m).__name__
-    if isinstance(m, nn.Conv2d):
-        return (name, m.in_channels, m.out_channels, tuple(m.kernel_size), tuple(m.padding),
-                tuple(m.stride), m.bias is not None)
-    if isinstance(m, (nn.AvgPool2d, nn.MaxPool2d)):
-        return (name, pair(m.kernel_size), pair(m.stride), pair(m.padding))
-    if isinstance(m, nn.Linear):
-        return (name, m.in_features, m.out_features, m.bias is not None)
-    return (name,)
-
-
 FIELDS = {"Conv2d": "(type, in_channels, out_channels, kernel_size, padding, stride, bias)",
           "AvgPool2d": "(type, kernel_size, stride, padding)", "MaxPool2d": "(type, kernel_size, stride, padding)",
           "Linear": "(type, in_features, out_features, bias)"}
-
-
-def probe_lenet_layers(mod):
-    net = mod.lenet()
-    return [describe_layer(m) for m in net.children()] if isinstance(net, nn.Module) else repr(net)
 
 
 def modern_check(types, what):
@@ -56,8 +39,8 @@ def test_lenet_modules(student):
 @grades("ch6.lenet", en="layer hyperparameters (the first Conv2d has padding=2)",
         zh="各层的超参数（第一个 Conv2d 的 padding=2）")
 def test_lenet_layers(student):
-    got = student.probe(probe_lenet_layers)
-    expected = [describe_layer(m) for m in ref.lenet().children()]
+    got = student.probe(probes.probe_lenet_layers)
+    expected = [probes.describe_layer(m) for m in ref.lenet().children()]
     expect(isinstance(got, list) and len(got) == 12, what="layers of lenet()", expected=expected, got=got)
     modern_check([layer[0] for layer in got], "layers of lenet()")
     first = got[0]
@@ -116,17 +99,6 @@ def expected_shapes(batch_size, height, width):
         return ref.lenet_shapes(batch_size, height, width)
     except ValueError:
         return "ValueError"
-
-
-def probe_lenet_shapes_many(mod, cases):
-    out = []
-    for b, h, w in cases:
-        try:
-            r = mod.lenet_shapes(b, h, w)
-        except ValueError:
-            r = "ValueError"
-        out.append(r)
-    return out
 
 
 RUN_SIZES = {(28, 28), (29, 29), (32, 32)}  # checked against the running network
@@ -188,7 +160,7 @@ def test_shapes_sweep(student):
     sizes = [1, 4, 8, 16, 24, 26, 27, 28, 29, 30, 32]
     cases = [(b, h, w) for b, (h, w) in
              zip([1, 2, 5] * 50, [(h, w) for h in sizes for w in sizes if (h + w) % 3 == 0 or h == w])]
-    got = student.probe(probe_lenet_shapes_many, cases)
+    got = student.probe(probes.probe_lenet_shapes_many, cases)
     expect(isinstance(got, list) and len(got) == len(cases), what="probe result", got=got)
     for (b, h, w), g in zip(cases, got):
         if g != expected_shapes(b, h, w):

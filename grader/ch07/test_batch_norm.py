@@ -10,9 +10,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, is_close,
-                                mistake_if, reference)
+                                mistake_if, probes_for, reference)
 
 ref = reference(__file__)
+probes = probes_for(__file__)
 EPS = 1e-5
 
 
@@ -124,21 +125,13 @@ def test_eval(student, gen, device):
     expect_close(Y, expected, what="Y (eval)")
 
 
-def probe_batch_norm_grads(mod, X, gamma, beta, mm, mv, W, training):
-    X, gamma, beta = (t.clone().requires_grad_() for t in (X, gamma, beta))
-    Y, nm, nv = mod.batch_norm(X, gamma, beta, mm, mv, 1e-5, 0.9, training)
-    (Y * W).sum().backward()
-    return {"X": X.grad, "gamma": gamma.grad, "beta": beta.grad,
-            "nm_requires_grad": bool(nm.requires_grad), "nv_requires_grad": bool(nv.requires_grad)}
-
-
 @grades("ch7.batch_norm", en="gradients match F.batch_norm; returned statistics are detached",
         zh="梯度与 F.batch_norm 一致；返回的统计量已分离（detach）")
 def test_grads(student, gen, device):
     training = True
     X, gamma, beta, mm, mv = _inputs(gen, (4, 3, 2, 5), torch.float64, device)
     W = torch.randn(X.shape, generator=gen, dtype=torch.float64).to(device)
-    got = student.probe(probe_batch_norm_grads, X, gamma, beta, mm, mv, W, training)
+    got = student.probe(probes.probe_batch_norm_grads, X, gamma, beta, mm, mv, W, training)
     Xr, gr, br = (t.clone().requires_grad_() for t in (X, gamma, beta))
     Y = F.batch_norm(Xr, mm.flatten().clone(), mv.flatten().clone(), gr.flatten(), br.flatten(),
                      training=training, momentum=0.1, eps=EPS)
@@ -165,34 +158,6 @@ def test_random(student, gen, device, dtype):
 
 
 # ---------------------------------------------------------------------------- ch7.BatchNorm
-def probe_modes(mod, num_dims, X):
-    """Eval mode with autograd on, and train mode under no_grad: the mode must follow .training."""
-    m = mod.BatchNorm(X.shape[1], num_dims).to(device=X.device, dtype=X.dtype)
-    m.eval()
-    with torch.enable_grad():
-        y_eval = m(X).detach()
-    eval_state = {k: v.clone() for k, v in m.state_dict().items()}
-    m.train()
-    with torch.no_grad():
-        y_train = m(X).detach()
-    return {"eval": y_eval, "train": y_train, "eval_state": eval_state,
-            "train_state": {k: v.clone() for k, v in m.state_dict().items()}}
-
-
-def probe_steps(mod, num_dims, Xs, X_eval):
-    """Initial state, k training steps, then one eval step: outputs and state."""
-    m = mod.BatchNorm(Xs[0].shape[1], num_dims).to(device=Xs[0].device, dtype=Xs[0].dtype)
-    init = {k: v.clone() for k, v in m.state_dict().items()}
-    m.train()
-    outs = [m(X).detach() for X in Xs]
-    m.eval()
-    y_eval = m(X_eval).detach()
-    return {"init": init, "train": outs, "eval": y_eval,
-            "state": {k: v.clone() for k, v in m.state_dict().items()},
-            "buffers": sorted(name for name, _ in m.named_buffers()),
-            "params": sorted(name for name, _ in m.named_parameters())}
-
-
 @grades("ch7.BatchNorm", en="state_dict keys: gamma, beta, moving_mean, moving_var (buffers)",
         zh="state_dict 的键：gamma、beta、moving_mean、moving_var（缓冲区）")
 def test_module_state_dict(student, gen, device):
@@ -214,7 +179,7 @@ def test_module_state_dict(student, gen, device):
         zh="模式由 self.training 决定，而不是 torch.is_grad_enabled()")
 def test_module_mode(student, gen, device):
     X = (torch.randn(6, 4, generator=gen, dtype=torch.float64) * 2 + 1).to(device)
-    got = student.probe(probe_modes, 2, X)
+    got = student.probe(probes.probe_modes, 2, X)
     eval_expected = X / (1 + EPS) ** 0.5  # fresh layer: moving_mean 0, moving_var 1, gamma 1, beta 0
     batch = F.batch_norm(X, None, None, training=True, eps=EPS)
     mistake_if(is_close(got["eval"], batch), "is-grad-enabled-mode", what="BatchNorm in eval()",
@@ -238,7 +203,7 @@ def test_module_steps(student, gen, device, dtype, num_dims):
     shape = (8, 3) if num_dims == 2 else (4, 3, 5, 2)
     Xs = [(torch.randn(*shape, generator=gen, dtype=dtype) * 2 + 1).to(device) for _ in range(3)]
     X_eval = torch.randn(*shape, generator=gen, dtype=dtype).to(device)
-    got = student.probe(probe_steps, num_dims, Xs, X_eval)
+    got = student.probe(probes.probe_steps, num_dims, Xs, X_eval)
     mistake_if("moving_mean" not in got["buffers"] or "moving_var" not in got["buffers"],
                "plain-attributes", what="named_buffers()", got=got["buffers"],
                expected=["moving_mean", "moving_var"])
@@ -265,17 +230,6 @@ def test_module_steps(student, gen, device, dtype, num_dims):
     expect_close(got["eval"], expected_eval, what="eval output")
 
 
-def probe_load_modes(mod, sd, X):
-    """Load a state_dict, one training step, then one eval step."""
-    m = mod.BatchNorm(4, 4).to(device=X.device, dtype=X.dtype)
-    m.load_state_dict(sd)
-    m.train()
-    y_train = m(X).detach()
-    after = {k: v.clone() for k, v in m.state_dict().items()}
-    m.eval()
-    return {"train": y_train, "state": after, "eval": m(X).detach()}
-
-
 @grades("ch7.BatchNorm", en="loads a state_dict; train and eval outputs match the reference",
         zh="加载 state_dict 后，训练和预测模式的输出与参考实现一致")
 def test_module_load(student, gen, device):
@@ -288,7 +242,7 @@ def test_module_load(student, gen, device):
     m = m.to(device)
     sd = {k: v.clone() for k, v in m.state_dict().items()}
     X = torch.randn(3, 4, 2, 5, generator=gen, dtype=torch.float64).to(device)
-    got = student.probe(probe_load_modes, sd, X)
+    got = student.probe(probes.probe_load_modes, sd, X)
     with torch.no_grad():
         expected_train = m.train()(X)
         state = {k: v.clone() for k, v in m.state_dict().items()}

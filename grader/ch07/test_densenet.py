@@ -3,9 +3,10 @@ import pytest
 import torch
 
 from d2lkit.grading.api import (FLOATS, child_types, expect_equal, expect_modes_close, grades,
-                                mistake_if, randomized, reference, train_then_eval)
+                                mistake_if, probes_for, randomized, reference, train_then_eval)
 
 ref = reference(__file__)
+probes = probes_for(__file__)
 
 
 def _compare(student, name, args, X_shape, gen, device, dtype):
@@ -14,10 +15,6 @@ def _compare(student, name, args, X_shape, gen, device, dtype):
     X = torch.randn(*X_shape, generator=gen, dtype=dtype).to(device)
     got = student.train_then_eval(name, args, sd, X)
     expect_modes_close(got, train_then_eval(m, X), f"{name}{args}(X)")
-
-
-def probe_state_shapes(mod, name, args):
-    return {k: list(v.shape) for k, v in getattr(mod, name)(*args).state_dict().items()}
 
 
 # ------------------------------------------------------------------ ch7.DenseBlock, conv_block
@@ -42,8 +39,8 @@ def test_conv_block_values(student, gen, device, dtype):
 @grades("ch7.DenseBlock", en="conv block i takes num_channels * i + input_channels channels",
         zh="第 i 个卷积块的输入通道数为 num_channels * i + input_channels")
 def test_dense_block_channels(student):
-    got = student.probe(probe_state_shapes, "DenseBlock", (3, 3, 10))
-    expected = probe_state_shapes(ref, "DenseBlock", (3, 3, 10))
+    got = student.probe(probes.probe_state_shapes, "DenseBlock", (3, 3, 10))
+    expected = probes.probe_state_shapes(ref, "DenseBlock", (3, 3, 10))
     bn_in = [got.get(f"net.{i}.0.weight", [None])[0] for i in range(3)]
     mistake_if(bn_in == [3, 3, 3], "input-channels-not-growing",
                what="input channels of net[0], net[1], net[2]", got=bn_in, expected=[3, 13, 23])

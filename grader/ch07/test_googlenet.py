@@ -6,9 +6,10 @@ import torch
 import torch.nn.functional as F
 
 from d2lkit.grading.api import (FLOATS, expect, expect_close, expect_equal, grades, is_close,
-                                mistake_if, mistake_on_error, randomized, reference)
+                                mistake_if, mistake_on_error, probes_for, randomized, reference)
 
 ref = reference(__file__)
+probes = probes_for(__file__)
 NEAR = {"rtol": 1e-6, "atol": 1e-8}  # how close a wrong answer must come to a mistake's to name it
 
 ARGS = (4, 3, (4, 5), (2, 6), 7)  # distinct channel counts: 3 + 5 + 6 + 7 = 21
@@ -91,45 +92,6 @@ def test_values(student, gen, device, dtype):
 GOOGLENET_PARAMS = 5977530
 
 
-def probe_googlenet_meta(mod):
-    """The learner's googlenet() built on the meta device: parameter count, state_dict keys,
-    and the class of every submodule."""
-    with torch.device("meta"):
-        net = mod.googlenet()
-    return {"type": type(net).__name__,
-            "num_params": sum(p.numel() for p in net.parameters()),
-            "keys": list(net.state_dict().keys()),
-            "shapes": [list(v.shape) for v in net.state_dict().values()],
-            "modules": [[name, type(m).__name__] for name, m in net.named_modules() if name]}
-
-
-def _he_fill(module, seed, dtype, device):
-    """module in dtype on device, every floating state_dict entry redrawn in state_dict order
-    from a CPU generator seeded with seed (He-scaled weights, so that 20-odd layers keep the
-    signal). The supervisor and the child draw the same weights without sending 6 million
-    of them through the pipe."""
-    gen = torch.Generator().manual_seed(seed)
-    module = module.to(dtype)
-    with torch.no_grad():
-        for t in module.state_dict().values():
-            if not t.is_floating_point():
-                continue
-            if t.dim() > 1:
-                std = (2.0 / t[0].numel()) ** 0.5
-            else:
-                std = 0.1
-            t.copy_(torch.randn(t.shape, generator=gen, dtype=dtype) * std)
-    return module.to(device)
-
-
-def probe_googlenet_forward(mod, seed, X):
-    """Stages b1, b2, b3 of the learner's googlenet() (its first 0.7 million parameters) with
-    the seeded weights of _he_fill, in eval mode, on X."""
-    net = _he_fill(mod.googlenet()[:3], seed, X.dtype, X.device).eval()
-    with torch.no_grad():
-        return net(X)
-
-
 @grades("ch7.googlenet", en="the smallest input, 1×1: (2, 1, 1, 1) gives (2, 10)",
         zh="最小的输入 1×1：(2, 1, 1, 1) 得到 (2, 10)")
 def test_googlenet_1x1(student, gen, device):
@@ -144,7 +106,7 @@ def test_googlenet_1x1(student, gen, device):
 
 @grades("ch7.googlenet", en="5,977,530 parameters", zh="共 5,977,530 个参数")
 def test_googlenet_num_params(student):
-    info = student.probe(probe_googlenet_meta)
+    info = student.probe(probes.probe_googlenet_meta)
     expect_equal(info["num_params"], GOOGLENET_PARAMS,
                  what="sum(p.numel() for p in googlenet().parameters())")
 
@@ -152,8 +114,8 @@ def test_googlenet_num_params(student):
 @grades("ch7.googlenet", en="the stages b1 … b5 and the book's layers, global average pooling",
         zh="模块 b1 … b5 和书中的各层，全局平均汇聚层")
 def test_googlenet_structure(student):
-    info = student.probe(probe_googlenet_meta)
-    expected = probe_googlenet_meta(ref)
+    info = student.probe(probes.probe_googlenet_meta)
+    expected = probes.probe_googlenet_meta(ref)
     kinds = [k for _, k in info["modules"]]
     mistake_if("AdaptiveMaxPool2d" in kinds and "AdaptiveAvgPool2d" not in kinds,
                "global-max-pool", what="googlenet() global pooling layer",
@@ -171,12 +133,12 @@ def test_googlenet_structure(student):
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_googlenet_values(student, gen, device, dtype):
     seed = int(torch.randint(2 ** 31, (1,), generator=gen))
-    m = _he_fill(ref.googlenet()[:3], seed, dtype, device).eval()
+    m = probes.he_fill(ref.googlenet()[:3], seed, dtype, device).eval()
     X = torch.randn(2, 1, 16, 12, generator=gen, dtype=dtype).to(device)
     with torch.no_grad():
         expected = m(X)
     with mistake_on_error("pool-without-padding", match="too small"):
-        out = student.probe(probe_googlenet_forward, seed, X)
+        out = student.probe(probes.probe_googlenet_forward, seed, X)
     expect_close(out, expected, rtol=1e-6 if dtype == torch.float64 else 1e-4,
                  atol=None if dtype == torch.float64 else 1e-4,
                  what="googlenet()[:3](X)  # X: (2, 1, 16, 12), the same seeded weights")

@@ -1,46 +1,23 @@
 """Grader for 7.3 NiN: ch7.nin_block."""
 import pytest
 import torch
-from torch import nn
 
-from d2lkit.grading.api import FLOATS, expect_close, expect_equal, grades, randomized, reference
+from d2lkit.grading.api import (FLOATS, expect_close, expect_equal, grades, probes_for, randomized,
+                                reference)
 
 ref = reference(__file__)
-
-
-def probe_conv_configs(mod, args):
-    """Type and hyper-parameters of each layer of the learner's nin_block(*args)."""
-    out = []
-    for layer in mod.nin_block(*args):
-        row = [type(layer).__name__]
-        if isinstance(layer, nn.Conv2d):
-            row += [layer.in_channels, layer.out_channels, list(layer.kernel_size),
-                    list(layer.stride), list(layer.padding), layer.bias is not None]
-        out.append(row)
-    return out
-
-
-def probe_nin_num_params(mod):
-    """The book's full NiN built from the learner's nin_block; parameters counted, no forward."""
-    net = nn.Sequential(
-        mod.nin_block(1, 96, kernel_size=11, strides=4, padding=0), nn.MaxPool2d(3, stride=2),
-        mod.nin_block(96, 256, kernel_size=5, strides=1, padding=2), nn.MaxPool2d(3, stride=2),
-        mod.nin_block(256, 384, kernel_size=3, strides=1, padding=1), nn.MaxPool2d(3, stride=2),
-        nn.Dropout(0.5),
-        mod.nin_block(384, 10, kernel_size=3, strides=1, padding=1),
-        nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten())
-    return sum(p.numel() for p in net.parameters())
+probes = probes_for(__file__)
 
 
 def _expected_configs(args):
-    return probe_conv_configs(ref, args)
+    return probes.probe_conv_configs(ref, args)
 
 
 @grades("ch7.nin_block", en="layers: Conv, ReLU, Conv1×1, ReLU, Conv1×1, ReLU",
         zh="层的结构：卷积、ReLU、1×1 卷积、ReLU、1×1 卷积、ReLU")
 def test_nin_block_layers(student):
     args = (3, 8, 5, 2, 1)
-    expect_equal(student.probe(probe_conv_configs, args), _expected_configs(args),
+    expect_equal(student.probe(probes.probe_conv_configs, args), _expected_configs(args),
                  what="nin_block(3, 8, 5, 2, 1) layers [type, in, out, kernel, stride, padding, bias]")
 
 
@@ -58,7 +35,7 @@ def test_nin_block_keys(student, gen, device):
 @grades("ch7.nin_block", en="the book's NiN has 1,992,166 parameters",
         zh="书中的 NiN 共有 1,992,166 个参数")
 def test_nin_num_params(student):
-    expect_equal(student.probe(probe_nin_num_params), 1992166, what="NiN parameter count")
+    expect_equal(student.probe(probes.probe_nin_num_params), 1992166, what="NiN parameter count")
 
 
 @grades("ch7.nin_block", en="matches the reference block with the same weights",

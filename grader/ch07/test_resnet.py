@@ -7,9 +7,11 @@ from torch import nn
 
 from d2lkit.grading.api import (chain_tolerance, expect, expect_close, expect_equal,
                                 expect_modes_close, FLOATS, grades, is_close, mistake_if,
-                                mistake_on_error, randomized, reference, train_then_eval)
+                                mistake_on_error, probes_for, randomized, reference,
+                                train_then_eval)
 
 ref = reference(__file__)
+probes = probes_for(__file__)
 NEAR = {"rtol": 1e-6, "atol": 1e-8}  # how close a wrong answer must come to a mistake's to name it
 
 
@@ -82,49 +84,14 @@ def test_residual_values(student, gen, device, dtype):
 
 
 # ------------------------------------------------------------------------- ch7.resnet_block
-def probe_block_info(mod, args):
-    """Type of the result and, per residual block, [has conv3, conv1 stride, in, out channels]."""
-    blk = mod.resnet_block(*args)
-    rows = []
-    for r in blk:
-        conv3 = getattr(r, "conv3", None)
-        conv1 = getattr(r, "conv1", None)
-        rows.append([type(r).__name__, conv3 is not None,
-                     list(conv1.stride) if conv1 is not None else None,
-                     conv1.in_channels if conv1 is not None else None,
-                     conv1.out_channels if conv1 is not None else None])
-    return {"type": type(blk).__name__, "blocks": rows,
-            "num_params": sum(p.numel() for p in nn.Sequential(*blk).parameters())}
-
-
-def probe_resnet18(mod, X):
-    """The book's ResNet-18 built from the learner's resnet_block: parameter count, and the
-    stage output shapes for a small input (no forward at 224×224)."""
-    b1 = nn.Sequential(nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3), nn.BatchNorm2d(64),
-                       nn.ReLU(), nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
-    stages = [b1, nn.Sequential(*mod.resnet_block(64, 64, 2, first_block=True)),
-              nn.Sequential(*mod.resnet_block(64, 128, 2)),
-              nn.Sequential(*mod.resnet_block(128, 256, 2)),
-              nn.Sequential(*mod.resnet_block(256, 512, 2))]
-    net = nn.Sequential(*stages, nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(512, 10))
-    num_params = sum(p.numel() for p in net.parameters())
-    shapes = []
-    net.eval()
-    with torch.no_grad():
-        for stage in stages:
-            X = stage(X)
-            shapes.append(list(X.shape[1:]))
-    return {"num_params": num_params, "shapes": shapes}
-
-
 @grades("ch7.resnet_block", en="first_block=True keeps the size; later stages halve it",
         zh="first_block=True 时保持尺寸不变；之后的模块把尺寸减半")
 def test_block_structure(student):
-    first = student.probe(probe_block_info, (4, 4, 2, True))
+    first = student.probe(probes.probe_block_info, (4, 4, 2, True))
     expect(first["type"] == "list", what="type(resnet_block(...))", expected="list",
            got=first["type"])
     expect_equal(len(first["blocks"]), 2, what="len(resnet_block(4, 4, 2, True))")
-    later = student.probe(probe_block_info, (4, 6, 3))
+    later = student.probe(probes.probe_block_info, (4, 6, 3))
     expect_equal(len(later["blocks"]), 3, what="len(resnet_block(4, 6, 3))")
     mistake_if(any(b[1] for b in later["blocks"][1:] + first["blocks"][1:]),
                "conv1x1-in-every-block", what="has conv3, per block of resnet_block(4, 6, 3)",
@@ -133,7 +100,7 @@ def test_block_structure(student):
     mistake_if(first["blocks"][0][1] or first["blocks"][0][2] != [1, 1], "first-block-ignored",
                what="resnet_block(4, 4, 2, first_block=True)[0]", got=f"conv3: {first['blocks'][0][1]}, stride {first['blocks'][0][2]}",
                expected="no conv3, stride [1, 1]")
-    expected = probe_block_info(ref, (4, 6, 3))
+    expected = probes.probe_block_info(ref, (4, 6, 3))
     expect_equal(later["blocks"], expected["blocks"],
                  what="resnet_block(4, 6, 3): [class, has conv3, conv1 stride, in, out]")
     expect_equal(later["num_params"], expected["num_params"],
@@ -144,7 +111,7 @@ def test_block_structure(student):
         zh="书中的 ResNet-18：各模块的输出形状（32×32 输入）和 11,178,378 个参数")
 def test_resnet18(student, gen):
     X = torch.randn(1, 1, 32, 32, generator=gen)
-    got = student.probe(probe_resnet18, X)
+    got = student.probe(probes.probe_resnet18, X)
     shapes = [tuple(s) for s in got["shapes"]]
     mistake_if(len(shapes) > 1 and shapes[1][1:] == (4, 4), "first-block-ignored",
                what="b2 output shape", got=shapes[1], expected=(64, 8, 8))
@@ -169,12 +136,6 @@ def test_block_values(student, gen, device, dtype):
 
 
 # ------------------------------------------------------------ stretch: bottleneck, pre-activation
-def probe_num_params(mod, name, arg_list):
-    """Parameter counts of mod.<name>(*args) for each args, built on the meta device."""
-    with torch.device("meta"):
-        return [sum(p.numel() for p in getattr(mod, name)(*args).parameters()) for args in arg_list]
-
-
 def _compare_train_eval(student, name, args, gen, device, dtype, X):
     """Load the reference's random state into the learner's module; compare a forward in train
     mode (output and running statistics afterwards) and one in eval mode."""
@@ -231,7 +192,7 @@ def test_bottleneck_projection(student, gen, device):
         en="ResNet-50 sizes: (256, 64, 256) has 70,784 parameters, (64, 64, 256) 75,136",
         zh="ResNet-50 的尺寸：(256, 64, 256) 有 70,784 个参数，(64, 64, 256) 有 75,136 个")
 def test_bottleneck_num_params(student):
-    got = student.probe(probe_num_params, "BottleneckResidual", [(256, 64, 256), (64, 64, 256)])
+    got = student.probe(probes.probe_num_params, "BottleneckResidual", [(256, 64, 256), (64, 64, 256)])
     expect_equal(list(got), [70784, 75136],
                  what="parameters of BottleneckResidual(256, 64, 256), (64, 64, 256)")
 

@@ -6,9 +6,10 @@ import torch
 from torch import nn
 
 from d2lkit.grading.api import (FLOATS, child_types, expect, expect_close, expect_equal, grades,
-                                mistake_if, mistake_on_error, randomized, reference)
+                                mistake_if, mistake_on_error, probes_for, randomized, reference)
 
 ref = reference(__file__)
+probes = probes_for(__file__)
 
 VGG11 = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))
 
@@ -67,10 +68,6 @@ def test_vgg_block_values(student, gen, device, dtype):
 
 
 # ----------------------------------------------------------------------- ch7.vgg_fc_in_features
-def probe_fc_many(mod, cases):
-    return [mod.vgg_fc_in_features(arch, size) for arch, size in cases]
-
-
 @grades("ch7.vgg_fc_in_features", en="the book's VGG-11 at 224×224: 25088",
         zh="书中的 VGG-11，输入 224×224：25088")
 def test_fc_in_features_book(student):
@@ -96,7 +93,7 @@ def test_fc_in_features_random(student, seed):
     for _ in range(8):
         arch = tuple((rng.randint(1, 3), rng.choice([8, 16, 24, 40])) for _ in range(rng.randint(1, 5)))
         cases.append((arch, rng.randint(2 ** len(arch), 300)))
-    got = student.probe(probe_fc_many, cases)
+    got = student.probe(probes.probe_fc_many, cases)
     for (arch, size), g in zip(cases, got):
         expected = arch[-1][1] * (size // 2 ** len(arch)) ** 2
         expect_equal(g, expected, what=f"vgg_fc_in_features({arch}, {size})")

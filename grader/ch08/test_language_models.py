@@ -5,9 +5,10 @@ import random
 import torch
 
 from d2lkit.grading.api import (expect, expect_equal, grades, mistake_if, mistake_on_error,
-                                reference)
+                                probes_for, reference)
 
 ref = reference(__file__)
+probes = probes_for(__file__)
 
 NG = "ch8.ngram_freqs"
 RND = "ch8.seq_data_iter_random"
@@ -62,27 +63,6 @@ def test_ngrams_random(student, seed):
 
 
 # ------------------------------------------------------------------------- minibatch iterators
-def probe_random_runs(mod, corpus, batch_size, num_steps, seeds):
-    runs = []
-    for s in seeds:
-        runs.append([(X, Y) for X, Y in mod.seq_data_iter_random(corpus, batch_size, num_steps,
-                                                                 rng=random.Random(s))])
-    return runs
-
-
-def probe_sequential(mod, corpus, batch_size, num_steps, offset=None, seed=None):
-    kwargs = {"offset": offset}
-    if seed is not None:
-        kwargs["rng"] = random.Random(seed)
-    return [(X, Y) for X, Y in mod.seq_data_iter_sequential(corpus, batch_size, num_steps, **kwargs)]
-
-
-def probe_sequential_seeds(mod, corpus, batch_size, num_steps, seeds):
-    return [[(X, Y) for X, Y in mod.seq_data_iter_sequential(corpus, batch_size, num_steps,
-                                                             rng=random.Random(s))]
-            for s in seeds]
-
-
 def _is_int_batch(t, shape):
     return isinstance(t, torch.Tensor) and t.dtype == torch.int64 and tuple(t.shape) == shape
 
@@ -93,7 +73,7 @@ def test_random_end(student, seed):
     seeds = [seed * 7 + i for i in range(24)]
     with mistake_on_error("y-past-end", match="expected sequence"):
         with mistake_on_error("y-past-end", match="equal size"):
-            runs = student.probe(probe_random_runs, list(range(N)), bs, T, seeds)
+            runs = student.probe(probes.probe_random_runs, list(range(N)), bs, T, seeds)
     for run in runs:
         for X, Y in run:
             mistake_if(not _is_int_batch(Y, (bs, T)) or int(Y.max()) >= N, "y-past-end", what="Y",
@@ -103,7 +83,7 @@ def test_random_end(student, seed):
 @grades(RND, en="windows do not overlap", zh="子序列互不重叠")
 def test_random_no_overlap(student, seed):
     N, bs, T = 53, 2, 5
-    runs = student.probe(probe_random_runs, list(range(N)), bs, T, [seed + i for i in range(8)])
+    runs = student.probe(probes.probe_random_runs, list(range(N)), bs, T, [seed + i for i in range(8)])
     for run in runs:
         starts = [int(s) for X, _ in run for s in X[:, 0].tolist()]
         same_phase = len({s % T for s in starts}) <= 1
@@ -117,7 +97,7 @@ def test_random_properties(student, seed):
     for N, bs, T in ((53, 2, 5), (100, 3, 7), (35, 4, 3)):
         corpus = list(range(N))
         seeds = [seed + 11 * i for i in range(5)]
-        runs = student.probe(probe_random_runs, corpus, bs, T, seeds)
+        runs = student.probe(probes.probe_random_runs, corpus, bs, T, seeds)
         for run in runs:
             expect(len(run) > 0, what="number of minibatches", got=0)
             X0 = run[0][0]
@@ -146,8 +126,8 @@ def test_random_properties(student, seed):
 def test_random_seeding(student, seed):
     N, bs, T = 64, 3, 4
     seeds = [seed + i for i in range(60)]
-    a = student.probe(probe_random_runs, list(range(N)), bs, T, seeds)
-    b = student.probe(probe_random_runs, list(range(N)), bs, T, seeds[:3])
+    a = student.probe(probes.probe_random_runs, list(range(N)), bs, T, seeds)
+    b = student.probe(probes.probe_random_runs, list(range(N)), bs, T, seeds[:3])
     expect(all(len(run) > 0 for run in a), what="number of minibatches", got=0)
     for ra, rb in zip(a, b):
         expect(len(ra) == len(rb) and all(torch.equal(x, y) for (x, _), (y, _) in zip(ra, rb)),
@@ -168,7 +148,7 @@ BOOK_X2 = torch.tensor([[8, 9, 10, 11, 12], [23, 24, 25, 26, 27]])
 
 @grades(SEQ, en="labels are the inputs shifted by one", zh="标签是输入右移一位")
 def test_seq_shifted(student):
-    got = student.probe(probe_sequential, list(range(35)), 2, 5, 3)
+    got = student.probe(probes.probe_sequential, list(range(35)), 2, 5, 3)
     expect(len(got) > 0, what="number of minibatches", got=0)
     mistake_if(all(isinstance(X, torch.Tensor) and torch.equal(X, Y) for X, Y in got),
                "y-not-shifted", what="Y of batch 1", got=got[0][1], expected=got[0][0] + 1)
@@ -177,7 +157,7 @@ def test_seq_shifted(student):
 @grades(SEQ, en="row r of each batch continues row r of the previous one",
         zh="每个小批量的第 r 行接着上一个小批量的第 r 行")
 def test_seq_contiguous(student):
-    got = student.probe(probe_sequential, list(range(35)), 2, 5, 3)
+    got = student.probe(probes.probe_sequential, list(range(35)), 2, 5, 3)
     for (X1, _), (X2, _) in zip(got, got[1:]):
         mistake_if(not torch.equal(X2[:, 0], X1[:, -1] + 1), "rows-not-contiguous", what="X of the next batch",
                    got=X2, expected=X1[:, -1:] + 1 + torch.arange(X2.shape[1]))
@@ -186,7 +166,7 @@ def test_seq_contiguous(student):
 @grades(SEQ, en="the book's example: range(35), batch_size 2, num_steps 5, offset 3",
         zh="书中的例子：range(35)，batch_size 为 2，num_steps 为 5，offset 为 3")
 def test_seq_book(student):
-    got = student.probe(probe_sequential, list(range(35)), 2, 5, 3)
+    got = student.probe(probes.probe_sequential, list(range(35)), 2, 5, 3)
     expect_equal(len(got), 3, what="number of minibatches")
     expect_equal(got[0][0], BOOK_X1, what="X of batch 1")
     expect_equal(got[0][1], BOOK_X1 + 1, what="Y of batch 1")
@@ -202,7 +182,7 @@ def test_seq_random(student, seed):
         N, bs, T = rng.randint(20, 80), rng.randint(1, 4), rng.randint(2, 6)
         offset = rng.randint(0, T)
         corpus = [rng.randrange(30) for _ in range(N)]
-        got = student.probe(probe_sequential, corpus, bs, T, offset)
+        got = student.probe(probes.probe_sequential, corpus, bs, T, offset)
         expected = list(ref.seq_data_iter_sequential(corpus, bs, T, offset=offset))
         expect_equal(len(got), len(expected),
                      what=f"number of minibatches (len {N}, batch_size {bs}, num_steps {T}, offset {offset})")
@@ -216,8 +196,8 @@ def test_seq_random(student, seed):
 def test_seq_rng(student, seed):
     N, bs, T = 40, 2, 3
     seeds = [seed + i for i in range(40)]
-    a = student.probe(probe_sequential_seeds, list(range(N)), bs, T, seeds)
-    b = student.probe(probe_sequential_seeds, list(range(N)), bs, T, seeds[:3])
+    a = student.probe(probes.probe_sequential_seeds, list(range(N)), bs, T, seeds)
+    b = student.probe(probes.probe_sequential_seeds, list(range(N)), bs, T, seeds[:3])
     expect(all(len(run) > 0 for run in a), what="number of minibatches", got=0)
     for ra, rb in zip(a, b):
         expect(len(ra) == len(rb) and all(torch.equal(x, y) for (x, _), (y, _) in zip(ra, rb)),

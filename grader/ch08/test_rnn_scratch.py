@@ -7,7 +7,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from d2lkit.grading.api import (FLOATS, as_number, expect, expect_close, expect_equal, grades,
-                                is_close, mistake_if, mistake_on_error)
+                                is_close, mistake_if, mistake_on_error, probes_for)
+
+probes = probes_for(__file__)
 
 PPL = "ch8.perplexity"
 OH = "ch8.one_hot"
@@ -214,46 +216,6 @@ def _fake_next(token: int, count: int, V: int) -> int:
     return (3 * token + 5 * count + 2) % V
 
 
-def probe_predict(mod, prefix, num_preds, device):
-    """Run the learner's predict_ch8 with a deterministic fake net and vocabulary."""
-    chars = "abcdefghijk"
-    V = len(chars)
-    calls = []
-
-    class FakeVocab:
-        idx_to_token = list(chars)
-        token_to_idx = {c: i for i, c in enumerate(chars)}
-
-        def __len__(self):
-            return V
-
-        def __getitem__(self, tokens):
-            if isinstance(tokens, (list, tuple)):
-                return [self[t] for t in tokens]
-            return self.token_to_idx.get(tokens, 0)
-
-        def to_tokens(self, indices):
-            if isinstance(indices, (list, tuple)):
-                return [self.idx_to_token[int(i)] for i in indices]
-            return self.idx_to_token[int(indices)]
-
-    class FakeNet:
-        def begin_state(self, batch_size=1, device=None):
-            return (torch.zeros(batch_size, 1, dtype=torch.int64, device=device),)
-
-        def __call__(self, X, state):
-            token = int(X.reshape(-1)[0])
-            count = int(state[0].reshape(-1)[0])
-            calls.append({"token": token, "shape": tuple(X.shape), "dtype": str(X.dtype)})
-            nxt = (3 * token + 5 * count + 2) % V
-            logits = torch.linspace(-1.0, 0.0, V, device=X.device).reshape(1, V)
-            logits[0, nxt] = 5.0
-            return logits, (state[0] + 1,)
-
-    text = mod.predict_ch8(prefix, num_preds, FakeNet(), FakeVocab(), device)
-    return {"text": text, "calls": calls}
-
-
 def _expected_predict(prefix, num_preds):
     V = len(CHARS)
     outputs = [CHARS.index(prefix[0])]
@@ -273,7 +235,7 @@ def _expected_predict(prefix, num_preds):
         zh="返回 len(prefix) + num_preds 个字符")
 def test_predict_length(student, device):
     prefix, num_preds = "kiba", 6
-    got = student.probe(probe_predict, prefix, num_preds, device)
+    got = student.probe(probes.probe_predict, prefix, num_preds, device)
     text = got["text"]
     expect(isinstance(text, str), what="predict_ch8(...)", expected="a str", got=text)
     mistake_if(len(text) == len(prefix) + num_preds - 1, "one-char-short", what="len(predict_ch8(...))", got=len(text),
@@ -285,7 +247,7 @@ def test_predict_length(student, device):
         zh="前缀保持不变（预热期间不做预测）")
 def test_predict_keeps_prefix(student, device):
     prefix, num_preds = "kiba", 6
-    text = student.probe(probe_predict, prefix, num_preds, device)["text"]
+    text = student.probe(probes.probe_predict, prefix, num_preds, device)["text"]
     mistake_if(isinstance(text, str) and text[:len(prefix)] != prefix, "predicted-during-warmup", what="the first len(prefix) characters",
                got=text[:len(prefix)], expected=prefix)
 
@@ -294,7 +256,7 @@ def test_predict_keeps_prefix(student, device):
         zh="net 恰好被调用 len(prefix) - 1 + num_preds 次，每次输入最后一个词元")
 def test_predict_calls(student, device):
     prefix, num_preds = "kiba", 6
-    got = student.probe(probe_predict, prefix, num_preds, device)
+    got = student.probe(probes.probe_predict, prefix, num_preds, device)
     calls = got["calls"]
     fed = [c["token"] for c in calls]
     first = CHARS.index(prefix[0])
@@ -311,43 +273,17 @@ def test_predict_calls(student, device):
 @grades(PRED, en="greedy predictions, state passed along", zh="贪心预测，并传递状态")
 def test_predict_text(student, device):
     for prefix, num_preds in (("kiba", 6), ("a", 5), ("hedge", 0), ("jk", 12)):
-        got = student.probe(probe_predict, prefix, num_preds, device)
+        got = student.probe(probes.probe_predict, prefix, num_preds, device)
         expect_equal(got["text"], _expected_predict(prefix, num_preds)[0],
                      what=f"predict_ch8({prefix!r}, {num_preds}, ...)")
 
 
 # ------------------------------------------------------------------------------ grad_clipping
-def probe_clip(mod, grads, theta, kind="list", device="cpu"):
-    """Give tensors these grads (None: no grad), clip with the learner's code, return the result."""
-    params = []
-    for g in grads:
-        p = torch.zeros(g.shape if g is not None else (3,), dtype=g.dtype if g is not None else torch.float64,
-                        device=device, requires_grad=True)
-        if g is not None:
-            p.grad = g.clone().to(device)
-        params.append(p)
-    if kind == "module":
-        net = nn.Module()
-        net.ps = nn.ParameterList([nn.Parameter(p.detach().clone()) for p in params])
-        for p, q in zip(params, net.ps):
-            q.grad = None if p.grad is None else p.grad.clone()
-        params = list(net.ps)
-    elif kind == "params":
-        class Scratch:
-            pass
-        net = Scratch()
-        net.params = params
-    else:
-        net = params
-    norm = mod.grad_clipping(net, theta)
-    return {"norm": norm, "grads": [None if p.grad is None else p.grad.detach() for p in params]}
-
-
 @grades(CLIP, en="parameters whose .grad is None are skipped", zh="跳过 .grad 为 None 的参数")
 def test_clip_none_grad(student, device):
     grads = [torch.full((2, 3), 2.0, dtype=torch.float64), None, torch.ones(4, dtype=torch.float64)]
     with mistake_on_error("crash-on-none-grad", match="NoneType"):
-        got = student.probe(probe_clip, grads, 1.0, "list", device)
+        got = student.probe(probes.probe_clip, grads, 1.0, "list", device)
     expect(got["grads"][1] is None, what="grad of the parameter without a gradient",
            expected=None, got=got["grads"][1])
 
@@ -356,7 +292,7 @@ def test_clip_none_grad(student, device):
 def test_clip_global_norm(student, device):
     grads = [torch.tensor([3.0, 4.0], dtype=torch.float64),
              torch.tensor([[0.0, 6.0], [8.0, 0.0]], dtype=torch.float64)]
-    got = student.probe(probe_clip, grads, 1.0, "list", device)
+    got = student.probe(probes.probe_clip, grads, 1.0, "list", device)
     after = [g.double() for g in got["grads"]]
     total = math.sqrt(sum(float((g * g).sum()) for g in after))
     each = [float(g.norm()) for g in after]
@@ -367,7 +303,7 @@ def test_clip_global_norm(student, device):
 @grades(CLIP, en="gradients are rescaled, not clamped elementwise", zh="梯度按比例缩放，而不是逐元素截断")
 def test_clip_not_clamped(student, device):
     grads = [torch.tensor([3.0, 0.5, -2.0], dtype=torch.float64)]
-    got = student.probe(probe_clip, grads, 1.0, "list", device)
+    got = student.probe(probes.probe_clip, grads, 1.0, "list", device)
     g = got["grads"][0]
     mistake_if(isinstance(g, torch.Tensor) and torch.equal(g.cpu(), grads[0].clamp(-1.0, 1.0)),
                "value-clamping", what="grad after clipping", got=g, expected=grads[0] / grads[0].norm())
@@ -376,7 +312,7 @@ def test_clip_not_clamped(student, device):
 @grades(CLIP, en="gradients below theta are left unchanged", zh="范数小于 theta 时梯度保持不变")
 def test_clip_below_theta(student, device):
     grads = [torch.tensor([0.3, -0.4], dtype=torch.float64), torch.zeros(2, 2, dtype=torch.float64)]
-    got = student.probe(probe_clip, grads, 1.0, "list", device)
+    got = student.probe(probes.probe_clip, grads, 1.0, "list", device)
     changed = any(not torch.equal(g.cpu(), e) for g, e in zip(got["grads"], grads))
     mistake_if(changed, "rescaled-below-theta", what="grads below theta", got=got["grads"][0], expected=grads[0])
     norm = as_number(got["norm"])
@@ -391,7 +327,7 @@ def test_clip_matches_torch(student, gen, dtype, device):
     for kind, theta in (("module", 1.0), ("params", 0.5), ("list", 100.0), ("list", 2.0)):
         grads = [torch.randn(4, 3, generator=gen, dtype=dtype), torch.randn(3, generator=gen, dtype=dtype),
                  torch.randn(2, 5, generator=gen, dtype=dtype)]
-        got = student.probe(probe_clip, grads, theta, kind, device)
+        got = student.probe(probes.probe_clip, grads, theta, kind, device)
         ps = [torch.zeros_like(g, requires_grad=True) for g in grads]
         for p, g in zip(ps, grads):
             p.grad = g.clone().to(device)

@@ -2,7 +2,10 @@
 import collections
 import random
 
-from d2lkit.grading.api import expect, expect_equal, grades, mistake_if, mistake_on_error
+from d2lkit.grading.api import (expect, expect_equal, grades, mistake_if, mistake_on_error,
+                                probes_for)
+
+probes = probes_for(__file__)
 
 TOK = "ch8.tokenize"
 VOC = "ch8.Vocab"
@@ -31,44 +34,15 @@ def test_tokenize_char(student):
     expect_equal(got, [list(line) for line in LINES], what="tokenize(lines, 'char')")
 
 
-def probe_unknown_token(mod):
-    try:
-        result = mod.tokenize(["a b"], "sentence")
-    except ValueError:
-        return "ValueError"
-    return f"returned {result!r}"
-
-
 @grades(TOK, en="an unknown token type raises ValueError", zh="未知的词元类型抛出 ValueError")
 def test_tokenize_unknown(student):
-    got = student.probe(probe_unknown_token)
+    got = student.probe(probes.probe_unknown_token)
     expect(got == "ValueError", what="tokenize(lines, 'sentence')", expected="ValueError", got=got)
 
 
 # ------------------------------------------------------------------------------------ Vocab
 BOOK_LINES = ["b a c", "c b", "a d <pad> e", "e e"]
 BOOK_TOKENS = [line.split() for line in BOOK_LINES]
-
-
-def probe_vocab(mod, tokens, min_freq=None, reserved=None, lookups=(), indices=()):
-    kwargs = {}
-    if min_freq is not None:
-        kwargs["min_freq"] = min_freq
-    if reserved is not None:
-        kwargs["reserved_tokens"] = reserved
-    vocab = mod.Vocab(tokens, **kwargs)
-    out = {"idx_to_token": list(vocab.idx_to_token)}
-    if lookups or indices:
-        out["len"] = len(vocab)
-        out["unk"] = vocab.unk
-        out["getitem"] = [vocab[q] for q in lookups]
-        out["to_tokens"] = [vocab.to_tokens(i) for i in indices]
-        out["token_freqs"] = [tuple(p) for p in vocab.token_freqs]
-    return out
-
-
-def probe_vocab_many(mod, corpora, min_freqs):
-    return [list(mod.Vocab(tokens, min_freq=m).idx_to_token) for tokens, m in zip(corpora, min_freqs)]
 
 
 def expected_vocab(tokens, min_freq=0, reserved=()):
@@ -87,14 +61,14 @@ def expected_vocab(tokens, min_freq=0, reserved=()):
         zh="可以由二维词元列表（每行一个列表）构建")
 def test_vocab_flattens(student):
     with mistake_on_error("no-flattening", match="unhashable"):
-        got = student.probe(probe_vocab, BOOK_TOKENS)
+        got = student.probe(probes.probe_vocab, BOOK_TOKENS)
     expect(isinstance(got["idx_to_token"], list) and len(got["idx_to_token"]) > 1,
            what="Vocab(tokens).idx_to_token", got=got["idx_to_token"])
 
 
 @grades(VOC, en="reserved tokens appear once", zh="保留词元只出现一次")
 def test_vocab_reserved_once(student):
-    got = student.probe(probe_vocab, BOOK_TOKENS, reserved=["<pad>"])["idx_to_token"]
+    got = student.probe(probes.probe_vocab, BOOK_TOKENS, reserved=["<pad>"])["idx_to_token"]
     mistake_if(len(set(got)) != len(got), "reserved-token-duplicated", what="idx_to_token", got=got)
     expect_equal(got[:2], ["<unk>", "<pad>"], what="idx_to_token[:2]")
 
@@ -102,7 +76,7 @@ def test_vocab_reserved_once(student):
 @grades(VOC, en="the book's example: frequency order, ties by first appearance",
         zh="书中的例子：按频率排序，频率相同按首次出现的顺序")
 def test_vocab_book_order(student):
-    got = student.probe(probe_vocab, BOOK_TOKENS, reserved=["<pad>"])["idx_to_token"]
+    got = student.probe(probes.probe_vocab, BOOK_TOKENS, reserved=["<pad>"])["idx_to_token"]
     expected = ["<unk>", "<pad>", "e", "b", "a", "c", "d"]
     flat = [t for line in BOOK_TOKENS for t in line]
     counts = collections.Counter(flat)
@@ -120,7 +94,7 @@ def test_vocab_book_order(student):
 @grades(VOC, en="min_freq = 2 keeps tokens seen at least twice",
         zh="min_freq = 2 保留至少出现两次的词元")
 def test_vocab_min_freq(student):
-    got = student.probe(probe_vocab, BOOK_TOKENS, min_freq=2)["idx_to_token"]
+    got = student.probe(probes.probe_vocab, BOOK_TOKENS, min_freq=2)["idx_to_token"]
     expected = ["<unk>", "e", "b", "a", "c"]
     mistake_if(got == ["<unk>", "e"], "min-freq-strict", what="Vocab(tokens, min_freq=2).idx_to_token", got=got, expected=expected)
     expect_equal(got, expected, what="Vocab(tokens, min_freq=2).idx_to_token")
@@ -129,7 +103,7 @@ def test_vocab_min_freq(student):
 @grades(VOC, en="lookups, to_tokens, len, unk and token_freqs",
         zh="查询索引、to_tokens、len、unk 和 token_freqs")
 def test_vocab_lookups(student):
-    got = student.probe(probe_vocab, BOOK_TOKENS, reserved=["<pad>"],
+    got = student.probe(probes.probe_vocab, BOOK_TOKENS, reserved=["<pad>"],
                         lookups=[["a", "zzz"], "a", "zzz", ("e", "<pad>"), "<unk>"],
                         indices=[4, [2, 3], (0, 6)])
     expect_equal(got["getitem"][0], [4, 0], what="vocab[['a', 'zzz']]")
@@ -146,9 +120,9 @@ def test_vocab_lookups(student):
 
 @grades(VOC, en="1-D token lists and an empty corpus", zh="一维词元列表和空语料")
 def test_vocab_1d_and_empty(student):
-    got = student.probe(probe_vocab, list("abracadabra"))["idx_to_token"]
+    got = student.probe(probes.probe_vocab, list("abracadabra"))["idx_to_token"]
     expect_equal(got, ["<unk>", "a", "b", "r", "c", "d"], what="Vocab(list('abracadabra'))")
-    got = student.probe(probe_vocab, [])["idx_to_token"]
+    got = student.probe(probes.probe_vocab, [])["idx_to_token"]
     expect_equal(got, ["<unk>"], what="Vocab([]).idx_to_token")
 
 
@@ -162,7 +136,7 @@ def test_vocab_random(student, seed):
                  for _ in range(rng.randint(1, 6))]
         corpora.append(lines)
         min_freqs.append(rng.randint(0, 3))
-    got = student.probe(probe_vocab_many, corpora, min_freqs)
+    got = student.probe(probes.probe_vocab_many, corpora, min_freqs)
     for tokens, m, g in zip(corpora, min_freqs, got):
         expect_equal(g, expected_vocab(tokens, m)[0], what=f"Vocab({tokens!r}, min_freq={m})")
 

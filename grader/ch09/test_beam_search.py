@@ -4,9 +4,10 @@ import math
 
 import torch
 
-from d2lkit.grading.api import expect, expect_equal, grades, mistake_if, reference
+from d2lkit.grading.api import expect, expect_equal, grades, mistake_if, probes_for, reference
 
 ref = reference(__file__)
+probes = probes_for(__file__)
 
 BEAM = "ch9.beam_search"
 
@@ -20,38 +21,14 @@ def _case(table, V, eos, beam_size, max_len, alpha=0.75, default=None):
             "max_len": max_len, "alpha": alpha, "default": default}
 
 
-def _step_fn(case, calls=None):
-    table = {tuple(k): v for k, v in case["table"]}
-    V = case["V"]
-    default = case["default"] or [1.0 / V] * V
-
-    def step_fn(prefix):
-        if calls is not None:
-            calls.append(list(prefix))
-        return torch.log(torch.tensor(table.get(tuple(prefix), default), dtype=torch.float64))
-    return step_fn
-
-
-def probe_beam(mod, cases):
-    """Run the learner's beam_search on each case; report its result and what step_fn saw."""
-    out = []
-    for case in cases:
-        calls = []
-        result = mod.beam_search(_step_fn(case, calls), case["V"], case["eos"], case["beam_size"],
-                                 case["max_len"], alpha=case["alpha"])
-        out.append({"result": result, "n_calls": len(calls),
-                    "after_eos": [c for c in calls if case["eos"] in c][:3]})
-    return out
-
-
 def _expected(case):
-    return ref.beam_search(_step_fn(case), case["V"], case["eos"], case["beam_size"], case["max_len"],
+    return ref.beam_search(probes.make_step_fn(case), case["V"], case["eos"], case["beam_size"], case["max_len"],
                            alpha=case["alpha"])
 
 
 def _pruned_by_normalised(case):
     """The catalogued mistake: rank (finished and new) hypotheses by the normalised score."""
-    step_fn, V, eos, k, alpha = _step_fn(case), case["V"], case["eos"], case["beam_size"], case["alpha"]
+    step_fn, V, eos, k, alpha = probes.make_step_fn(case), case["V"], case["eos"], case["beam_size"], case["alpha"]
     beams = [([], 0.0)]
     for _ in range(case["max_len"]):
         cands = []
@@ -71,7 +48,7 @@ def _pruned_by_normalised(case):
 
 def _brute_force(case):
     """Every sequence ending in eos (length <= max_len) or of length max_len: the exact answer."""
-    step_fn, V, eos, alpha = _step_fn(case), case["V"], case["eos"], case["alpha"]
+    step_fn, V, eos, alpha = probes.make_step_fn(case), case["V"], case["eos"], case["alpha"]
     best = None
     for L in range(1, case["max_len"] + 1):
         for seq in itertools.product(range(V), repeat=L):
@@ -110,7 +87,7 @@ def _random_table(gen, V, eos, max_len, eos_boost=0.0):
 
 @grades(BEAM, en="returns the tokens without the trailing eos", zh="返回的词元不包括末尾的 eos")
 def test_beam_no_eos(student):
-    (got,) = student.probe(probe_beam, [_case(BOOK_TABLE, 4, 3, 2, 5)])
+    (got,) = student.probe(probes.probe_beam, [_case(BOOK_TABLE, 4, 3, 2, 5)])
     tokens, score = _unpack(got["result"], "beam_search(book example, beam_size=2)")
     mistake_if(tokens == [0, 2, 1, 3], "eos-in-output", what="beam_search(book example, beam_size=2)",
                got=tokens, expected=[0, 2, 1])
@@ -120,7 +97,7 @@ def test_beam_no_eos(student):
 def test_beam_finished(student):
     table = [([], [.1, .2, .3, .4]), ([2], [.3, .3, .2, .2]), ([1], [.2, .2, .5, .1])]
     cases = [_case(table, 4, 3, 2, 3), _case(BOOK_TABLE, 4, 3, 3, 6)]
-    for case, got in zip(cases, student.probe(probe_beam, cases)):
+    for case, got in zip(cases, student.probe(probes.probe_beam, cases)):
         tokens, _ = _unpack(got["result"], "beam_search(...)")
         mistake_if(got["after_eos"] or 3 in tokens, "expanded-finished",
                    what="prefixes passed to step_fn", got=got["after_eos"] or tokens,
@@ -131,7 +108,7 @@ def test_beam_finished(student):
         zh="长序列：对数概率相加（不会下溢）")
 def test_beam_long(student):
     case = _case([], 5, 4, 2, 650, default=[.3, .25, .2, .1499, .0001])
-    (got,) = student.probe(probe_beam, [case])
+    (got,) = student.probe(probes.probe_beam, [case])
     tokens, score = _unpack(got["result"], "beam_search(max_len=650)")
     exp_tokens, exp_score = _expected(case)
     mistake_if(not math.isfinite(score) or (tokens != exp_tokens and not math.isclose(score, exp_score)),
@@ -152,7 +129,7 @@ PRUNE_TABLE = [([], [.3, .2, .5]), ([0], [.5, .45, .05]), ([0, 1], [.98, .01, .0
 @grades(BEAM, en="the search prunes by cumulative log-probability", zh="搜索时按累计对数概率剪枝")
 def test_beam_prune(student):
     case = _case(PRUNE_TABLE, 3, 2, 2, 6, default=[.4, .35, .25])
-    (got,) = student.probe(probe_beam, [case])
+    (got,) = student.probe(probes.probe_beam, [case])
     tokens, _ = _unpack(got["result"], "beam_search(...)")
     wrong, expected = _pruned_by_normalised(case)[0], _expected(case)[0]
     mistake_if(tokens == wrong and wrong != expected, "pruned-by-normalised-score",
@@ -164,7 +141,7 @@ def test_beam_prune(student):
 def test_beam_book(student):
     cases = [_case(BOOK_TABLE, 4, 3, 1, 5), _case(BOOK_TABLE, 4, 3, 2, 5)]
     expected = [([0, 1, 2], -1.0736), ([0, 2, 1], -1.0319)]
-    for k, (got, (exp_tokens, exp_score)) in enumerate(zip(student.probe(probe_beam, cases), expected), 1):
+    for k, (got, (exp_tokens, exp_score)) in enumerate(zip(student.probe(probes.probe_beam, cases), expected), 1):
         tokens, score = _unpack(got["result"], f"beam_search(book example, beam_size={k})")
         expect_equal(tokens, exp_tokens, what=f"beam_search(book example, beam_size={k}) tokens")
         expect(abs(score - exp_score) < 5e-5, what=f"beam_search(book example, beam_size={k}) score",
@@ -176,7 +153,7 @@ def test_beam_book(student):
 def test_beam_random(student, gen):
     cases = [_case(_random_table(gen, 4, 3, 4, eos_boost=0.3), 4, 3, k, 4, alpha=a)
              for k in (1, 2, 3) for a in (0.0, 0.75)]
-    for case, got in zip(cases, student.probe(probe_beam, cases)):
+    for case, got in zip(cases, student.probe(probes.probe_beam, cases)):
         what = f"beam_search(beam_size={case['beam_size']}, alpha={case['alpha']})"
         tokens, score = _unpack(got["result"], what)
         exp_tokens, exp_score = _expected(case)
@@ -189,7 +166,7 @@ def test_beam_random(student, gen):
         zh="束宽 >= V**max_len 时得到穷举搜索的最优解")
 def test_beam_brute_force(student, gen):
     cases = [_case(_random_table(gen, 3, 2, 3), 3, 2, 27, 3, alpha=a) for a in (0.0, 0.75) for _ in range(5)]
-    for case, got in zip(cases, student.probe(probe_beam, cases)):
+    for case, got in zip(cases, student.probe(probes.probe_beam, cases)):
         what = f"beam_search(beam_size=27, max_len=3, alpha={case['alpha']})"
         tokens, score = _unpack(got["result"], what)
         exp_tokens, exp_score = _brute_force(case)
@@ -202,21 +179,10 @@ def test_beam_brute_force(student, gen):
 EXH = "ch9.exhaustive_search"
 
 
-def probe_exhaustive(mod, cases):
-    out = []
-    for case in cases:
-        calls = []
-        result = mod.exhaustive_search(_step_fn(case, calls), case["V"], case["eos"], case["max_len"],
-                                       alpha=case["alpha"])
-        out.append({"result": result, "n_calls": len(calls),
-                    "after_eos": [c for c in calls if case["eos"] in c][:3]})
-    return out
-
-
 @grades(EXH, en="no sequence continues after eos", zh="eos 之后不再有词元")
 def test_exh_after_eos(student):
     cases = [_case(BOOK_TABLE, 4, 3, 1, 4)]
-    (got,) = student.probe(probe_exhaustive, cases)
+    (got,) = student.probe(probes.probe_exhaustive, cases)
     tokens, _ = _unpack(got["result"], "exhaustive_search(book example, max_len=4)")
     mistake_if(got["after_eos"] or 3 in tokens, "tokens-after-eos", what="prefixes passed to step_fn",
                got=got["after_eos"] or tokens, expected="no prefix containing eos")
@@ -225,7 +191,7 @@ def test_exh_after_eos(student):
 @grades(EXH, en="the book's example: the exact optimum", zh="书中的例子：精确的最优解")
 def test_exh_book(student):
     cases = [_case(BOOK_TABLE, 4, 3, 1, L, alpha=a) for L in (3, 4) for a in (0.5, 0.75)]
-    for case, got in zip(cases, student.probe(probe_exhaustive, cases)):
+    for case, got in zip(cases, student.probe(probes.probe_exhaustive, cases)):
         what = f"exhaustive_search(book example, max_len={case['max_len']}, alpha={case['alpha']})"
         tokens, score = _unpack(got["result"], what)
         exp_tokens, exp_score = _brute_force(case)
@@ -239,7 +205,7 @@ def test_exh_book(student):
 def test_exh_random(student, gen):
     cases = [_case(_random_table(gen, 3, 2, 3), 3, 2, 27, 3, alpha=a) for a in (0.0, 0.75) for _ in range(4)]
     cases += [_case(_random_table(gen, 4, 0, 3, eos_boost=0.5), 4, 0, 64, 3)]
-    for case, got in zip(cases, student.probe(probe_exhaustive, cases)):
+    for case, got in zip(cases, student.probe(probes.probe_exhaustive, cases)):
         what = f"exhaustive_search(V={case['V']}, max_len={case['max_len']}, alpha={case['alpha']})"
         tokens, score = _unpack(got["result"], what)
         exp_tokens, exp_score = _expected(case)
@@ -263,20 +229,8 @@ def _pb_case(table, V, prefix, num_preds, beam_size):
             "prefix": list(prefix), "num_preds": num_preds, "beam_size": beam_size}
 
 
-def probe_predict_beam(mod, cases):
-    out = []
-    for case in cases:
-        calls = []
-        result = mod.predict_beam(list(case["prefix"]), case["num_preds"], _step_fn(case, calls), case["V"],
-                                  case["beam_size"])
-        if isinstance(result, torch.Tensor):
-            result = result.tolist()
-        out.append({"result": result, "contexts": calls[:50]})
-    return out
-
-
 def _pb_logp(case, seq):
-    step_fn, prefix = _step_fn(case), case["prefix"]
+    step_fn, prefix = probes.make_step_fn(case), case["prefix"]
     return sum(step_fn(prefix + list(seq[:i])).tolist()[seq[i]] for i in range(len(seq)))
 
 
@@ -304,7 +258,7 @@ def _pb_tokens(got, what):
 @grades(PB, en="step_fn always sees the prefix followed by the generated tokens",
         zh="step_fn 看到的上下文总是前缀加上已生成的词元")
 def test_pb_context(student):
-    (got,) = student.probe(probe_predict_beam, [_pb_case(PB_BEATS_GREEDY, 3, [0], 2, 2)])
+    (got,) = student.probe(probes.probe_predict_beam, [_pb_case(PB_BEATS_GREEDY, 3, [0], 2, 2)])
     bad = [c for c in got["contexts"] if c[:1] != [0]]
     mistake_if(bool(bad), "prefix-not-in-context", what="contexts passed to step_fn", got=bad[:3],
                expected="[0, ...] (the prefix first)")
@@ -314,7 +268,7 @@ def test_pb_context(student):
 
 @grades(PB, en="hypotheses are ranked by cumulative log-probability", zh="按累计对数概率给候选排序")
 def test_pb_cumulative(student):
-    (got,) = student.probe(probe_predict_beam, [_pb_case(PB_CUMULATIVE, 3, [0], 2, 2)])
+    (got,) = student.probe(probes.probe_predict_beam, [_pb_case(PB_CUMULATIVE, 3, [0], 2, 2)])
     tokens = _pb_tokens(got, "predict_beam([0], 2, ..., beam_size=2)")
     mistake_if(tokens == [0, 2, 0], "not-cumulative", what="predict_beam([0], 2, ..., beam_size=2)", got=tokens,
                expected=[0, 1, 2])
@@ -325,7 +279,7 @@ def test_pb_cumulative(student):
 def test_pb_greedy(student):
     cases = [_pb_case(PB_BEATS_GREEDY, 3, [0], 2, 1), _pb_case(PB_BEATS_GREEDY, 3, [0], 3, 1)]
     expected = [[0, 1, 0], [0, 1, 0, 0]]     # unseen contexts are uniform: smallest token on ties
-    for case, got, exp in zip(cases, student.probe(probe_predict_beam, cases), expected):
+    for case, got, exp in zip(cases, student.probe(probes.probe_predict_beam, cases), expected):
         what = f"predict_beam([0], {case['num_preds']}, ..., beam_size=1)"
         expect_equal(_pb_tokens(got, what), exp, what=what)
 
@@ -336,7 +290,7 @@ def test_pb_brute_force(student, gen):
     cases = []
     for prefix in ([1], [2, 0], [0, 1, 1]):
         cases.append(_pb_case(_pb_random_table(gen, 3, prefix, 3), 3, prefix, 3, 9))
-    for case, got in zip(cases, student.probe(probe_predict_beam, cases)):
+    for case, got in zip(cases, student.probe(probes.probe_predict_beam, cases)):
         what = f"predict_beam({case['prefix']}, 3, ..., beam_size=9)"
         expect_equal(_pb_tokens(got, what), _pb_brute(case), what=what)
 
@@ -344,7 +298,7 @@ def test_pb_brute_force(student, gen):
 @grades(PB, en="random models and beam sizes match the reference", zh="随机模型和束宽与参考实现一致")
 def test_pb_random(student, gen):
     cases = [_pb_case(_pb_random_table(gen, 4, [3, 1], 4), 4, [3, 1], 4, k) for k in (1, 2, 3, 5)]
-    for case, got in zip(cases, student.probe(probe_predict_beam, cases)):
+    for case, got in zip(cases, student.probe(probes.probe_predict_beam, cases)):
         what = f"predict_beam([3, 1], 4, ..., beam_size={case['beam_size']})"
-        exp = ref.predict_beam(case["prefix"], case["num_preds"], _step_fn(case), case["V"], case["beam_size"])
+        exp = ref.predict_beam(case["prefix"], case["num_preds"], probes.make_step_fn(case), case["V"], case["beam_size"])
         expect_equal(_pb_tokens(got, what), exp, what=what)

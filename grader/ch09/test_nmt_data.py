@@ -1,14 +1,14 @@
 """Grader for 9.5: preprocess_nmt, truncate_pad + build_array_nmt."""
-import collections
 import random
 
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from d2lkit.grading.api import expect, expect_equal, grades, mistake_if, reference
+from d2lkit.grading.api import expect, expect_equal, grades, mistake_if, probes_for, reference
 
 ref = reference(__file__)
+probes = probes_for(__file__)
 
 PRE = "ch9.preprocess_nmt"
 ARR = "ch9.build_array_nmt"
@@ -60,44 +60,8 @@ def test_pre_random(student, text):
 
 
 # ------------------------------------------------------------------------------ build_array_nmt
-class GraderVocab:
-    """A frequency-ordered vocabulary with '<unk>' at 0, as in 8.2.3 (grader side)."""
-
-    def __init__(self, tokens, reserved_tokens):
-        if tokens and isinstance(tokens[0], (list, tuple)):
-            tokens = [t for line in tokens for t in line]
-        freqs = sorted(collections.Counter(tokens).items(), key=lambda kv: kv[1], reverse=True)
-        self.idx_to_token = ["<unk>"] + list(reserved_tokens)
-        for tok, _ in freqs:
-            if tok not in self.idx_to_token:
-                self.idx_to_token.append(tok)
-        self.token_to_idx = {t: i for i, t in enumerate(self.idx_to_token)}
-
-    def __len__(self):
-        return len(self.idx_to_token)
-
-    def __getitem__(self, tokens):
-        if isinstance(tokens, (list, tuple)):
-            return [self[t] for t in tokens]
-        return self.token_to_idx.get(tokens, 0)
-
-    def to_tokens(self, indices):
-        if isinstance(indices, (list, tuple)):
-            return [self.idx_to_token[int(i)] for i in indices]
-        return self.idx_to_token[int(indices)]
-
-    @property
-    def unk(self):
-        return 0
-
-
-def probe_build(mod, vocab_lines, reserved, lines, num_steps):
-    vocab = GraderVocab(vocab_lines, reserved)
-    return mod.build_array_nmt(lines, vocab, num_steps)
-
-
 def _expected(vocab_lines, reserved, lines, num_steps):
-    vocab = GraderVocab(vocab_lines, reserved)
+    vocab = probes.GraderVocab(vocab_lines, reserved)
     return ref.build_array_nmt(lines, vocab, num_steps)
 
 
@@ -119,7 +83,7 @@ def test_truncate_pad(student):
 @grades(ARR, en="<eos> is appended before truncating: rows have num_steps tokens",
         zh="先追加 <eos> 再截断：每行恰好 num_steps 个词元")
 def test_eos_before_truncate(student):
-    got = student.probe(probe_build, BOOK_VOCAB, BOOK_RESERVED, BOOK_LINES, 4)
+    got = student.probe(probes.probe_build, BOOK_VOCAB, BOOK_RESERVED, BOOK_LINES, 4)
     expect(isinstance(got, (tuple, list)) and len(got) == 2, what="build_array_nmt(...)",
            expected="(array, valid_len)", got=got)
     array = got[0]
@@ -130,7 +94,7 @@ def test_eos_before_truncate(student):
 @grades(ARR, en="valid_len counts the non-<pad> tokens (<unk> counts)",
         zh="valid_len 统计非 <pad> 的词元（<unk> 也要计入）")
 def test_valid_len_unk(student):
-    got = student.probe(probe_build, BOOK_VOCAB, BOOK_RESERVED, BOOK_LINES, 4)
+    got = student.probe(probes.probe_build, BOOK_VOCAB, BOOK_RESERVED, BOOK_LINES, 4)
     valid_len = got[1]
     mistake_if(isinstance(valid_len, torch.Tensor) and valid_len.tolist() == [4, 3],
                "unk-counted-as-pad", what="valid_len", got=valid_len, expected=[3, 4])
@@ -138,7 +102,7 @@ def test_valid_len_unk(student):
 
 @grades(ARR, en="the book's fixture", zh="书中的例子")
 def test_build_book(student):
-    array, valid_len = student.probe(probe_build, BOOK_VOCAB, BOOK_RESERVED, BOOK_LINES, 4)
+    array, valid_len = student.probe(probes.probe_build, BOOK_VOCAB, BOOK_RESERVED, BOOK_LINES, 4)
     expect_equal(array, torch.tensor([[5, 4, 3, 1], [6, 7, 4, 0]]), what="array")
     expect_equal(valid_len, torch.tensor([3, 4]), what="valid_len")
 
@@ -151,7 +115,7 @@ def test_build_random(student, seed):
     reserved = ["<pad>", "<bos>", "<eos>"] if seed % 2 else ["<bos>", "<eos>", "<pad>"]
     for num_steps in (1, 3, 7):
         lines = [[rng.choice(words) for _ in range(rng.randint(0, 9))] for _ in range(5)]
-        array, valid_len = student.probe(probe_build, vocab_lines, reserved, lines, num_steps)
+        array, valid_len = student.probe(probes.probe_build, vocab_lines, reserved, lines, num_steps)
         exp_array, exp_valid = _expected(vocab_lines, reserved, lines, num_steps)
         expect_equal(array, exp_array, what=f"array (num_steps={num_steps})")
         expect_equal(valid_len, exp_valid, what=f"valid_len (num_steps={num_steps})")

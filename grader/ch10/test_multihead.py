@@ -6,12 +6,12 @@ import torch
 from torch import nn
 
 from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, grades, mistake_if,
-                                module_on_cpu, on_cpu, on_cpu_call)
+                                module_on_cpu, on_cpu, on_cpu_call, probes_for)
+
+probes = probes_for(__file__)
 
 # ------------------------------------------------------------------------------ transpose_qkv
 TQ = "ch10.transpose_qkv"
-
-
 
 
 def _split_heads(X, H):
@@ -174,16 +174,6 @@ def test_mha_valid_lens(student, gen, device):
     expect_close(res["output"], _torch_mha(sd, H, q, k, v, vl, False)[0], rtol=1e-6, what="output")
 
 
-def probe_mha_outputs(mod, runs, dtype, device):
-    """Several MultiHeadAttention(*args, **kwargs) with loaded weights, in eval mode, in one child."""
-    outs = []
-    for args, kwargs, sd, inputs in runs:
-        net = mod.MultiHeadAttention(*args, **kwargs).to(device=device, dtype=dtype).eval()
-        net.load_state_dict(sd)
-        outs.append(net(*inputs).detach())
-    return outs
-
-
 @grades(MH, en="matches nn.MultiheadAttention (bias False/True, key size ≠ value size)", zh="与 nn.MultiheadAttention 一致（bias 为 False/True，键和值的维度不同）")
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_mha_vs_torch(student, gen, dtype, device):
@@ -198,7 +188,7 @@ def test_mha_vs_torch(student, gen, dtype, device):
         runs.append(((ks, d, vs, d, H, 0.0), {"bias": bias}, sd,
                      (q.to(device), k.to(device), v.to(device), vl.to(device))))
         cases.append((sd, q, k, v, vl))
-    outs = student.probe(probe_mha_outputs, runs, dtype, str(device))
+    outs = student.probe(probes.probe_mha_outputs, runs, dtype, str(device))
     for (ks, vs, bias), (sd, q, k, v, vl), out in zip(configs, cases, outs):
         _diagnose_mha(out, sd, H, q, k, v, vl)
         expected, _ = _torch_mha(sd, H, q, k, v, vl, bias)
@@ -217,21 +207,13 @@ def test_mha_per_query_lens(student, gen, device):
     expect_close(res["output"], _mha_manual(sd, H, q, k, v, vl)[0], rtol=1e-6, what="output")
 
 
-def probe_head_weights(mod, args, sd, inputs):
-    net = mod.MultiHeadAttention(*args).to(device=inputs[0].device, dtype=torch.float64).eval()
-    net.load_state_dict(sd)
-    net(*inputs)
-    w = getattr(getattr(net, "attention", None), "attention_weights", None)
-    return w.detach() if isinstance(w, torch.Tensor) else None
-
-
 @grades(MH, en="per-head weights equal nn.MultiheadAttention's (average_attn_weights=False)", zh="每个头的注意力权重与 nn.MultiheadAttention（average_attn_weights=False）一致")
 def test_mha_head_weights(student, gen):
     B, Q, K, H, d = 2, 3, 5, 4, 8
     sd = _random_sd(gen, 8, 8, 8, d, False)
     q, k, v = _qkv(gen, torch.float64, B, Q, K, d, d, d)
     vl = torch.tensor([3, 5])
-    w = on_cpu(student.probe(probe_head_weights, (8, 8, 8, d, H, 0.0), sd, (q, k, v, vl)))
+    w = on_cpu(student.probe(probes.probe_head_weights, (8, 8, 8, d, H, 0.0), sd, (q, k, v, vl)))
     expect(w is not None, what="self.attention.attention_weights", expected="Tensor(B*H, Q, K)", got=None)
     _, expected = _torch_mha(sd, H, q, k, v, vl, False)
     expect_close(w, expected.reshape(B * H, Q, K), rtol=1e-6, what="self.attention.attention_weights")

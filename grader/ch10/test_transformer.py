@@ -7,13 +7,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, grades, is_close,
-                                mistake_if, module_on_cpu, on_cpu_call, reference)
+                                mistake_if, module_on_cpu, on_cpu_call, probes_for, reference)
 
 ref = reference(__file__)
+probes = probes_for(__file__)
 NEAR = {"rtol": 1e-5, "atol": 1e-6}  # how close a wrong answer must come to a mistake's to name it
 LOOSE_NEAR = {"rtol": 1e-4, "atol": 1e-5}
-
-
 
 
 def _random_like(gen, module, dtype=torch.float64):
@@ -267,31 +266,6 @@ DB_KEYS = sorted([f"attention{j}.W_{m}.weight" for j in (1, 2) for m in "qkvo"]
                  + ["ffn.dense1.weight", "ffn.dense1.bias", "ffn.dense2.weight", "ffn.dense2.bias"])
 
 
-def probe_decoder(mod, args, sd, X, enc, enc_vl, n_blocks, train, incremental):
-    """Build the learner's DecoderBlock, load `sd`, and decode X whole and (optionally) step by step."""
-    blk = mod.DecoderBlock(*args).to(device=X.device, dtype=X.dtype)
-    blk.load_state_dict(sd)
-    blk.train(train)
-    out = {}
-    with torch.no_grad():
-        state = [enc, enc_vl, [None] * n_blocks]
-        full, state = blk(X, state)
-        out["full"] = full
-        out["full_cache"] = [None if c is None else c for c in state[2]]
-        if incremental:
-            state = [enc, enc_vl, [None] * n_blocks]
-            steps, cache_lens = [], []
-            for t in range(X.shape[1]):
-                y, state = blk(X[:, t:t + 1], state)
-                steps.append(y)
-                c = state[2][args[-1]]
-                cache_lens.append(None if c is None else int(c.shape[1]))
-            out["incremental"] = torch.cat(steps, dim=1)
-            out["cache_lens"] = cache_lens
-            out["cache"] = list(state[2])
-    return out
-
-
 def _db_args(d, ffn_h, H, dropout, i):
     return (d, d, d, d, [d], d, ffn_h, H, dropout, i)
 
@@ -317,7 +291,7 @@ def _db_ref(sd, args, X, enc, enc_vl, n_blocks=1, causal=True):
 
 def _db_probe(student, device, args, sd, X, enc, enc_vl, n_blocks=1, train=False, incremental=True):
     dev = lambda t: t.to(device)  # noqa: E731
-    res = student.probe(probe_decoder, args, {k: dev(v) for k, v in sd.items()}, dev(X), dev(enc),
+    res = student.probe(probes.probe_decoder, args, {k: dev(v) for k, v in sd.items()}, dev(X), dev(enc),
                         dev(enc_vl), n_blocks, train, incremental)
     expect(isinstance(res, dict) and isinstance(res.get("full"), torch.Tensor), what="DecoderBlock(...)(X, state)",
            expected="(output, state)", got=res)
