@@ -179,7 +179,8 @@ def test_whether_an_unprivileged_user_could_read_the_files(tmp_path):
     os.chmod(tmp_path, 0o755)
     assert confine.readable_by_others(str(private / "code.py")) == all(
         os.stat(p).st_mode & 0o001 for p in [*map(str, private.parents)][:-1])
-    policy = confine.Policy(read=(str(private),))
     os.chmod(private, 0o700)
+    assert not confine.can_drop_uid([str(private)])
+    policy = confine.Policy(read=(str(private),), drop_uid=confine.can_drop_uid([str(private)]))
     if os.geteuid() == 0:
         assert any("uid 0" in w for w in confine.preview(policy))

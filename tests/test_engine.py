@@ -110,3 +110,22 @@ def test_the_in_process_transport_says_it_is_not_confined(capsys):
     with pytest.raises(AssertionError):
         grader.check("ch3.softmax", softmax)
     assert "not confined" in capsys.readouterr().out
+
+
+def test_a_parsed_source_gives_the_same_segments_as_ast():
+    """Attempts are counted by a hash of the exercise's definitions: the fast segmenting the
+    runner uses must cut exactly what ast.get_source_segment cuts."""
+    import ast
+
+    from d2lkit.grading.tripwire import parsed
+
+    sources = [p.read_text() for p in sorted((ROOT / "solutions").glob("ch*/*.py"))]
+    sources.append("x = 1\r\ndef f():\r\n    return 'é\x0c'  # ü\r\n\rclass C: pass  # tail\n")
+    count = 0
+    for source in sources:
+        p = parsed(source)
+        for node in p.tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                assert p.segment(node) == ast.get_source_segment(source, node)
+                count += 1
+    assert count > 100

@@ -330,8 +330,6 @@ def runtime_read_paths() -> tuple[str, ...]:
 
     for folder in sorted(libraries):
         grant(folder)
-    # the graders' probes files run in the child; the graders themselves stay out of reach
-    granted.update(os.path.realpath(p) for p in content_dir("grader").glob("ch*/probes_*.py"))
     for path in ("/usr/lib", "/lib", "/lib64", "/usr/lib64", "/usr/local/lib", "/etc/ld.so.cache",
                  "/etc/localtime", "/usr/share/zoneinfo", "/proc/self", "/proc/cpuinfo",
                  "/sys/devices/system/cpu"):
@@ -340,11 +338,23 @@ def runtime_read_paths() -> tuple[str, ...]:
     return tuple(sorted(granted))
 
 
+def probes_file(relpath: str) -> str:
+    """The probes file of the grader of a topic module (it may not exist): the one grader file a
+    child may read, since its probes run there."""
+    from d2lkit.paths import content_dir
+
+    chapter, module = relpath.split("/")
+    return os.path.realpath(content_dir("grader") / chapter / f"probes_{module}")
+
+
 def confinement_policy(setup: Setup, scratch: str):
     from d2lkit.grading import confine
 
     chapter = os.path.join(os.path.realpath(setup.workspace), setup.relpath.split("/")[0])
-    return confine.Policy(read=(*setup.read, chapter), write=(scratch, *setup.write))
+    probes_of_topic = probes_file(setup.relpath)
+    extra = (probes_of_topic,) if os.path.exists(probes_of_topic) else ()
+    return confine.Policy(read=(*setup.read, chapter, *extra), write=(scratch, *setup.write),
+                          drop_uid=setup.drop_uid)
 
 
 def _start(setup: Setup, device: str) -> LearnerSession:
@@ -355,6 +365,22 @@ def _start(setup: Setup, device: str) -> LearnerSession:
     if setup.confine:
         confine.apply(confinement_policy(setup, os.getcwd()))
     return LearnerSession(setup, device)
+
+
+def prepare():
+    """Run once in the zygote: the first wire round trip, the first RNG snapshot and the lazy
+    imports cost each child milliseconds (and copied pages) that the zygote can pay for all."""
+    import torch
+
+    from d2lkit.grading import confine  # noqa: F401
+    from d2lkit.paths import content_dir
+
+    content_dir("solutions")
+    sample = Reply(ReplyKind.OK, value={"t": torch.zeros(2, 3), "n": [1, 2.5, "x", None]},
+                   args_after=[(torch.ones(2),), {}])
+    Reply.from_wire(wire.decode(encode_reply(sample)))
+    Job.from_wire(wire.decode(wire.encode(Job("call", "f", args=(torch.zeros(1),)).to_wire())))
+    _GlobalState.save()
 
 
 def serve(channel, device: str):

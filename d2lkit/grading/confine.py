@@ -33,20 +33,23 @@ import struct
 from dataclasses import dataclass, field
 
 NOBODY = 65534
-_libc = None
+_libc_handle = None
+
+
+def _libc():
+    global _libc_handle
+    if _libc_handle is None:
+        _libc_handle = ctypes.CDLL(None, use_errno=True)
+        _libc_handle.syscall.restype = ctypes.c_long
+    return _libc_handle
 
 
 def _syscall():
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(None, use_errno=True)
-        _libc.syscall.restype = ctypes.c_long
-    return _libc.syscall
+    return _libc().syscall
 
 
 def _prctl(*args) -> int:
-    libc = ctypes.CDLL(None, use_errno=True)
-    return libc.prctl(*[ctypes.c_ulong(a) for a in args])
+    return _libc().prctl(*[ctypes.c_ulong(a) for a in args])
 
 
 # ------------------------------------------------------------------------------ the policy
@@ -55,7 +58,8 @@ class Policy:
     read: tuple[str, ...] = ()  # hierarchies (folders) or single files the child may read
     write: tuple[str, ...] = ()  # hierarchies it may also write, create and delete in
     devices: tuple[str, ...] = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
-    drop_uid: bool = True  # switch to nobody when running as root and the files allow it
+    drop_uid: bool = True  # switch to nobody when running as root (the caller has checked, with
+    #                        `can_drop_uid`, that nobody can read what the child must read)
     max_processes: int = 64  # RLIMIT_NPROC, once the uid is nobody's
     landlock: bool = True  # switched off only by the hostile suite's positive controls
     seccomp: bool = True
@@ -201,7 +205,7 @@ def _seccomp():
     fprog = SockFprog(len(prog), ctypes.cast(filters, ctypes.c_void_p))
     if _prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
         raise OSError(ctypes.get_errno(), "no_new_privs")
-    libc = ctypes.CDLL(None, use_errno=True)
+    libc = _libc()
     if libc.prctl(ctypes.c_int(22), ctypes.c_ulong(2), ctypes.byref(fprog),  # PR_SET_SECCOMP,
                   ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:                 # MODE_FILTER
         raise OSError(ctypes.get_errno(), "seccomp")
@@ -236,17 +240,21 @@ def _drop_capabilities():
             break
     header = struct.pack("<Ii", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
     data = bytes(24)  # effective, permitted, inheritable: all empty (two 32-bit words each)
-    libc = ctypes.CDLL(None, use_errno=True)
+    libc = _libc()
     if libc.capset(ctypes.create_string_buffer(header, 8), ctypes.create_string_buffer(data, 24)) != 0:
         raise OSError(ctypes.get_errno(), "capset")
+
+
+def can_drop_uid(paths) -> bool:
+    """Whether a child could switch to nobody and still read (and write) these paths."""
+    return all(readable_by_others(p) for p in paths)
 
 
 def preview(policy: Policy) -> list[str]:
     """The weaknesses `apply` will report on this machine, known without confining anything (the
     supervisor asks before any child runs, so that a child cannot hide them)."""
     weaknesses = []
-    if os.geteuid() == 0 and not (policy.drop_uid and all(
-            readable_by_others(p) for p in (*policy.read, *policy.write))):
+    if os.geteuid() == 0 and not policy.drop_uid:
         weaknesses.append("children stay uid 0 (without capabilities): the files they need are "
                           "not readable by an unprivileged user")
     if policy.landlock and landlock_abi() == 0:
@@ -261,8 +269,7 @@ def apply(policy: Policy) -> Report:
     no_new_privs, Landlock and seccomp then lock away."""
     report = Report(landlock_abi=landlock_abi() if policy.landlock else 0)
     if os.geteuid() == 0:
-        needed = [*policy.read, *policy.write]
-        if policy.drop_uid and all(readable_by_others(p) for p in needed):
+        if policy.drop_uid:
             for p in policy.write:
                 os.chown(p, NOBODY, NOBODY)
             os.setgroups([])

@@ -106,6 +106,7 @@ class Setup(_Message):
     read: tuple = ()  # what the kernel lets the child read besides the learner's chapter
     write: tuple = ()  # what it may write besides its scratch folder (the hostile suite's notes)
     confine: bool = True  # False only in the hostile suite's positive controls
+    drop_uid: bool = False  # switch to nobody (the supervisor checked that nobody can read it all)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from d2lkit.catalogue import Exercise
 from d2lkit.grading.errors import CheckFailed, LearnerProblem
 from d2lkit.grading.protocol import Status
 from d2lkit.grading.results import CheckResult, Detail, ExerciseResult, Results
-from d2lkit.grading.tripwire import scan
+from d2lkit.grading.tripwire import parsed, scan
 from d2lkit.paths import content_dir
 
 
@@ -36,8 +36,8 @@ def grader_file(ex: Exercise) -> Path:
 def code_hash(source: str, names: tuple[str, ...]) -> str:
     """A hash of the learner's definitions for this exercise (attempts are counted by change)."""
     try:
-        tree = ast.parse(source)
-        parts = [ast.get_source_segment(source, n) or "" for n in tree.body
+        p = parsed(source)
+        parts = [p.segment(n) for n in p.tree.body
                  if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name in names]
     except SyntaxError:
         parts = [source]
@@ -181,12 +181,13 @@ def collect(files: list[Path]) -> list:
 class WorkspaceTransport:
     """Learner code in a workspace's files, run in the sandbox: one worker per exercise."""
 
-    def __init__(self, workspace: Path, sandbox, options, protect=(), read=()):
+    def __init__(self, workspace: Path, sandbox, options, protect=(), read=(), drop_uid=False):
         self.workspace = Path(workspace)
         self.sandbox = sandbox
         self.options = options
         self.protect = tuple(protect)
         self.read = tuple(read)  # what children may read besides the learner's chapter
+        self.drop_uid = drop_uid  # nobody can read all of `read`: children may switch to nobody
 
     def precheck(self, ex: Exercise) -> tuple[ExerciseResult | None, str]:
         return precheck(ex, self.workspace / ex.relpath)
@@ -197,7 +198,7 @@ class WorkspaceTransport:
         timeout = getattr(ex, "time_budget", None) or self.options.timeout
         return SandboxStudent(ex, self.workspace, self.sandbox, timeout, self.options.device,
                               self.protect, self.read, self.options.confine,
-                              self.options.extra_writable)
+                              self.options.extra_writable, self.drop_uid)
 
 
 def run(exercises: list[Exercise], transport, options, on_result=None) -> Results:

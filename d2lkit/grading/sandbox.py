@@ -6,8 +6,9 @@
         └──────────── request frames (one worker socket) ────┘ └── reply frames
 
 This module runs processes and knows nothing of what they do: the caller hands it the child's
-entry point ("module:function", called with a `Channel` once the child is confined) and the
-modules to import before a zygote starts. A `Worker` is one child serving many requests in turn;
+entry point ("module:function", called with a `Channel` in each child; that module's optional
+`prepare()` runs once in the zygote, before it forks anything) and the modules to import before
+a zygote starts. A `Worker` is one child serving many requests in turn;
 the caller decides how long it lives (the engine: one exercise) and throws it away after a
 timeout or a crash. The next worker is forked while the current one is busy, so getting one
 costs nothing.
@@ -464,9 +465,13 @@ def _zygote_main(sock: socket.socket, entry: str, device: str, limits: Limits):
         os.dup2(devnull, fd)
     os.close(devnull)
     module, _, function = entry.partition(":")
-    serve = getattr(importlib.import_module(module), function)
+    entry_module = importlib.import_module(module)
+    serve = getattr(entry_module, function)
     if "torch" in sys.modules:  # one intra-op thread, set before any fork and any tensor work
         sys.modules["torch"].set_num_threads(limits.threads)
+    prepare = getattr(entry_module, "prepare", None)
+    if prepare is not None:  # what every child would otherwise initialise for itself, once here
+        prepare()
     # Everything imported so far is shared with every child until someone writes to it; the
     # collector's passes over it would copy it page by page into each child. Frozen, it is skipped.
     gc.collect()

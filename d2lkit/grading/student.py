@@ -148,7 +148,8 @@ class SandboxStudent(Student):
     later call (if the status is not sticky) gets a fresh one."""
 
     def __init__(self, exercise, workspace: Path, sandbox, timeout: float, device="cpu",
-                 protect=(), read=None, confine=True, write=()):
+                 protect=(), read=None, confine=True, write=(), drop_uid=None):
+        from d2lkit.grading import confine as kernel
         from d2lkit.grading.child import runtime_read_paths
 
         super().__init__(exercise, device)
@@ -156,9 +157,13 @@ class SandboxStudent(Student):
         self.relpath = exercise.relpath
         self.sandbox = sandbox
         self.timeout = timeout
+        read = runtime_read_paths() if read is None else tuple(read)
+        chapter = os.path.join(self.workspace, self.relpath.split("/")[0])
+        if drop_uid is None:
+            drop_uid = kernel.can_drop_uid(read)
+        drop_uid = drop_uid and kernel.can_drop_uid([chapter, *write])
         self.setup = Setup(self.workspace, self.relpath, tuple(exercise.forbid), tuple(protect),
-                           runtime_read_paths() if read is None else tuple(read), tuple(write),
-                           confine)
+                           read, tuple(write), confine, drop_uid)
         self.worker = None
 
     def _run(self, job: Job, probe=None) -> Reply:

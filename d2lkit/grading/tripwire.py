@@ -13,6 +13,7 @@ import ast
 import fnmatch
 import functools
 import os
+import re
 import importlib
 import importlib.abc
 import sys
@@ -77,16 +78,55 @@ def _equivalents(pattern: str) -> list[str]:
     return out
 
 
+@dataclass
+class Parsed:
+    """A module source parsed once, with what every scan of it needs: a topic file holds several
+    exercises, and each is scanned (and hashed) separately."""
+    source: str
+    tree: ast.AST
+    lines: list[str]  # as ast.get_source_segment splits them (line ends kept, no form feeds)
+    aliases: dict[str, str]
+    imports: list[tuple[ast.AST, list[str]]]  # every import statement and the modules it names
+    defs: dict[str, list[ast.AST]]  # functions and classes by name, at any depth
+
+    def segment(self, node: ast.AST) -> str:
+        """ast.get_source_segment(source, node), without splitting the source again."""
+        first, last = node.lineno - 1, node.end_lineno - 1
+        if first == last:
+            return self.lines[first].encode()[node.col_offset:node.end_col_offset].decode()
+        head = self.lines[first].encode()[node.col_offset:].decode()
+        tail = self.lines[last].encode()[:node.end_col_offset].decode()
+        return "".join([head, *self.lines[first + 1:last], tail])
+
+
+def _split_lines(source: str) -> list[str]:
+    """ast's own line splitting: \r\n, \r and \n end a line; form feeds and the like do not."""
+    lines, start = [], 0
+    for match in re.finditer(r"\r\n|\r|\n", source):
+        lines.append(source[start:match.end()])
+        start = match.end()
+    if start < len(source):
+        lines.append(source[start:])
+    return lines
+
+
 @functools.lru_cache(maxsize=64)
-def _parsed(source: str, filename: str) -> ast.AST:
-    """One parse per module source: a topic file holds several exercises (only read, never changed)."""
-    return ast.parse(source, filename)
+def parsed(source: str, filename: str = "<unknown>") -> Parsed:
+    tree = ast.parse(source, filename)
+    imports, defs = [], {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imports.append((node, [a.name for a in node.names]))
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            imports.append((node, [node.module]))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defs.setdefault(node.name, []).append(node)
+    return Parsed(source, tree, _split_lines(source), _aliases(tree), imports, defs)
 
 
 def scan(source: str, filename: str, names: tuple[str, ...], forbid: tuple[str, ...]) -> list[Violation]:
     """Forbidden names used by the definitions `names` in a learner's module source."""
-    tree = _parsed(source, filename)
-    aliases = _aliases(tree)
+    p = parsed(source, filename)
     lines = source.splitlines()
     found: list[Violation] = []
 
@@ -94,36 +134,32 @@ def scan(source: str, filename: str, names: tuple[str, ...], forbid: tuple[str, 
         line = getattr(node, "lineno", 0)
         found.append(Violation(pattern, line, lines[line - 1].strip() if 0 < line <= len(lines) else ""))
 
-    # imports of always-forbidden packages, anywhere in the module
-    for node in ast.walk(tree):
-        mods = []
-        if isinstance(node, ast.Import):
-            mods = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            mods = [node.module]
-        # importing torch.optim is harmless until used (the walk below catches the use); importing
-        # d2l, the kit, or a forbidden third-party package (sklearn, scipy.signal) is not
-        banned = ALWAYS_FORBIDDEN + tuple(p for p in forbid if p.split(".")[0] in THIRD_PARTY
-                                           or "." in p and not p.startswith("torch"))
+    # Imports of always-forbidden packages, anywhere in the module. Importing torch.optim is
+    # harmless until used (the walk below catches the use); importing d2l, the kit, or a
+    # forbidden third-party package (sklearn, scipy.signal) is not.
+    banned = ALWAYS_FORBIDDEN + tuple(p for p in forbid if p.split(".")[0] in THIRD_PARTY
+                                       or "." in p and not p.startswith("torch"))
+    for node, mods in p.imports:
         for mod in mods:
             for bad in banned:
                 if matches(mod, bad):
                     report(bad, node)
-    defs = [n for n in ast.walk(tree)
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name in names]
+    defs = [d for name in names for d in p.defs.get(name, ())]
     method_patterns = [p.split(".")[-1] for p in forbid if p.startswith("torch.Tensor.")]
     bare = [p for p in forbid if "." not in p and p not in THIRD_PARTY]
     dotted_patterns = [q for p in forbid if "." in p and not p.startswith("torch.Tensor.")
                        for q in _equivalents(p)]
+    if not (dotted_patterns or method_patterns or bare):
+        defs = []  # nothing to look for inside the definitions
     for d in defs:
         for node in ast.walk(d):
             if isinstance(node, (ast.Attribute, ast.Name)):
-                dotted = _dotted(node, aliases)
+                dotted = _dotted(node, p.aliases)
                 hit = False
                 if dotted:
-                    for p in dotted_patterns:
-                        if matches(dotted, p):
-                            report(p, node)
+                    for pattern in dotted_patterns:
+                        if matches(dotted, pattern):
+                            report(pattern, node)
                             hit = True
                 if isinstance(node, ast.Attribute) and not hit:
                     for m in method_patterns:
