@@ -1,5 +1,6 @@
 """The ordinary user path, without the repository: wheel → fresh venv → init → check."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -39,9 +40,27 @@ def test_wheel_in_a_fresh_venv(tmp_path):
     assert stub_run.returncode == 1, stub_run.stdout + stub_run.stderr
     assert "not implemented" in stub_run.stdout and "Traceback" not in stub_run.stderr
     # the installed kit carries the solutions too: a learner who writes them passes
-    solution = venv.glob("lib/python*/site-packages/d2lkit/_content/solutions/ch02/norms.py")
-    shutil.copyfile(next(solution), ws / "ch02" / "norms.py")
+    solution = next(venv.glob("lib/python*/site-packages/d2lkit/_content/solutions/ch02/norms.py"))
+    shutil.copyfile(solution, ws / "ch02" / "norms.py")
     good = sh(d2lkit, "check", "norms", "--json", cwd=ws, check=False)
     assert good.returncode == 0, good.stdout[-3000:]
     assert sh(venv / "bin" / "python", "-m", "d2lkit", "--version").stdout.strip().endswith(
         __import__("d2lkit").__version__)
+    # In a wheel the reference solutions sit inside site-packages/d2lkit/: a child may read
+    # site-packages and the kit's package, but not _content below them.
+    paths = sh(venv / "bin" / "python", "-c", "import json; from d2lkit.grading.child import "
+               "runtime_read_paths as r; print(json.dumps(r()))").stdout
+    content = str(next(venv.glob("lib/python*/site-packages/d2lkit/_content")).resolve())
+    for granted in json.loads(paths):
+        assert not (content == granted or content.startswith(granted + os.sep)), granted
+    steal = (ws / "ch02" / "norms.py")
+    steal.write_text(steal.read_text() + f"""
+
+import posix
+def vector_norm(x, p=2.0):
+    fd = posix.open({str(solution)!r}, posix.O_RDONLY)
+    raise ValueError("read the reference solution: " + posix.read(fd, 20).decode())
+""")
+    stolen = sh(d2lkit, "check", "ch2.vector_norm", "--json", cwd=ws, check=False)
+    [result] = json.loads(stolen.stdout)["results"]
+    assert result["status"] == "error" and "Permission denied" in result["message"], result

@@ -345,13 +345,17 @@ def load_solution_module(path: Path):
         pkg = types.ModuleType(pkg_name)
         pkg.__path__ = [str(path.parent)]
         sys.modules[pkg_name] = pkg
-    full = f"{pkg_name}.{path.stem}"
-    if full in sys.modules:
-        return sys.modules[full]
-    spec = importlib.util.spec_from_file_location(full, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[full] = module
-    spec.loader.exec_module(module)
+    return _import_file(f"{pkg_name}.{path.stem}", path)
+
+
+def _import_file(name: str, path: Path) -> types.ModuleType:
+    """Import the file at `path` as module `name`, once per process."""
+    module = sys.modules.get(name)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
     return module
 
 
@@ -366,14 +370,7 @@ def probes_for(grader_file: str) -> types.ModuleType:
 def load_probes(path) -> types.ModuleType:
     """Import a probes file by path, once per process (in the supervisor and in a child)."""
     path = Path(path)
-    name = f"d2lkit_probes.{path.parent.name}.{path.stem}"
-    module = sys.modules.get(name)
-    if module is None:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return module
+    return _import_file(f"d2lkit_probes.{path.parent.name}.{path.stem}", path)
 
 
 def reference(grader_file: str) -> types.ModuleType:
