@@ -464,6 +464,9 @@ def _zygote_main(sock: socket.socket, entry: str, device: str, limits: Limits):
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     os.close(devnull)
+    # Hello first: the supervisor collects its graders while this zygote finishes getting ready
+    # (its first fork request simply waits in the socket until then).
+    sock.sendall(_MSG.pack(b"H", 0 if subreaper else 1, 0))
     module, _, function = entry.partition(":")
     entry_module = importlib.import_module(module)
     serve = getattr(entry_module, function)
@@ -476,7 +479,6 @@ def _zygote_main(sock: socket.socket, entry: str, device: str, limits: Limits):
     # collector's passes over it would copy it page by page into each child. Frozen, it is skipped.
     gc.collect()
     gc.freeze()
-    sock.sendall(_MSG.pack(b"H", 0 if subreaper else 1, 0))
     live: dict[int, tuple[int, str]] = {}  # pid → (pidfd, scratch folder)
     while True:
         waiting = [sock.fileno(), *(pidfd for pidfd, _ in live.values())]
