@@ -248,7 +248,7 @@ def test_a_result_that_leaves_the_grading_device_is_a_device_mistake():
             super().__init__(exercise(), device="meta")
             self.value = value
 
-        def _run(self, job, probe=None):
+        def _run(self, job, probe=None, fd=None):
             return Reply("ok", value=self.value, args_after=[job.args, job.kwargs])
 
     x = torch.zeros(2, device="meta")
@@ -281,3 +281,33 @@ def test_hundreds_of_exercises_in_one_sandbox_never_stall(tmp_path, sandbox):
         assert st.call("f", i) == i + 1
         st.close()
     assert time.monotonic() - start < 60
+
+
+FORGER = """
+    import os, struct, sys, torch
+    def f(x):
+        original = x.clone()
+        x.mul_(0)  # the mutation the grader must see
+        wire = sys.modules["d2lkit.grading.wire"]  # already loaded in the child
+        reply = {"v": 1, "kind": "ok", "value": torch.zeros(3),
+                 "args_after": [(original,), {}]}  # "my input was left alone"
+        frame = wire.encode(reply)
+        os.write(3, struct.pack("<Q", len(frame)) + frame)
+        os._exit(0)
+"""
+
+
+def test_a_forged_account_of_the_inputs_is_not_believed(tmp_path, sandbox):
+    """The child may write any reply it likes; whether it changed its inputs is read by the
+    supervisor from the memory it shared, not from the child's account of them."""
+    from d2lkit.grading.errors import CheckFailed
+    from d2lkit.grading.student import _mutated
+
+    st = student_for(tmp_path, sandbox, FORGER)
+    x = torch.ones(3)
+    with pytest.raises(CheckFailed) as e:
+        st.call("f", x)
+    assert e.value.mistake == "input-mutated"
+    assert torch.equal(x, torch.ones(3))  # the grader's own copy was never touched
+    # positive control: believed, the forged account would have hidden the mutation
+    assert _mutated((x,), {}, (torch.ones(3),), {}) is None

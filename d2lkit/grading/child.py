@@ -26,6 +26,7 @@ from pathlib import Path
 
 from d2lkit.grading import probes, wire
 from d2lkit.grading.protocol import Job, ProtocolError, Reply, ReplyKind, Setup
+from d2lkit.grading.shared import attach
 from d2lkit.grading.tripwire import (ALWAYS_FORBIDDEN, THIRD_PARTY, FileGuard, ForbiddenCall,
                                      Tripwire, matches)
 
@@ -179,13 +180,14 @@ class LearnerSession:
             self.guard.uninstall()
         self.tripwire.uninstall()
 
-    def handle(self, job: Job, probe_fn=None) -> Reply:
-        """Run one job. `probe_fn` is given in process; a child imports the job's probe file."""
+    def handle(self, job: Job, probe_fn=None, fd: int | None = None) -> Reply:
+        """Run one job. `probe_fn` is given in process; a child imports the job's probe file.
+        `fd` is the shared memory that holds the job's shared tensors (sandbox only)."""
         if not self.in_process:
-            return self._handle(job, probe_fn)
+            return self._handle(job, probe_fn, fd)
         self.tripwire.install()
         try:
-            return self._handle(job, probe_fn)
+            return self._handle(job, probe_fn, fd)
         finally:
             self.tripwire.uninstall()
 
@@ -205,7 +207,14 @@ class LearnerSession:
             self.import_failure = describe_exception(e, self.is_learner_file, ReplyKind.IMPORT_ERROR)
         return self.import_failure
 
-    def _handle(self, job: Job, probe_fn=None) -> Reply:
+    def _handle(self, job: Job, probe_fn=None, fd: int | None = None) -> Reply:
+        shared = []
+        if job.shared:
+            if fd is None:
+                raise ProtocolError("shared tensors without their memory")
+            shared = attach(fd, job.shared)
+        elif fd is not None:
+            os.close(fd)
         failure = self._load()
         if failure is not None:
             return failure
@@ -214,8 +223,8 @@ class LearnerSession:
             return Reply(ReplyKind.MISSING, names=tuple(missing))
         if self._state is not None:
             self._state.restore()
-        args = wire.materialize(job.args, self.device)
-        kwargs = wire.materialize(job.kwargs, self.device)
+        args = wire.materialize(job.args, self.device, shared)
+        kwargs = wire.materialize(job.kwargs, self.device, shared)
         self.tripwire.tripped.clear()
         try:
             if job.op == "call":
@@ -226,7 +235,9 @@ class LearnerSession:
                 if problem:
                     return problem
                 value = fn(*args, **kwargs)
-                reply = Reply(ReplyKind.OK, value=value, args_after=[args, kwargs])
+                # with shared inputs the supervisor looks at them itself: no account of them
+                reply = Reply(ReplyKind.OK, value=value,
+                              args_after=None if job.shared else [args, kwargs])
             else:
                 probe = probe_fn or _load_probe(job.probe_file, job.name)
                 reply = Reply(ReplyKind.OK, value=probe(self.module, *args, **kwargs))
@@ -395,7 +406,7 @@ def serve(channel, device: str):
             msg = wire.decode(frame, device=device if device != "cpu" else None)
             if session is None:
                 session = _start(Setup.from_wire(msg["setup"]), device)
-            reply = session.handle(Job.from_wire(msg["job"]))
+            reply = session.handle(Job.from_wire(msg["job"]), fd=channel.received_fd)
         except (wire.WireError, ProtocolError, KeyError, TypeError) as e:
             reply = Reply(ReplyKind.ERROR, type="ProtocolError", message=str(e)[:500])
         except OSError as e:  # confinement could not be applied: the kit's failure, reported

@@ -119,6 +119,7 @@ class Job(_Message):
     probe_file: str = ""  # the grader file that defines the probe
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
+    shared: tuple = ()  # (offset, dtype, shape, requires_grad) of each tensor in shared memory
 
     def __post_init__(self):
         if self.op not in ("call", "probe"):

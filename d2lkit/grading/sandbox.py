@@ -91,15 +91,28 @@ class Exchange:
 
 
 class Channel:
-    """The child's end of its worker socket: length-prefixed frames in, frames out."""
+    """The child's end of its worker socket: length-prefixed frames in, frames out. A request
+    may carry one file descriptor (`fd` after `recv`; the receiver owns it)."""
 
     def __init__(self, fd: int):
         self.fd = fd
+        self.sock = socket.socket(fileno=fd)
+        self.received_fd: int | None = None
 
     def recv(self) -> bytes | None:
         """The next request, or None when the supervisor has closed the worker."""
+        self.received_fd = None
         try:
-            head = _read_exact(self.fd, _LEN.size)
+            head = b""
+            while len(head) < _LEN.size:
+                data, ancdata, _, _ = self.sock.recvmsg(_LEN.size - len(head),
+                                                        socket.CMSG_SPACE(4))
+                if not data:
+                    raise EOFError
+                head += data
+                for level, kind, cdata in ancdata:
+                    if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS and len(cdata) >= 4:
+                        self.received_fd = struct.unpack("i", cdata[:4])[0]
             return _read_exact(self.fd, _LEN.unpack(head)[0])
         except EOFError:
             return None
@@ -126,13 +139,20 @@ class Worker:
             self.sandbox._wait_for_pid(self)
         return self._pid
 
-    def request(self, frame: bytes, timeout: float) -> Exchange:
-        """Send one request and wait at most `timeout` seconds for its reply."""
+    def request(self, frame: bytes, timeout: float, fd: int | None = None) -> Exchange:
+        """Send one request (with a file descriptor for the child, if given) and wait at most
+        `timeout` seconds for its reply."""
         start = time.monotonic()
         if not self.alive:
             return Exchange(None, note="worker closed")
         try:
-            self.sock.sendall(_LEN.pack(len(frame)) + frame)
+            header = _LEN.pack(len(frame))
+            if fd is None:
+                self.sock.sendall(header + frame)
+            else:
+                self.sock.sendmsg([header], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                                              struct.pack("i", fd))])
+                self.sock.sendall(frame)
         except OSError:
             pass  # the child is gone; reading says how
         reply, timed_out, note = _read_frame(self.sock, start + timeout)

@@ -38,13 +38,25 @@ class Student:
     def call(self, name: str, *args, mutates: bool | str = False, **kwargs):
         """`mutates=True`: the spec allows changing the inputs; `mutates="warn"`: allowed, but the
         learner is told (d2l's own masked_softmax mutates its argument)."""
-        reply = self._checked(Job("call", name, needs=(name,), args=tuple(args), kwargs=kwargs))
-        if mutates is not True:
-            args_after, kwargs_after = reply.args_after
-            where = _mutated(args, kwargs, args_after, kwargs_after)
-            if where is not None and mutates == "warn":
+        shared = self._share(args, kwargs)
+        try:
+            if shared is not None:
+                job = Job("call", name, needs=(name,), args=shared.args, kwargs=shared.kwargs,
+                          shared=tuple(shared.table))
+                reply = self._checked(job, fd=shared.fd)
+                where = shared.changed() if mutates is not True else None
+            else:
+                reply = self._checked(Job("call", name, needs=(name,), args=tuple(args),
+                                          kwargs=kwargs))
+                where = (_mutated(args, kwargs, *(reply.args_after or ((), {})))
+                         if mutates is not True else None)
+        finally:
+            if shared is not None:
+                shared.close()
+        if where is not None:
+            if mutates == "warn":
                 self.warnings.append(Detail("input-mutated-warning", {"where": where, "function": name}))
-            elif where is not None:
+            else:
                 raise CheckFailed("input-mutated", mistake="input-mutated", where=where, function=name)
         strayed = self._strayed_device(args, kwargs, reply.value)
         if strayed is not None:
@@ -86,18 +98,23 @@ class Student:
     def close(self):
         """The exercise is graded: release whatever runs the learner's code."""
 
+    def _share(self, args, kwargs):
+        """The arguments in memory this process can read after the call (a SharedInputs), or
+        None: then the mutation check reads the transport's own account of the arguments."""
+        return None
+
     # ---------------------------------------------------------------- transport
-    def _checked(self, job: Job, probe=None) -> Reply:
+    def _checked(self, job: Job, probe=None, fd=None) -> Reply:
         if self._sticky is not None:
             raise self._sticky
         try:
-            return self._run(job, probe)
+            return self._run(job, probe, fd)
         except LearnerProblem as e:
             if e.status in STICKY:
                 self._sticky = e
             raise
 
-    def _run(self, job: Job, probe=None) -> Reply:
+    def _run(self, job: Job, probe=None, fd=None) -> Reply:
         raise NotImplementedError
 
     def _interpret(self, reply: Reply | None, exchange=None) -> Reply:
@@ -166,13 +183,19 @@ class SandboxStudent(Student):
                            read, tuple(write), confine, drop_uid)
         self.worker = None
 
-    def _run(self, job: Job, probe=None) -> Reply:
+    def _share(self, args, kwargs):
+        from d2lkit.grading.shared import SharedInputs
+
+        # on a GPU the child copies its inputs to the device, where this process cannot see them
+        return SharedInputs(args, kwargs) if self.device.type == "cpu" else None
+
+    def _run(self, job: Job, probe=None, fd=None) -> Reply:
         message = {"job": job.to_wire()}
         if self.worker is None or not self.worker.alive:
             self.worker = self.sandbox.worker()
             message["setup"] = self.setup.to_wire()
         start = time.monotonic()
-        exchange = self.worker.request(wire.encode(message), self.timeout)
+        exchange = self.worker.request(wire.encode(message), self.timeout, fd)
         reply = (_decode_reply(exchange.reply, start + self.timeout)
                  if exchange.reply is not None else None)
         if exchange.reply is not None and reply is None:
@@ -213,7 +236,7 @@ class InProcessStudent(Student):
                                       module=types.SimpleNamespace(**namespace),
                                       learner_files=sorted(files))
 
-    def _run(self, job: Job, probe=None) -> Reply:
+    def _run(self, job: Job, probe=None, fd=None) -> Reply:
         # the same data round trip as the sandbox, so the learner cannot touch the grader's copies
         job = Job.from_wire(wire.decode(wire.encode(job.to_wire()),
                                         device=str(self.device) if self.device.type != "cpu" else None))

@@ -44,6 +44,14 @@ class PyRandom:
 
 
 @dataclass(frozen=True)
+class Shared:
+    """A tensor argument that lives in memory the supervisor shares with the child (entry
+    `index` of the job's shared table): the child computes on it in place, and the supervisor
+    reads it back itself after the call."""
+    index: int
+
+
+@dataclass(frozen=True)
 class Opaque:
     """Something the learner returned that is not data (shown by its type name)."""
     type: str
@@ -107,6 +115,8 @@ class _Encoder:
             return {"$": "pyrandom", "seed": int(obj.seed)}
         if isinstance(obj, Opaque):
             return {"$": "opaque", "type": obj.type, "repr": obj.repr}
+        if isinstance(obj, Shared):
+            return {"$": "shared", "index": int(obj.index)}
         if t in (list, tuple) or isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
             kind = "tuple" if isinstance(obj, tuple) else "list"
             return {"$": kind, "items": [self.enc(x, depth + 1) for x in list.__iter__(list(obj))]}
@@ -214,6 +224,8 @@ class _Decoder:
             return PyRandom(int(v["seed"]))
         if kind == "opaque":
             return Opaque(str(v["type"])[:100], str(v["repr"])[:200])
+        if kind == "shared":
+            return Shared(int(v["index"]))
         raise WireError(f"unknown kind {kind!r}")
 
     def tensor(self, v):
@@ -269,9 +281,12 @@ def decode(message: bytes | memoryview, device=None, deadline: float | None = No
         raise WireError(f"malformed value: {e}") from None
 
 
-def materialize(obj, device=None):
-    """Child side: turn Gen/PyRandom placeholders into real generators."""
+def materialize(obj, device=None, shared=()):
+    """Child side: turn Gen/PyRandom placeholders into real generators, and Shared ones into the
+    tensors of the shared table."""
     import random
+    if isinstance(obj, Shared):
+        return shared[obj.index]
     if isinstance(obj, Gen):
         g = torch.Generator(device=device or "cpu")
         g.manual_seed(obj.seed)
@@ -279,9 +294,9 @@ def materialize(obj, device=None):
     if isinstance(obj, PyRandom):
         return random.Random(obj.seed)
     if isinstance(obj, list):
-        return [materialize(x, device) for x in obj]
+        return [materialize(x, device, shared) for x in obj]
     if isinstance(obj, tuple):
-        return tuple(materialize(x, device) for x in obj)
+        return tuple(materialize(x, device, shared) for x in obj)
     if isinstance(obj, dict):
-        return {k: materialize(v, device) for k, v in obj.items()}
+        return {k: materialize(v, device, shared) for k, v in obj.items()}
     return obj
