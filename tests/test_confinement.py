@@ -34,13 +34,15 @@ def sandbox():
         yield sb
 
 
-def attack(tmp_path, sandbox, body: str, confined: bool, *args):
-    """Run `attack(*args)` from a learner module in a child; what it returned (or raised)."""
+def attack(tmp_path, sandbox, body: str, confined: bool, *args, audit: bool = False):
+    """Run `attack(*args)` from a learner module in a child; what it returned (or raised).
+    The kernel's layer is tested alone (`audit=False`: no audit hook in the child)."""
     ws = tmp_path / ("confined" if confined else "open")
     (ws / "ch02").mkdir(parents=True, exist_ok=True)
     (ws / "ch02" / "attack.py").write_text(
         "import os, socket, ctypes\n\ndef attack(*args):\n" + textwrap.indent(textwrap.dedent(body), "    "))
-    st = SandboxStudent(EXERCISE, ws, sandbox, 10.0, read=runtime_read_paths(), confine=confined)
+    st = SandboxStudent(EXERCISE, ws, sandbox, 10.0, read=runtime_read_paths(), confine=confined,
+                        audit=audit)
     try:
         return st.call("attack", *args)
     finally:
@@ -184,3 +186,38 @@ def test_whether_an_unprivileged_user_could_read_the_files(tmp_path):
     policy = confine.Policy(read=(str(private),), drop_uid=confine.can_drop_uid([str(private)]))
     if os.geteuid() == 0:
         assert any("uid 0" in w for w in confine.preview(policy))
+
+
+@pytest.mark.parametrize("body", [
+    """
+    import posix
+    return posix.read(posix.open(args[0], posix.O_RDONLY), 10)
+    """,
+    """
+    import io
+    return io.FileIO(args[0]).read(10)
+    """,
+    """
+    return open.__wrapped__(args[0]).read(10)  # the file guard's own original
+    """,
+])
+def test_the_audit_hook_refuses_every_way_of_opening_the_kit(tmp_path, sandbox, body):
+    """The second layer, checked with the kernel's layer switched off: PEP 578 audit events are
+    raised by every path to open(), so the Python-level bypasses of the file guard fail too."""
+    from d2lkit.grading.errors import Forbidden
+
+    secret = str(content_dir("solutions") / "ch02" / "norms.py")
+    with pytest.raises(Forbidden):
+        attack(tmp_path, sandbox, body, False, secret, audit=True)
+    assert attack(tmp_path, sandbox, body, False, secret)  # positive control: it reads
+
+
+def test_the_audit_hook_refuses_native_calls_from_learner_code(tmp_path, sandbox):
+    from d2lkit.grading.errors import Forbidden
+
+    native = "return ctypes.CDLL(None).getpid()"
+    objects = "import gc\nreturn len(gc.get_objects())"
+    for body in (native, objects):
+        with pytest.raises(Forbidden):
+            attack(tmp_path, sandbox, body, False, audit=True)
+        assert attack(tmp_path, sandbox, body, False) > 0  # positive control

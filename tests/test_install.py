@@ -49,7 +49,7 @@ def test_wheel_in_a_fresh_venv(tmp_path):
     # In a wheel the reference solutions sit inside site-packages/d2lkit/: a child may read
     # site-packages and the kit's package, but not _content below them.
     paths = sh(venv / "bin" / "python", "-c", "import json; from d2lkit.grading.child import "
-               "runtime_read_paths as r; print(json.dumps(r()))").stdout
+               "runtime_read_paths as r; print(json.dumps(r()))", cwd=outside).stdout
     content = str(next(venv.glob("lib/python*/site-packages/d2lkit/_content")).resolve())
     for granted in json.loads(paths):
         assert not (content == granted or content.startswith(granted + os.sep)), granted

@@ -375,7 +375,52 @@ def _start(setup: Setup, device: str) -> LearnerSession:
 
     if setup.confine:
         confine.apply(confinement_policy(setup, os.getcwd()))
-    return LearnerSession(setup, device)
+    session = LearnerSession(setup, device)
+    if setup.audit:
+        sys.addaudithook(_audit_hook(session))
+    return session
+
+
+# Audit events refused while the learner's code is on the stack: native code through ctypes
+# (importing an already-loaded ctypes raises no event, so its calls are watched), the objects
+# of the whole process (where the tripwires live), and hand-made code objects.
+_LEARNER_EVENTS = frozenset({"ctypes.dlopen", "ctypes.dlsym", "ctypes.call_function",
+                             "ctypes.cdata", "gc.get_objects", "gc.get_referrers",
+                             "gc.get_referents", "code.__new__"})
+
+
+def _is_kit(module: str) -> bool:
+    """The kit and its reference solutions (not the learner's own package, d2lkit_learner)."""
+    top = module.split(".")[0]
+    return top in ("d2lkit", "d2lkit_reference")
+
+
+def _audit_hook(session: LearnerSession):
+    """A second layer inside the child, after the kernel's: PEP 578 hooks cannot be removed,
+    and every way of opening a file (posix.open, io.FileIO, open.__wrapped__) raises "open".
+    A refusal is reported as `forbidden`. It lives in the process it restrains, so it explains
+    more than it protects: the kernel is what keeps files out of reach."""
+    guard = session.guard
+    tripwire = session.tripwire
+
+    def refuse(what: str):
+        tripwire.tripped.append(what)
+        raise ForbiddenCall(what)
+
+    def hook(event: str, args):
+        if event == "open" and guard is not None and args and args[0] is not None:
+            where = guard.protected(args[0])
+            if where is not None:
+                refuse(f"open({args[0]})")
+        elif event == "sqlite3.connect":
+            refuse("sqlite3.connect")
+        elif event == "import" and args and _is_kit(str(args[0])):
+            if tripwire.learner_on_stack():
+                refuse(str(args[0]))
+        elif event in _LEARNER_EVENTS and tripwire.learner_on_stack():
+            refuse(event)
+
+    return hook
 
 
 def prepare():

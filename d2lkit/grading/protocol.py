@@ -105,7 +105,8 @@ class Setup(_Message):
     protect: tuple = ()  # folders the child may not open (progress, reference solutions)
     read: tuple = ()  # what the kernel lets the child read besides the learner's chapter
     write: tuple = ()  # what it may write besides its scratch folder (the hostile suite's notes)
-    confine: bool = True  # False only in the hostile suite's positive controls
+    confine: bool = True  # the kernel's layer; False only in the tests' positive controls
+    audit: bool = True  # the audit hook, the second layer; False only in tests of the first
     drop_uid: bool = False  # switch to nobody (the supervisor checked that nobody can read it all)
 
 

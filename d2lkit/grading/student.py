@@ -165,7 +165,7 @@ class SandboxStudent(Student):
     later call (if the status is not sticky) gets a fresh one."""
 
     def __init__(self, exercise, workspace: Path, sandbox, timeout: float, device="cpu",
-                 protect=(), read=None, confine=True, write=(), drop_uid=None):
+                 protect=(), read=None, confine=True, write=(), drop_uid=None, audit=True):
         from d2lkit.grading import confine as kernel
         from d2lkit.grading.child import runtime_read_paths
 
@@ -180,7 +180,7 @@ class SandboxStudent(Student):
             drop_uid = kernel.can_drop_uid(read)
         drop_uid = drop_uid and kernel.can_drop_uid([chapter, *write])
         self.setup = Setup(self.workspace, self.relpath, tuple(exercise.forbid), tuple(protect),
-                           read, tuple(write), confine, drop_uid)
+                           read, tuple(write), confine, audit, drop_uid)
         self.worker = None
 
     def _share(self, args, kwargs):
