@@ -12,6 +12,8 @@ Every figure of the engine's targets (README, "Performance"):
   - `d2lkit grade` of 40 solved ch3 workspaces, no two byte-identical (each has its own comment
     inside every function), `--jobs 2`, start-up included: submissions per second;
   - the REPL's in-process grading of ch6 against the sandboxed grading, both after start-up;
+  - what the kernel's confinement (Landlock, seccomp, privileges) and the audit hook add to a
+    child: the first call of a fresh child with them and without;
   - the peak memory of `check ch6` (max RSS of its largest process).
 
 The machines are shared and noisy, so each line gives the median and spread, and ratios come
@@ -108,6 +110,37 @@ def sandboxed_worker(target: str):
     print(json.dumps(time.perf_counter() - start))
 
 
+def confinement_worker(runs: str):
+    """The first call into a fresh child, with and without the kernel's confinement and the audit
+    hook (the rest of a child's life costs the same either way)."""
+    from d2lkit.catalogue import Exercise
+    from d2lkit.grading.child import runtime_read_paths
+    from d2lkit.grading.engine import Engine
+    from d2lkit.grading.options import Options
+    from d2lkit.grading.student import SandboxStudent
+
+    ws = Path(tempfile.mkdtemp(prefix="d2lkit-bench-ws-"))
+    (ws / "ch02").mkdir()
+    (ws / "ch02" / "mod.py").write_text("def f(x):\n    return x + 1\n")
+    ex = Exercise(id="ch2.f", chapter=2, topic="mod", section="2.1", title={"en": "", "zh": ""},
+                  points=1, functions=("f",), forbid=(), hints=(), mistakes=())
+    read = runtime_read_paths()
+    out = {"open": [], "confined": []}
+    with Engine(Options()) as engine:
+        for _ in range(int(runs)):
+            for label, on in (("open", False), ("confined", True)):
+                times = []
+                for _ in range(30):
+                    st = SandboxStudent(ex, ws, engine.sandbox, 5.0, read=read, confine=on, audit=on)
+                    start = time.perf_counter()
+                    st.call("f", 1)
+                    times.append(time.perf_counter() - start)
+                    st.close()
+                out[label].append(statistics.median(times))
+    shutil.rmtree(ws, ignore_errors=True)
+    print(json.dumps(out))
+
+
 def inprocess_worker(target: str):
     """The REPL's way: `d2lkit.grader.grade(id, *objects)` for each exercise, on the reference
     solutions' own objects."""
@@ -160,7 +193,8 @@ def main():
         kind, arg = args.worker
         if kind == "warm":
             return warm_worker(arg, args.runs)
-        return {"sandboxed": sandboxed_worker, "inprocess": inprocess_worker}[kind](arg)
+        return {"sandboxed": sandboxed_worker, "inprocess": inprocess_worker,
+                "confinement": confinement_worker}[kind](arg)
     tmp = Path(tempfile.mkdtemp(prefix="d2lkit-bench-"))
     try:
         subprocess.run([*D2LKIT, "init", str(tmp / "ws")], env=ENV, check=True, capture_output=True)
@@ -193,6 +227,13 @@ def main():
         s = line("ch6 graded in the sandbox (after start-up)", sandboxed)
         i = line("ch6 graded in process, the REPL's way (after start-up)", inprocess)
         print(f"{'   in-process / sandboxed':<58} {i / s:6.2f}×", flush=True)
+
+        conf = worker("confinement", str(args.runs))
+        o = line("first call of a fresh child, unconfined", [t * 1000 for t in conf["open"]],
+                 unit="ms")
+        c = line("first call of a fresh child, confined", [t * 1000 for t in conf["confined"]],
+                 unit="ms")
+        print(f"{'   confinement added per child':<58} {c - o:6.2f} ms", flush=True)
 
         rss = [peak_rss([*D2LKIT, "check", "ch6", "--workspace", str(ROOT / "solutions")], ROOT)
                for _ in range(max(1, args.runs - 1))]
