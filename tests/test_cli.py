@@ -218,3 +218,23 @@ def test_locale_files_have_the_same_keys():
     from d2lkit import i18n
 
     assert i18n.keys("en") == i18n.keys("zh")
+
+
+def test_a_fresh_workspace_is_reported_without_a_sandbox(workspace):
+    """Untouched stubs are not_implemented without running them (dev check proves that every
+    stub grades so when it is run): no torch, no sandbox. A file the learner changed, even by
+    one comment, is graded for real."""
+    import os
+
+    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "d2lkit", "check",
+                          "ch2.vector_norm", "--json"], cwd=workspace, capture_output=True,
+                         text=True, env={**os.environ, "D2LKIT_LANG": "en"})
+    assert out.returncode == 1, out.stderr[-2000:]
+    assert " torch" not in out.stderr  # importtime lists every module imported
+    [result] = json.loads(out.stdout)["results"]
+    assert result["status"] == "not_implemented" and result["checks"] == []
+    norms = workspace / "ch02" / "norms.py"
+    norms.write_text(norms.read_text() + "\n# my first note\n")
+    r = run_cli("check", "ch2.vector_norm", "--json", cwd=workspace)
+    [result] = json.loads(r.stdout)["results"]
+    assert result["status"] == "not_implemented" and result["checks"]  # ran in a child

@@ -72,7 +72,7 @@ def run(cat, exercises, lang: str, console, mutants: bool = True, seed: int = 12
     from d2lkit.grading.options import Options
     from d2lkit.grading.protocol import Status
 
-    with Engine(Options(seed=seed), cache=False) as engine:
+    with Engine(Options(seed=seed, untouched_stubs=False), cache=False) as engine:
         for tree, want, label in (("exercises", Status.NOT_IMPLEMENTED, "dev.stub-grades"),
                                   ("solutions", Status.PASSED, "dev.solution-passes")):
             for ex, r in zip(exercises, engine.grade(exercises, content_dir(tree))):

@@ -73,6 +73,15 @@ def check(targets, workspace_dir, as_json, lang, seed, timeout, device, verbose)
     cat, exs = resolve(ctx, targets)
     options = make_options(ctx, seed, timeout, device)
     target = " ".join(targets) or "all"
+    from d2lkit.grading.precheck import decided_without_running
+
+    static = decided_without_running(exs, ws.root, options)
+    if static is not None:  # nothing to run (e.g. a fresh workspace): no sandbox, no torch
+        with open_progress(ctx, ws) as progress, \
+                progress.run(target, options.seed, "check") as record:
+            for result in static:
+                record(result)
+        return _report(ctx, ws, cat, static, target, options, as_json, verbose)
     from d2lkit.grading.engine import Engine  # imports torch: only a command that grades
 
     with open_progress(ctx, ws) as progress, \
@@ -91,6 +100,10 @@ def check(targets, workspace_dir, as_json, lang, seed, timeout, device, verbose)
         warn_weaknesses()
         results = engine.grade(exs, ws.root, on_result=record)
         warn_weaknesses()  # a hardening step can also fail once children are forked
+    _report(ctx, ws, cat, results, target, options, as_json, verbose)
+
+
+def _report(ctx, ws, cat, results, target: str, options, as_json: bool, verbose: bool):
     if as_json:
         from d2lkit.output import formats
 

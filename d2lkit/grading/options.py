@@ -41,6 +41,8 @@ class Options:
     lang: str = "en"
     limits: Limits = field(default_factory=Limits)
     strict: bool = False  # a sandbox hardening step that fails is an error (grade), not a warning
+    untouched_stubs: bool = True  # a module still equal to the kit's stub is not_implemented
+    #                               without running it (dev check turns this off: it proves it)
     confine: bool = True  # kernel confinement of children; False only in the hostile suite's
     #                       positive controls, which prove that each attack works without it
     extra_writable: tuple[str, ...] = field(default_factory=lambda: tuple(

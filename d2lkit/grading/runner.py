@@ -9,10 +9,7 @@ where the learner's code runs: in the sandbox (`WorkspaceTransport`) or in this 
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import functools
-import hashlib
 import os
 import time
 import zlib
@@ -22,59 +19,14 @@ import pytest
 
 from d2lkit.catalogue import Exercise
 from d2lkit.grading.errors import CheckFailed, LearnerProblem
+from d2lkit.grading.precheck import precheck
 from d2lkit.grading.protocol import Status
 from d2lkit.grading.results import CheckResult, Detail, ExerciseResult, Results
-from d2lkit.grading.tripwire import parsed, scan
 from d2lkit.paths import content_dir
 
 
 def grader_file(ex: Exercise) -> Path:
     return content_dir("grader") / Path(ex.relpath).parent / f"test_{ex.topic}.py"
-
-
-@functools.lru_cache(maxsize=512)
-def code_hash(source: str, names: tuple[str, ...]) -> str:
-    """A hash of the learner's definitions for this exercise (attempts are counted by change)."""
-    try:
-        p = parsed(source)
-        parts = [p.segment(n) for n in p.tree.body
-                 if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name in names]
-    except SyntaxError:
-        parts = [source]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
-
-
-def precheck(ex: Exercise, path: Path) -> tuple[ExerciseResult | None, str]:
-    """Problems found without running learner code: a missing file, a syntax error, a forbidden
-    name. Returns (a decided result or None, the code hash)."""
-    def decided(status, key, **params):
-        return ExerciseResult.of(ex, status, detail=Detail(key, params))
-    if not path.is_file():
-        return decided(Status.ERROR, "file-missing", file=str(path)), ""
-    try:
-        source = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        return decided(Status.ERROR, "file-unreadable", file=str(path), message=str(e)), ""
-    digest = code_hash(source, ex.functions)
-    try:
-        violations = _scan(source, str(path), ex.functions, ex.forbid)
-    except SyntaxError as e:
-        r = decided(Status.ERROR, "syntax", file=str(path), line=e.lineno or 0, col=e.offset or 0,
-                    text=(e.text or "").rstrip("\n"), message=e.msg, type=type(e).__name__)
-        r.code_hash = digest
-        return r, digest
-    if violations:
-        v = violations[0]
-        r = decided(Status.FORBIDDEN, "forbidden-static", name=v.name, line=v.line, code=v.code,
-                    file=str(path))
-        r.code_hash = digest
-        return r, digest
-    return None, digest
-
-
-# One topic file holds several exercises, and watch/grade see the same sources again: scan each
-# (source, exercise) once per process.
-_scan = functools.lru_cache(maxsize=512)(scan)
 
 
 def _seed_for(seed: int, nodeid: str) -> int:
@@ -190,7 +142,7 @@ class WorkspaceTransport:
         self.drop_uid = drop_uid  # nobody can read all of `read`: children may switch to nobody
 
     def precheck(self, ex: Exercise) -> tuple[ExerciseResult | None, str]:
-        return precheck(ex, self.workspace / ex.relpath)
+        return precheck(ex, self.workspace / ex.relpath, self.options.untouched_stubs)
 
     def student(self, ex: Exercise):
         from d2lkit.grading.student import SandboxStudent
