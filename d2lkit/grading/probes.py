@@ -77,3 +77,30 @@ def probe_calls(mod, name: str, calls):
     returns their results in order: `student.probe(probe_calls, "pool2d", calls)` tries many
     small cases in one round trip."""
     return [getattr(mod, name)(*args, **kwargs) for args, kwargs in calls]
+
+
+class TokenVocab:
+    """A vocabulary over a fixed list of tokens with the book's `Vocab` interface (8.2.3):
+    `len`, `vocab[token]` or `vocab[tokens]` (an unknown token is index 0), `to_tokens`, `unk`.
+    Probes hand it to learner code that expects a vocabulary."""
+
+    def __init__(self, idx_to_token):
+        self.idx_to_token = list(idx_to_token)
+        self.token_to_idx = {t: i for i, t in enumerate(self.idx_to_token)}
+
+    def __len__(self):
+        return len(self.idx_to_token)
+
+    def __getitem__(self, tokens):
+        if isinstance(tokens, (list, tuple)):
+            return [self[t] for t in tokens]
+        return self.token_to_idx.get(tokens, 0)
+
+    def to_tokens(self, indices):
+        if isinstance(indices, (list, tuple)):
+            return [self.idx_to_token[int(i)] for i in indices]
+        return self.idx_to_token[int(indices)]
+
+    @property
+    def unk(self):
+        return 0

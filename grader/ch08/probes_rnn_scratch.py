@@ -5,29 +5,14 @@ no expected values, no hidden inputs, no reference solution."""
 import torch
 from torch import nn
 
+from d2lkit.grading.probes import TokenVocab
+
 
 def probe_predict(mod, prefix, num_preds, device):
     """Run the learner's predict_ch8 with a deterministic fake net and vocabulary."""
     chars = "abcdefghijk"
     V = len(chars)
     calls = []
-
-    class FakeVocab:
-        idx_to_token = list(chars)
-        token_to_idx = {c: i for i, c in enumerate(chars)}
-
-        def __len__(self):
-            return V
-
-        def __getitem__(self, tokens):
-            if isinstance(tokens, (list, tuple)):
-                return [self[t] for t in tokens]
-            return self.token_to_idx.get(tokens, 0)
-
-        def to_tokens(self, indices):
-            if isinstance(indices, (list, tuple)):
-                return [self.idx_to_token[int(i)] for i in indices]
-            return self.idx_to_token[int(indices)]
 
     class FakeNet:
         def begin_state(self, batch_size=1, device=None):
@@ -42,7 +27,7 @@ def probe_predict(mod, prefix, num_preds, device):
             logits[0, nxt] = 5.0
             return logits, (state[0] + 1,)
 
-    text = mod.predict_ch8(prefix, num_preds, FakeNet(), FakeVocab(), device)
+    text = mod.predict_ch8(prefix, num_preds, FakeNet(), TokenVocab(chars), device)
     return {"text": text, "calls": calls}
 
 

@@ -61,7 +61,7 @@ def test_pre_random(student, text):
 
 # ------------------------------------------------------------------------------ build_array_nmt
 def _expected(vocab_lines, reserved, lines, num_steps):
-    vocab = probes.GraderVocab(vocab_lines, reserved)
+    vocab = probes.frequency_vocab(vocab_lines, reserved)
     return ref.build_array_nmt(lines, vocab, num_steps)
 
 
