@@ -358,14 +358,25 @@ def probes_file(relpath: str) -> str:
     return os.path.realpath(content_dir("grader") / chapter / f"probes_{module}")
 
 
-def confinement_policy(setup: Setup, scratch: str):
+# What CUDA opens at start-up: the driver's device files and what NVML reads about the GPUs.
+GPU_DEVICES = ("/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset")
+GPU_READ = ("/proc/driver/nvidia", "/sys/bus/pci", "/sys/devices", "/dev/shm")
+
+
+def confinement_policy(setup: Setup, scratch: str, device: str = "cpu"):
+    import glob
+
     from d2lkit.grading import confine
 
     chapter = os.path.join(os.path.realpath(setup.workspace), setup.relpath.split("/")[0])
     probes_of_topic = probes_file(setup.relpath)
     extra = (probes_of_topic,) if os.path.exists(probes_of_topic) else ()
-    return confine.Policy(read=(*setup.read, chapter, *extra), write=(scratch, *setup.write),
-                          drop_uid=setup.drop_uid)
+    devices, read = confine.Policy.devices, ()
+    if device.startswith("cuda"):  # untested here: no GPU on the development machines
+        devices = (*devices, *GPU_DEVICES, *sorted(glob.glob("/dev/nvidia[0-9]*")))
+        read = GPU_READ
+    return confine.Policy(read=(*setup.read, chapter, *extra, *read),
+                          write=(scratch, *setup.write), devices=devices, drop_uid=setup.drop_uid)
 
 
 def _start(setup: Setup, device: str) -> LearnerSession:
@@ -374,7 +385,7 @@ def _start(setup: Setup, device: str) -> LearnerSession:
     from d2lkit.grading import confine
 
     if setup.confine:
-        confine.apply(confinement_policy(setup, os.getcwd()))
+        confine.apply(confinement_policy(setup, os.getcwd(), device))
     session = LearnerSession(setup, device)
     if setup.audit:
         sys.addaudithook(_audit_hook(session))

@@ -118,8 +118,9 @@ def _landlock(policy: Policy, abi: int):
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset")
     try:
         read = FS_EXECUTE | FS_READ_FILE | FS_READ_DIR
+        device = FS_READ_FILE | FS_WRITE_FILE | FS_IOCTL_DEV  # a GPU is driven by ioctls
         for path, rights in ([(p, read) for p in policy.read]
-                             + [(p, FS_READ_FILE | FS_WRITE_FILE) for p in policy.devices]
+                             + [(p, device) for p in policy.devices]
                              + [(p, fs) for p in policy.write]):
             _add_path_rule(ruleset, path, rights & fs)
         if _prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS (Landlock requires it)
