@@ -197,6 +197,10 @@ def base(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     assert run_cli("init", root / "ws").returncode == 0
     ws = root / "ws"
+    # an edited module (a stub with a note), so that the normal check runs the sandbox as a
+    # hostile one does; an untouched stub is reported without starting anything
+    norms = ws / "ch02" / "norms.py"
+    norms.write_text(norms.read_text() + "\n# a learner's note\n")
     times = []
     for _ in range(2):
         start = time.monotonic()
