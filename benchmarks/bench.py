@@ -53,7 +53,10 @@ def timed(cmd, cwd=None, runs=3, ok=(0, 1)) -> list[float]:
 
 def line(label, times, base=None, unit="s"):
     med = statistics.median(times)
-    extra = f"   = import torch + {med - base:.2f} s" if base is not None else ""
+    extra = ""
+    if base is not None:
+        extra = (f"   = import torch + {med - base:.2f} s" if med >= base
+                 else f"   = {med / base:.2f}× import torch")
     print(f"{label:<58} median {med:6.2f} {unit}   (min {min(times):.2f}, max {max(times):.2f}, "
           f"n={len(times)}){extra}", flush=True)
     return med
