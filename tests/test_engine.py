@@ -1,5 +1,6 @@
 """One runner: the same submission gives the same result, field by field, on every path —
-`check` (grade_once), `watch` (a warm engine, graded twice), `grade` (batch workers) and the
+`check` (grade_once: one engine, and exercises spread over forked engines), `watch` (a warm
+engine, graded twice), `grade` (batch workers) and the
 REPL's in-process transport — for a catalogued mistake, an allowed-but-reported input mutation
 (a warning) and a device error raised by the learner's code."""
 
@@ -72,7 +73,9 @@ def test_every_path_gives_the_same_result(submission):
     cat = catalogue.load()
     exercises = [cat.by_id[eid] for eid in CASES]
     options = Options(seed=5)
-    by_path = {"check": grade_once(exercises, submission, options)}
+    # `check` with one engine, and with the exercises spread over two forked engines
+    by_path = {"check": grade_once(exercises, submission, options, jobs=1),
+               "check in workers": grade_once(exercises, submission, options, jobs=2)}
     with Engine(options) as engine:
         engine.grade(exercises, submission)
         by_path["watch"] = engine.grade(exercises, submission, use_cache=False)
@@ -129,3 +132,31 @@ def test_a_parsed_source_gives_the_same_segments_as_ast():
                 assert p.segment(node) == ast.get_source_segment(source, node)
                 count += 1
     assert count > 100
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rule, status", [("ch3.squared_loss:1", "passed"),
+                                          ("ch3.squared_loss", "infrastructure_error")])
+def test_a_check_in_workers_survives_a_dying_worker(monkeypatch, capfd, rule, status):
+    """A worker killed while grading an exercise (the OOM killer, say): the exercise is graded
+    again in a fresh worker, and after a second death it is the kit's error, never the
+    learner's; every other exercise keeps its own result, in curriculum order."""
+    from d2lkit import catalogue
+    from d2lkit.grading import pool
+    from d2lkit.grading.engine import grade_once
+    from d2lkit.grading.options import Options
+
+    exercises = catalogue.load().resolve(["ch3.linreg", "ch3.squared_loss", "ch3.sgd"])
+    monkeypatch.setenv(pool.TEST_KILL_WORKER, rule)
+    seen = []
+    results = grade_once(exercises, ROOT / "solutions", Options(seed=1), jobs=2,
+                         on_result=lambda r: seen.append(r.id))
+    assert seen == [ex.id for ex in exercises]
+    by_id = {r.id: r for r in results}
+    assert by_id["ch3.squared_loss"].status == status
+    if status != "passed":
+        assert by_id["ch3.squared_loss"].detail.key == "worker-died"
+        assert by_id["ch3.squared_loss"].points == 0
+    assert by_id["ch3.linreg"].status == by_id["ch3.sgd"].status == "passed"
+    err = capfd.readouterr().err
+    assert "died" in err and "ch3.squared_loss" in err

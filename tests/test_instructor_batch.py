@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from d2lkit.grading import pool
 from d2lkit.instructor import batch
 from tests.conftest import ROOT, run_cli
 
@@ -196,7 +197,7 @@ def isolated(tmp_path_factory):
     out = tmp / "grades.json"
     r = run_cli("grade", cls, "--target", TARGET, "--format", "json", "--out", out, "--seed", "5",
                 "--jobs", "2", "--no-progress",
-                env={batch.TEST_KILL_WORKER: "alice:1", "TMPDIR": str(scratch)})
+                env={pool.TEST_KILL_WORKER: "alice:1", "TMPDIR": str(scratch)})
     assert r.returncode == 0, r.stderr
     assert "died (exit status -9) while grading alice; grading it again" in r.stderr
     data = json.loads(out.read_text())
@@ -240,7 +241,7 @@ def test_a_worker_that_dies_twice_is_the_graders_failure(tmp_path):
         assert run_cli("init", cls / name).returncode == 0
         (cls / name / "ch02" / "norms.py").write_text(sol)
     r = run_cli("grade", cls, "--target", TARGET, "--format", "gradescope", "--seed", "5",
-                "--jobs", "2", "--no-progress", env={batch.TEST_KILL_WORKER: "bob"})
+                "--jobs", "2", "--no-progress", env={pool.TEST_KILL_WORKER: "bob"})
     assert r.returncode == 0, r.stderr
     assert r.stderr.count("while grading bob") == 2 and "giving up on it" in r.stderr
     gs = json.loads(r.stdout)
@@ -253,6 +254,6 @@ def test_a_worker_that_dies_twice_is_the_graders_failure(tmp_path):
 
 
 def test_the_kill_hook_is_inert_outside_pytest(monkeypatch):
-    monkeypatch.setenv(batch.TEST_KILL_WORKER, "alice")
+    monkeypatch.setenv(pool.TEST_KILL_WORKER, "alice")
     monkeypatch.delenv("PYTEST_CURRENT_TEST")
-    batch._test_kill_hook("alice", 0)  # still alive
+    pool._test_kill_hook("alice", 0)  # still alive

@@ -82,24 +82,21 @@ def check(targets, workspace_dir, as_json, lang, seed, timeout, device, verbose)
             for result in static:
                 record(result)
         return _report(ctx, ws, cat, static, target, options, as_json, verbose)
-    from d2lkit.grading.engine import Engine  # imports torch: only a command that grades
+    from d2lkit.grading.engine import grade_once  # imports torch: only a command that grades
+
+    # a learner grading their own code is told, but not stopped
+    warned: set[str] = set()
+
+    def warn_weaknesses(weaknesses):
+        for weakness in weaknesses:
+            if weakness not in warned:
+                warned.add(weakness)
+                click.secho(t("cli.sandbox-weakness", ctx.lang, weakness=weakness), err=True,
+                            dim=True)
 
     with open_progress(ctx, ws) as progress, \
-            progress.run(target, options.seed, "check") as record, \
-            Engine(options, cache=False) as engine:
-        # a learner grading their own code is told, but not stopped
-        warned: set[str] = set()
-
-        def warn_weaknesses():
-            for weakness in engine.weaknesses:
-                if weakness not in warned:
-                    warned.add(weakness)
-                    click.secho(t("cli.sandbox-weakness", ctx.lang, weakness=weakness), err=True,
-                                dim=True)
-
-        warn_weaknesses()
-        results = engine.grade(exs, ws.root, on_result=record)
-        warn_weaknesses()  # a hardening step can also fail once children are forked
+            progress.run(target, options.seed, "check") as record:
+        results = grade_once(exs, ws.root, options, on_result=record, on_weakness=warn_weaknesses)
     _report(ctx, ws, cat, results, target, options, as_json, verbose)
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import functools
 import os
 import platform
 import resource
@@ -86,6 +87,7 @@ SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1, 2
 _FILE_ONLY = FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | FS_TRUNCATE | FS_IOCTL_DEV
 
 
+@functools.cache  # the running kernel's, asked once (in the zygote, before any fork)
 def landlock_abi() -> int:
     """The kernel's Landlock ABI version, 0 when there is none (or it is disabled)."""
     if platform.system() != "Linux":
@@ -194,16 +196,22 @@ def seccomp_program() -> list[bytes]:
     return prog
 
 
+@functools.cache  # built once in the zygote; every child loads the same filter
+def _seccomp_filter() -> tuple[int, bytes]:
+    prog = seccomp_program()
+    return len(prog), b"".join(prog)
+
+
 def _seccomp():
     if platform.machine() not in ("x86_64", "AMD64"):
         raise OSError(errno.ENOSYS, f"no seccomp filter for {platform.machine()}")
-    prog = seccomp_program()
-    filters = ctypes.create_string_buffer(b"".join(prog), 8 * len(prog))
+    length, program = _seccomp_filter()
+    filters = ctypes.create_string_buffer(program, len(program))
 
     class SockFprog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
-    fprog = SockFprog(len(prog), ctypes.cast(filters, ctypes.c_void_p))
+    fprog = SockFprog(length, ctypes.cast(filters, ctypes.c_void_p))
     if _prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
         raise OSError(ctypes.get_errno(), "no_new_privs")
     libc = _libc()
@@ -263,6 +271,14 @@ def preview(policy: Policy) -> list[str]:
     if policy.seccomp and platform.machine() not in ("x86_64", "AMD64"):
         weaknesses.append(f"no seccomp filter for {platform.machine()}")
     return weaknesses
+
+
+def warm():
+    """What every child's `apply` would otherwise compute for itself: run once in the zygote."""
+    _libc()
+    landlock_abi()
+    if platform.machine() in ("x86_64", "AMD64"):
+        _seccomp_filter()
 
 
 def apply(policy: Policy) -> Report:

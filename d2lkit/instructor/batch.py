@@ -11,9 +11,10 @@ deleted. The supervisor's pre-checks (syntax, the forbidden-call scan) therefore
 files the children import, and nothing a child does can reach the original. The learner's own
 progress file is still read (read-only) from the original.
 
-A worker that dies (killed, crashed: never the learner's doing, since learner code runs in the
-sandbox's children) has its submission re-graded once in a fresh worker; a second death makes that
-submission an `infrastructure_error`.
+With `jobs > 1` the submissions are the tasks of a `d2lkit.grading.pool`: a worker that dies
+(killed, crashed: never the learner's doing, since learner code runs in the sandbox's children)
+has its submission re-graded once in a fresh worker; a second death makes that submission an
+`infrastructure_error`.
 
 Grading results are not written into the submissions' progress databases unless `record=True`.
 """
@@ -24,11 +25,9 @@ import os
 import re
 import shutil
 import stat
-import sys
 import tempfile
 import time
 import traceback
-from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -44,11 +43,6 @@ MAX_COPY_ENTRIES = 20_000  # folder entries looked at per submission (a flood of
 MAX_COPY_DEPTH = 8  # folder levels below a chNN/ folder; deeper ones cannot be imported anyway
 ERROR_CAP = 500  # characters of an error message kept (it may quote a learner's exception)
 GRADE_ATTEMPTS = 2  # a submission whose worker dies is graded once more in a fresh worker
-
-# Test-only: a worker that receives this submission kills itself with SIGKILL, as the OOM killer
-# would. "NAME" kills on every attempt, "NAME:1" on the first attempt only. Honoured only while
-# pytest runs (PYTEST_CURRENT_TEST is set), so that no environment can make a real grading fail.
-TEST_KILL_WORKER = "D2LKIT_TEST_KILL_WORKER"
 
 _CHAPTER = re.compile(r"ch[0-9]{2}")
 
@@ -318,243 +312,22 @@ def grade(submissions: list[Submission], exercises, options: Options, *, jobs: i
 
 
 # ------------------------------------------------------------------------------ parallel
-def _test_kill_hook(name: str, attempt: int):
-    rule = os.environ.get(TEST_KILL_WORKER)
-    if not rule or "PYTEST_CURRENT_TEST" not in os.environ:
-        return
-    target, _, attempts = rule.partition(":")
-    if name == target and (not attempts or attempt < int(attempts)):
-        import signal
-
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-def _worker(conn, submissions, exercises, options, record, scratch):
-    """One worker process: its own engine, then submissions as the supervisor hands them out.
-    Messages: ("refused", text), ("ready", zygote pid, weaknesses),
-    ("done", index, Graded, zygote pid, weaknesses)."""
-    from d2lkit.grading.engine import Engine
-    from d2lkit.grading.sandbox import SandboxError
-
-    os.environ["OMP_NUM_THREADS"] = "1"
-    supervisor = os.getppid()
-    try:
-        engine = Engine(options, cache=False)  # this worker's own zygote, started after the fork
-    except SandboxError as e:
-        conn.send(("refused", str(e)))
-        return
-    with engine:
-        conn.send(("ready", engine.sandbox.zygote_pid, engine.weaknesses))
-        while True:
-            # other workers hold copies of our pipe's far end, so a dead supervisor shows up as
-            # a new parent, never as end-of-file
-            while not conn.poll(1.0):
-                if os.getppid() != supervisor:
-                    return
-            task = conn.recv()
-            if task is None:
-                return
-            index, attempt = task
-            _test_kill_hook(submissions[index].name, attempt)
-            g = _grade_one(submissions[index], exercises, engine, record, scratch)
-            conn.send(("done", index, g, engine.sandbox.zygote_pid, engine.weaknesses))
-
-
-@dataclass
-class _Slot:
-    process: object
-    conn: object
-    index: int | None = None  # the submission it is grading
-    ready: bool = False
-
-
-MAX_START_FAILURES = 3  # workers that die before their engine is up (then the rest is given up)
-
-
 def _grade_parallel(submissions, exercises, options, jobs, record, on_done, weak, scratch
                     ) -> list[Graded]:
-    import multiprocessing as mp
-    from multiprocessing.connection import wait
+    from d2lkit.grading import pool
 
-    from d2lkit.grading.sandbox import SandboxError
-
-    ctx = mp.get_context("fork")
-    todo = deque(range(len(submissions)))
-    attempts = [0] * len(submissions)
     out: dict[int, Graded] = {}
-    slots: list[_Slot] = []
-    zygotes: set[int] = set()
-    start_failures = 0
-    was_subreaper = _subreaper(True)  # a dead worker's zygote becomes ours to end
 
-    def start():
-        mine, theirs = ctx.Pipe()
-        p = ctx.Process(target=_worker, args=(theirs, submissions, exercises, options, record,
-                                              scratch), daemon=True)
-        p.start()
-        theirs.close()
-        slots.append(_Slot(p, mine))
+    def work(engine, index: int, attempt: int) -> Graded:
+        return _grade_one(submissions[index], exercises, engine, record, scratch)
 
-    def finish(index: int, g: Graded):
+    def done(index: int, g: Graded):
         out[index] = g
         if on_done:
             on_done(g)
 
-    def died(slot: _Slot):
-        nonlocal start_failures
-        slots.remove(slot)
-        slot.conn.close()
-        slot.process.join(timeout=5)
-        _end_strays(zygotes)
-        if not slot.ready:
-            start_failures += 1
-            print(f"d2lkit: a grading worker died while starting its sandbox (exit status "
-                  f"{slot.process.exitcode})", file=sys.stderr)
-        if slot.index is not None:
-            attempts[slot.index] += 1
-            again = attempts[slot.index] < GRADE_ATTEMPTS
-            # the instructor's to know: a re-grade costs time, and a second death costs a score
-            print(f"d2lkit: the grading worker died (exit status {slot.process.exitcode}) while "
-                  f"grading {submissions[slot.index].name}"
-                  + ("; grading it again in a fresh worker" if again else "; giving up on it"),
-                  file=sys.stderr)
-            if not again:
-                finish(slot.index, _worker_died(submissions[slot.index], exercises))
-            else:
-                todo.appendleft(slot.index)
-        if start_failures >= MAX_START_FAILURES and not any(s.ready for s in slots):
-            while todo:
-                index = todo.popleft()
-                finish(index, _worker_died(submissions[index], exercises, starting=True))
-
-    def receive(slot: _Slot) -> bool:
-        """Handle one message; False when the worker is gone."""
-        try:
-            msg = slot.conn.recv()
-        except (EOFError, OSError):
-            return False
-        if msg[0] == "refused":
-            raise SandboxError(msg[1])
-        if msg[0] == "ready":
-            slot.ready = True
-            zygotes.add(msg[1])
-            weak.add(msg[2])
-        elif msg[0] == "done":
-            _, index, g, zygote, weaknesses = msg
-            zygotes.add(zygote)
-            weak.add(weaknesses)
-            slot.index = None
-            finish(index, g)
-        return True
-
-    finished = False
-    try:
-        for _ in range(jobs):
-            start()
-        while len(out) < len(submissions):
-            for slot in slots:
-                if slot.ready and slot.index is None and todo:
-                    slot.index = todo.popleft()
-                    slot.conn.send((slot.index, attempts[slot.index]))
-            # a fresh worker replaces a dead one while there is work that no worker holds
-            busy = sum(s.index is not None for s in slots)
-            while todo and len(slots) < min(jobs, len(todo) + busy):
-                start()
-            by_handle = {}
-            for slot in slots:
-                by_handle[slot.conn] = slot
-                by_handle[slot.process.sentinel] = slot
-            for handle in wait(list(by_handle), timeout=1.0):
-                slot = by_handle[handle]
-                if slot not in slots:
-                    continue
-                if handle is slot.conn:
-                    alive = receive(slot)
-                else:  # it exited: what it sent before that still counts
-                    while slot.conn.poll(0) and receive(slot):
-                        pass
-                    alive = False
-                if not alive:
-                    died(slot)
-        for slot in slots:
-            slot.conn.send(None)
-        finished = True
-    finally:
-        for slot in slots:
-            if finished:
-                slot.process.join(timeout=30)
-            if slot.process.is_alive():
-                slot.process.kill()
-                slot.process.join()
-            slot.conn.close()
-        _end_strays(zygotes)
-        if not was_subreaper:
-            _subreaper(False)
+    pool.run(len(submissions), work, options, jobs, on_done=done,
+             lost=lambda index, starting: _worker_died(submissions[index], exercises, starting),
+             on_weakness=weak.add, name=lambda index: submissions[index].name,
+             attempts=GRADE_ATTEMPTS)
     return [out[i] for i in range(len(submissions))]
-
-
-# ------------------------------------------------------------------------------ leftovers
-def _subreaper(on: bool) -> bool:
-    """Make this process the child subreaper (or stop being one); returns whether it was one.
-    A killed worker leaves its zygote, and perhaps sandbox children, behind; as our children they
-    can be ended, so results are written only once no process that ran learner code is left."""
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        was = ctypes.c_int(0)
-        libc.prctl(37, ctypes.byref(was), 0, 0, 0)  # PR_GET_CHILD_SUBREAPER
-        libc.prctl(36, int(on), 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-        return bool(was.value)
-    except (OSError, AttributeError):  # not Linux: orphans go to init, nothing to end
-        return True
-
-
-def _children() -> list[int]:
-    me, found = str(os.getpid()), []
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return []
-    for entry in entries:
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as f:
-                    fields = f.read().decode(errors="replace").rsplit(")", 1)[-1].split()
-            except OSError:
-                continue
-            if fields[1] == me:
-                found.append(int(entry))
-    return found
-
-
-def _end_strays(zygotes: set[int], grace: float = 3.0):
-    """Reap what dead workers left to us: their zygotes, and sandbox children (each in a session
-    of its own) that a killed zygote left in turn. Other children of this process (live workers,
-    in our session, or anything a caller started) are left alone. A zygote whose worker died ends
-    its children and cleans up by itself; after `grace` seconds whatever is left is killed, again
-    and again, since killing a process hands its own children to us."""
-    mine = os.getsid(0)
-    deadline = time.monotonic() + grace
-    for _ in range(100_000):
-        strays = []
-        for pid in _children():
-            try:
-                if pid in zygotes or os.getsid(pid) != mine:
-                    strays.append(pid)
-            except OSError:
-                continue
-        if not strays:
-            return
-        late = time.monotonic() >= deadline
-        for pid in strays:
-            try:
-                if late:
-                    os.kill(pid, 9)
-                    os.waitpid(pid, 0)
-                else:
-                    os.waitpid(pid, os.WNOHANG)
-            except (ChildProcessError, ProcessLookupError):
-                pass
-        if not late:
-            time.sleep(0.01)
