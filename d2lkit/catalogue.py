@@ -64,7 +64,9 @@ class Exercise:
     mistakes: tuple[Mistake, ...]
     stretch: bool = False
     kind: str = "function"  # one of KINDS: what the learner writes
-    forms: tuple[str, ...] = ()  # argument forms the docstring documents, e.g. "int-or-tuple"
+    forms: tuple[str, ...] = ()  # argument forms the docstring documents, each graded by the
+    #   engine on every call that uses it: "pair:NAME" — argument NAME may be an int n, meaning
+    #   (n, n), or a pair (see `grading.student.Student._check_forms`)
     time_budget: float | None = None  # seconds per call into learner code; None: the run's timeout
 
     @property
@@ -195,6 +197,9 @@ MISTAKE_KEYS = ("id", "hint")
 _ONE_OF_KINDS = "one of " + ", ".join(map(repr, KINDS))
 
 
+FORM = r"pair:[A-Za-z_]\w*"  # the argument forms the engine knows how to exercise
+
+
 def _is_int(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -283,6 +288,9 @@ class _Reader:
         for key, value in (("functions", functions), ("forbid", raw.get("forbid", [])),
                            ("forms", raw.get("forms", []))):
             self.check(where, key, value, _is_str_list(value), "a list of strings")
+        for form in raw.get("forms", []):
+            self.check(where, "forms", form, isinstance(form, str) and re.fullmatch(
+                FORM, form) is not None, '"pair:<argument name>" (an int n means (n, n))')
         # A capitalised name is a class the learner writes: an nn.Module exercise.
         kind = raw.get("kind", "module" if any(f[:1].isupper() for f in functions) else "function")
         self.check(where, "kind", kind, kind in KINDS, _ONE_OF_KINDS)

@@ -43,7 +43,9 @@ class Watcher:
 
     # ------------------------------------------------------------------ helpers
     def say(self, key: str, style: str | None = None, **params):
-        self.console.print(t(f"watch.{key}", self.lang, **params), style=style, highlight=False)
+        # plain text: "[h]" in the key legend is a key to press, not rich markup
+        self.console.print(t(f"watch.{key}", self.lang, **params), style=style, highlight=False,
+                           markup=False)
 
     def _first_unpassed(self, start: int) -> int:
         n = len(self.exercises)
@@ -115,12 +117,14 @@ class Watcher:
         with self.progress.run(ex.id, self.options.seed, "watch") as record:
             results = self.engine.grade([ex], self.ws.root, on_result=record)
         elapsed = time.perf_counter() - start
-        terminal.check_report(results, self.cat, self.options, self.ws, self.console)
+        terminal.check_report(results, self.cat, self.options, self.ws, self.console,
+                              watching=True)
         self.console.print(f"[dim]({elapsed:.2f} s)[/dim]")
         if results[0].passed:
             self.passed.add(ex.id)
             if all(e.id in self.passed for e in self.exercises):
-                self.say("all-done", style="bold green", count=len(self.exercises), target=self.target)
+                self.say("all-done" if len(self.exercises) > 1 else "one-done", style="bold green",
+                         count=len(self.exercises), target=self.target)
                 return
             self.index = self._first_unpassed(self.index + 1)
             self.say("passed-next", style="bold green", id=ex.id, next=self.current.id)

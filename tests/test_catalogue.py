@@ -101,9 +101,9 @@ def test_kind_defaults_to_module_for_a_class(tmp_path):
 
 def test_the_new_optional_fields(tmp_path):
     text = CHAPTER.replace('id = "ch3.softmax"', 'id = "ch3.softmax"\nkind = "quiz"\n'
-                           'forms = ["batched", "float32"]\ntime_budget = 30')
+                           'forms = ["pair:padding", "pair:stride"]\ntime_budget = 30')
     ex = read(tmp_path, text).exercises[0]
-    assert ex.kind == "quiz" and ex.forms == ("batched", "float32")
+    assert ex.kind == "quiz" and ex.forms == ("pair:padding", "pair:stride")
     assert ex.time_budget == 30.0 and isinstance(ex.time_budget, float)
 
 
@@ -155,7 +155,7 @@ def with_accuracy_field(field, value):
 @pytest.mark.parametrize("field, value", [
     ("points", '"2"'), ("points", "0"), ("points", "true"), ("stretch", '"yes"'),
     ("forbid", '"torch.softmax"'), ("functions", "[1]"), ("kind", '"class"'),
-    ("forms", '"batched"'),
+    ("forms", '"batched"'), ("forms", '["batched"]'), ("forms", '["pair:"]'),
     ("time_budget", "0"), ("time_budget", '"10"'), ("section", "3.6"), ("hints", '"exp"'),
     ("mistakes", '["no-max"]'), ("title", '"Accuracy"'),
 ])

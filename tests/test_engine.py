@@ -44,10 +44,12 @@ def vector_norm(x, p=2.0):
 
 
 def fields(result) -> dict:
-    """What a learner or an instructor is shown, without timings."""
-    return {"status": result.status, "mistake": result.mistake, "detail": result.detail,
-            "warnings": result.warnings, "points": result.points,
-            "checks": [(c.name, c.status, c.mistake, c.detail, c.warnings) for c in result.checks]}
+    """What a learner or an instructor is shown, without timings (as text: a NaN measured in a
+    failing check is the same NaN on every path, though nan != nan)."""
+    return {"status": result.status, "mistake": result.mistake, "detail": repr(result.detail),
+            "warnings": repr(result.warnings), "points": result.points,
+            "checks": [repr((c.name, c.status, c.mistake, c.detail, c.warnings))
+                       for c in result.checks]}
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +98,7 @@ def test_every_path_gives_the_same_result(submission):
     assert check["ch10.masked_softmax"]["status"] == "passed"
     assert [w.key for w in by_path["check"][1].warnings] == ["input-mutated-warning"]
     assert check["ch2.vector_norm"]["status"] == "error"
-    assert "same device" in check["ch2.vector_norm"]["detail"].params["message"]
+    assert "same device" in by_path["check"][2].detail.params["message"]
     for path, results in by_path.items():
         got = {r.id: fields(r) for r in results}
         for eid in CASES:
@@ -160,3 +162,23 @@ def test_a_check_in_workers_survives_a_dying_worker(monkeypatch, capfd, rule, st
     assert by_id["ch3.linreg"].status == by_id["ch3.sgd"].status == "passed"
     err = capfd.readouterr().err
     assert "died" in err and "ch3.squared_loss" in err
+
+
+@pytest.mark.slow
+def test_every_check_runs_unless_the_status_would_repeat(submission):
+    """A wrong result fails several checks and the learner sees them all; a status that every
+    later call would repeat (the stub's NotImplementedError, a hang) ends the exercise there."""
+    from d2lkit import catalogue
+    from d2lkit.grading.engine import Engine
+    from d2lkit.grading.options import Options
+
+    cat = catalogue.load()
+    softmax, norm = cat.by_id["ch3.softmax"], cat.by_id["ch2.vector_norm"]
+    with Engine(Options(seed=5, untouched_stubs=False)) as engine:  # the stub runs too
+        wrong, raising = engine.grade([softmax, norm], submission)
+        [stub] = engine.grade([norm], ROOT / "exercises")
+    assert wrong.status == "failed" and len(wrong.failing_checks) >= 2
+    assert wrong.failing_check.mistake == wrong.mistake == "no-max-subtraction"
+    # an exception raised on every call is reported by every check (not sticky)
+    assert raising.status == "error" and len(raising.failing_checks) == len(raising.checks) > 1
+    assert stub.status == "not_implemented" and len(stub.checks) == 1

@@ -198,3 +198,40 @@ def test_grades_in_a_child_does_not_read_the_catalogue(monkeypatch, d2lkit_marke
     monkeypatch.setattr(api, "IN_CHILD", True)
     monkeypatch.setattr(api, "_require_known", lambda _id: pytest.fail("catalogue read in a child"))
     api.grades("ch3.whatever", en="e", zh="z")
+
+
+def test_got_and_expected_are_described_alike_with_nan_and_inf_visible():
+    from d2lkit.grading.api import describe_tensor
+
+    assert describe_tensor(torch.tensor([1.0, float("nan")])) == "[1.0, nan] (2,) float32"
+    big = torch.zeros(5, 5, dtype=torch.float64)
+    big[0, 0], big[1, 1] = float("nan"), float("inf")
+    assert describe_tensor(big) == "Tensor(5, 5) float64, values in [0, 0], 1 NaN, 1 inf"
+    assert describe_tensor(torch.tensor([[1, 2]])) == "[[1, 2]] (1, 2) int64"
+    with pytest.raises(CheckFailed) as e:
+        api.expect(False, "f(x)", expected=torch.tensor([1.0, 2.0]),
+                   got=torch.tensor([1.0, float("inf")]))
+    assert e.value.detail.params["got"] == "[1.0, inf] (2,) float32"
+    assert e.value.detail.params["expected"] == "[1.0, 2.0] (2,) float32"
+
+
+def test_buffers_and_parameters_are_module_attributes_like_any_other():
+    """The book's PositionalEncoding keeps P as a plain attribute; a learner may register it as a
+    buffer (or a parameter): the grader sees it all the same."""
+    from d2lkit.grading import probes
+
+    class WithBuffer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("P", torch.ones(1, 3))
+            self.w = nn.Parameter(torch.zeros(2))
+            self.plain = torch.full((2,), 7.0)
+
+        def forward(self, X):
+            return X + self.P
+
+    learner = types.SimpleNamespace(WithBuffer=WithBuffer)
+    res = probes.probe_module(learner, "WithBuffer", (), {}, None, [torch.zeros(1, 3)], False,
+                              False, None, True, "cpu")
+    assert set(res["attrs"]) >= {"P", "w", "plain"}
+    assert torch.equal(res["attrs"]["P"], torch.ones(1, 3))

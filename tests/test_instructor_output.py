@@ -191,7 +191,7 @@ def test_weaknesses_are_printed_once_and_recorded(tmp_path, fake_engine):
     assert data["sandbox"] == {"strict": False, "weaknesses": fake_engine.weaknesses}
 
     gs = json.loads(invoke(ws, "--format", "gradescope", "--allow-weak-sandbox").stdout)
-    assert "--allow-weak-sandbox" in gs["output"] and WEAKNESS in gs["output"]
+    assert "weaker sandbox" in gs["output"] and WEAKNESS in gs["output"]
     assert gs["score"] == 4
 
     fake_engine.weaknesses = []

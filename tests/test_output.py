@@ -168,3 +168,99 @@ def test_a_failure_reads_the_same_in_every_output(monkeypatch):
         d2lkit.grader.check("ch2.bad", lambda A: A, lang="en", quiet=True)
     assert f"What is wrong: {problem}" in str(failed.value)
     assert lines[0] in str(failed.value)
+
+
+def test_every_failing_check_is_shown_the_learners_own_bug_first():
+    """The first failure in full, the others one line each; a complaint about the device comes
+    after a wrong computation, even when a grader happened to check the device first."""
+    _, bad, _ = EXERCISES
+    device = CheckResult("test_on_device", {"en": "result on the grading device", "zh": "设备"},
+                         Status.FAILED, detail=Detail("device", {"what": "f(x)", "got": "cpu",
+                                                                 "expected": "cuda:0"}))
+    wrong = CheckResult("test_rows[float32]", {"en": "rows sum to one", "zh": "每行和为一"},
+                        Status.FAILED, mistake="wrong-axis", detail=PROBLEM)
+    passed = CheckResult("test_shape", {"en": "shape", "zh": "形状"}, Status.PASSED)
+    r = ExerciseResult.of(bad, Status.FAILED, checks=[device, passed, wrong])
+    assert r.failing_checks == [wrong, device]
+    assert r.failing_check is wrong
+    lines = failure_lines(ExerciseResult.of(bad, Status.FAILED, mistake="wrong-axis",
+                                            detail=PROBLEM, checks=[device, passed, wrong]),
+                          bad, "en")
+    texts = [line.text for line in lines]
+    assert texts[0] == "Check: rows sum to one  [test_rows[float32]]"
+    assert "Also failing (1):" in texts
+    [also] = [line.text for line in lines if line.kind == "also" and "device" in line.text]
+    assert also.strip().startswith("✗ result on the grading device: ")
+    assert "rows sum to one" not in also
+    # one failing check: nothing "also"
+    single = ExerciseResult.of(bad, Status.FAILED, mistake="wrong-axis", detail=PROBLEM,
+                               checks=[wrong, passed])
+    assert not [line for line in failure_lines(single, bad, "en") if line.kind == "also"]
+
+
+@pytest.mark.parametrize("message, hint", [
+    ("'list' object has no attribute 'shape'", "torch.stack"),
+    ("cannot unpack non-iterable int object", "(k, k)"),
+    ("Torch not compiled with CUDA enabled", "device=X.device"),
+])
+def test_a_common_input_mistake_in_an_exception_gets_a_hint(message, hint):
+    _, bad, _ = EXERCISES
+    detail = Detail("exception", {"type": "TypeError", "message": message, "frames": []})
+    lines = failure_lines(ExerciseResult.of(bad, Status.ERROR, detail=detail), bad, "en")
+    [line] = [line for line in lines if line.kind == "hint"]
+    assert hint in line.text
+    zh = failure_lines(ExerciseResult.of(bad, Status.ERROR, detail=detail), bad, "zh")
+    assert [line for line in zh if line.kind == "hint"]
+    # an exception that says nothing about the inputs gets no made-up hint
+    plain = Detail("exception", {"type": "ZeroDivisionError", "message": "division by zero"})
+    assert not [line for line in failure_lines(ExerciseResult.of(bad, Status.ERROR, detail=plain),
+                                               bad, "en") if line.kind == "hint"]
+
+
+def test_first_to_fix_is_what_the_learner_tried_and_stretch_never_blocks():
+    good, bad, extra = EXERCISES
+    other = exercise("ch2.other", 1)
+    tried = ExerciseResult.of(bad, Status.FAILED, detail=PROBLEM)
+    untried = ExerciseResult.of(other, Status.NOT_IMPLEMENTED)
+    stretch_failed = ExerciseResult.of(extra, Status.FAILED, detail=PROBLEM)
+    # a not-started exercise earlier in the chapter does not hide the learner's real failure
+    run = Results([untried, tried, stretch_failed])
+    assert run.first_to_fix() is tried and not run.complete
+    assert Results([untried, stretch_failed]).first_to_fix() is untried
+    # every required exercise passed: done (exit 0), and a failing stretch one is only offered
+    done = Results([ExerciseResult.of(good, Status.PASSED), stretch_failed])
+    assert done.complete and done.first_to_fix() is stretch_failed
+    console = Console(record=True, width=100)
+    terminal.check_report(done, Catalogue(), OPTIONS, None, console)
+    text = console.export_text()
+    assert "Stretch exercise to try: ch2.extra" in text and "First to fix" not in text
+    assert "Every required exercise passed" in text
+    # a run of stretch exercises alone is complete only when they pass
+    assert not Results([stretch_failed]).complete
+    assert Results([ExerciseResult.of(extra, Status.PASSED)]).complete
+
+
+def test_at_80_columns_no_exercise_id_is_cut():
+    """An id is what a learner copies into the next command; the title wraps instead."""
+    from d2lkit import catalogue
+
+    cat = catalogue.load()
+    exercises = cat.resolve(["ch9", "ch10"])
+    console = Console(record=True, width=80)
+    terminal.exercise_list(exercises, cat, {}, "en", console)
+    listed = console.export_text()
+    results = Results(ExerciseResult.of(ex, Status.NOT_IMPLEMENTED) for ex in exercises)
+    console = Console(record=True, width=80)
+    terminal.check_report(results, cat, OPTIONS, None, console)
+    checked = console.export_text()
+    for ex in exercises:
+        assert ex.id in listed and ex.id in checked, ex.id
+    assert "…" not in listed
+
+
+def test_a_solution_written_to_a_file_is_the_code_itself(tmp_path):
+    code = "def f(x):\n    return x + 1  # " + "a long comment " * 10 + "\n"
+    out = tmp_path / "solution.py"
+    with out.open("w") as f:
+        terminal.source(code, Console(file=f, width=80))
+    assert out.read_text() == code

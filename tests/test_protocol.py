@@ -6,8 +6,8 @@ import torch
 from d2lkit import i18n
 from d2lkit.grading import wire
 from d2lkit.grading.options import DEFAULT_TIMEOUT, Options
-from d2lkit.grading.protocol import (CACHEABLE, STICKY, Job, ProtocolError, Reply, ReplyKind,
-                                     Setup, Status)
+from d2lkit.grading.protocol import (CACHEABLE, PROTOCOL_VERSION, STICKY, Job, ProtocolError,
+                                     Reply, ReplyKind, Setup, Status)
 from d2lkit.grading.results import ExerciseResult, Results
 
 
@@ -39,10 +39,11 @@ def test_a_job_and_a_reply_survive_the_wire_codec():
 
 
 @pytest.mark.parametrize("forged", [
-    {"v": 2, "kind": "ok"},  # another protocol version
-    {"v": 1, "kind": "passed"},  # not a reply kind
-    {"v": 1, "kind": "ok", "verdict": "passed"},  # a field the protocol does not have
-    ["v", 1],
+    {"v": PROTOCOL_VERSION + 1, "kind": "ok"},  # another protocol version
+    {"v": PROTOCOL_VERSION - 1, "kind": "ok"},
+    {"v": PROTOCOL_VERSION, "kind": "passed"},  # not a reply kind
+    {"v": PROTOCOL_VERSION, "kind": "ok", "verdict": "passed"},  # a field it does not have
+    ["v", PROTOCOL_VERSION],
 ])
 def test_a_reply_that_is_not_one_is_refused(forged):
     with pytest.raises(ProtocolError):

@@ -4,6 +4,7 @@ import os
 import signal
 import textwrap
 import time
+from dataclasses import replace
 
 import pytest
 import torch
@@ -289,7 +290,8 @@ FORGER = """
         original = x.clone()
         x.mul_(0)  # the mutation the grader must see
         wire = sys.modules["d2lkit.grading.wire"]  # already loaded in the child
-        reply = {"v": 1, "kind": "ok", "value": torch.zeros(3),
+        version = sys.modules["d2lkit.grading.protocol"].PROTOCOL_VERSION  # a well-formed frame
+        reply = {"v": version, "kind": "ok", "value": torch.zeros(3),
                  "args_after": [(original,), {}]}  # "my input was left alone"
         frame = wire.encode(reply)
         os.write(3, struct.pack("<Q", len(frame)) + frame)
@@ -311,3 +313,29 @@ def test_a_forged_account_of_the_inputs_is_not_believed(tmp_path, sandbox):
     assert torch.equal(x, torch.ones(3))  # the grader's own copy was never touched
     # positive control: believed, the forged account would have hidden the mutation
     assert _mutated((x,), {}, (torch.ones(3),), {}) is None
+
+
+HOG = """
+import torch
+def f(mib):
+    x = torch.ones(mib * 1024 * 1024 // 4)  # written, so resident
+    return float(x[-1])
+"""
+
+
+def test_the_zygote_stops_a_child_that_uses_too_much_memory(tmp_path):
+    """What a child really uses is watched on every device (on a GPU an address-space cap would
+    refuse CUDA's own mappings): past its limit it is killed, and the learner is told why."""
+    from d2lkit.grading.errors import LearnerCrashed
+    from d2lkit.grading.options import Limits
+
+    roomy = Limits(extra_address_space=16 * 1024**3)  # so that only the watch can stop it
+    with Sandbox(ENTRY, limits=replace(roomy, extra_resident=200 * 1024**2)) as sb:
+        st = student_for(tmp_path, sb, HOG, timeout=20.0)
+        with pytest.raises(LearnerCrashed) as e:
+            st.call("f", 800)
+        assert e.value.detail.key == "over-memory"
+        assert e.value.detail.params["limit"] == "200 MiB"
+    # positive control: the same child with room to spare
+    with Sandbox(ENTRY, limits=roomy) as sb:
+        assert student_for(tmp_path, sb, HOG, timeout=20.0).call("f", 800) == 1.0

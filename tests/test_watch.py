@@ -69,6 +69,10 @@ def test_watch_regrades_on_save_in_a_terminal(workspace):
 
     try:
         assert wait_for(b"not implemented"), seen[-2000:]
+        # the key legend shows its keys (not eaten as markup); a save re-grades, no command
+        assert b"[h] next hint" in seen and b"[q] quit" in seen, seen[-2000:]
+        assert wait_for(b"saving the file"), seen[-2000:]
+        assert b"run this command again" not in seen
         time.sleep(0.5)
         (workspace / "ch02" / "ndarray.py").write_text(solved("ch02/ndarray.py"))
         assert wait_for(b"ch2.add_into_ passed"), seen[-2000:]

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from d2lkit.grading import wire
 from d2lkit.grading.wire import Gen, Opaque, PyRandom, WireError, decode, encode, materialize
 
 
@@ -133,3 +134,17 @@ def test_decoding_stops_at_the_deadline():
     assert len(decode(message)) == 100_000
     with pytest.raises(WireError, match="deadline"):
         decode(message, deadline=time.monotonic() - 1)
+
+
+def test_a_header_of_millions_of_tiny_values_is_refused_before_it_is_parsed():
+    """json.loads cannot be interrupted: a 16 MiB header of empty lists once kept the supervisor
+    4 s past a call's deadline. Its values are counted first (in C) and the frame refused."""
+    import struct
+    import time
+
+    n = (wire.MAX_HEADER - 64) // 3
+    header = ('{"v":{"$":"list","items":[%s]},"blobs":[]}' % ",".join(["[]"] * n)).encode()
+    start = time.perf_counter()
+    with pytest.raises(wire.WireError, match="too many values"):
+        wire.decode(struct.pack("<Q", len(header)) + header)
+    assert time.perf_counter() - start < 0.5

@@ -62,11 +62,34 @@ def _require_known(exercise_id: str):
 # ------------------------------------------------------------------------------ checks
 def _describe(x) -> str:
     if isinstance(x, torch.Tensor):
-        return f"Tensor{tuple(x.shape)} {str(x.dtype).removeprefix('torch.')}"
+        return describe_tensor(x)
     if isinstance(x, Opaque):
         return f"<{x.type}>"
     text = x if isinstance(x, str) else repr(x)  # a grader's own words, shown without quotes
     return text if len(text) <= 200 else text[:200] + "…"
+
+
+def describe_tensor(t: torch.Tensor) -> str:
+    """A tensor as a learner should see it in a message, got and expected alike: its values when
+    it is small, else its range; NaN and inf always visible."""
+    head = f"{tuple(t.shape)} {str(t.dtype).removeprefix('torch.')}"
+    if t.device.type == "meta":
+        return f"Tensor{head}"
+    v = t.detach().cpu()
+    if v.is_complex() or v.dtype == torch.bool or not v.is_floating_point():
+        if v.numel() <= 16:
+            return f"{v.tolist()} {head}"
+        return f"Tensor{head}"
+    if v.numel() <= 16:
+        return f"{v.double().round(decimals=4).tolist()} {head}"
+    finite = v[torch.isfinite(v)].double()
+    parts = [f"Tensor{head}"]
+    if finite.numel():
+        parts.append(f"values in [{float(finite.min()):.4g}, {float(finite.max()):.4g}]")
+    for name, count in (("NaN", int(torch.isnan(v).sum())), ("inf", int(torch.isinf(v).sum()))):
+        if count:
+            parts.append(f"{count} {name}")
+    return ", ".join(parts)
 
 
 def expect_close(got, expected, rtol: float | None = None, atol: float | None = None,

@@ -24,11 +24,11 @@ import traceback
 import types
 from pathlib import Path
 
-from d2lkit.grading import probes, wire
+from d2lkit.grading import probes, tripwire, wire
 from d2lkit.grading.protocol import Job, ProtocolError, Reply, ReplyKind, Setup
 from d2lkit.grading.shared import attach
 from d2lkit.grading.tripwire import (ALWAYS_FORBIDDEN, THIRD_PARTY, FileGuard, ForbiddenCall,
-                                     Tripwire, matches)
+                                     Tripwire, learner_calling_in_child, matches, trusted_roots)
 
 LEARNER_PACKAGE = "d2lkit_learner"
 ENTRY = "d2lkit.grading.child:serve"  # what the sandbox runs in each child
@@ -157,10 +157,14 @@ class LearnerSession:
         self.learner_files = set(learner_files)
         self.in_process = module is not None
         # A child's tripwire stays installed: nothing but the learner's code and the graders'
-        # probes runs there. In process it is armed only during a call, because the caller's own
+        # probes runs there, and any frame that is not the kit's or a library's counts as the
+        # learner's. In process it is armed only during a call, because the caller's own
         # frames (a notebook cell, a test module) count as the learner's and the graders' own
         # torch calls would trip it.
-        self.tripwire = Tripwire(tuple(setup.forbid), self.is_learner_file)
+        calling = self._learner_on_stack if self.in_process else learner_calling_in_child(
+            self.workspace)
+        self.tripwire = Tripwire(tuple(setup.forbid), calling, in_child=not self.in_process)
+        self.audited = False  # set by the child's audit hook, which then keeps the record
         self.guard = None
         if not self.in_process:
             self.tripwire.install()
@@ -175,6 +179,32 @@ class LearnerSession:
         if filename in self.learner_files:
             return True
         return filename.startswith(self.workspace + os.sep) and filename.endswith(".py")
+
+    def _learner_on_stack(self) -> bool:
+        f = sys._getframe(1)
+        while f is not None:
+            if self.is_learner_file(f.f_code.co_filename):
+                return True
+            f = f.f_back
+        return False
+
+    def _record(self, check: bool = True) -> tuple[tuple[str, ...], str | None]:
+        """(every forbidden call seen so far, a guard found switched off or None). In a child
+        with the audit hook this is the hook's own record, which learner code cannot reach:
+        a record that does not answer is itself a sign of tampering."""
+        if not self.audited:
+            return tuple(self.tripwire.tripped), self.tripwire.integrity()() if check else None
+        box: list = []
+        sys.audit("d2lkit.record", box, check)
+        if len(box) != 1:
+            return (), "sys.audit (the from-scratch record no longer answers)"
+        return box[0]
+
+    def _forbidden_since(self, mark: int) -> str | None:
+        tripped, switched_off = self._record()
+        if len(tripped) > mark:
+            return tripped[mark]
+        return switched_off
 
     def close(self):
         if self.guard is not None:
@@ -226,7 +256,7 @@ class LearnerSession:
             self._state.restore()
         args = wire.materialize(job.args, self.device, shared)
         kwargs = wire.materialize(job.kwargs, self.device, shared)
-        self.tripwire.tripped.clear()
+        mark = len(self._record(check=False)[0])  # a local: what learner code cannot rewrite
         try:
             if job.op == "call":
                 fn = getattr(self.module, job.name)
@@ -245,11 +275,13 @@ class LearnerSession:
         except ForbiddenCall as e:
             return Reply(ReplyKind.FORBIDDEN, name=e.name)
         except BaseException as e:  # noqa: BLE001 - SystemExit in learner code is a result too
-            if self.tripwire.tripped:
-                return Reply(ReplyKind.FORBIDDEN, name=self.tripwire.tripped[0])
+            forbidden = self._forbidden_since(mark)
+            if forbidden:
+                return Reply(ReplyKind.FORBIDDEN, name=forbidden)
             return describe_exception(e, self.is_learner_file)
-        if self.tripwire.tripped:  # caught by the learner, but seen
-            return Reply(ReplyKind.FORBIDDEN, name=self.tripwire.tripped[0])
+        forbidden = self._forbidden_since(mark)  # caught by the learner, or a guard switched off
+        if forbidden:
+            return Reply(ReplyKind.FORBIDDEN, name=forbidden)
         return reply
 
 
@@ -380,7 +412,8 @@ def confinement_policy(setup: Setup, scratch: str, device: str = "cpu"):
         devices = (*devices, *GPU_DEVICES, *sorted(glob.glob("/dev/nvidia[0-9]*")))
         read = GPU_READ
     return confine.Policy(read=(*setup.read, chapter, *extra, *read),
-                          write=(scratch, *setup.write), devices=devices, drop_uid=setup.drop_uid)
+                          write=(scratch, *setup.write), devices=devices,
+                          nobody_reads=setup.nobody_reads)
 
 
 def _start(setup: Setup, device: str) -> LearnerSession:
@@ -414,26 +447,65 @@ def _audit_hook(session: LearnerSession):
     """A second layer inside the child, after the kernel's: PEP 578 hooks cannot be removed,
     and every way of opening a file (posix.open, io.FileIO, open.__wrapped__) raises "open".
     A refusal is reported as `forbidden`. It lives in the process it restrains, so it explains
-    more than it protects: the kernel is what keeps files out of reach."""
+    more than it protects: the kernel is what keeps files out of reach.
+
+    It also keeps the from-scratch record: every forbidden call (`d2lkit.forbidden` events)
+    in a list only this closure holds, and its own check that the dispatcher's guard is still in
+    place, both read by the session after each call (`d2lkit.record`). And it refuses to learner
+    code what would reach or rewrite the in-place guards (a guarded function's `__code__`, a
+    function made from its original code, a `__code__` replaced) and code compiled under the
+    name of a kit or library file (frames are told apart by their file)."""
     guard = session.guard
     tripwire = session.tripwire
+    calling = tripwire.learner_calling
+    integrity = tripwire.integrity()
+    functions = frozenset(tripwire.in_place.functions)
+    codes = frozenset(tripwire.in_place.codes)
+    claims = (*trusted_roots(), "<frozen ")
+    workspace = session.workspace + os.sep
+    getframe = sys._getframe
+    record: list[str] = []
+    session.audited = True
 
     def refuse(what: str):
+        record.append(what)
         tripwire.tripped.append(what)
         raise ForbiddenCall(what)
 
+    def compiled_by_learner(filename) -> bool:
+        if not isinstance(filename, str) or filename.startswith(workspace) \
+                or not filename.startswith(claims):
+            return False
+        caller = getframe(2).f_code.co_filename  # the frame that called compile()
+        return caller.startswith(workspace) or not caller.startswith(claims) or calling()
+
     def hook(event: str, args):
-        if event == "open" and guard is not None and args and args[0] is not None:
+        if event == "d2lkit.forbidden":
+            record.append(str(args[0]) if args else "?")
+        elif event == "d2lkit.record":
+            if args and isinstance(args[0], list):
+                args[0].append((tuple(record), integrity() if len(args) < 2 or args[1] else None))
+        elif event == "open" and guard is not None and args and args[0] is not None:
             where = guard.protected(args[0])
             if where is not None:
                 refuse(f"open({args[0]})")
         elif event == "sqlite3.connect":
             refuse("sqlite3.connect")
         elif event == "import" and args and _is_kit(str(args[0])):
-            if tripwire.learner_on_stack():
+            if calling():
                 refuse(str(args[0]))
-        elif event in _LEARNER_EVENTS and tripwire.learner_on_stack():
+        elif event in _LEARNER_EVENTS and calling():
             refuse(event)
+        elif event == "object.__getattr__" and args[1] == "__code__" and \
+                type(args[0]) is types.FunctionType and args[0] in functions and calling():
+            refuse(f"{args[0].__qualname__}.__code__")
+        elif event == "object.__setattr__" and args[1] == "__code__" and calling():
+            refuse("__code__ (replaced)")
+        elif event == "function.__new__" and type(args[0]) is types.CodeType and \
+                args[0] in codes and calling():
+            refuse(f"{args[0].co_name}.__code__")
+        elif event == "compile" and len(args) > 1 and compiled_by_learner(args[1]):
+            refuse(f"compile({args[1]})")
 
     return hook
 
@@ -449,6 +521,8 @@ def prepare():
 
     confine.warm()
     content_dir("solutions")
+    tripwire.prepare()  # the operators each forbid list guards, traced once for every child
+    tripwire.arm()  # and their kernels at the dispatcher, registered once for every child
     sample = Reply(ReplyKind.OK, value={"t": torch.zeros(2, 3), "n": [1, 2.5, "x", None]},
                    args_after=[(torch.ones(2),), {}])
     Reply.from_wire(wire.decode(encode_reply(sample)))

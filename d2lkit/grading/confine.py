@@ -59,9 +59,10 @@ class Policy:
     read: tuple[str, ...] = ()  # hierarchies (folders) or single files the child may read
     write: tuple[str, ...] = ()  # hierarchies it may also write, create and delete in
     devices: tuple[str, ...] = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
-    drop_uid: bool = True  # switch to nobody when running as root (the caller has checked, with
-    #                        `can_drop_uid`, that nobody can read what the child must read)
-    max_processes: int = 64  # RLIMIT_NPROC, once the uid is nobody's
+    nobody_reads: bool = True  # as root, the child becomes nobody either way; this says that
+    #   nobody can read what the child must read (the caller checked it with `nobody_can_read`),
+    #   else the child keeps CAP_DAC_READ_SEARCH (reads past file permissions: Landlock's to limit)
+    max_processes: int = 64  # RLIMIT_NPROC of the uid nobody
     landlock: bool = True  # switched off only by the hostile suite's positive controls
     seccomp: bool = True
 
@@ -242,19 +243,46 @@ def readable_by_others(path: str) -> bool:
     return True
 
 
-def _drop_capabilities():
-    """uid 0 without any capability: it then obeys file permissions like any owner."""
-    for cap in range(64):
-        if _prctl(24, cap, 0, 0, 0) != 0 and ctypes.get_errno() == errno.EINVAL:  # CAPBSET_DROP
-            break
+CAP_DAC_READ_SEARCH = 2  # read any file and search any folder, whatever their permissions
+_PR_CAPBSET_DROP, _PR_SET_KEEPCAPS = 24, 8
+
+
+def _capset(caps: int):
+    """Set this process's effective and permitted capabilities to `caps`, inheritable to none."""
     header = struct.pack("<Ii", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
-    data = bytes(24)  # effective, permitted, inheritable: all empty (two 32-bit words each)
+    low, high = caps & 0xFFFFFFFF, caps >> 32
+    data = struct.pack("<6I", low, low, 0, high, high, 0)  # (effective, permitted, inheritable) × 2
     libc = _libc()
     if libc.capset(ctypes.create_string_buffer(header, 8), ctypes.create_string_buffer(data, 24)) != 0:
         raise OSError(ctypes.get_errno(), "capset")
 
 
-def can_drop_uid(paths) -> bool:
+def _become_nobody(policy: Policy):
+    """uid and gid nobody, with RLIMIT_NPROC (which never binds uid 0, whatever its capabilities).
+    When nobody cannot read the interpreter or the packages (a checkout under a 0700 home), the
+    child keeps one capability, CAP_DAC_READ_SEARCH: it reads past file permissions, and Landlock
+    alone decides what it may read (file handles, the one way around Landlock that capability
+    opens, are refused by the seccomp filter). It cannot write anything that nobody cannot."""
+    keep = 0 if policy.nobody_reads else 1 << CAP_DAC_READ_SEARCH
+    for cap in range(64):  # no capability can ever come back (with no_new_privs, doubly so)
+        if not keep >> cap & 1 and _prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            if ctypes.get_errno() == errno.EINVAL:  # past the last capability this kernel has
+                break
+            raise OSError(ctypes.get_errno(), f"dropping capability {cap} from the bounding set")
+    for p in policy.write:
+        os.chown(p, NOBODY, NOBODY)
+    if keep and _prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "keepcaps")
+    os.setgroups([])
+    os.setresgid(NOBODY, NOBODY, NOBODY)
+    os.setresuid(NOBODY, NOBODY, NOBODY)  # every other capability goes with uid 0
+    if keep:
+        _capset(keep)
+        _prctl(_PR_SET_KEEPCAPS, 0, 0, 0, 0)
+    resource.setrlimit(resource.RLIMIT_NPROC, (policy.max_processes, policy.max_processes))
+
+
+def nobody_can_read(paths) -> bool:
     """Whether a child could switch to nobody and still read (and write) these paths."""
     return all(readable_by_others(p) for p in paths)
 
@@ -263,9 +291,6 @@ def preview(policy: Policy) -> list[str]:
     """The weaknesses `apply` will report on this machine, known without confining anything (the
     supervisor asks before any child runs, so that a child cannot hide them)."""
     weaknesses = []
-    if os.geteuid() == 0 and not policy.drop_uid:
-        weaknesses.append("children stay uid 0 (without capabilities): the files they need are "
-                          "not readable by an unprivileged user")
     if policy.landlock and landlock_abi() == 0:
         weaknesses.append("no Landlock on this kernel: children's files and network are not confined")
     if policy.seccomp and platform.machine() not in ("x86_64", "AMD64"):
@@ -286,20 +311,7 @@ def apply(policy: Policy) -> Report:
     no_new_privs, Landlock and seccomp then lock away."""
     report = Report(landlock_abi=landlock_abi() if policy.landlock else 0)
     if os.geteuid() == 0:
-        if policy.drop_uid:
-            for p in policy.write:
-                os.chown(p, NOBODY, NOBODY)
-            os.setgroups([])
-            os.setresgid(NOBODY, NOBODY, NOBODY)
-            os.setresuid(NOBODY, NOBODY, NOBODY)  # every capability goes with uid 0
-            resource.setrlimit(resource.RLIMIT_NPROC, (policy.max_processes, policy.max_processes))
-        else:
-            report.weaknesses.append("stays uid 0 (without capabilities): the files it needs "
-                                     "are not readable by an unprivileged user")
-            try:
-                _drop_capabilities()
-            except OSError as e:
-                report.weaknesses.append(f"capabilities kept ({e})")
+        _become_nobody(policy)
     report.uid = os.geteuid()
     if policy.landlock:
         if report.landlock_abi == 0:

@@ -93,9 +93,9 @@ class Engine:
         self.options = options
         self.protect = tuple(str(p) for p in protect)  # more folders children may not open
         self.read = child.runtime_read_paths()
-        self.drop_uid = options.confine and confine.can_drop_uid(self.read)
+        self.nobody_reads = options.confine and confine.nobody_can_read(self.read)
         policy = confine.Policy(read=self.read, landlock=options.confine,
-                                seccomp=options.confine, drop_uid=self.drop_uid)
+                                seccomp=options.confine, nobody_reads=self.nobody_reads)
         self.confinement_weaknesses = confine.preview(policy)
         if options.strict and options.confine and confine.landlock_abi() == 0:
             raise SandboxError("this kernel has no Landlock, so learner code could read and write "
@@ -144,7 +144,7 @@ class Engine:
             if ex.id in reused and safe:
                 safe(reused[ex.id])
         transport = runner.WorkspaceTransport(workspace, self.sandbox, o, self.protect, self.read,
-                                              self.drop_uid)
+                                              self.nobody_reads)
         fresh = runner.run(todo, transport, o, on_result=safe) if todo else []
         for r in fresh:
             if r.status in CACHEABLE and r.id in keys:

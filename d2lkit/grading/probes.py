@@ -31,7 +31,12 @@ def probe_module(mod, name, args, kwargs, state_dict, inputs, train, backward, d
         loss = sum(o.sum() for o in outs if isinstance(o, torch.Tensor) and o.is_floating_point())
         loss.backward()
     params = {id(p): p for p in net.parameters() if p.requires_grad}
-    attrs = {k: v.detach() for k, v in vars(net).items() if isinstance(v, torch.Tensor)}
+    # a tensor attribute, however the learner made it: plain, a registered buffer (the book's
+    # PositionalEncoding could keep P either way) or a parameter (nn.Module keeps the last two
+    # apart from the instance dict, where vars() does not look)
+    tensors = {**vars(net), **dict(net.named_buffers(recurse=False)),
+               **dict(net.named_parameters(recurse=False))}
+    attrs = {k: v.detach() for k, v in tensors.items() if isinstance(v, torch.Tensor)}
     return {
         "type": type(net).__name__,
         "children": [(n, type(m).__name__) for n, m in net.named_children()],

@@ -68,7 +68,7 @@ CACHEABLE = frozenset({Status.PASSED, Status.FAILED, Status.NOT_IMPLEMENTED, Sta
 
 
 # ------------------------------------------------------------------------------ messages
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 
 class ProtocolError(ValueError):
@@ -107,7 +107,8 @@ class Setup(_Message):
     write: tuple = ()  # what it may write besides its scratch folder (the hostile suite's notes)
     confine: bool = True  # the kernel's layer; False only in the tests' positive controls
     audit: bool = True  # the audit hook, the second layer; False only in tests of the first
-    drop_uid: bool = False  # switch to nobody (the supervisor checked that nobody can read it all)
+    nobody_reads: bool = False  # nobody can read it all (else the child, as nobody, keeps the
+    #                             capability to read past file permissions; see confine.Policy)
 
 
 @dataclass(frozen=True)

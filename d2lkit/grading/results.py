@@ -36,6 +36,16 @@ class CheckResult:
     def __post_init__(self):
         self.status = Status(self.status)
 
+    @property
+    def about_the_environment(self) -> bool:
+        """A device mismatch: real, but a correct computation on the wrong device is a smaller
+        problem than a wrong one, and often fixed by the same line."""
+        return self.detail is not None and self.detail.key in ENVIRONMENT_DETAILS
+
+
+# details that describe where a result was computed, not what was computed
+ENVIRONMENT_DETAILS = frozenset({"device", "device-hint", "device-error"})
+
 
 @dataclass
 class ExerciseResult:
@@ -81,7 +91,17 @@ class ExerciseResult:
 
     @property
     def failing_check(self) -> CheckResult | None:
-        return next((c for c in self.checks if c.status is not Status.PASSED), None)
+        """The failure to show first: `headline` of the failing checks."""
+        failing = self.failing_checks
+        return failing[0] if failing else None
+
+    @property
+    def failing_checks(self) -> list[CheckResult]:
+        """Every failing check, the learner's own bugs before complaints about the environment
+        (a result on another device), each group in the graders' order."""
+        failing = [c for c in self.checks if c.status is not Status.PASSED]
+        return ([c for c in failing if not c.about_the_environment]
+                + [c for c in failing if c.about_the_environment])
 
 
 class Results(list):
@@ -125,6 +145,24 @@ class Results(list):
     @property
     def all_required_passed(self) -> bool:
         return all(r.passed for r in self.required)
+
+    @property
+    def complete(self) -> bool:
+        """What `check`'s exit status says: every required exercise passed (stretch exercises are
+        extra credit), or, in a run of stretch exercises only, every one of them."""
+        group = self.required or self.stretch
+        return all(r.passed for r in group)
+
+    def first_to_fix(self) -> ExerciseResult | None:
+        """The exercise a learner should look at next: a required one they tried and got wrong,
+        else a required one not started; stretch exercises only once every required one
+        passes. None when there is nothing left to fix in this run."""
+        for group in (self.required, self.stretch):
+            tried = [r for r in group if not r.passed and r.status is not Status.NOT_IMPLEMENTED]
+            untried = [r for r in group if r.status is Status.NOT_IMPLEMENTED]
+            if tried or untried:
+                return (tried or untried)[0]
+        return None
 
     def summary(self) -> dict:
         return {"passed": self.passed, "total": self.total, "points": self.points,

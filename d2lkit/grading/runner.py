@@ -20,7 +20,7 @@ import pytest
 from d2lkit.catalogue import Exercise
 from d2lkit.grading.errors import CheckFailed, LearnerProblem
 from d2lkit.grading.precheck import precheck
-from d2lkit.grading.protocol import Status
+from d2lkit.grading.protocol import STICKY, Status
 from d2lkit.grading.results import CheckResult, Detail, ExerciseResult, Results
 from d2lkit.paths import content_dir
 
@@ -133,13 +133,13 @@ def collect(files: list[Path]) -> list:
 class WorkspaceTransport:
     """Learner code in a workspace's files, run in the sandbox: one worker per exercise."""
 
-    def __init__(self, workspace: Path, sandbox, options, protect=(), read=(), drop_uid=False):
+    def __init__(self, workspace: Path, sandbox, options, protect=(), read=(), nobody_reads=False):
         self.workspace = Path(workspace)
         self.sandbox = sandbox
         self.options = options
         self.protect = tuple(protect)
         self.read = tuple(read)  # what children may read besides the learner's chapter
-        self.drop_uid = drop_uid  # nobody can read all of `read`: children may switch to nobody
+        self.nobody_reads = nobody_reads  # nobody can read all `read` (see confine.Policy)
 
     def precheck(self, ex: Exercise) -> tuple[ExerciseResult | None, str]:
         return precheck(ex, self.workspace / ex.relpath, self.options.untouched_stubs)
@@ -150,7 +150,7 @@ class WorkspaceTransport:
         timeout = getattr(ex, "time_budget", None) or self.options.timeout
         return SandboxStudent(ex, self.workspace, self.sandbox, timeout, self.options.device,
                               self.protect, self.read, self.options.confine,
-                              self.options.extra_writable, self.drop_uid)
+                              self.options.extra_writable, self.nobody_reads, self.options.audit)
 
 
 def run(exercises: list[Exercise], transport, options, on_result=None) -> Results:
@@ -190,7 +190,8 @@ def _exercise_of(item) -> str | None:
 
 
 def _grade_exercise(ex: Exercise, items: list, transport, options, digest: str) -> ExerciseResult:
-    """Run one exercise's checks in order until the first one that does not pass."""
+    """Run one exercise's checks in order: all of them, so that a learner sees every failing
+    one, unless a check ends in a status that every later call would repeat (STICKY)."""
     import torch
 
     checks: list[CheckResult] = []
@@ -233,21 +234,22 @@ def _grade_exercise(ex: Exercise, items: list, transport, options, digest: str) 
                 "".join(student.outputs) if student else "", time.perf_counter() - start,
                 list(student.warnings) if student else [],
                 hidden=marker.kwargs.get("visibility") == "hidden"))
-            if status is not Status.PASSED:
+            if status in STICKY:  # every later call would say the same (a stub, a hang, …)
                 break
     finally:
         if student is not None:
             student.close()
-    failing = next((c for c in checks if c.status is not Status.PASSED), None)
     if not checks:
         return ExerciseResult.of(ex, Status.INFRASTRUCTURE, detail=Detail("no-checks", {}),
                                  code_hash=digest)
-    if failing:
-        return ExerciseResult.of(ex, failing.status, mistake=failing.mistake, detail=failing.detail,
-                                 checks=checks, duration_s=sum(c.duration_s for c in checks),
-                                 code_hash=digest)
-    return ExerciseResult.of(ex, Status.PASSED, checks=checks,
-                             duration_s=sum(c.duration_s for c in checks), code_hash=digest)
+    result = ExerciseResult.of(ex, Status.PASSED, checks=checks,
+                               duration_s=sum(c.duration_s for c in checks), code_hash=digest)
+    headline = result.failing_check  # the learner's own bug before a device complaint
+    if headline is None:
+        return result
+    return ExerciseResult.of(ex, headline.status, mistake=headline.mistake,
+                             detail=headline.detail, checks=checks,
+                             duration_s=result.duration_s, code_hash=digest)
 
 
 def _register_hypothesis_profile():

@@ -60,6 +60,8 @@ EXIT_DEADLINE = 3.0  # seconds to wait for a dead child's exit status
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 _MSG = struct.Struct("<cqq")  # zygote → supervisor: kind (b"P" forked, b"X" exited, b"H" hello)
+OVER_MEMORY = -1  # the exit status the zygote reports for a child it killed over its memory limit
+MEMORY_WATCH_S = 0.1  # how often the zygote reads its live children's resident memory
 _LEN = struct.Struct("<Q")
 
 
@@ -88,6 +90,11 @@ class Exchange:
         if self.exit_status is not None and os.WIFEXITED(self.exit_status):
             return os.WEXITSTATUS(self.exit_status)
         return None
+
+    @property
+    def over_memory(self) -> bool:
+        """The zygote killed the child for using more memory than its limit allows."""
+        return self.exit_status == OVER_MEMORY
 
 
 class Channel:
@@ -500,9 +507,17 @@ def _zygote_main(sock: socket.socket, entry: str, device: str, limits: Limits):
     gc.collect()
     gc.freeze()
     live: dict[int, tuple[int, str]] = {}  # pid → (pidfd, scratch folder)
+    # RLIMIT_AS caps what a child may map, but not on a GPU, where CUDA maps far more than it
+    # uses; so the zygote also watches what each child really uses, on every device
+    resident_limit = _resident_bytes(os.getpid()) + limits.extra_resident
+    over: set[int] = set()  # children killed for their memory
     while True:
         waiting = [sock.fileno(), *(pidfd for pidfd, _ in live.values())]
-        ready, _, _ = select.select(waiting, [], [])
+        ready, _, _ = select.select(waiting, [], [], MEMORY_WATCH_S if live else None)
+        for pid in live:
+            if pid not in over and _resident_bytes(pid) > resident_limit:
+                over.add(pid)
+                _kill_group(pid)
         for pid, (pidfd, scratch) in list(live.items()):
             if pidfd in ready:
                 _, status = os.waitpid(pid, 0)
@@ -511,6 +526,9 @@ def _zygote_main(sock: socket.socket, entry: str, device: str, limits: Limits):
                 _kill_group(pid)
                 _reap_orphans(keep=set(live))
                 shutil.rmtree(scratch, ignore_errors=True)
+                if pid in over:
+                    over.discard(pid)
+                    status = OVER_MEMORY
                 try:
                     sock.sendall(_MSG.pack(b"X", pid, status))
                 except OSError:
@@ -541,6 +559,7 @@ def _zygote_main(sock: socket.socket, entry: str, device: str, limits: Limits):
                     os.close(pidfd)
                 os.chdir(scratch)  # somewhere harmless: not the workspace, not the kit
                 os.environ["TMPDIR"] = scratch
+                tempfile.tempdir = scratch  # the zygote already asked tempfile (it caches)
                 _child_main(serve, channel_fd, output_fd, device, limits)
             finally:
                 os._exit(70)
@@ -607,6 +626,15 @@ def _reap_orphans(keep: set[int]):
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
+
+
+def _resident_bytes(pid: int) -> int:
+    """A process's resident memory (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _vm_size() -> int:

@@ -33,6 +33,7 @@ class Student:
         self.outputs: list[str] = []
         self.warnings: list[Detail] = []
         self._sticky: LearnerProblem | None = None
+        self._forms_seen: set[tuple[str, str]] = set()  # (function, argument) already exercised
 
     # ---------------------------------------------------------------- the grader-facing API
     def call(self, name: str, *args, mutates: bool | str = False, **kwargs):
@@ -61,7 +62,36 @@ class Student:
         strayed = self._strayed_device(args, kwargs, reply.value)
         if strayed is not None:
             raise CheckFailed("device", what=f"{name}(...)", got=strayed, expected=str(self.device))
+        self._check_forms(name, args, kwargs, reply.value, mutates)
         return reply.value
+
+    def _check_forms(self, name: str, args, kwargs, value, mutates):
+        """The argument forms the docstring documents (the catalogue's `forms`), once per
+        argument: "pair:NAME" calls again with NAME's other spelling — n for (n, n), (n, n) for
+        n — and the result must be the same. So "an int means a square window" is graded in
+        every exercise that promises it, whatever its graders happen to pass."""
+        for form in getattr(self.exercise, "forms", ()):
+            kind, _, param = form.partition(":")
+            if kind != "pair" or (name, param) in self._forms_seen:
+                continue
+            bound = _bound(self.exercise, name, args, kwargs)
+            if bound is None or param not in bound.arguments:
+                continue
+            given = bound.arguments[param]
+            other = _other_pair_form(given)
+            if other is None:
+                continue
+            self._forms_seen.add((name, param))
+            bound.arguments[param] = other
+            shown = {"call": f"{name}(…, {param}={other!r})", "param": param,
+                     "given": repr(given), "other": repr(other), "function": name}
+            try:
+                again = self.call(name, *bound.args, mutates=mutates, **bound.kwargs)
+            except LearnerError as e:
+                raise CheckFailed("form-refused", mistake="pair-form", type=e.type,
+                                  message=e.message[:300], **shown) from None
+            if not _same_result(again, value):
+                raise CheckFailed("form-differs", mistake="pair-form", **shown)
 
     def _strayed_device(self, args, kwargs, value) -> str | None:
         """The device of a result tensor that left the grading device although the inputs were
@@ -124,6 +154,8 @@ class Student:
         if exchange is not None and exchange.timed_out:
             raise LearnerTimeout("timeout", seconds=self.timeout)
         if reply is None:
+            if exchange is not None and exchange.over_memory:
+                raise LearnerCrashed("over-memory", limit=_size(self.memory_limit))
             sig = exchange.signal if exchange is not None else None
             if sig is not None:
                 raise LearnerCrashed("crashed-signal", signal=signal.Signals(sig).name)
@@ -164,8 +196,14 @@ class SandboxStudent(Student):
     """Calls go to one sandbox worker per exercise; a timeout or crash ends that worker, and a
     later call (if the status is not sticky) gets a fresh one."""
 
+    @property
+    def memory_limit(self) -> int:
+        """Bytes a child may use beyond what it inherits from the zygote (the zygote kills it
+        past this: `sandbox.OVER_MEMORY`)."""
+        return self.sandbox.limits.extra_resident
+
     def __init__(self, exercise, workspace: Path, sandbox, timeout: float, device="cpu",
-                 protect=(), read=None, confine=True, write=(), drop_uid=None, audit=True):
+                 protect=(), read=None, confine=True, write=(), nobody_reads=None, audit=True):
         from d2lkit.grading import confine as kernel
         from d2lkit.grading.child import runtime_read_paths
 
@@ -176,11 +214,11 @@ class SandboxStudent(Student):
         self.timeout = timeout
         read = runtime_read_paths() if read is None else tuple(read)
         chapter = os.path.join(self.workspace, self.relpath.split("/")[0])
-        if drop_uid is None:
-            drop_uid = kernel.can_drop_uid(read)
-        drop_uid = drop_uid and kernel.can_drop_uid([chapter, *write])
+        if nobody_reads is None:
+            nobody_reads = kernel.nobody_can_read(read)
+        nobody_reads = nobody_reads and kernel.nobody_can_read([chapter, *write])
         self.setup = Setup(self.workspace, self.relpath, tuple(exercise.forbid), tuple(protect),
-                           read, tuple(write), confine, audit, drop_uid)
+                           read, tuple(write), confine, audit, nobody_reads)
         self.worker = None
 
     def _share(self, args, kwargs):
@@ -256,6 +294,51 @@ def _tensors(value):
     elif isinstance(value, dict):
         for v in value.values():
             yield from _tensors(v)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024**3:g} GiB" if n >= 1024**3 else f"{n / 1024**2:g} MiB"
+
+
+def _bound(exercise, name: str, args, kwargs):
+    """The call's arguments by parameter name, read off the reference solution's signature
+    (the learner's may differ; the docstring's is the reference's). None when they do not fit."""
+    import inspect
+
+    from d2lkit.grading.api import load_solution_module
+    from d2lkit.paths import content_dir
+
+    try:
+        fn = getattr(load_solution_module(content_dir("solutions") / exercise.relpath), name)
+        return inspect.signature(fn).bind(*args, **kwargs)
+    except (AttributeError, OSError, TypeError, ValueError):
+        return None
+
+
+def _other_pair_form(value):
+    """n → (n, n) and (n, n) → n; None for anything else (a non-square pair has no int form)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, value)
+    if (isinstance(value, (tuple, list)) and len(value) == 2 and value[0] == value[1]
+            and isinstance(value[0], int) and not isinstance(value[0], bool)):
+        return value[0]
+    return None
+
+
+def _same_result(a, b) -> bool:
+    """Equal results of two spellings of one call: tensors within the dtype's tolerance (the
+    same computation either way), everything else by ==, recursively."""
+    from d2lkit.grading.api import is_close
+
+    if isinstance(b, torch.Tensor):
+        return isinstance(a, torch.Tensor) and is_close(a, b)
+    if isinstance(b, (tuple, list)):
+        return (isinstance(a, (tuple, list)) and len(a) == len(b)
+                and all(_same_result(x, y) for x, y in zip(a, b)))
+    if isinstance(b, dict):
+        return (isinstance(a, dict) and a.keys() == b.keys()
+                and all(_same_result(a[k], b[k]) for k in b))
+    return a == b
 
 
 def _mutated(args, kwargs, args_after, kwargs_after) -> str | None:

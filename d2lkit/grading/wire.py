@@ -8,6 +8,7 @@ arrives as an `Opaque` placeholder).
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import struct
@@ -260,11 +261,23 @@ def decode(message: bytes | memoryview, device=None, deadline: float | None = No
         raise WireError("truncated header")
     if hlen > MAX_HEADER:
         raise WireError("header too large")
+    raw = bytes(mv[8:8 + hlen])
+    # json.loads cannot be stopped once started, so its work is bounded before it starts: every
+    # value but the first follows a comma or opens a container (counted in C, in milliseconds)
+    if raw.count(b",") + raw.count(b"[") + raw.count(b"{") > MAX_ITEMS:
+        raise WireError("too many values")
+    if deadline is not None and time.monotonic() > deadline:
+        raise WireError("deadline passed before decoding")
+    gc_was_on = gc.isenabled()
+    gc.disable()  # a million fresh containers would set off full collections of this heap
     try:
-        header = json.loads(bytes(mv[8:8 + hlen]))
+        header = json.loads(raw)
         sizes = [int(n) for n in header["blobs"]]
     except (ValueError, KeyError, TypeError, RecursionError) as e:
         raise WireError(f"bad header: {e}") from None
+    finally:
+        if gc_was_on:
+            gc.enable()
     if len(sizes) > MAX_ITEMS:
         raise WireError("too many blobs")
     blobs, pos = [], 8 + hlen

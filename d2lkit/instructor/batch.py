@@ -60,6 +60,7 @@ class Graded:
     duration_s: float = 0.0
     error: str = ""  # the grader itself failed on this submission (never expected)
     learner: dict = field(default_factory=dict)  # from the workspace's own progress, read-only
+    flags: list = field(default_factory=list)  # for the instructor: see `machinery_flags`
 
 
 def is_workspace(path: Path) -> bool:
@@ -222,10 +223,12 @@ def _grade_one(sub: Submission, exercises, engine, record: bool, scratch: str | 
     store = Progress(Workspace(sub.path).progress_path if record else None)
     error = ""
     copy = None
+    flags: list[dict] = []
     try:
         copy = private_copy(sub.path, scratch)
         with store, store.run("grade", engine.options.seed, "grade") as on_result:
             results = _relocate(engine.grade(exercises, copy, on_result=on_result), copy, sub.path)
+        flags = machinery_flags(copy, exercises, results)
     except SubmissionTooLarge as e:  # not graded at all, and the learner is told why
         results = _kit_failed(exercises, e.detail)
         error = detail_text(e.detail, engine.options.lang)
@@ -236,7 +239,31 @@ def _grade_one(sub: Submission, exercises, engine, record: bool, scratch: str | 
     finally:
         if copy is not None:
             shutil.rmtree(copy, ignore_errors=True)
-    return Graded(sub, results, time.monotonic() - start, error, learner_progress(sub.path))
+    return Graded(sub, results, time.monotonic() - start, error, learner_progress(sub.path), flags)
+
+
+def machinery_flags(copy: Path, exercises, results: Results) -> list[dict]:
+    """For the instructor: every use of guard-switching machinery (torch._C, torch.ops, gc,
+    frames, code objects...) in the modules the children imported — the supervisor's own scan,
+    whatever the verdicts — and the tampering children reported. A child's report can be forged,
+    so it may add a flag but never clear one: the scan does not depend on it."""
+    from d2lkit.grading.tripwire import is_tampering, machinery
+
+    flags = []
+    for relpath in dict.fromkeys(ex.relpath for ex in exercises):
+        try:
+            source = (copy / relpath).read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        flags += [{"file": relpath, "line": m.line, "what": m.what, "code": cap(m.code, 200),
+                   "seen": "scan"} for m in machinery(source, relpath)]
+    for r in results:
+        details = [r.detail, *(c.detail for c in r.checks)] if r.status is Status.FORBIDDEN else []
+        names = dict.fromkeys(str(d.params.get("name", "")) for d in details
+                              if d is not None and d.key == "forbidden")
+        flags += [{"file": r.id, "line": 0, "what": cap(name, 200), "code": "", "seen": "run"}
+                  for name in names if is_tampering(name)]
+    return flags
 
 
 def _worker_died(sub: Submission, exercises, starting: bool = False) -> Graded:

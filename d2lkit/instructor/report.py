@@ -36,6 +36,7 @@ class ClassData:
     mistakes: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     ttfp: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     points: dict[str, tuple[int, int]] = field(default_factory=dict)
+    flags: dict[str, list[dict]] = field(default_factory=dict)  # submission -> `grade` flags
 
 
 class ReportInputError(ValueError):
@@ -52,8 +53,10 @@ def load(paths) -> ClassData:
             raise ReportInputError(f"{path}: {e}") from e
         if isinstance(obj, dict) and "submissions" in obj:
             for sub in obj["submissions"]:
-                _add(data, sub["submission"], sub.get("results", []), sub.get("summary"),
-                     sub.get("learner") or {})
+                name = _add(data, sub["submission"], sub.get("results", []), sub.get("summary"),
+                            sub.get("learner") or {})
+                if sub.get("flags"):
+                    data.flags[name] = list(sub["flags"])
         elif isinstance(obj, dict) and "results" in obj and "summary" in obj:
             _add(data, path.stem, obj["results"], obj["summary"], {})
         elif isinstance(obj, dict) and "exercises" in obj:  # d2lkit progress --json: no points
@@ -82,6 +85,7 @@ def _add(data: ClassData, name: str, results: list[dict], summary: dict | None, 
     for eid, seconds in (learner.get("time_to_first_pass_s") or {}).items():
         if seconds is not None:
             data.ttfp[eid].append(float(seconds))
+    return name
 
 
 # ------------------------------------------------------------------------------ analysis
@@ -111,6 +115,7 @@ def summary(data: ClassData, catalogue, lang: str, top: int = 10) -> dict:
     return {"submissions": len(data.submissions), "exercises": exercises,
             "mistakes": top_mistakes,
             "median_score": statistics.median(scores) if scores else None,
+            "flagged": {name: data.flags[name] for name in data.submissions if name in data.flags},
             "scores": {name: data.points[name] for name in data.submissions if name in data.points}}
 
 
@@ -147,6 +152,12 @@ def terminal(s: dict, lang: str, console):
         console.print(mt)
     else:
         console.print(t("instructor.no-mistakes", lang), style="dim")
+    if s.get("flagged"):
+        from d2lkit.output.terminal import flag_text
+
+        console.print(t("instructor.flagged-title", lang), style="bold magenta")
+        for name, flags in s["flagged"].items():
+            console.print(f"  {name}: {flag_text(flags, lang)}", markup=False, highlight=False)
 
 
 # ------------------------------------------------------------------------------ HTML
@@ -271,5 +282,13 @@ def html_page(s: dict, lang: str, title: str | None = None) -> str:
         out.append(f"<tr><td><code>{esc(e['id'])}</code></td><td>{esc(e['title'])}</td>"
                    f"<td class='num'>{e['passed']}/{e['graded']}</td>"
                    f"<td class='num'>{esc(duration(e['median_time_to_first_pass_s']))}</td></tr>")
-    out.append("</table></body></html>")
+    out.append("</table>")
+    if s.get("flagged"):
+        from d2lkit.output.terminal import flag_text
+
+        out.append(f"<h2 id='flagged'>{esc(t('instructor.flagged-title', lang))}</h2><ul>")
+        out += [f"<li><code>{esc(name)}</code>: {esc(flag_text(flags, lang))}</li>"
+                for name, flags in s["flagged"].items()]
+        out.append("</ul>")
+    out.append("</body></html>")
     return "\n".join(out)

@@ -57,20 +57,50 @@ def mistake_hint(ex, mistake_id: str | None, lang: str) -> str:
     mistake = ex.mistake(mistake_id) if ex is not None else None
     if mistake is not None:
         return pick(mistake.hint, lang)
-    # the one mistake the runner itself can diagnose for any exercise
-    return t(f"mistake.{mistake_id}", lang) if mistake_id == "input-mutated" else ""
+    # the mistakes the engine itself diagnoses for any exercise
+    return t(f"mistake.{mistake_id}", lang) if mistake_id in ENGINE_MISTAKES else ""
+
+
+# mistake ids the engine reports for every exercise (their hints are in the locales' [mistake])
+ENGINE_MISTAKES = frozenset({"input-mutated", "pair-form"})
+
+
+# What an exception's message says about a common input mistake: (detail keys, words in the
+# message, the hint's key in the locales' [error-hint] table). First match wins.
+ERROR_HINTS = (
+    (("exception", "unexpected"), ("'list' object has no attribute", "'tuple' object has no "
+                                   "attribute"), "list-for-tensor"),
+    (("exception", "unexpected"), ("'int' object is not subscriptable", "cannot unpack "
+                                   "non-iterable int", "'int' object is not iterable"),
+     "int-for-pair"),
+    (("exception", "unexpected", "device-error"), ("Torch not compiled with CUDA",
+                                                   "no CUDA GPUs are available",
+                                                   "Found no NVIDIA driver"), "cuda-on-cpu"),
+)
+
+
+def error_hint(detail: Detail | None, lang: str) -> str:
+    """A hint for an exception whose message shows a common input mistake ("" when none)."""
+    if detail is None:
+        return ""
+    message = str(detail.params.get("message", ""))
+    for keys, words, hint in ERROR_HINTS:
+        if detail.key in keys and any(w in message for w in words):
+            return t(f"error-hint.{hint}", lang)
+    return ""
 
 
 @dataclass(frozen=True)
 class Line:
-    """One line of a failure. `kind` lets a terminal style it: check, problem, mistake, hint."""
+    """One line of a failure. `kind` lets a terminal style it: check, problem, mistake, hint,
+    also (the exercise's other failing checks, one line each)."""
     kind: str
     text: str
 
 
 def failure_lines(result: ExerciseResult, ex, lang: str) -> list[Line]:
     """Why an exercise did not pass: the failing check, the problem, the likely mistake and its
-    hint. Empty for a passed exercise."""
+    hint, then every other failing check in one line. Empty for a passed exercise."""
     if result.passed:
         return []
     lines = []
@@ -86,4 +116,20 @@ def failure_lines(result: ExerciseResult, ex, lang: str) -> list[Line]:
         hint = mistake_hint(ex, result.mistake, lang)
         if hint:
             lines.append(Line("hint", f"{t('report.hint', lang)}: {hint}"))
+    else:
+        hint = error_hint(result.detail, lang)
+        if hint:
+            lines.append(Line("hint", f"{t('report.hint', lang)}: {hint}"))
+    others = result.failing_checks[1:]
+    if others:
+        lines.append(Line("also", t("report.also-failing", lang, count=len(others))))
+        for c in others:
+            problem = detail_text(c.detail, lang)
+            lines.append(Line("also", f"  {c.status.icon} {pick(c.title, lang)}"
+                                      + (f": {_one_line(problem)}" if problem else "")))
     return lines
+
+
+def _one_line(text: str, width: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

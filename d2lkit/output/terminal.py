@@ -22,7 +22,8 @@ from d2lkit.grading.results import ExerciseResult, Results
 from d2lkit.i18n import pick, t
 from d2lkit.output.messages import detail_text, failure_lines, short_path, status_label
 
-LINE_STYLES = {"check": "bold", "problem": "red", "mistake": "bold yellow", "hint": "yellow"}
+LINE_STYLES = {"check": "bold", "problem": "red", "mistake": "bold yellow", "hint": "yellow",
+               "also": "dim red"}
 
 
 def status_text(status: Status | str | None, lang: str) -> Text:
@@ -43,7 +44,7 @@ def status_legend(lang: str) -> Text:
 
 # ------------------------------------------------------------------------------ check report
 def check_report(results: Results, catalogue, options, workspace, console: Console, *,
-                 verbose: bool = False):
+                 verbose: bool = False, watching: bool = False):
     """`d2lkit check` (and each re-grade of `d2lkit watch`): the table, the chapter bars, the
     first failure in full (every failure with `verbose`), and the totals."""
     lang = options.lang
@@ -52,28 +53,33 @@ def check_report(results: Results, catalogue, options, workspace, console: Conso
     for r in results:
         for w in r.warnings:
             console.print(Text(f"⚠ {r.id}: {detail_text(w, lang)}", style="yellow"))
-    # a required exercise comes first: stretch exercises do not block the chapter
-    first = next((r for r in results.required if not r.passed), None) or \
-        next((r for r in results.stretch if not r.passed), None)
+    # a required exercise the learner tried comes first; stretch exercises do not block a chapter
+    first = results.first_to_fix()
     if first is not None:
-        console.print(_failure_panel(first, catalogue, options, workspace, verbose))
+        console.print(_failure_panel(first, catalogue, options, workspace, verbose, watching))
         if verbose:
             for r in results:
                 if r is not first and r.status not in (Status.PASSED, Status.NOT_IMPLEMENTED):
-                    console.print(_failure_panel(r, catalogue, options, workspace, verbose))
-    console.print(t("report.summary", lang, **results.summary()), style="bold")
+                    console.print(_failure_panel(r, catalogue, options, workspace, verbose,
+                                                 watching))
+    if results.required or not results.stretch:  # no "0/0 passed" for stretch exercises alone
+        console.print(t("report.summary", lang, **results.summary()), style="bold")
     if results.stretch:
         console.print(t("report.stretch-summary", lang, passed=results.stretch_passed,
                         total=len(results.stretch)), style="dim")
-    if first is None:
-        console.print(t("report.all-passed", lang), style="green")
+    if results.complete:
+        everything = all(r.passed for r in results)
+        console.print(t("report.all-passed" if everything else "report.required-passed", lang),
+                      style="green")
 
 
 def _results_table(results: Results, catalogue, lang) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=True)
-    table.add_column(t("report.exercise", lang), style="cyan", no_wrap=True)
+    table.add_column(t("report.exercise", lang), style="cyan", no_wrap=True,
+                     min_width=max((len(r.id) for r in results), default=8))
     table.add_column(t("report.section", lang), justify="right", no_wrap=True)
-    table.add_column(t("report.title", lang), overflow="ellipsis", no_wrap=True, ratio=1)
+    # the title wraps on a narrow terminal (an id is never cut: it is what the learner types)
+    table.add_column(t("report.title", lang), overflow="fold", ratio=1)
     table.add_column(t("report.status", lang), no_wrap=True)
     table.add_column(t("report.points", lang), justify="right", no_wrap=True)
     table.add_column(t("report.time", lang), justify="right", style="dim", no_wrap=True)
@@ -111,14 +117,17 @@ def _bar(total: int, done: int, width: int) -> ProgressBar:
                        finished_style="green")
 
 
-def _failure_panel(r: ExerciseResult, catalogue, options, workspace, verbose) -> Panel:
+def _failure_panel(r: ExerciseResult, catalogue, options, workspace, verbose, watching=False
+                   ) -> Panel:
     lang = options.lang
     ex = catalogue.by_id.get(r.id)
-    title = Text(t("report.first-failure", lang, id=r.id, title=pick(ex.title, lang) if ex else ""))
+    title = Text(t("report.stretch-to-try" if r.stretch else "report.first-failure", lang,
+                   id=r.id, title=pick(ex.title, lang) if ex else ""))
     file = short_path(str(workspace.file_for(ex))) if ex and workspace else ""
     more_help = Text(t("report.next-hint", lang, id=r.id), style="dim") if ex and ex.hints else None
     if r.status is Status.NOT_IMPLEMENTED:
-        parts = [Text(t("report.not-started", lang, file=file), style="yellow"), more_help]
+        key = "report.not-started-watching" if watching else "report.not-started"
+        parts = [Text(t(key, lang, file=file), style="yellow"), more_help]
         return Panel(Group(*filter(None, parts)), title=title, border_style="yellow",
                      title_align="left")
     lines = failure_lines(r, ex, lang)
@@ -178,8 +187,13 @@ def exercise_list(exercises, catalogue, stats, lang: str, console: Console):
         if heading:
             console.print(heading, style="bold")
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-        for col in ("exercise", "section", "title", "status", "points"):
-            table.add_column(t(f"report.{col}", lang))
+        # ids are never cut (they are what a learner copies); the title wraps instead
+        table.add_column(t("report.exercise", lang), no_wrap=True,
+                         min_width=max(len(ex.id) for ex in group))
+        table.add_column(t("report.section", lang), no_wrap=True)
+        table.add_column(t("report.title", lang), overflow="fold", ratio=1)
+        table.add_column(t("report.status", lang), no_wrap=True)
+        table.add_column(t("report.points", lang), no_wrap=True)
         current = None
         for ex in group:
             if ex.chapter != current:
@@ -264,7 +278,12 @@ def calendar(activity: dict[str, int], lang: str, weeks: int = 16, today: date |
 
 
 def source(code: str, console: Console):
-    console.print(Syntax(code, "python", line_numbers=True, theme="ansi_dark"))
+    """Code to read in a terminal (highlighted, numbered, wrapped), or, written to a file or a
+    pipe, exactly as it is: `d2lkit solution ch8.predict_ch8 > mine.py` must run."""
+    if not console.is_terminal:
+        console.file.write(code if code.endswith("\n") else code + "\n")
+        return
+    console.print(Syntax(code, "python", line_numbers=True, theme="ansi_dark", word_wrap=True))
 
 
 # ------------------------------------------------------------------------------ grade
@@ -282,11 +301,23 @@ def grade_table(graded, lang: str, console: Console):
             marks.append(r.status.icon, style=r.status.style)
         if g.error:
             marks.append(f"  {g.error}", style="red")
+        flags = getattr(g, "flags", [])
+        if flags:
+            marks.append("  " + flag_text(flags, lang), style="magenta")
         res = g.results
         tab.add_row(g.submission.name, f"{res.points}/{res.max_points}", f"{res.passed}/{res.total}",
                     marks, f"{g.duration_s:.2f}s")
     console.print(tab)
     console.print(status_legend(lang), style="dim")
+
+
+def flag_text(flags: list[dict], lang: str) -> str:
+    """The first flag of a submission for the instructor (and how many more)."""
+    first = flags[0]
+    where = f"{first['file']}:{first['line']}" if first.get("line") else first["file"]
+    text = t("instructor.flagged", lang, what=first["what"], where=where)
+    return text + (" " + t("instructor.flagged-more", lang, count=len(flags) - 1)
+                   if len(flags) > 1 else "")
 
 
 @contextmanager
