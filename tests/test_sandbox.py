@@ -339,3 +339,31 @@ def test_the_zygote_stops_a_child_that_uses_too_much_memory(tmp_path):
     # positive control: the same child with room to spare
     with Sandbox(ENTRY, limits=roomy) as sb:
         assert student_for(tmp_path, sb, HOG, timeout=20.0).call("f", 800) == 1.0
+
+
+@pytest.mark.parametrize("body, key, what", [
+    ("x.requires_grad_(True)\n    return x.sum()", "left-behind", "args[0].requires_grad"),
+    ("torch.set_default_dtype(torch.float64)\n    return x.sum()", "left-behind",
+     "torch.get_default_dtype() = torch.float64"),
+    ("torch.set_grad_enabled(False)\n    return x.sum()", "left-behind",
+     "torch.is_grad_enabled() = False"),
+    ("_seen.append(1)\n    return x.sum() * len(_seen)", "not-repeatable", None),
+    ("return x.sum() + torch.rand(()) * 0", "global-rng", None),
+])
+def test_what_a_call_leaves_behind_is_its_callers_problem(tmp_path, sandbox, body, key, what):
+    """Checked by the engine for every exercise: the caller's tensors and torch's settings as
+    they were, the same result from the same inputs, randomness only from a generator given."""
+    from d2lkit.grading.errors import CheckFailed
+    from d2lkit.grading.wire import Gen
+
+    source = f"import torch\n_seen = []\ndef f(x, generator=None):\n    {body}\n"
+    st = student_for(tmp_path, sandbox, source)
+    with pytest.raises(CheckFailed) as e:
+        st.call("f", torch.ones(3), generator=Gen(0))
+    assert e.value.detail.key == key == e.value.mistake
+    if what:
+        assert e.value.detail.params["what"] == what
+    # the same function without the side effect passes
+    clean = student_for(tmp_path, sandbox, "import torch\ndef f(x, generator=None):\n"
+                                           "    return x.sum() + torch.rand((), generator=generator) * 0\n")
+    assert clean.call("f", torch.ones(3), generator=Gen(0)) == 3.0

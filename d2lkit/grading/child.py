@@ -265,10 +265,12 @@ class LearnerSession:
                 problem = _signature_problem(fn, job.name, args, kwargs)
                 if problem:
                     return problem
+                before = _Traces.of(fn, args, kwargs)
                 value = fn(*args, **kwargs)
                 # with shared inputs the supervisor looks at them itself: no account of them
                 reply = Reply(ReplyKind.OK, value=value,
-                              args_after=None if job.shared else [args, kwargs])
+                              args_after=None if job.shared else [args, kwargs],
+                              left_behind=before.left_behind(args, kwargs))
             else:
                 probe = probe_fn or _load_probe(job.probe_file, job.name)
                 reply = Reply(ReplyKind.OK, value=probe(self.module, *args, **kwargs))
@@ -283,6 +285,71 @@ class LearnerSession:
         if forbidden:
             return Reply(ReplyKind.FORBIDDEN, name=forbidden)
         return reply
+
+
+class _Traces:
+    """What a call may leave behind besides its result, recorded before it: whether each input
+    tensor requires grad and has a .grad, and, for a function that takes a generator, the
+    global RNG (randomness must come from the generator only). The default dtype and grad mode
+    are restored before every call, so after it they must be as restored."""
+
+    RNG_PARAMETERS = ("generator", "rng", "gen")
+
+    def __init__(self, inputs: dict, rng):
+        self.inputs, self.rng = inputs, rng
+
+    @classmethod
+    def of(cls, fn, args, kwargs) -> "_Traces":
+        import torch
+
+        inputs = {where: (t.requires_grad, t.grad is not None)
+                  for where, t in _tensors_in(args, kwargs)}
+        try:  # a generator given: randomness must come from it (None allows the global one)
+            given = inspect.signature(fn).bind_partial(*args, **kwargs).arguments
+            takes_rng = any(given.get(p) is not None for p in cls.RNG_PARAMETERS)
+        except (TypeError, ValueError):
+            takes_rng = False
+        return cls(inputs, torch.get_rng_state() if takes_rng else None)
+
+    def left_behind(self, args, kwargs) -> tuple[str, ...]:
+        import torch
+
+        out = []
+        for where, t in _tensors_in(args, kwargs):
+            requires_grad, has_grad = self.inputs.get(where, (t.requires_grad, t.grad is not None))
+            if t.requires_grad and not requires_grad:
+                out.append(f"{where}.requires_grad")
+            if t.grad is not None and not has_grad:
+                out.append(f"{where}.grad")
+        if torch.get_default_dtype() != torch.float32:
+            out.append(f"torch.get_default_dtype() = {torch.get_default_dtype()}")
+        if not torch.is_grad_enabled():
+            out.append("torch.is_grad_enabled() = False")
+        if self.rng is not None and not torch.equal(self.rng, torch.get_rng_state()):
+            out.append("the global RNG")
+        return tuple(out)
+
+
+def _tensors_in(args, kwargs):
+    """(where, tensor) for every tensor argument, one level into lists, tuples and dicts."""
+    import torch
+
+    def walk(where, x):
+        if isinstance(x, torch.Tensor):
+            yield where, x
+        elif isinstance(x, (list, tuple)):
+            for i, v in enumerate(x):
+                if isinstance(v, torch.Tensor):
+                    yield f"{where}[{i}]", v
+        elif isinstance(x, dict):
+            for k, v in x.items():
+                if isinstance(v, torch.Tensor):
+                    yield f"{where}[{k!r}]", v
+
+    for i, a in enumerate(args):
+        yield from walk(f"args[{i}]", a)
+    for k, v in kwargs.items():
+        yield from walk(k, v)
 
 
 class _GlobalState:

@@ -147,6 +147,7 @@ class Reply(_Message):
     kind: str
     value: object = None
     args_after: object = None  # [args, kwargs] after a call (see Student.call)
+    left_behind: tuple = ()  # what a call changed besides its result ("args[0].requires_grad")
     name: str = ""
     names: tuple = ()
     type: str = ""

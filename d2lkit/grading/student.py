@@ -34,11 +34,27 @@ class Student:
         self.warnings: list[Detail] = []
         self._sticky: LearnerProblem | None = None
         self._forms_seen: set[tuple[str, str]] = set()  # (function, argument) already exercised
+        self._repeated: set[str] = set()  # functions whose first call was made twice
 
     # ---------------------------------------------------------------- the grader-facing API
     def call(self, name: str, *args, mutates: bool | str = False, **kwargs):
         """`mutates=True`: the spec allows changing the inputs; `mutates="warn"`: allowed, but the
-        learner is told (d2l's own masked_softmax mutates its argument)."""
+        learner is told (d2l's own masked_softmax mutates its argument).
+
+        Besides the result, every call is checked for what it leaves behind (changed inputs,
+        requires_grad or .grad on them, torch's settings, the global RNG when a generator was
+        given), and the first call of each function is made twice, on fresh copies of the same
+        inputs: the results must be equal (hidden state kept between calls changes them)."""
+        value = self._call_checked(name, args, kwargs, mutates)
+        if name not in self._repeated:
+            self._repeated.add(name)
+            again = self._call_checked(name, args, kwargs, mutates)
+            if not _same_result(again, value, exact=True):
+                raise CheckFailed("not-repeatable", mistake="not-repeatable", function=name)
+        self._check_forms(name, args, kwargs, value, mutates)
+        return value
+
+    def _call_checked(self, name: str, args, kwargs, mutates):
         shared = self._share(args, kwargs)
         try:
             if shared is not None:
@@ -59,10 +75,15 @@ class Student:
                 self.warnings.append(Detail("input-mutated-warning", {"where": where, "function": name}))
             else:
                 raise CheckFailed("input-mutated", mistake="input-mutated", where=where, function=name)
+        if reply.left_behind and mutates is not True:
+            left = list(reply.left_behind)
+            if "the global RNG" in left:
+                raise CheckFailed("global-rng", mistake="global-rng", function=name)
+            raise CheckFailed("left-behind", mistake="left-behind", function=name,
+                              what=", ".join(left))
         strayed = self._strayed_device(args, kwargs, reply.value)
         if strayed is not None:
             raise CheckFailed("device", what=f"{name}(...)", got=strayed, expected=str(self.device))
-        self._check_forms(name, args, kwargs, reply.value, mutates)
         return reply.value
 
     def _check_forms(self, name: str, args, kwargs, value, mutates):
@@ -325,19 +346,30 @@ def _other_pair_form(value):
     return None
 
 
-def _same_result(a, b) -> bool:
-    """Equal results of two spellings of one call: tensors within the dtype's tolerance (the
-    same computation either way), everything else by ==, recursively."""
+def _same_result(a, b, exact: bool = False) -> bool:
+    """Equal results of two calls: tensors within the dtype's tolerance (two spellings of one
+    call) or, `exact`, bit for bit (one call made twice; NaN where NaN was), everything else by
+    ==, recursively."""
     from d2lkit.grading.api import is_close
 
     if isinstance(b, torch.Tensor):
-        return isinstance(a, torch.Tensor) and is_close(a, b)
+        if not isinstance(a, torch.Tensor):
+            return False
+        if exact:
+            return (a.shape == b.shape and a.dtype == b.dtype
+                    and bool(torch.isclose(a.detach().cpu(), b.detach().cpu(), rtol=0, atol=0,
+                                           equal_nan=True).all()
+                             if a.is_floating_point() or a.is_complex()
+                             else torch.equal(a.cpu(), b.cpu())))
+        return is_close(a, b)
     if isinstance(b, (tuple, list)):
         return (isinstance(a, (tuple, list)) and len(a) == len(b)
-                and all(_same_result(x, y) for x, y in zip(a, b)))
+                and all(_same_result(x, y, exact) for x, y in zip(a, b)))
     if isinstance(b, dict):
         return (isinstance(a, dict) and a.keys() == b.keys()
-                and all(_same_result(a[k], b[k]) for k in b))
+                and all(_same_result(a[k], b[k], exact) for k in b))
+    if isinstance(b, float) and isinstance(a, float) and b != b:
+        return a != a  # NaN then, NaN now
     return a == b
 
 

@@ -62,7 +62,8 @@ def mistake_hint(ex, mistake_id: str | None, lang: str) -> str:
 
 
 # mistake ids the engine reports for every exercise (their hints are in the locales' [mistake])
-ENGINE_MISTAKES = frozenset({"input-mutated", "pair-form"})
+ENGINE_MISTAKES = frozenset({"input-mutated", "pair-form", "left-behind", "global-rng",
+                             "not-repeatable"})
 
 
 # What an exception's message says about a common input mistake: (detail keys, words in the
