@@ -367,3 +367,29 @@ def test_what_a_call_leaves_behind_is_its_callers_problem(tmp_path, sandbox, bod
     clean = student_for(tmp_path, sandbox, "import torch\ndef f(x, generator=None):\n"
                                            "    return x.sum() + torch.rand((), generator=generator) * 0\n")
     assert clean.call("f", torch.ones(3), generator=Gen(0)) == 3.0
+
+
+def test_the_stubs_not_implemented_is_told_from_the_learners_own(tmp_path, sandbox):
+    """Only the stub's own line means "not started"; a NotImplementedError a learner raises for a
+    case their code does not handle is their code's answer, and a nested method is named."""
+    from d2lkit.grading.errors import LearnerError
+
+    st = student_for(tmp_path, sandbox, """
+        def f(x, mode="max"):
+            if mode != "max":
+                raise NotImplementedError(f"unknown mode {mode}")
+            return x
+    """)
+    with pytest.raises(LearnerError) as e:
+        st.call("f", 1, mode="avg")
+    assert e.value.detail.key == "exception" and "unknown mode avg" in e.value.message
+    st = student_for(tmp_path, sandbox, """
+        class Net:
+            def __init__(self):
+                raise NotImplementedError
+        def f(x):
+            return Net()
+    """)
+    with pytest.raises(NotImplementedYet) as e:
+        st.call("f", 1)
+    assert e.value.detail.params["function"] == "Net.__init__"

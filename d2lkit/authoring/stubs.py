@@ -7,6 +7,10 @@ from pathlib import Path
 
 from d2lkit.paths import content_dir
 
+# What each solution becomes in a stub: the one NotImplementedError that means "not started"
+# (the sandbox tells it from one a learner raises for a case their code does not handle)
+STUB_LINE = "raise NotImplementedError"
+
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)### (?P<kind>BEGIN|END) SOLUTION\s*$")
@@ -25,7 +29,7 @@ def make_stub(source: str, filename: str = "<solution>") -> str:
             if inside:
                 raise MarkerError(f"{filename}:{number}: BEGIN SOLUTION inside another")
             inside, indent = True, m["indent"]
-            out.append(f"{indent}raise NotImplementedError\n")
+            out.append(f"{indent}{STUB_LINE}\n")
         elif m and m["kind"] == "END":
             if not inside:
                 raise MarkerError(f"{filename}:{number}: END SOLUTION without BEGIN")

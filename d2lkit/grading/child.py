@@ -17,6 +17,7 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import inspect
+import linecache
 import os
 import random
 import sys
@@ -24,6 +25,7 @@ import traceback
 import types
 from pathlib import Path
 
+from d2lkit.authoring.stubs import STUB_LINE
 from d2lkit.grading import probes, tripwire, wire
 from d2lkit.grading.protocol import Job, ProtocolError, Reply, ReplyKind, Setup
 from d2lkit.grading.shared import attach
@@ -47,9 +49,23 @@ def protected_folders(workspace: str) -> list[str]:
 
 
 def learner_frames(tb, is_learner_file) -> list[dict]:
-    return [{"file": fs.filename, "line": fs.lineno, "function": fs.name,
-             "code": (fs.line or "").strip()}
-            for fs in traceback.extract_tb(tb) if is_learner_file(fs.filename)]
+    """The learner's own frames of a traceback; a function is named by its qualified name
+    (`DotProductAttention.__init__`), so that a method nested by mistake still has a name."""
+    out = []
+    for frame, lineno in traceback.walk_tb(tb):
+        code = frame.f_code
+        if is_learner_file(code.co_filename):
+            line = linecache.getline(code.co_filename, lineno).strip()
+            out.append({"file": code.co_filename, "line": lineno,
+                        "function": getattr(code, "co_qualname", code.co_name), "code": line})
+    return out
+
+
+def _from_the_stub(exc: BaseException, frames: list[dict]) -> bool:
+    """The stub's own line raised it: not started. A NotImplementedError the learner raises,
+    with a message or from a line of their own, is their code's answer (an unknown mode)."""
+    return (isinstance(exc, NotImplementedError) and not exc.args and bool(frames)
+            and frames[-1]["code"] == STUB_LINE)
 
 
 class _LearnerFinder(importlib.abc.MetaPathFinder):
@@ -124,9 +140,9 @@ def describe_exception(exc: BaseException, is_learner_file, kind=ReplyKind.ERROR
         message = str(exc)[:2000]
     except Exception:  # noqa: BLE001 - a learner's exception may fail to print
         message = "<unprintable exception>"
-    return Reply(kind, type=type(exc).__name__, message=message,
-                 frames=tuple(learner_frames(exc.__traceback__, is_learner_file)),
-                 not_implemented=isinstance(exc, NotImplementedError))
+    frames = learner_frames(exc.__traceback__, is_learner_file)
+    return Reply(kind, type=type(exc).__name__, message=message, frames=tuple(frames),
+                 not_implemented=_from_the_stub(exc, frames))
 
 
 def _signature_problem(fn, name, args, kwargs) -> Reply | None:

@@ -37,6 +37,10 @@ class CheckResult:
         self.status = Status(self.status)
 
     @property
+    def passed(self) -> bool:
+        return self.status is Status.PASSED
+
+    @property
     def about_the_environment(self) -> bool:
         """A device mismatch: real, but a correct computation on the wrong device is a smaller
         problem than a wrong one, and often fixed by the same line."""

@@ -125,7 +125,8 @@ def _failure_panel(r: ExerciseResult, catalogue, options, workspace, verbose, wa
                    id=r.id, title=pick(ex.title, lang) if ex else ""))
     file = short_path(str(workspace.file_for(ex))) if ex and workspace else ""
     more_help = Text(t("report.next-hint", lang, id=r.id), style="dim") if ex and ex.hints else None
-    if r.status is Status.NOT_IMPLEMENTED:
+    # not started at all; a partly done exercise (some check passed) names the missing part
+    if r.status is Status.NOT_IMPLEMENTED and not any(c.passed for c in r.checks):
         key = "report.not-started-watching" if watching else "report.not-started"
         parts = [Text(t(key, lang, file=file), style="yellow"), more_help]
         return Panel(Group(*filter(None, parts)), title=title, border_style="yellow",
