@@ -254,9 +254,9 @@ def test_the_audit_hook_refuses_every_way_of_opening_the_kit(tmp_path, sandbox, 
 def test_the_audit_hook_refuses_native_calls_from_learner_code(tmp_path, sandbox):
     from d2lkit.grading.errors import Forbidden
 
-    native = "return ctypes.CDLL(None).getpid()"
-    objects = "import gc\nreturn len(gc.get_objects())"
+    native = "return ctypes.CDLL(None).getpid() > 0"
+    objects = "import gc\nreturn len(gc.get_objects()) > 0"
     for body in (native, objects):
         with pytest.raises(Forbidden):
             attack(tmp_path, sandbox, body, False, audit=True)
-        assert attack(tmp_path, sandbox, body, False) > 0  # positive control
+        assert attack(tmp_path, sandbox, body, False) is True  # positive control

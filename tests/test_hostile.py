@@ -1141,6 +1141,10 @@ def test_a_forged_reply_fools_a_supervisor_that_takes_the_childs_account(tmp_pat
     from d2lkit.grading.student import SandboxStudent
 
     class AccountTrusting(SandboxStudent):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._repeated.add("softmax")  # one call, as before the engine made a first call twice
+
         def _share(self, args, kwargs):
             return None
 

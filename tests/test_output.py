@@ -183,6 +183,11 @@ def test_every_failing_check_is_shown_the_learners_own_bug_first():
     r = ExerciseResult.of(bad, Status.FAILED, checks=[device, passed, wrong])
     assert r.failing_checks == [wrong, device]
     assert r.failing_check is wrong
+    # a check that diagnosed a catalogued mistake comes before one that only saw wrong values
+    generic = CheckResult("test_values", {"en": "values", "zh": "数值"}, Status.FAILED,
+                          detail=PROBLEM)
+    r = ExerciseResult.of(bad, Status.FAILED, checks=[generic, device, wrong])
+    assert r.failing_checks == [wrong, generic, device]
     lines = failure_lines(ExerciseResult.of(bad, Status.FAILED, mistake="wrong-axis",
                                             detail=PROBLEM, checks=[device, passed, wrong]),
                           bad, "en")

@@ -5,7 +5,10 @@ refuses, as rustlings' `dev check` does, every inconsistency:
   to no exercise, exercises without checks, stubs that differ from the generated ones, titles and
   hints missing a language;
 - every stub grades `not_implemented` and every reference solution passes;
-- every catalogued mistake has a mutant in tests/mutants/ that the grader rejects with that id.
+- every catalogued mistake has a mutant in tests/mutants/ that the grader rejects with that id;
+- in a checkout, every exercise's mutation report (`d2lkit dev mutate`, see mutate.py) is current
+  (made from the solution and grader files as they are now) and lists no survivor that is not
+  recorded as equivalent. Reading the reports grades nothing, so this costs no time.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from pathlib import Path
 from rich.table import Table
 from rich.text import Text
 
-from d2lkit.authoring import lint
+from d2lkit.authoring import lint, mutate
 from d2lkit.i18n import t
+from d2lkit.output.messages import detail_text
 from d2lkit.paths import content_dir
 
 
@@ -32,19 +36,6 @@ def mutant_workspace(ex, mutant: Path, into: Path) -> Path:
     target.write_text(target.read_text("utf-8") + "\n\n# --- mutant ---\n" +
                       mutant.read_text("utf-8"), "utf-8")
     return into
-
-
-def _message(detail, lang: str) -> str:
-    """A result's detail as text. The helper is moving from d2lkit.render into d2lkit.output
-    (its name with it), so take whichever this tree has."""
-    try:
-        from d2lkit.output.messages import message
-    except ImportError:
-        try:
-            from d2lkit.output.messages import detail_text as message
-        except ImportError:
-            from d2lkit.render import message
-    return message(detail, lang)
 
 
 def run(cat, exercises, lang: str, console, mutants: bool = True, seed: int = 1234) -> bool:
@@ -66,6 +57,13 @@ def run(cat, exercises, lang: str, console, mutants: bool = True, seed: int = 12
         if not rows[ex.id]:
             note(ex.id, True, t("dev.stub-current", lang))
             note(ex.id, True, t("dev.text-complete", lang))
+    if mutants and trees.mutants is not None:  # a checkout: the mutation reports are there too
+        reported = mutate.report_problems(exercises)
+        for ex in exercises:
+            for text in reported.get(ex.id, []):
+                note(ex.id, False, text)
+            if ex.id not in reported:
+                note(ex.id, True, "mutation report current, every survivor equivalent")
 
     # Imported here: the engine imports torch, which the lint above does not need.
     from d2lkit.grading.engine import Engine
@@ -78,7 +76,7 @@ def run(cat, exercises, lang: str, console, mutants: bool = True, seed: int = 12
             for ex, r in zip(exercises, engine.grade(exercises, content_dir(tree))):
                 ok = r.status == want
                 note(ex.id, ok, t(label, lang) if ok else
-                     f"{tree}: {r.status} {r.mistake or ''} {_message(r.detail, lang)}"[:300])
+                     f"{tree}: {r.status} {r.mistake or ''} {detail_text(r.detail, lang)}"[:300])
         if mutants and trees.mutants is not None:
             for ex in exercises:
                 for m in ex.mistakes:

@@ -29,6 +29,42 @@ def dev_check(targets, no_mutants, lang):
     sys.exit(0 if ok else 1)
 
 
+@dev.command(name="mutate")
+@click.argument("targets", nargs=-1)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Grading engines working in parallel (default: one per core, up to 4).")
+@click.option("--sample", "per_chapter", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Grade only N mutants per chapter, a fixed choice (writes no report).")
+@click.option("--seed", type=int, default=None,
+              help="Seed of the graders' random inputs and of the sample (default 1234).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds allowed per call into a mutant (default: grading's own).")
+@lang_option
+def dev_mutate(targets, jobs, per_chapter, seed, timeout, lang):
+    """Grade every single-point mutant of the reference solutions of TARGETS (default: all) and
+    list the survivors: each must be recorded as equivalent, with a differential test, in
+    d2lkit/curriculum/mutation/chNN.equivalents.toml; anything else is a grader hole."""
+    import os
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from d2lkit.authoring import mutate
+
+    ctx = context(lang)
+    _, exs = resolve(ctx, targets)
+    jobs = jobs or max(1, min(os.cpu_count() or 1, 4))
+    seed = mutate.DEFAULT_SEED if seed is None else seed
+    mutants = mutate.mutants_of(exs)
+    graded = len(mutate.sample(mutants, per_chapter, seed) if per_chapter else mutants)
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=ctx.console, transient=True) as progress:
+        bar = progress.add_task("grading mutants", total=graded)
+        result = mutate.run(exs, jobs=jobs, per_chapter=per_chapter, seed=seed, timeout=timeout,
+                            mutants=mutants, on_done=lambda m, outcome: progress.advance(bar))
+    mutate.show(result, ctx.console)
+    sys.exit(0 if result.ok else 1)
+
+
 @dev.command(name="sync")
 @click.argument("targets", nargs=-1)
 @lang_option

@@ -178,7 +178,7 @@ class LearnerSession:
         # frames (a notebook cell, a test module) count as the learner's and the graders' own
         # torch calls would trip it.
         calling = self._learner_on_stack if self.in_process else learner_calling_in_child(
-            self.workspace)
+            self.workspace, floor=serve.__code__)
         self.tripwire = Tripwire(tuple(setup.forbid), calling, in_child=not self.in_process)
         self.audited = False  # set by the child's audit hook, which then keeps the record
         self.guard = None

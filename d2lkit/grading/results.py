@@ -101,11 +101,11 @@ class ExerciseResult:
 
     @property
     def failing_checks(self) -> list[CheckResult]:
-        """Every failing check, the learner's own bugs before complaints about the environment
-        (a result on another device), each group in the graders' order."""
+        """Every failing check, the most telling first: one that diagnosed a catalogued mistake
+        (its hint says what to change), then the learner's other bugs, then complaints about the
+        environment (a result on another device); each group in the graders' order."""
         failing = [c for c in self.checks if c.status is not Status.PASSED]
-        return ([c for c in failing if not c.about_the_environment]
-                + [c for c in failing if c.about_the_environment])
+        return sorted(failing, key=lambda c: (c.about_the_environment, c.mistake is None))
 
 
 class Results(list):

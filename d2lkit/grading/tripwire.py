@@ -1131,11 +1131,13 @@ class Tripwire:
         return check
 
 
-def learner_calling_in_child(workspace: str):
+def learner_calling_in_child(workspace: str, floor=None):
     """Learner code is calling, in a child, when the call comes from another thread (the kit
     starts none there) or when any frame on the stack is not the kit's, a probe's, the standard
     library's or an installed package's: the learner's files, and also code compiled under a
-    made-up name (the audit hook refuses one that claims a trusted file)."""
+    made-up name (the audit hook refuses one that claims a trusted file). The walk stops at
+    `floor`, the child's entry point (a code object): the frames below it are whatever forked
+    the zygote (a CLI, a test), inherited but never run again."""
     import _thread
 
     main = _thread.get_ident()
@@ -1156,6 +1158,8 @@ def learner_calling_in_child(workspace: str):
                     name.startswith(trusted) or name.startswith("<frozen "))
             if not ok:
                 return True
+            if f.f_code is floor:
+                return False
             f = f.f_back
         return False
 

@@ -45,13 +45,14 @@ class LearnedPositionalEmbedding(nn.Module):
     """Learnable positional embedding, 10.6 exercise 2.
 
     ``__init__(max_len, num_hiddens, dropout=0.0)`` creates ``self.dropout`` and a learnable
-    ``self.P = nn.Parameter(...)`` of shape (1, max_len, num_hiddens) (initialised with small random
-    values, e.g. ``torch.randn(...) * 0.02``), so the module has max_len * num_hiddens parameters.
+    ``self.P = nn.Parameter(...)`` of shape (1, max_len, num_hiddens), which must be initialised as
+    ``torch.randn(...) * 0.02`` (standard deviation 0.02, as GPT-2 does), so the module has
+    max_len * num_hiddens parameters.
     ``forward(X)`` with X (B, T, num_hiddens) returns ``dropout(X + P[:, :T, :])``; gradients reach P.
 
     可学习的位置嵌入，10.6 节练习 2。``__init__(max_len, num_hiddens, dropout=0.0)`` 创建
     ``self.dropout`` 和可学习的参数 ``self.P = nn.Parameter(...)``，形状为 (1, max_len, num_hiddens)
-    （用较小的随机值初始化，例如 ``torch.randn(...) * 0.02``），因此模块共有 max_len * num_hiddens 个
+    （必须初始化为 ``torch.randn(...) * 0.02``，即标准差为 0.02，与 GPT-2 相同），因此模块共有 max_len * num_hiddens 个
     参数。``forward(X)``：X 的形状为 (B, T, num_hiddens)，返回 ``dropout(X + P[:, :T, :])``；梯度会
     传到 P。
     """

@@ -105,6 +105,17 @@ def test_control_flow_negative_branch(student, gen):
     check_control_flow(student, -torch.rand(4, generator=gen, dtype=torch.float64) - 0.1)
 
 
+@grades("ch2.control_flow_grad", en="the edges: ‖2a‖ exactly 1000, just under it, already far "
+        "above it, and b.sum() exactly 0 or just above it",
+        zh="边界情况：‖2a‖ 恰为 1000、略小于 1000、远大于 1000，以及 b.sum() 恰为 0 或略大于 0")
+@pytest.mark.parametrize("a", [[300.0, 400.0], [299.85, 399.8], [3000.0, 4000.0], [1.0, -1.0],
+                               [1.0, -1.0 + 2.0 ** -20]],
+                         ids=["norm-1000", "norm-999.5", "norm-10000", "sum-0", "sum-tiny"])
+def test_control_flow_edges(student, a):
+    # b = 2a first (never a itself), doubled while ‖b‖ < 1000 (not <=); c = b only if b.sum() > 0
+    check_control_flow(student, torch.tensor(a, dtype=torch.float64))
+
+
 @grades("ch2.control_flow_grad", en="random tensors of another shape", zh="其他形状的随机张量")
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_control_flow_random(student, gen, dtype, device):

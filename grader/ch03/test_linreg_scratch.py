@@ -78,6 +78,25 @@ def test_synthetic_data_noise_std(student, seed, device):
            expected=f"{noise_std} ± 0.001", got=std)
 
 
+@grades("ch3.synthetic_data", en="y = Xw + b + ε with ε the generator's own draws (added, not subtracted)",
+        zh="y = Xw + b + ε，其中 ε 就是生成器抽出的随机数（加上，而不是减去）")
+def test_synthetic_data_noise_added(student, seed, device):
+    if device.type != "cpu":
+        return  # the replay below draws on the CPU, whose stream a GPU generator does not share
+    w, n, noise_std = TRUE_W.to(dtype=torch.float64), 50, 0.5
+    X, y = call_synthetic_data(student, w, TRUE_B, n, noise_std=noise_std, generator=Gen(seed))
+    residual = (y.reshape(-1) - (X @ w + TRUE_B)) / noise_std
+    # replay the generator both ways: X then ε (the book's order), or ε then X
+    g = torch.Generator().manual_seed(seed)
+    X_first, eps_after = torch.randn(n, 2, generator=g, dtype=w.dtype), torch.randn(n, generator=g, dtype=w.dtype)
+    g = torch.Generator().manual_seed(seed)
+    eps_before, X_after = torch.randn(n, generator=g, dtype=w.dtype), torch.randn(n, 2, generator=g, dtype=w.dtype)
+    for X_replayed, eps in ((X_first, eps_after), (X_after, eps_before)):
+        if isinstance(X, torch.Tensor) and X.shape == X_replayed.shape and torch.equal(X, X_replayed):
+            expect_close(residual, eps, rtol=1e-6, atol=1e-9,
+                         what="(y - (X @ w + b)) / noise_std, compared with the generator's draws")
+
+
 @grades("ch3.synthetic_data", en="same seed, same data; another seed, other data",
         zh="相同的种子得到相同的数据；不同的种子得到不同的数据")
 def test_synthetic_data_seeded(student, seed, device):

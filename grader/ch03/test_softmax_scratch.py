@@ -156,6 +156,17 @@ def test_accuracy_random(student, gen, dtype, device):
     expect_equal(got, count, what="accuracy(y_hat, y)")
 
 
+@grades("ch3.accuracy", en="two classes, and a single example: still (n, q) scores",
+        zh="两个类别，以及只有一个样本：仍然是 (n, q) 的分数")
+def test_accuracy_two_classes_and_one_example(student, device):
+    y_hat = torch.tensor([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]], device=device)
+    y = torch.tensor([0, 1, 1], device=device)
+    expect_equal(student.call("accuracy", y_hat, y), 2.0, what="accuracy(two-class scores, y)")
+    one = torch.tensor([[0.1, 0.7, 0.2]], device=device)
+    expect_equal(student.call("accuracy", one, torch.tensor([1], device=device)), 1.0,
+                 what="accuracy([[0.1, 0.7, 0.2]], [1])")
+
+
 @grades("ch3.accuracy", en="y_hat may already be labels, shape (n,)",
         zh="y_hat 也可以已经是形状为 (n,) 的标签")
 def test_accuracy_labels(student, device):

@@ -110,6 +110,14 @@ def test_prelu_scalar_alpha(student, gen, dtype, device):
                  what="prelu(X, alpha)")
 
 
+@grades("ch4.prelu", en="a 1-D input with a one-element alpha: matches F.prelu, shape (n,)",
+        zh="一维输入配单元素的 alpha：与 F.prelu 一致，形状为 (n,)")
+def test_prelu_vector_input(student, gen, device):
+    X = _random(gen, torch.float64, device, 6)
+    alpha = torch.tensor([0.25], dtype=torch.float64).to(device)
+    expect_close(student.call("prelu", X, alpha), F.prelu(X, alpha), what="prelu(X of shape (6,), alpha (1,))")
+
+
 @grades("ch4.prelu", en="one slope per channel: matches F.prelu", zh="每个通道一个斜率：与 F.prelu 一致")
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_prelu_channel_alpha(student, gen, dtype, device):

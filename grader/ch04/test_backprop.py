@@ -73,6 +73,22 @@ def test_random(student, gen, dtype, device):
     _check(student.call("manual_backprop", X, y, W1, W2, 0.5), X, y, W1, W2, 0.5)
 
 
+@grades("ch4.manual_backprop", en="a hidden unit whose z is exactly 0: relu'(0) = 0, as autograd's",
+        zh="某个隐藏单元的 z 恰为 0：relu'(0) = 0，与自动微分一致")
+def test_relu_derivative_at_zero(student, gen, device):
+    X, y, W1, W2 = _case(gen, 6, 4, 5, 3, torch.float64, device)
+    W1[2] = 0.0  # z = 0 for unit 2 on every example
+    _check(student.call("manual_backprop", X, y, W1, W2, 0.1), X, y, W1, W2, 0.1)
+
+
+@grades("ch4.manual_backprop", en="logits in the thousands: the softmax must not overflow "
+        "(subtract each row's max)", zh="logits 达到数千：softmax 不能溢出（先减去每行的最大值）")
+def test_large_logits(student, gen, device):
+    X, y, W1, W2 = _case(gen, 6, 4, 5, 3, torch.float64, device)
+    W2 = W2 * 500  # exp(o) overflows float64 beyond o ≈ 709
+    _check(student.call("manual_backprop", X, y, W1, W2, 0.1), X, y, W1, W2, 0.1)
+
+
 # ------------------------------------------------------------------ manual_backprop_with_bias
 def _bias_case(gen, n, d, h, q, dtype, device):
     X, y, W1, W2 = _case(gen, n, d, h, q, dtype, "cpu")
@@ -125,3 +141,21 @@ def test_bias_small(student, gen, device):
 def test_bias_random(student, gen, dtype, device):
     args = _bias_case(gen, 12, 10, 7, 3, dtype, device)
     _check_bias(student.call("manual_backprop_with_bias", *args, 0.5), *args, 0.5)
+
+
+@grades("ch4.manual_backprop_with_bias", en="a hidden unit whose z is exactly 0: relu'(0) = 0",
+        zh="某个隐藏单元的 z 恰为 0：relu'(0) = 0")
+def test_bias_relu_derivative_at_zero(student, gen, device):
+    X, y, W1, b1, W2, b2 = _bias_case(gen, 6, 4, 5, 3, torch.float64, device)
+    W1[2], b1[2] = 0.0, 0.0  # z = 0 for unit 2 on every example
+    _check_bias(student.call("manual_backprop_with_bias", X, y, W1, b1, W2, b2, 0.1),
+                X, y, W1, b1, W2, b2, 0.1)
+
+
+@grades("ch4.manual_backprop_with_bias", en="logits in the thousands: the softmax must not overflow",
+        zh="logits 达到数千：softmax 不能溢出")
+def test_bias_large_logits(student, gen, device):
+    X, y, W1, b1, W2, b2 = _bias_case(gen, 6, 4, 5, 3, torch.float64, device)
+    W2, b2 = W2 * 500, b2 * 500  # exp(o) overflows float64 beyond o ≈ 709
+    _check_bias(student.call("manual_backprop_with_bias", X, y, W1, b1, W2, b2, 0.1),
+                X, y, W1, b1, W2, b2, 0.1)

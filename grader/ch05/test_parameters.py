@@ -81,6 +81,16 @@ def test_init_range(student, seed, device):
                expected="in [5, 10]", got=f"[{nz.min().item():.3g}, {nz.max().item():.3g}]")
 
 
+@grades("ch5.my_init_", en="U(-10, 10): the weights come within 0.1 of both -10 and 10",
+        zh="U(-10, 10)：权重在 0.1 以内接近 -10 和 10 两端")
+def test_init_both_ends(student, seed, device):
+    got = _run_init(student, seed, device)
+    for key in ("w1", "w2"):  # 10000 and 6000 draws: a correct U(-10, 10) misses with p < 1e-12
+        lo, hi = float(got[key].min()), float(got[key].max())
+        expect(lo < -9.9 and hi > 9.9, what=f"min and max of {key}", expected="about -10 and 10",
+               got=[round(lo, 3), round(hi, 3)])
+
+
 @grades("ch5.my_init_", en="about half of the weights are zero",
         zh="大约一半的权重为零")
 def test_init_zero_fraction(student, seed, device):

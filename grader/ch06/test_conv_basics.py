@@ -168,6 +168,23 @@ def test_learn_kernel_init(student, seed, device):
            expected=f"|K0| <= {bound:.4f}", got=float(K0.abs().max()))
 
 
+@grades("ch6.learn_kernel", en="a 30×30 initial kernel spans the whole range ±1/30, centred on 0",
+        zh="30×30 的初始卷积核覆盖整个 ±1/30 范围，且以 0 为中心")
+def test_learn_kernel_init_range(student, seed, device):
+    X = torch.zeros(31, 31, dtype=torch.float64)
+    Y = torch.zeros(2, 2, dtype=torch.float64)
+    K0 = student.call("learn_kernel", *on(device, X, Y), (30, 30), num_iters=0, generator=Gen(seed))
+    expect_kernels((30, 30), K0=K0)
+    bound = 1 / 30
+    # 900 uniform draws: the extremes come within 10% of ±bound and the mean near 0 (a failure of
+    # a correct kernel has probability below 1e-40)
+    lo, hi, mean = float(K0.min()), float(K0.max()), float(K0.mean())
+    expect(-bound - 1e-12 <= lo <= -0.9 * bound and 0.9 * bound <= hi <= bound + 1e-12
+           and abs(mean) < 0.2 * bound, what="min, max and mean of a 30×30 initial kernel",
+           expected=f"min ≈ {-bound:.4f}, max ≈ {bound:.4f}, mean ≈ 0",
+           got=[round(lo, 5), round(hi, 5), round(mean, 5)])
+
+
 @grades("ch6.learn_kernel", en="one step: K1 = K0 - lr * grad of the SUM of squared errors",
         zh="一步更新：K1 = K0 - lr * 平方误差之和的梯度")
 def test_learn_kernel_one_step(student, seed, device):

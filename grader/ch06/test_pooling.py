@@ -194,6 +194,8 @@ def test_pad_stride_errors(student):
                        what="pool2d_pad_stride(X 6×6, 3, padding=2)")
     expect_value_error(student, "pool2d_pad_stride", X, (2, 4), padding=(1, 3),
                        what="pool2d_pad_stride(X 6×6, (2, 4), padding=(1, 3))")
+    expect_value_error(student, "pool2d_pad_stride", X, 3, padding=(2, 0),
+                       what="pool2d_pad_stride(X 6×6, 3, padding=(2, 0))")  # the height alone
     expect_value_error(student, "pool2d_pad_stride", X, 2, mode="min",
                        what="pool2d_pad_stride(X 6×6, 2, mode='min')")
 

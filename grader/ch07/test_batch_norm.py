@@ -286,3 +286,12 @@ def test_conv_bias_no_effect(student, gen, device):
     for bias in (b, -3 * b):
         expect_close(student.call("conv_bn_train", X, W, bias, g, be), y_none, rtol=1e-6,
                      what="conv_bn_train(X, W, bias, ...) vs bias=None")
+
+
+@grades("ch7.conv_bias_before_bn", en="a 3×5 kernel: padding=weight.shape[-1] // 2 on both sides",
+        zh="3×5 的卷积核：两个方向的填充都是 weight.shape[-1] // 2")
+def test_conv_bn_non_square_kernel(student, gen, device):
+    X, _, b, g, be = _conv_bn_inputs(gen, torch.float64, device)
+    W = torch.randn(5, 3, 3, 5, generator=gen, dtype=torch.float64).to(device)
+    expect_close(student.call("conv_bn_train", X, W, b, g, be), _expected_conv_bn(X, W, b, g, be),
+                 what="conv_bn_train(X, W 3×5, b, gamma, beta)")

@@ -128,6 +128,15 @@ def test_googlenet_structure(student):
         expect_equal(got, exp, what=f"googlenet().state_dict()['{k}'].shape")
 
 
+@grades("ch7.googlenet", en="every pooling layer has the book's kernel size, stride and padding",
+        zh="每个汇聚层的窗口大小、步幅和填充都与书中一致")
+def test_googlenet_pools(student):
+    # a 96×96 input then gives the book's 24, 12, 6 and 3 after b1 … b4; the parameter count and
+    # a 1×1 input cannot see a pooling layer's sizes
+    expect_equal(student.probe(probes.probe_googlenet_pools), probes.probe_googlenet_pools(ref),
+                 what="googlenet()'s pooling layers: [name, class, kernel_size, stride, padding]")
+
+
 @grades("ch7.googlenet", en="stages b1, b2, b3 match the reference with the same weights (16×12 input)",
         zh="模块 b1、b2、b3 加载相同的权重后与参考实现一致（16×12 输入）")
 @pytest.mark.parametrize("dtype", FLOATS)

@@ -8,8 +8,9 @@ import random
 def probe_random_runs(mod, corpus, batch_size, num_steps, seeds):
     runs = []
     for s in seeds:
+        rng = None if s is None else random.Random(s)  # None: the random module
         runs.append([(X, Y) for X, Y in mod.seq_data_iter_random(corpus, batch_size, num_steps,
-                                                                 rng=random.Random(s))])
+                                                                 rng=rng)])
     return runs
 
 
@@ -21,6 +22,6 @@ def probe_sequential(mod, corpus, batch_size, num_steps, offset=None, seed=None)
 
 
 def probe_sequential_seeds(mod, corpus, batch_size, num_steps, seeds):
-    return [[(X, Y) for X, Y in mod.seq_data_iter_sequential(corpus, batch_size, num_steps,
-                                                             rng=random.Random(s))]
+    return [[(X, Y) for X, Y in mod.seq_data_iter_sequential(
+                corpus, batch_size, num_steps, rng=None if s is None else random.Random(s))]
             for s in seeds]

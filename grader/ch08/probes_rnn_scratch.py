@@ -12,10 +12,11 @@ def probe_predict(mod, prefix, num_preds, device):
     """Run the learner's predict_ch8 with a deterministic fake net and vocabulary."""
     chars = "abcdefghijk"
     V = len(chars)
-    calls = []
+    calls, states = [], []
 
     class FakeNet:
         def begin_state(self, batch_size=1, device=None):
+            states.append(batch_size)
             return (torch.zeros(batch_size, 1, dtype=torch.int64, device=device),)
 
         def __call__(self, X, state):
@@ -28,7 +29,7 @@ def probe_predict(mod, prefix, num_preds, device):
             return logits, (state[0] + 1,)
 
     text = mod.predict_ch8(prefix, num_preds, FakeNet(), TokenVocab(chars), device)
-    return {"text": text, "calls": calls}
+    return {"text": text, "calls": calls, "begin_state": states}
 
 
 def probe_clip(mod, grads, theta, kind="list", device="cpu"):

@@ -142,6 +142,29 @@ def test_random_seeding(student, seed):
            got=f"sorted in {len(seeds) - shuffled} of {len(seeds)} runs")
 
 
+def _same_runs(got, expected, what):
+    expect_equal(len(got), len(expected), what=f"number of minibatches, {what}")
+    for i, ((X, Y), (eX, eY)) in enumerate(zip(got, expected)):
+        expect_equal(X, eX, what=f"X of batch {i + 1}, {what}")
+        expect_equal(Y, eY, what=f"Y of batch {i + 1}, {what}")
+
+
+@grades(RND, en="the draws are rng.randint(0, num_steps - 1), then rng.shuffle; rng=None uses "
+        "the random module", zh="随机数依次为 rng.randint(0, num_steps - 1) 和 rng.shuffle；"
+        "rng=None 时使用 random 模块")
+def test_random_draws_from_rng(student, seed):
+    N, bs, T = 47, 2, 4
+    seeds = [seed + i for i in range(5)]
+    runs = student.probe(probes.probe_random_runs, list(range(N)), bs, T, seeds)
+    for s, run in zip(seeds, runs):
+        _same_runs(run, list(ref.seq_data_iter_random(list(range(N)), bs, T, rng=random.Random(s))),
+                   f"rng=random.Random({s})")
+    [run] = student.probe(probes.probe_random_runs, list(range(N)), bs, T, [None])
+    expect(len(run) > 0 and all(_is_int_batch(X, (bs, T)) for X, _ in run),
+           what="seq_data_iter_random(corpus, 2, 4) without rng", expected="int64 (2, 4) batches",
+           got=run[:1])
+
+
 BOOK_X1 = torch.tensor([[3, 4, 5, 6, 7], [18, 19, 20, 21, 22]])
 BOOK_X2 = torch.tensor([[8, 9, 10, 11, 12], [23, 24, 25, 26, 27]])
 
@@ -206,6 +229,10 @@ def test_seq_rng(student, seed):
     offsets = {int(run[0][0][0, 0]) for run in a}
     expect(offsets <= set(range(T + 1)) and len(offsets) >= 3, what=f"offsets over {len(seeds)} seeds",
            expected=list(range(T + 1)), got=sorted(offsets))
+    for s, run in zip(seeds[:5], a):  # the offset is rng.randint(0, num_steps), as the spec says
+        _same_runs(run, list(ref.seq_data_iter_sequential(list(range(N)), bs, T,
+                                                          rng=random.Random(s))),
+                   f"offset=None, rng=random.Random({s})")
 
 
 # ------------------------------------------------------------------------------ zipf (stretch)

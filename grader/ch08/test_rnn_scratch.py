@@ -99,6 +99,18 @@ def test_ppl_stable(student, gen):
     expect_close(got, torch.exp(F.cross_entropy(logits, targets)), what="perplexity(logits + 1000)")
 
 
+@grades(PPL, en="a range of 800 within each row: shift by the row's maximum (not its minimum)",
+        zh="每行内部相差 800：减去每行的最大值（而不是最小值）")
+def test_ppl_wide_rows(student, gen):
+    N, V = 8, 5
+    logits = torch.randn(N, V, generator=gen, dtype=torch.float64)
+    logits[:, 0] += 800.0  # exp(800) overflows float64: only the max shift keeps it in range
+    targets = torch.zeros(N, dtype=torch.int64)
+    targets[1] = 3  # one unlikely token: perplexity about e^100, still finite
+    got = student.call("perplexity", logits, targets)
+    expect_close(got, torch.exp(F.cross_entropy(logits, targets)), what="perplexity(wide rows)")
+
+
 # ------------------------------------------------------------------------------ one_hot
 @grades(OH, en="the width is num_classes, not X.max() + 1", zh="宽度是 num_classes，而不是 X.max() + 1")
 def test_one_hot_width(student):
@@ -268,6 +280,7 @@ def test_predict_calls(student, device):
            what="X passed to net", expected="int64 tensor of shape (1, 1)",
            got=[(c["shape"], c["dtype"]) for c in calls][:3])
     expect_equal(fed, _expected_predict(prefix, num_preds)[1], what="tokens fed to net")
+    expect_equal(got["begin_state"], [1], what="the batch sizes of net.begin_state(...) calls")
 
 
 @grades(PRED, en="greedy predictions, state passed along", zh="贪心预测，并传递状态")
@@ -338,6 +351,15 @@ def test_clip_matches_torch(student, gen, dtype, device):
                got=got["norm"])
         for g, p in zip(got["grads"], ps):
             expect_close(g, p.grad, rtol=1e-5, atol=1e-7, what=f"grad after clipping ({kind}, theta={theta})")
+
+
+@grades(CLIP, en="no parameter has a gradient: the norm is a 0-d tensor 0",
+        zh="没有参数有梯度：范数是 0 维张量 0")
+def test_clip_no_grads(student, device):
+    got = student.probe(probes.probe_clip, [None, None], 1.0, "list", device)
+    norm = got["norm"]
+    expect(isinstance(norm, torch.Tensor) and norm.dim() == 0 and float(norm) == 0.0,
+           what="grad_clipping(params without gradients, 1.0)", expected="tensor(0.)", got=norm)
 
 
 # ------------------------------------------------------------------------------ sharpen (stretch)

@@ -124,6 +124,8 @@ def test_vocab_1d_and_empty(student):
     expect_equal(got, ["<unk>", "a", "b", "r", "c", "d"], what="Vocab(list('abracadabra'))")
     got = student.probe(probes.probe_vocab, [])["idx_to_token"]
     expect_equal(got, ["<unk>"], what="Vocab([]).idx_to_token")
+    got = student.probe(probes.probe_vocab, None)["idx_to_token"]  # tokens defaults to None
+    expect_equal(got, ["<unk>"], what="Vocab(None).idx_to_token")
 
 
 @grades(VOC, en="random corpora match the reference", zh="随机语料与参考实现一致")
@@ -177,6 +179,14 @@ def test_vs_not_strict(student):
 def test_vs_fixture(student):
     got = student.call("vocab_sizes", VS_TOKENS, VS_MIN_FREQS)
     expect_equal(got, VS_EXPECTED, what=f"vocab_sizes(tokens, {VS_MIN_FREQS})")
+
+
+@grades(VS, en="an empty corpus, and a corpus of a single line", zh="空语料，以及只有一行的语料")
+def test_vs_empty_and_one_line(student):
+    expect_equal(student.call("vocab_sizes", [], [0, 1]), [1, 1], what="vocab_sizes([], [0, 1])")
+    one_line = [["a", "b", "a"]]
+    expect_equal(student.call("vocab_sizes", one_line, [1, 2]), [3, 2],
+                 what=f"vocab_sizes({one_line!r}, [1, 2])")
 
 
 @grades(VS, en="random corpora (1-D and 2-D) match Vocab", zh="随机语料（一维和二维）与 Vocab 一致")

@@ -175,8 +175,26 @@ def test_beam_brute_force(student, gen):
                expected=exp_score, got=score)
 
 
+@grades(BEAM, en="a tie between final candidates: the first one wins (finished before alive)",
+        zh="最终候选得分相同时取第一个（已结束的在存活的之前）")
+def test_beam_tie(student):
+    case = _case([], 2, 1, 2, 1)  # uniform: [1] (finished, eos) and [0] (alive) both score log 0.5
+    (got,) = student.probe(probes.probe_beam, [case])
+    tokens, score = _unpack(got["result"], "beam_search(uniform, V=2, eos=1, beam_size=2, max_len=1)")
+    expect_equal(tokens, _expected(case)[0], what="beam_search(...) tokens on a tie")
+
+
 # ------------------------------------------------------------------------------ exhaustive_search (stretch)
 EXH = "ch9.exhaustive_search"
+
+
+@grades(EXH, en="a tie: the first candidate in depth-first order wins",
+        zh="得分相同时取深度优先顺序中的第一个")
+def test_exh_tie(student):
+    case = _case([], 2, 1, 1, 1)  # uniform: [0] (length max_len) and [1] (eos) both score log 0.5
+    (got,) = student.probe(probes.probe_exhaustive, [case])
+    tokens, _ = _unpack(got["result"], "exhaustive_search(uniform, V=2, eos=1, max_len=1)")
+    expect_equal(tokens, [0], what="exhaustive_search(...) tokens on a tie")
 
 
 @grades(EXH, en="no sequence continues after eos", zh="eos 之后不再有词元")

@@ -225,6 +225,16 @@ def test_bleu_random(student, gen):
                expected=expected, got=got)
 
 
+@grades(BLEU, en="a label n-gram seen twice can be matched twice, each match using one up",
+        zh="标签中出现两次的 n 元组可以被匹配两次，每次匹配用掉一次")
+def test_bleu_repeated_ngrams(student):
+    for pred, label, k in (("a a a", "a a b", 1), ("a b a b a", "a b a b c", 2)):
+        got = _bleu_call(student, pred, label, k)
+        expected = ref.bleu(pred, label, k)
+        expect(_same(got, expected), what=f"bleu({pred!r}, {label!r}, {k})", expected=expected,
+               got=got)
+
+
 # ------------------------------------------------------------------------------ unmasked_ce_loss (stretch)
 UNM = "ch9.unmasked_ce_loss"
 

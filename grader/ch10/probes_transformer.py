@@ -5,6 +5,18 @@ no expected values, no hidden inputs, no reference solution."""
 import torch
 
 
+def probe_decoder_chunks(mod, args, sd, X, enc, enc_vl, split):
+    """The learner's DecoderBlock in eval mode fed X[:, :split], then X[:, split:] at once."""
+    blk = mod.DecoderBlock(*args).to(device=X.device, dtype=X.dtype)
+    blk.load_state_dict(sd)
+    blk.eval()
+    with torch.no_grad():
+        state = [enc, enc_vl, [None]]
+        first, state = blk(X[:, :split], state)
+        rest, state = blk(X[:, split:], state)
+    return torch.cat((first, rest), dim=1)
+
+
 def probe_decoder(mod, args, sd, X, enc, enc_vl, n_blocks, train, incremental):
     """Build the learner's DecoderBlock, load `sd`, and decode X whole and (optionally) step by step."""
     blk = mod.DecoderBlock(*args).to(device=X.device, dtype=X.dtype)

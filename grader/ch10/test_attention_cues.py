@@ -59,3 +59,16 @@ def test_raw_statistics(student, seed):
     mistake_if(abs(var - 1 / 12) < 0.02, "uniform-scores", what="variance of the row-centred log-weights",
                got=var, expected=1.0)
     expect(0.95 < var < 1.05, what="variance of the row-centred log-weights", expected="about 1.0", got=var)
+
+
+@grades(RAW, en="without a generator: an (n, n) float32 matrix on the CPU whose rows sum to 1",
+        zh="不给 generator 时：位于 CPU 上的 (n, n) float32 矩阵，每一行之和为 1")
+def test_raw_without_generator(student):
+    got = student.call("random_attention_weights", 6)
+    expect(isinstance(got, torch.Tensor) and tuple(got.shape) == (6, 6),
+           what="random_attention_weights(6).shape", expected=(6, 6), got=got)
+    expect(got.dtype == torch.float32 and got.device.type == "cpu",
+           what="random_attention_weights(6): dtype and device", expected="float32 on the CPU",
+           got=f"{got.dtype} on {got.device}")
+    expect_close(got.sum(dim=1), torch.ones(6), rtol=1e-5, atol=1e-6,
+                 what="random_attention_weights(6).sum(dim=1)")

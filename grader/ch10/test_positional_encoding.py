@@ -48,7 +48,7 @@ def test_book_values(student):
 
 @grades(EX, en="every entry, d = 12 and max_len = 1000", zh="全部元素：d = 12，max_len = 1000")
 def test_full_matrix(student):
-    for max_len, d in ((7, 12), (1000, 12)):
+    for max_len, d in ((7, 12), (1000, 12), (9, 10)):  # 10: even, but not a multiple of 4
         P = on_cpu_call(student, "positional_encoding", max_len, d)
         _diagnose(P, max_len, d)
         expect_close(P, _pe(max_len, d).float(), rtol=1e-4, atol=5e-4, what=f"positional_encoding({max_len}, {d})")
@@ -114,6 +114,10 @@ def test_lp_params(student, gen, device):
     mistake_if(res["num_params"] == 0, "not-a-parameter", got=0, expected=240)
     expect_equal(res["num_params"], 30 * 8, what="num_params")
     expect_equal(res["state_dict_keys"], ["P"], what="state_dict keys")
+    std = float(res["state_dict"]["P"].double().std())
+    # 240 draws: their standard deviation is 0.02 ± 4.6% (one sigma), so ±25% is > 5 sigma wide
+    expect(0.015 <= std <= 0.025, what="the initial P's standard deviation (torch.randn(...) * 0.02)",
+           expected="0.02", got=std)
 
 
 @grades(LP, en="forward adds P[:, :T] and gradients reach only the first T rows", zh="forward 加上 P[:, :T]，梯度只传到前 T 行")

@@ -342,6 +342,19 @@ def test_db_causal(student, gen, device):
     expect_close(got, expected, rtol=1e-6, what="output (whole sequence, train mode)")
 
 
+@grades(DB, en="2 steps, then 3 at once: the new steps see the cache and are causal among themselves",
+        zh="先输入 2 步，再一次输入 3 步：新的时间步能看到缓存，彼此之间也是因果的")
+def test_db_chunks(student, gen, device):
+    sd, X, enc, enc_vl = _db_case(gen)
+    args = _db_args(8, 12, 2, 0.0, 0)
+    dev = lambda t: t.to(device)  # noqa: E731
+    got = student.probe(probes.probe_decoder_chunks, args, {k: dev(v) for k, v in sd.items()}, dev(X),
+                        dev(enc), dev(enc_vl), 2)
+    # dec_valid_lens of the second call: every row is T_prev + [1, 2, 3] = [3, 4, 5]
+    expect_close(got.cpu() if isinstance(got, torch.Tensor) else got, _db_ref(sd, args, X, enc, enc_vl),
+                 rtol=1e-6, what="DecoderBlock outputs, X fed as 2 steps then 3 (eval mode)")
+
+
 @grades(DB, en="eval mode: decoding step by step equals decoding the whole sequence",
         zh="评估模式：逐步解码与整段解码的结果相同")
 @pytest.mark.parametrize("dtype", FLOATS)
