@@ -351,6 +351,10 @@ def attempt(key, fn):
     _append("record", json.dumps([key, outcome]))
     return outcome.startswith("done")
 
+def _parent(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
 _CALLS = []
 
 def once():
@@ -891,10 +895,6 @@ def chain(links):
     os._exit(0)
 '''
 PROCESSES = ATTACK + CHAIN + '''
-def _parent(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        return int(f.read().rsplit(")", 1)[1].split()[1])
-
 def vector_norm(x, p=2.0):
     _note()
     if not once():
@@ -1184,10 +1184,6 @@ CLASS = __CLASS__
 OUT = __OUT__
 DECOY = __DECOY__
 WRONG = "\\n\\ndef vector_norm(x, p=2.0):\\n    return x.sum() * 0  # return X*0\\n"
-
-def _parent(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        return int(f.read().rsplit(")", 1)[1].split()[1])
 
 def vector_norm(x, p=2.0):
     _note()
