@@ -17,27 +17,25 @@ def make_step_fn(case, calls=None):
     return step_fn
 
 
-def probe_beam(mod, cases):
-    """Run the learner's beam_search on each case; report its result and what step_fn saw."""
+def _searched(cases, search):
+    """Run `search(case, step_fn)` on each case; report its result and what step_fn saw."""
     out = []
     for case in cases:
         calls = []
-        result = mod.beam_search(make_step_fn(case, calls), case["V"], case["eos"], case["beam_size"],
-                                 case["max_len"], alpha=case["alpha"])
+        result = search(case, make_step_fn(case, calls))
         out.append({"result": result, "n_calls": len(calls),
                     "after_eos": [c for c in calls if case["eos"] in c][:3]})
     return out
+
+
+def probe_beam(mod, cases):
+    return _searched(cases, lambda case, step_fn: mod.beam_search(
+        step_fn, case["V"], case["eos"], case["beam_size"], case["max_len"], alpha=case["alpha"]))
 
 
 def probe_exhaustive(mod, cases):
-    out = []
-    for case in cases:
-        calls = []
-        result = mod.exhaustive_search(make_step_fn(case, calls), case["V"], case["eos"], case["max_len"],
-                                       alpha=case["alpha"])
-        out.append({"result": result, "n_calls": len(calls),
-                    "after_eos": [c for c in calls if case["eos"] in c][:3]})
-    return out
+    return _searched(cases, lambda case, step_fn: mod.exhaustive_search(
+        step_fn, case["V"], case["eos"], case["max_len"], alpha=case["alpha"]))
 
 
 def probe_predict_beam(mod, cases):
