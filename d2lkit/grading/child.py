@@ -265,6 +265,8 @@ class LearnerSession:
         failure = self._load()
         if failure is not None:
             return failure
+        if job.op == "load":
+            return Reply(ReplyKind.OK)
         missing = [n for n in job.needs if not hasattr(self.module, n)]
         if missing:
             return Reply(ReplyKind.MISSING, names=tuple(missing))

@@ -27,7 +27,7 @@ for _name in PRELOAD:
 
 import torch  # noqa: E402
 
-from d2lkit.grading import child, confine, runner  # noqa: E402
+from d2lkit.grading import child, confine, dependencies, runner  # noqa: E402
 from d2lkit.grading.options import Options  # noqa: E402
 from d2lkit.grading.protocol import CACHEABLE  # noqa: E402
 from d2lkit.grading.results import Results  # noqa: E402
@@ -105,6 +105,7 @@ class Engine:
         self.cache_enabled = cache
         self._cache: dict[tuple, object] = {}
         self.reused = 0  # results taken from the cache in the last grading
+        self.hung: dict = {}  # modules whose import timed out (runner.run), by content
         _precision(options)
 
     @property
@@ -121,12 +122,21 @@ class Engine:
     def __exit__(self, *exc):
         self.close()
 
-    def grade(self, exercises, workspace: Path, *, on_result=None, use_cache: bool | None = None
-              ) -> Results:
+    def grade(self, exercises, workspace: Path, *, on_result=None, use_cache: bool | None = None,
+              cascade: bool = True) -> Results:
+        """Results of `exercises` in their order. With `cascade`, the exercises they use are
+        graded too (not reported), and one that fails while something it uses is not passed
+        is blocked by it (`grading.dependencies`)."""
         workspace = Path(workspace)
         use_cache = self.cache_enabled if use_cache is None else use_cache
         o = self.options
-        todo, reused, keys = [], {}, {}
+        requested = list(exercises)
+        graph: dict = {}
+        if cascade:
+            exercises, graph = dependencies.with_dependencies(requested, workspace,
+                                                              _catalogue_exercises())
+        wanted = {ex.id for ex in requested}
+        todo, raw, keys = [], {}, {}
         for ex in exercises:
             if not self.cache_enabled:  # `grade`: every submission is new, keep nothing
                 todo.append(ex)
@@ -135,22 +145,45 @@ class Engine:
                    fingerprint(workspace, ex))
             keys[ex.id] = key
             if use_cache and key in self._cache:
-                reused[ex.id] = self._cache[key]
+                raw[ex.id] = self._cache[key]
             else:
                 todo.append(ex)
-        self.reused = len(reused)
+        self.reused = sum(ex.id in raw for ex in requested)
         safe = _safe(on_result)
-        for ex in exercises:
-            if ex.id in reused and safe:
-                safe(reused[ex.id])
+        judge = dependencies.Cascade(graph, exercises)
+        final: dict = {}
+
+        def release():
+            """Judge and report, in order, every result whose predecessors are all known."""
+            for ex in exercises:
+                if ex.id in final:
+                    continue
+                if ex.id not in raw:
+                    return
+                final[ex.id] = judge(raw[ex.id])
+                if safe and ex.id in wanted:
+                    safe(final[ex.id])
+
+        def arrived(result):
+            raw[result.id] = result
+            release()
+
+        release()
         transport = runner.WorkspaceTransport(workspace, self.sandbox, o, self.protect, self.read,
                                               self.nobody_reads)
-        fresh = runner.run(todo, transport, o, on_result=safe) if todo else []
+        fresh = runner.run(todo, transport, o, on_result=arrived, hung=self.hung) if todo else []
         for r in fresh:
+            raw.setdefault(r.id, r)
             if r.status in CACHEABLE and r.id in keys:
-                self._cache[keys[r.id]] = r
-        by_id = {**reused, **{r.id: r for r in fresh}}
-        return Results(by_id[ex.id] for ex in exercises)
+                self._cache[keys[r.id]] = r  # the learner's own verdict: blocking is redone
+        release()
+        return Results(final[ex.id] for ex in requested)
+
+
+def _catalogue_exercises():
+    from d2lkit import catalogue
+
+    return catalogue.load().exercises
 
 
 def grade_once(exercises, workspace: Path, options: Options, *, on_result=None, on_weakness=None,
@@ -198,23 +231,28 @@ def grade_in_workers(exercises, workspace: Path, options: Options, jobs: int, *,
     from d2lkit.grading.protocol import Status
     from d2lkit.grading.results import Detail, ExerciseResult
 
-    exercises = list(exercises)
+    requested = list(exercises)
+    exercises, graph = dependencies.with_dependencies(requested, workspace, _catalogue_exercises())
+    wanted = {ex.id for ex in requested}
+    judge = dependencies.Cascade(graph, exercises)
     torch.set_num_threads(options.limits.threads)
     runner.collect([runner.grader_file(ex) for ex in exercises])  # here once: workers inherit it
     results: dict[int, object] = {}
+    final: dict[str, object] = {}
     shown = 0
     safe = _safe(on_result)
 
     def done(index: int, result):
         nonlocal shown
         results[index] = result
-        while shown in results:
-            if safe:
-                safe(results[shown])
+        while shown in results:  # in curriculum order: what an exercise uses is judged first
+            r = final[exercises[shown].id] = judge(results[shown])
+            if safe and r.id in wanted:
+                safe(r)
             shown += 1
 
     def work(engine, index: int, attempt: int):
-        return engine.grade([exercises[index]], workspace)[0]
+        return engine.grade([exercises[index]], workspace, cascade=False)[0]
 
     def lost(index: int, starting: bool):
         return ExerciseResult.of(exercises[index], Status.INFRASTRUCTURE,
@@ -223,4 +261,4 @@ def grade_in_workers(exercises, workspace: Path, options: Options, jobs: int, *,
     pool.run(len(exercises), work, options, jobs, on_done=done, lost=lost,
              on_weakness=on_weakness or (lambda weaknesses: None),
              name=lambda index: exercises[index].id, attempts=WORKER_ATTEMPTS)
-    return Results(results[i] for i in range(len(exercises)))
+    return Results(final[ex.id] for ex in requested)

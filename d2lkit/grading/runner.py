@@ -10,6 +10,7 @@ where the learner's code runs: in the sandbox (`WorkspaceTransport`) or in this 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import time
 import zlib
@@ -153,10 +154,12 @@ class WorkspaceTransport:
                               self.options.extra_writable, self.nobody_reads, self.options.audit)
 
 
-def run(exercises: list[Exercise], transport, options, on_result=None) -> Results:
+def run(exercises: list[Exercise], transport, options, on_result=None, hung=None) -> Results:
     """Grade exercises through a transport: pre-checks, then the hidden graders, one result each
     in curriculum order. Every path (check, watch, grade, dev check, the REPL) comes here.
-    `on_result` sees each result as soon as it is known."""
+    `on_result` sees each result as soon as it is known. `hung` remembers, across the calls of
+    one engine, the modules whose import timed out (by content): each costs the timeout once."""
+    hung = {} if hung is None else hung
     results: dict[str, ExerciseResult] = {}
     runnable: dict[str, tuple[Exercise, str]] = {}
 
@@ -180,8 +183,26 @@ def run(exercises: list[Exercise], transport, options, on_result=None) -> Result
         for it in items:
             by_exercise[_exercise_of(it)].append(it)
         for eid, (ex, digest) in runnable.items():  # curriculum order
-            done(_grade_exercise(ex, by_exercise[eid], transport, options, digest))
+            module = _module_key(transport, ex)
+            if module in hung:  # the same module would hang again: the timeout is paid once
+                first = hung[module]
+                done(ExerciseResult.of(ex, first.status, detail=first.detail, code_hash=digest))
+                continue
+            result = _grade_exercise(ex, by_exercise[eid], transport, options, digest)
+            if result.detail is not None and result.detail.key == "import-timeout":
+                hung[module] = result
+            done(result)
     return Results(results[ex.id] for ex in exercises)
+
+
+def _module_key(transport, ex: Exercise) -> tuple:
+    """A learner's topic module by content (a hang is forgotten as soon as the file changes)."""
+    path = Path(getattr(transport, "workspace", ".")) / ex.relpath
+    try:
+        content = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        content = ""
+    return str(path), content
 
 
 def _exercise_of(item) -> str | None:

@@ -260,8 +260,7 @@ class SandboxStudent(Student):
     def _run(self, job: Job, probe=None, fd=None) -> Reply:
         message = {"job": job.to_wire()}
         if self.worker is None or not self.worker.alive:
-            self.worker = self.sandbox.worker()
-            message["setup"] = self.setup.to_wire()
+            self._start_worker()
         start = time.monotonic()
         exchange = self.worker.request(wire.encode(message), self.timeout, fd)
         reply = (_decode_reply(exchange.reply, start + self.timeout)
@@ -270,6 +269,25 @@ class SandboxStudent(Student):
             exchange.note = "unreadable reply"
             self.worker.close()
         return self._interpret(reply, exchange)
+
+    def _start_worker(self):
+        """A fresh child, which imports the learner's module before its first call, with a
+        deadline of its own: a module that hangs at import is then reported as such."""
+        self.worker = self.sandbox.worker()
+        message = {"job": Job("load", "").to_wire(), "setup": self.setup.to_wire()}
+        start = time.monotonic()
+        exchange = self.worker.request(wire.encode(message), self.timeout, None)
+        if exchange.timed_out:
+            if exchange.output:
+                self.outputs.append(exchange.output)
+            self.worker.close()
+            raise LearnerTimeout("import-timeout", file=self.relpath, seconds=self.timeout)
+        reply = (_decode_reply(exchange.reply, start + self.timeout)
+                 if exchange.reply is not None else None)
+        if exchange.reply is not None and reply is None:
+            exchange.note = "unreadable reply"
+            self.worker.close()
+        self._interpret(reply, exchange)  # an import error, a crash: raised here
 
     def close(self):
         if self.worker is not None:

@@ -47,6 +47,8 @@ def detail_text(detail: Detail | None, lang: str) -> str:
         params["names"] = ", ".join(params["names"])
     if "file" in params:
         params["file"] = short_path(params["file"])
+    if detail.key == "blocked-by":  # the status of the exercise it waits for, in words
+        params["status"] = status_label(params.get("status"), lang)
     return t(f"detail.{detail.key}", lang, **params)
 
 
