@@ -21,7 +21,8 @@ from pathlib import Path
 # What a child needs, imported before the zygote forks (children inherit it for free); the
 # supervisor must run no tensor operation (and must not touch CUDA) before that fork.
 PRELOAD = ("torch", "numpy", "numpy.random", "pytest", "hypothesis", "sqlite3", "d2lkit.grading.api",
-           "d2lkit.grading.child", "d2lkit.grading.probes", "d2lkit.grading.wire")
+           "d2lkit.grading.child", "d2lkit.grading.probes", "d2lkit.grading.wire",
+           "d2lkit.grading.shapetrace")
 for _name in PRELOAD:
     __import__(_name)
 

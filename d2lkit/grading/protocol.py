@@ -116,8 +116,9 @@ class Job(_Message):
     """One call into the learner's code: `call` a function of their module by name, or run a
     grader's `probe` (a module-level probe_* function of a grader file) on their module; `load`
     only imports the module (a child's first job, so that a module that never finishes importing
-    is told from a function that never returns)."""
-    op: str  # "call" | "probe" | "load"
+    is told from a function that never returns); `trace` calls a function under the shape
+    recorder (`grading.shapetrace`), after a check found a shape gone wrong."""
+    op: str  # "call" | "probe" | "load" | "trace"
     name: str  # the learner's function (call) or the probe's name (probe)
     needs: tuple = ()  # names the learner's module must define
     probe_file: str = ""  # the grader file that defines the probe
@@ -126,7 +127,7 @@ class Job(_Message):
     shared: tuple = ()  # (offset, dtype, shape, requires_grad) of each tensor in shared memory
 
     def __post_init__(self):
-        if self.op not in ("call", "probe", "load"):
+        if self.op not in ("call", "probe", "load", "trace"):
             raise ProtocolError(f"unknown job op {self.op!r}")
 
 

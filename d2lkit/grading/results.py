@@ -32,6 +32,7 @@ class CheckResult:
     duration_s: float = 0.0
     warnings: list[Detail] = field(default_factory=list)  # allowed but worth knowing
     hidden: bool = False  # the grader marked this check hidden (its inputs are not shown)
+    trace: dict | None = None  # where the shapes parted from the reference's (grading.shapetrace)
 
     def __post_init__(self):
         self.status = Status(self.status)
@@ -158,15 +159,17 @@ class Results(list):
         return all(r.passed for r in group)
 
     def first_to_fix(self) -> ExerciseResult | None:
-        """The exercise a learner should look at next: a required one they tried and got wrong,
-        else a required one not started; stretch exercises only once every required one
-        passes. None when there is nothing left to fix in this run."""
-        for group in (self.required, self.stretch):
-            tried = [r for r in group if not r.passed and r.status is not Status.NOT_IMPLEMENTED]
-            untried = [r for r in group if r.status is Status.NOT_IMPLEMENTED]
-            if tried or untried:
-                return (tried or untried)[0]
-        return None
+        """The exercise a learner should look at first: the first, in curriculum order, that they
+        attempted and did not pass (anything but an untouched stub: a partly done exercise, whose
+        stub line still raises but some check passed, counts), else the first not started.
+        Stretch exercises only in a run of stretch exercises alone: they never take the place
+        of a required exercise, nor the box once every required one has passed. None when
+        there is nothing left to fix in this run."""
+        group = self.required or self.stretch
+        left = [r for r in group if not r.passed]
+        tried = [r for r in left if r.status is not Status.NOT_IMPLEMENTED
+                 or any(c.passed for c in r.checks)]
+        return (tried or left or [None])[0]
 
     def summary(self) -> dict:
         return {"passed": self.passed, "total": self.total, "points": self.points,

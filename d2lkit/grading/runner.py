@@ -195,6 +195,19 @@ def run(exercises: list[Exercise], transport, options, on_result=None, hung=None
     return Results(results[ex.id] for ex in exercises)
 
 
+def _about_shapes(detail: Detail | None) -> bool:
+    """A failure a shape trace can explain: a result of the wrong shape, or a shape error."""
+    if detail is None:
+        return False
+    if detail.key == "shape":
+        return True
+    if detail.key == "exception":
+        from d2lkit.grading.shapetrace import looks_like_a_shape_error
+
+        return looks_like_a_shape_error(str(detail.params.get("message", "")))
+    return False
+
+
 def _module_key(transport, ex: Exercise) -> tuple:
     """A learner's topic module by content (a hang is forgotten as soon as the file changes)."""
     path = Path(getattr(transport, "workspace", ".")) / ex.relpath
@@ -217,6 +230,7 @@ def _grade_exercise(ex: Exercise, items: list, transport, options, digest: str) 
 
     checks: list[CheckResult] = []
     student = None
+    traced = False
     try:
         for it in items:
             params = dict(getattr(getattr(it, "callspec", None), "params", {}) or {})
@@ -228,6 +242,7 @@ def _grade_exercise(ex: Exercise, items: list, transport, options, digest: str) 
                 elif name == "student":
                     student = student or transport.student(ex)
                     student.outputs, student.warnings = [], []
+                    student.last_call = None
                     kwargs[name] = student
                 elif name == "seed":
                     kwargs[name] = seed
@@ -250,11 +265,15 @@ def _grade_exercise(ex: Exercise, items: list, transport, options, digest: str) 
                     raise
                 status, mistake, detail = classify(e)
                 detail = device_hint(detail, options.device)
+            trace = None
+            if not traced and student is not None and _about_shapes(detail):
+                traced = True  # one trace per exercise: it re-runs the call twice
+                trace = student.shape_trace()
             checks.append(CheckResult(
                 it.name, title, status, mistake, detail,
                 "".join(student.outputs) if student else "", time.perf_counter() - start,
                 list(student.warnings) if student else [],
-                hidden=marker.kwargs.get("visibility") == "hidden"))
+                hidden=marker.kwargs.get("visibility") == "hidden", trace=trace))
             if status in STICKY:  # every later call would say the same (a stub, a hang, …)
                 break
     finally:

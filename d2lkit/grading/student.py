@@ -9,6 +9,7 @@ through `wire`, so a grader sees the same data either way.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import time
@@ -35,6 +36,7 @@ class Student:
         self._sticky: LearnerProblem | None = None
         self._forms_seen: set[tuple[str, str]] = set()  # (function, argument) already exercised
         self._repeated: set[str] = set()  # functions whose first call was made twice
+        self.last_call: tuple | None = None  # (name, args, kwargs) of the latest call
 
     # ---------------------------------------------------------------- the grader-facing API
     def call(self, name: str, *args, mutates: bool | str = False, **kwargs):
@@ -45,6 +47,7 @@ class Student:
         requires_grad or .grad on them, torch's settings, the global RNG when a generator was
         given), and the first call of each function is made twice, on fresh copies of the same
         inputs: the results must be equal (hidden state kept between calls changes them)."""
+        self.last_call = ("call", name, args, kwargs)  # what a shape trace replays
         value = self._call_checked(name, args, kwargs, mutates)
         if name not in self._repeated:
             self._repeated.add(name)
@@ -124,12 +127,47 @@ class Student:
         return next((str(t.device) for t in _tensors(value) if t.device.type != self.device.type),
                     None)
 
+    def shape_trace(self) -> dict | None:
+        """The latest call made again, here under the shape recorder and with the reference in
+        this process (`grading.shapetrace`): both sides up to where their shapes part, or None.
+        It explains a failure already found, so nothing here may raise."""
+        from d2lkit.grading import shapetrace
+        from d2lkit.grading.api import load_solution_module
+        from d2lkit.paths import content_dir
+
+        if self.last_call is None or self._sticky is not None:
+            return None
+        kind, target, args, kwargs = self.last_call
+        try:
+            path = content_dir("solutions") / self.exercise.relpath
+            reference = load_solution_module(path)
+            args, kwargs = tuple(args), dict(kwargs)
+            if kind == "call":
+                job = Job("trace", target, needs=(target,), args=args, kwargs=kwargs)
+                fn = getattr(reference, target)
+            else:  # a probe runs on a module: the learner's there, the reference's here
+                job = Job("trace", target.__name__, args=args, kwargs=kwargs,
+                          probe_file=os.path.abspath(target.__code__.co_filename))
+                fn = functools.partial(target, reference)
+            mine = self._run(job, probe=target if kind == "probe" else None).value
+            mine = mine if isinstance(mine, dict) else {}
+            theirs = shapetrace.record(fn, *_fresh_copies(args, kwargs),
+                                       lambda f: f == str(path) or os.path.realpath(f) == os.path.realpath(path))
+            source = self._source_lines()
+            return shapetrace.compare(mine, theirs, source)
+        except Exception:  # noqa: BLE001 - no trace is better than a wrong one
+            return None
+
+    def _source_lines(self) -> list[str]:
+        return []
+
     def probe(self, fn, *args, **kwargs):
         """Run a grader's probe (a module-level `probe_*` function) on the learner's module."""
         if not getattr(fn, "__name__", "").startswith("probe_") or "<locals>" in fn.__qualname__:
             raise TypeError("a probe is a module-level function of the grader named probe_*")
         job = Job("probe", fn.__name__, probe_file=os.path.abspath(fn.__code__.co_filename),
                   args=tuple(args), kwargs=kwargs)
+        self.last_call = ("probe", fn, args, kwargs)
         return self._checked(job, probe=fn).value
 
     def module(self, name: str, *args, state_dict=None, inputs=(), kwargs=None, train=True,
@@ -270,6 +308,12 @@ class SandboxStudent(Student):
             self.worker.close()
         return self._interpret(reply, exchange)
 
+    def _source_lines(self) -> list[str]:
+        try:
+            return (Path(self.workspace) / self.relpath).read_text("utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return []
+
     def _start_worker(self):
         """A fresh child, which imports the learner's module before its first call, with a
         deadline of its own: a module that hangs at import is then reported as such."""
@@ -334,6 +378,13 @@ class InProcessStudent(Student):
 
     def close(self):
         self.session.close()
+
+
+def _fresh_copies(args, kwargs):
+    """Deep copies of a call's arguments (the reference must not change the grader's)."""
+    import copy
+
+    return copy.deepcopy(tuple(args)), copy.deepcopy(dict(kwargs))
 
 
 def _tensors(value):

@@ -113,16 +113,20 @@ def failure_lines(result: ExerciseResult, ex, lang: str) -> list[Line]:
                                      check=f"{pick(check.title, lang)}  [{check.name}]")))
     problem = detail_text(result.detail, lang)
     if problem:
-        lines.append(Line("problem", f"{t('report.problem', lang)}: {problem}"))
+        lines.append(Line("problem", t("report.problem-line", lang, problem=problem)))
+    # the headline's shape trace, else the first one another failing check has
+    trace = next((c.trace for c in result.failing_checks if c.trace), None)
+    if trace:
+        lines += trace_lines(trace, lang)
     if result.mistake:
         lines.append(Line("mistake", t("report.mistake", lang, id=result.mistake)))
         hint = mistake_hint(ex, result.mistake, lang)
         if hint:
-            lines.append(Line("hint", f"{t('report.hint', lang)}: {hint}"))
+            lines.append(Line("hint", t("report.hint-line", lang, hint=hint)))
     else:
         hint = error_hint(result.detail, lang)
         if hint:
-            lines.append(Line("hint", f"{t('report.hint', lang)}: {hint}"))
+            lines.append(Line("hint", t("report.hint-line", lang, hint=hint)))
     others = result.failing_checks[1:]
     if others:
         lines.append(Line("also", t("report.also-failing", lang, count=len(others))))
@@ -130,6 +134,22 @@ def failure_lines(result: ExerciseResult, ex, lang: str) -> list[Line]:
             problem = detail_text(c.detail, lang)
             lines.append(Line("also", f"  {c.status.icon} {pick(c.title, lang)}"
                                       + (f": {_one_line(problem)}" if problem else "")))
+    return lines
+
+
+def trace_lines(trace: dict, lang: str) -> list[Line]:
+    """A shape trace (grading.shapetrace.compare), the learner's lines beside the reference's
+    shapes, the last row being the first where they differ."""
+    rows = trace.get("rows") or []
+    lines = [Line("trace", t("report.trace-title", lang))]
+    for i, row in enumerate(rows):
+        text = t("report.trace-row", lang, **{k: row.get(k, "") for k in
+                                               ("line", "code", "got", "expected")})
+        if i == len(rows) - 1 and trace.get("diverged"):
+            text += t("report.trace-first", lang)
+        lines.append(Line("trace", text))
+        if row.get("error"):
+            lines.append(Line("trace", t("report.trace-raised", lang, error=_one_line(row["error"]))))
     return lines
 
 
