@@ -271,10 +271,52 @@ def expect_modes_close(got: dict, expected: dict, what: str, **tolerance):
     """Compare two train_then_eval results: train output, floating state, eval output."""
     tolerance = tolerance or chain_tolerance(expected["train"].dtype)  # a stack of layers
     expect_close(got["train"], expected["train"], **tolerance, what=f"{what} in train mode")
-    for k, v in expected["state"].items():
-        if v.is_floating_point():
-            expect_close(got["state"][k], v, **tolerance, what=f"{k} after a training step")
+    state = {k: v for k, v in expected["state"].items() if v.is_floating_point()}
+    expect_each_close({k: got["state"].get(k) for k in state}, state,
+                      what=f"{what}: the state after a training step", **tolerance)
     expect_close(got["eval"], expected["eval"], **tolerance, what=f"{what} in eval mode")
+
+
+def expect_each_close(got, expected, what: str, rtol: float | None = None,
+                      atol: float | None = None, mistake: str | None = None):
+    """Several tensors judged together — the gradient of each parameter, each state, each
+    weight: `got` and `expected` are dicts (by name) or sequences (by position). Every one is
+    compared, and a failure lists them all (`blame`): exact, close, or how it differs (max abs
+    difference and first bad index, or shape/dtype), so a learner sees that W1.grad is right
+    and b1.grad is twice too big, not just the first mismatch."""
+    if not isinstance(expected, dict):
+        expected = {f"[{i}]": e for i, e in enumerate(expected)}
+        got = {f"[{i}]": g for i, g in enumerate(got)} if isinstance(got, (list, tuple)) else got
+    if not isinstance(got, dict):
+        raise CheckFailed("not-equal", mistake=mistake, what=what, got=_describe(got),
+                          expected=f"{len(expected)} tensors")
+    rows, bad = [], 0
+    for name, e in expected.items():
+        row = _blame_row(name, got.get(name), e, rtol, atol)
+        bad += row["verdict"] not in ("exact", "close")
+        rows.append(row)
+    if bad:
+        raise CheckFailed("blame", mistake=mistake, what=what, rows=rows, bad=bad,
+                          total=len(rows))
+
+
+def _blame_row(name: str, got, expected: torch.Tensor, rtol, atol) -> dict:
+    row = {"name": name, "verdict": "", "max_abs": None, "index": None, "got": None,
+           "expected": None}
+    if got is None:
+        return {**row, "verdict": "missing"}
+    try:
+        expect_close(got, expected, rtol=rtol, atol=atol, what=name)
+    except CheckFailed as failure:
+        p = failure.detail.params
+        key = failure.detail.key
+        if key == "values":
+            return {**row, "verdict": "differs", "max_abs": p["max_abs"], "index": list(p["index"]),
+                    "got": p["got"], "expected": p["expected"]}
+        verdict = {"shape": "shape", "dtype": "dtype", "not-a-tensor": "not a tensor"}.get(key, key)
+        return {**row, "verdict": verdict, "got": str(p.get("got")), "expected": str(p.get("expected"))}
+    exact = torch.equal(got.detach().cpu(), expected.detach().cpu())
+    return {**row, "verdict": "exact" if exact else "close"}
 
 
 def expect_equal(got, expected, what: str = "output", mistake: str | None = None):

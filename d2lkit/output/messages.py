@@ -114,6 +114,8 @@ def failure_lines(result: ExerciseResult, ex, lang: str) -> list[Line]:
     problem = detail_text(result.detail, lang)
     if problem:
         lines.append(Line("problem", t("report.problem-line", lang, problem=problem)))
+    if result.detail is not None and result.detail.key == "blame":
+        lines += blame_lines(result.detail, lang)
     # the headline's shape trace, else the first one another failing check has
     trace = next((c.trace for c in result.failing_checks if c.trace), None)
     if trace:
@@ -134,6 +136,20 @@ def failure_lines(result: ExerciseResult, ex, lang: str) -> list[Line]:
             problem = detail_text(c.detail, lang)
             lines.append(Line("also", f"  {c.status.icon} {pick(c.title, lang)}"
                                       + (f": {_one_line(problem)}" if problem else "")))
+    return lines
+
+
+def blame_lines(detail: Detail, lang: str) -> list[Line]:
+    """One line per tensor of a `blame` failure (api.expect_each_close): right ones too."""
+    lines = []
+    for row in detail.params.get("rows") or []:
+        verdict = row.get("verdict")
+        if verdict in ("exact", "close", "differs", "missing"):
+            key = f"report.blame-{verdict}"
+        else:
+            key = "report.blame-other"
+        params = {**row, "index": tuple(row["index"]) if row.get("index") else ""}
+        lines.append(Line("trace", t(key, lang, **params)))
     return lines
 
 
