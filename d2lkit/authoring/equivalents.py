@@ -38,6 +38,22 @@ An entry whose test finds a disagreement is not an equivalence but a grader hole
 
 The file is checked like the catalogue (typed, versioned): an unknown key, a value of the wrong
 type, an unknown strategy is an `EquivalentsError` naming the file and the key.
+
+Diagnoses are reviewed the same way, in `chNN.diagnoses.toml` beside it. A grader names a
+catalogued mistake only when the symptom proves it, so an auto-generated mutant that the grader
+rejects *with a catalogued mistake id* is either that mistake (removing `/ 2` from a loss is
+`missing-half`), recorded here with a one-line reason, or a wrong diagnosis, which `dev check`
+lists until the grader's `mistake_if` is tightened:
+
+    schema = 1
+
+    [[diagnosis]]
+    id = "ch4.l2_penalty:const:db79967e"
+    exercise = "ch4.l2_penalty"
+    mistake = "missing-half"
+    before = "return torch.sum(w ** 2) / 2"
+    after = "return torch.sum(w ** 2) / 1"
+    reason = "dividing by 1 drops the 1/2"
 """
 
 from __future__ import annotations
@@ -200,6 +216,69 @@ def read(path: Path) -> list[Record]:
         raise EquivalentsError(path, "toml", str(e)) from None
     m = re.fullmatch(r"ch(\d+)\.equivalents\.toml", path.name)
     return _FileReader(path).read(data, int(m.group(1)) if m else None)
+
+
+# ============================================================================== diagnoses
+DIAGNOSIS_FILE_KEYS = ("schema", "diagnosis")
+DIAGNOSIS_KEYS = ("id", "exercise", "mistake", "before", "after", "reason")
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """An auto-generated mutant whose change *is* the catalogued mistake the grader names for it
+    (dropping `/ 2` from a loss is `missing-half`): reviewed, so that `dev check` does not list it
+    as a wrong diagnosis."""
+    id: str
+    exercise: str
+    mistake: str
+    before: str
+    after: str
+    reason: str
+
+
+class _DiagnosisReader(_FileReader):
+    def read(self, data: dict, chapter: int | None) -> list[Diagnosis]:
+        self.keys("", data, DIAGNOSIS_FILE_KEYS, required=("schema",))
+        if data["schema"] != SCHEMA:
+            self.fail("schema", f"unsupported version {data['schema']!r} (this d2lkit reads "
+                      f"{SCHEMA})")
+        raw = data.get("diagnosis", [])
+        self.check("", "diagnosis", raw, isinstance(raw, list), "an array of tables")
+        records, seen = [], set()
+        for i, entry in enumerate(raw):
+            where = f"diagnosis[{i}]"
+            self.keys(where, entry, DIAGNOSIS_KEYS, required=DIAGNOSIS_KEYS)
+            for key in DIAGNOSIS_KEYS:
+                self.check(where, key, entry[key], isinstance(entry[key], str)
+                           and entry[key].strip() != "", "a non-empty string")
+            m = _ID.fullmatch(entry["id"])
+            self.check(where, "id", entry["id"], m is not None and entry["id"].startswith(
+                entry["exercise"] + ":"), '"<exercise>:<operator>:<8 hex digits>", as `dev '
+                'mutate` prints it')
+            if chapter is not None:
+                self.check(where, "id", entry["id"], int(m.group(1)) == chapter,
+                           f"a mutant of ch{chapter} (this file's chapter)")
+            self.check(where, "reason", entry["reason"], "\n" not in entry["reason"].strip(),
+                       "one line")
+            if entry["id"] in seen:
+                self.fail(f"{where}.id", f"{entry['id']} is recorded twice")
+            seen.add(entry["id"])
+            records.append(Diagnosis(entry["id"], entry["exercise"], entry["mistake"],
+                                     entry["before"], entry["after"], entry["reason"].strip()))
+        return records
+
+
+def read_diagnoses(path: Path) -> list[Diagnosis]:
+    """The records of one chNN.diagnoses.toml (none when there is no file)."""
+    if not path.is_file():
+        return []
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise EquivalentsError(path, "toml", str(e)) from None
+    m = re.fullmatch(r"ch(\d+)\.diagnoses\.toml", path.name)
+    return _DiagnosisReader(path).read(data, int(m.group(1)) if m else None)
 
 
 # ============================================================================== differential test

@@ -33,9 +33,17 @@ be "rejected" for nothing.
 
 The report: a full run of a chapter's exercises writes `d2lkit/curriculum/mutation/chNN.report.json`
 (per exercise: the content hashes of the solution and grader files it ran against, the generated
-ids, the rejected ones with their status, the survivors with the hash of the equivalence record
-whose differential test passed). `dev check` reads it (`report_problems`), without grading: a
-missing or stale report, or a survivor that is not recorded, fails it.
+ids, the rejected ones with their status, the catalogued mistake each rejected one was diagnosed
+with, the survivors with the hash of the equivalence record whose differential test passed).
+`dev check` reads it (`report_problems`), without grading: a missing or stale report, a survivor
+that is not recorded, or a wrong diagnosis fails it.
+
+Diagnoses: a grader names a catalogued mistake only when the symptom proves it, so a mutant
+rejected with a catalogued mistake id must be that mistake — recorded, with a reason, in the
+reviewed `chNN.diagnoses.toml` (`equivalents.read_diagnoses`) — or the grader's `mistake_if`
+fires on a symptom that does not prove it: a wrong diagnosis, listed by `dev mutate` and
+`dev check` until the grader is tightened. (The written mutants of tests/mutants/ are the other
+half: `dev check` requires each to be rejected with its own mistake id.)
 
 This module imports no torch: `report_problems` runs in `dev check`'s static half.
 """
@@ -58,7 +66,7 @@ from d2lkit.authoring.stubs import _MARKER
 from d2lkit.paths import PACKAGE, chapter_dir_name, content_dir
 
 GENERATOR = 1  # the operator set's version: a report made by another one is stale
-REPORT_SCHEMA = 1
+REPORT_SCHEMA = 2  # 2: with each rejected mutant's diagnosis
 MUTATION_DIR = PACKAGE / "curriculum" / "mutation"
 KINDS = ("arith", "compare", "dim", "keepdim", "unbiased", "reduce", "const", "drop")
 MAX_EQUIVALENT_SHARE = 0.05  # target share of a chapter's mutants recorded as equivalent
@@ -501,7 +509,9 @@ def _workspace(relpath: str, source: str | None, into: Path) -> Path:
 def _grade_one(engine, ex, relpath: str, source: str | None) -> Outcome:
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="d2lkit-mutate-") as tmp:
-        [r] = engine.grade([ex], _workspace(relpath, source, Path(tmp)))
+        # cascade=False: every other exercise of the copy is its reference, so nothing it uses
+        # can block it, and grading those references again for each mutant is wasted time
+        [r] = engine.grade([ex], _workspace(relpath, source, Path(tmp)), cascade=False)
     return Outcome(str(r.status), r.mistake, round(time.monotonic() - start, 3))
 
 
@@ -578,6 +588,42 @@ def equivalents_path(chapter: int, folder: Path | None = None) -> Path:
     return (folder or MUTATION_DIR) / f"{chapter_dir_name(chapter)}.equivalents.toml"
 
 
+def diagnoses_path(chapter: int, folder: Path | None = None) -> Path:
+    return (folder or MUTATION_DIR) / f"{chapter_dir_name(chapter)}.diagnoses.toml"
+
+
+def wrong_diagnoses(ex, diagnosed: dict[str, dict], records, graded=None) -> list[str]:
+    """What is wrong with the catalogued mistake ids the grader gave `ex`'s auto-generated mutants
+    (`diagnosed`: {mutant id: {mistake, before, after}}, as in a report): each one must be recorded
+    in chNN.diagnoses.toml as that mistake (`records`, equivalents.Diagnosis), and each record of
+    `ex` must still be given (of the mutants in `graded`, when only some were graded)."""
+    catalogued = {m.id for m in ex.mistakes}
+    mine = {r.id: r for r in records if r.exercise == ex.id}
+    name = diagnoses_path(ex.chapter).name
+    problems = []
+    for mid, d in diagnosed.items():
+        if d["mistake"] not in catalogued:
+            continue  # the engine's own findings (input-mutated, …) are seen, not inferred
+        r = mine.get(mid)
+        if r is None or r.mistake != d["mistake"]:
+            problems.append(f"mutant {mid} ({d['before']}  →  {d['after']}) is diagnosed as "
+                            f"'{d['mistake']}', but that change is not the mistake: a wrong "
+                            f"diagnosis (make the grader's mistake_if demand a symptom that "
+                            f"proves it, or, if the change is that mistake, record it in {name})")
+        elif (r.before, r.after) != (d["before"], d["after"]):
+            problems.append(f"{name}: {mid}: the snippet is {d['before']!r} → {d['after']!r}, "
+                            f"not {r.before!r} → {r.after!r}")
+    for mid, r in mine.items():
+        if graded is not None and mid not in graded:
+            continue
+        d = diagnosed.get(mid)
+        if d is None or d["mistake"] != r.mistake:
+            problems.append(f"{name}: {mid} is no longer diagnosed as '{r.mistake}' "
+                            f"({'not diagnosed' if d is None else d['mistake']}): remove the "
+                            "entry")
+    return problems
+
+
 def read_report(chapter: int, folder: Path | None = None) -> dict | None:
     path = report_path(chapter, folder)
     if not path.is_file():
@@ -607,6 +653,14 @@ class ExerciseRun:
         return [m for m in self.survivors if m.id not in self.equivalent]
 
     @property
+    def diagnosed(self) -> dict[str, dict]:
+        """{mutant id: {mistake, before, after}} of the rejected mutants the grader named a
+        mistake for."""
+        return {m.id: {"mistake": o.mistake, "before": m.before, "after": m.after}
+                for m in self.generated if (o := self.outcomes.get(m.id)) is not None
+                and o.mistake and not o.survived}
+
+    @property
     def rejected(self) -> int:
         return sum(not o.survived for o in self.outcomes.values())
 
@@ -625,6 +679,7 @@ def write_report(ex, run: ExerciseRun, seed: int, folder: Path | None = None) ->
         "generated": [m.id for m in run.generated],
         "rejected": {m.id: run.outcomes[m.id].status for m in run.generated
                      if not run.outcomes[m.id].survived},
+        "diagnosed": run.diagnosed,
         "survivors": [{"id": m.id, "before": m.before, "after": m.after,
                        "equivalent": run.equivalent.get(m.id)} for m in run.survivors],
     }
@@ -643,18 +698,21 @@ def report_problems(exercises, folder: Path | None = None) -> dict[str, list[str
     from d2lkit.authoring import equivalents
 
     problems: dict[str, list[str]] = {}
-    reports, records, bad_files = {}, {}, {}
+    reports, records, diagnoses, bad_files = {}, {}, {}, {}
     for ex in exercises:
         if ex.chapter not in reports:
             reports[ex.chapter] = read_report(ex.chapter, folder)
-            try:
-                records[ex.chapter] = equivalents.read(equivalents_path(ex.chapter, folder))
-            except equivalents.EquivalentsError as e:
-                records[ex.chapter], bad_files[ex.chapter] = [], str(e)
+            bad_files[ex.chapter] = []
+            for store, read, path in ((records, equivalents.read, equivalents_path),
+                                      (diagnoses, equivalents.read_diagnoses, diagnoses_path)):
+                try:
+                    store[ex.chapter] = read(path(ex.chapter, folder))
+                except equivalents.EquivalentsError as e:
+                    store[ex.chapter] = []
+                    bad_files[ex.chapter].append(str(e))
         run_it = f"run `d2lkit dev mutate ch{ex.chapter}`"
         mine = problems.setdefault(ex.id, [])
-        if ex.chapter in bad_files:
-            mine.append(bad_files[ex.chapter])
+        mine += bad_files[ex.chapter]
         entry = (reports[ex.chapter] or {}).get("exercises", {}).get(ex.id)
         if entry is None:
             mine.append(f"no mutation report ({run_it})")
@@ -674,6 +732,8 @@ def report_problems(exercises, folder: Path | None = None) -> dict[str, list[str
                             f"recorded as equivalent: a grader hole (make the grader reject it, or "
                             f"record it in {equivalents_path(ex.chapter, folder).name}; then "
                             f"{run_it})")
+        mine += [f"{text}; then {run_it}" for text in
+                 wrong_diagnoses(ex, entry.get("diagnosed", {}), diagnoses[ex.chapter])]
     return {k: v for k, v in problems.items() if v}
 
 
@@ -683,7 +743,7 @@ class Run:
     """What `d2lkit dev mutate` found: per exercise, and the problems with the records."""
     exercises: list
     runs: dict[str, ExerciseRun]
-    problems: list[str]  # bad equivalence records, references that do not pass
+    problems: list[str]  # bad records, references that do not pass, wrong diagnoses
     sampled: bool
     seconds: float = 0.0
     reports: list[Path] = field(default_factory=list)
@@ -751,6 +811,18 @@ def run(exercises, *, jobs: int = 1, per_chapter: int | None = None, seed: int =
                 problems.append(f"{shown} is not equivalent, a grader hole: {why}")
             else:
                 runs[m.exercise].equivalent[m.id] = rec.digest
+
+    for chapter in sorted({ex.chapter for ex in exercises}):
+        try:
+            diagnoses = equivalents.read_diagnoses(diagnoses_path(chapter, folder))
+        except equivalents.EquivalentsError as e:
+            problems.append(str(e))
+            continue
+        for ex in exercises:
+            if ex.chapter != chapter or runs[ex.id].reference is not None:
+                continue
+            r = runs[ex.id]
+            problems += wrong_diagnoses(ex, r.diagnosed, diagnoses, graded=set(r.outcomes))
 
     full = per_chapter is None
     warnings = []

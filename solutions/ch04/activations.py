@@ -69,10 +69,10 @@ def prelu(X: Tensor, alpha: Tensor) -> Tensor:
     不能使用 F.prelu、nn.PReLU、torch.prelu 或内置的 ReLU。
     """
     ### BEGIN SOLUTION
-    if alpha.dim() == 1 and X.dim() >= 2:
-        alpha = alpha.reshape((1, -1) + (1,) * (X.dim() - 2))
-    zero = torch.zeros_like(X)
-    return torch.where(X > 0, X, zero) + alpha * torch.where(X < 0, X, zero)
+    # one slope per channel: (C, 1, ..., 1) lines up with dimension 1 of X
+    if alpha.dim() == 1:
+        alpha = alpha.reshape((-1,) + (1,) * (X.dim() - 2))
+    return torch.where(X > 0, X, alpha * X)
     ### END SOLUTION
 
 

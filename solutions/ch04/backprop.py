@@ -27,7 +27,7 @@ def manual_backprop(X: Tensor, y: Tensor, W1: Tensor, W2: Tensor,
     ### BEGIN SOLUTION
     n = X.shape[0]
     Z = X @ W1.T                                   # (n, h)
-    H = torch.where(Z > 0, Z, torch.zeros_like(Z))
+    H = torch.maximum(Z, torch.zeros_like(Z))
     O = H @ W2.T                                   # (n, q)
     O = O - O.max(dim=1, keepdim=True).values
     P = torch.exp(O)
@@ -65,7 +65,7 @@ def manual_backprop_with_bias(X: Tensor, y: Tensor, W1: Tensor, b1: Tensor, W2: 
     ### BEGIN SOLUTION
     n = X.shape[0]
     Z = X @ W1.T + b1                              # (n, h)
-    H = torch.where(Z > 0, Z, torch.zeros_like(Z))
+    H = torch.maximum(Z, torch.zeros_like(Z))
     O = H @ W2.T + b2                              # (n, q)
     O = O - O.max(dim=1, keepdim=True).values
     P = torch.exp(O)

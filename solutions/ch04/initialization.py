@@ -21,7 +21,6 @@ def fan_in_fan_out(shape: tuple[int, ...]) -> tuple[int, int]:
     维数少于 2 的形状要抛出 ValueError。
     """
     ### BEGIN SOLUTION
-    shape = tuple(shape)
     if len(shape) < 2:
         raise ValueError("fan in and fan out need a shape with at least 2 dimensions")
     receptive = 1

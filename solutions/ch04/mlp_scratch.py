@@ -23,6 +23,6 @@ def mlp_forward(X: Tensor, params: list[Tensor]) -> Tensor:
     W1, b1, W2, b2 = params
     X = X.reshape((-1, W1.shape[0]))
     H = X @ W1 + b1
-    H = torch.where(H > 0, H, torch.zeros_like(H))
+    H = torch.maximum(H, torch.zeros_like(H))
     return H @ W2 + b2
     ### END SOLUTION
