@@ -45,12 +45,42 @@ def call_broadcast(student, a, b):
         return e.type
 
 
+def broadcast_rule(a, b, align="trailing", stretch="both"):
+    """Broadcasting as a mistaken rule would do it: `align="leading"` pads the shorter shape with
+    1s on the right; `stretch="a"` or `"b"` lets only that side's 1s stretch."""
+    n = max(len(a), len(b))
+    if align == "leading":
+        a, b = tuple(a) + (1,) * (n - len(a)), tuple(b) + (1,) * (n - len(b))
+    else:
+        a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for x, y in zip(a, b):
+        if x == y or (y == 1 and stretch in ("both", "b")):
+            out.append(x)
+        elif x == 1 and stretch in ("both", "a"):
+            out.append(y)
+        else:
+            return "ValueError"
+    return tuple(out)
+
+
+def follows(student, pairs, **rule):
+    """Whether the learner's answers on `pairs` are those of the (mistaken) rule."""
+    answers = student.probe(probes.probe_broadcast_many, pairs)
+    return answers == [broadcast_rule(a, b, **rule) for a, b in pairs]
+
+
 @grades("ch2.broadcast_shape", en="either shape may have the size-1 dimension",
         zh="两个形状中任何一个都可以有大小为 1 的维度")
 def test_broadcast_either_side_stretches(student):
     got = call_broadcast(student, (1, 3), (2, 1))
-    mistake_if(got == "ValueError", "one-sided-stretch", got=got, expected=(2, 3),
-               what="broadcast_shape((1, 3), (2, 1))")
+    if got == "ValueError":
+        # proven when the learner's answers are those of a rule that stretches one side only
+        pairs = [((1, 3), (2, 3)), ((2, 3), (1, 3)), ((4, 1), (4, 5)), ((4, 5), (4, 1)),
+                 ((3,), (2, 3)), ((2, 3), (3,))]
+        mistake_if(follows(student, pairs, stretch="a") or follows(student, pairs, stretch="b"),
+                   "one-sided-stretch", got=got, expected=(2, 3),
+                   what="broadcast_shape((1, 3), (2, 1))")
     expect_equal(got, (2, 3), what="broadcast_shape((1, 3), (2, 1))")
 
 
@@ -58,8 +88,12 @@ def test_broadcast_either_side_stretches(student):
         zh="形状按末尾的维度对齐")
 def test_broadcast_trailing_alignment(student):
     got = call_broadcast(student, (3,), (3, 1))
-    mistake_if(got == (3, 1), "left-aligned", got=got, expected=(3, 3),
-               what="broadcast_shape((3,), (3, 1))")
+    if got == (3, 1):
+        # proven when the learner's answers are those of the leading-alignment rule on pairs
+        # where it differs from the right one, with either shape the shorter
+        pairs = [((4,), (1, 5)), ((3, 1), (3,)), ((2, 1), (2, 3, 4))]
+        mistake_if(follows(student, pairs, align="leading"), "left-aligned", got=got,
+                   expected=(3, 3), what="broadcast_shape((3,), (3, 1))")
     expect_equal(got, (3, 3), what="broadcast_shape((3,), (3, 1))")
 
 

@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from d2lkit.grading.api import FLOATS, expect_close, grades, is_close, mistake_if, mistake_on_error
+from d2lkit.grading.api import (FLOATS, as_number, expect_close, grades, is_close, mistake_if,
+                                mistake_on_error)
 
 NEAR = {"rtol": 1e-4, "atol": 1e-4}  # how close a wrong answer must come to a mistake's to name it
 
@@ -22,8 +23,11 @@ def test_l1_book(student):
 @grades("ch2.vector_norm", en="the book's L2 norm of [3, -4] is 5", zh="书中的例子：[3, -4] 的 L2 范数为 5")
 def test_l2_book(student):
     got = student.call("vector_norm", torch.tensor(U))
-    mistake_if(is_close(got, torch.tensor(25.0), **NEAR), "missing-root", got=25.0, expected=5.0,
-               what="vector_norm([3., -4.])")
+    if is_close(got, torch.tensor(25.0), **NEAR):
+        # no root at all, for every p: p = 3 gives the sum of cubes, 27 + 64 = 91
+        cubes = student.call("vector_norm", torch.tensor(U), 3.0)
+        mistake_if(is_close(cubes, torch.tensor(91.0), **NEAR), "missing-root", got=25.0,
+                   expected=5.0, what="vector_norm([3., -4.])")
     expect_close(got, torch.tensor(5.0), what="vector_norm([3., -4.])")
 
 
@@ -48,16 +52,32 @@ def test_vector_norm_random(student, gen, dtype, device):
 # ============================================================================ frobenius_norm
 
 
+# Uneven entries of both signs: the mistakes' formulas all give different values here (on a
+# matrix of ones, Σx², (Σx)², Σ√x and the sum of row norms cannot be told apart).
+UNEVEN = [[1.0, -2.0, 3.0], [4.0, 0.5, -6.0]]
+
+
+def diagnose_frobenius(student, got, expected, what):
+    """`got` (the learner's wrong answer on a check's input) names a mistake only when the
+    learner's answer on UNEVEN is that mistake's value too."""
+    X = torch.tensor(UNEVEN, dtype=torch.float64)
+    uneven = student.call("frobenius_norm", X)
+    shown = {"what": what, "got": as_number(got), "expected": expected}
+    mistake_if(is_close(uneven, torch.linalg.matrix_norm(X, ord=2), **NEAR), "spectral-norm",
+               **shown)
+    mistake_if(is_close(uneven, (X * X).sum(), **NEAR), "missing-sqrt", **shown)
+    mistake_if(is_close(uneven, torch.linalg.vector_norm(X, dim=1).sum(), **NEAR),
+               "sum-of-row-norms", **shown)
+
+
 @grades("ch2.frobenius_norm", en="the book's example: torch.ones((4, 9)) has norm 6",
         zh="书中的例子：torch.ones((4, 9)) 的范数为 6")
 def test_frobenius_book(student):
     got = student.call("frobenius_norm", torch.ones((4, 9)))
     what = "frobenius_norm(torch.ones((4, 9)))"
-    mistake_if(is_close(got, torch.tensor(36.0), **NEAR), "missing-sqrt", got=36.0, expected=6.0,
-               what=what)
-    mistake_if(is_close(got, torch.tensor(12.0), **NEAR), "sum-of-row-norms", got=12.0, expected=6.0,
-               what=what)
-    expect_close(got, torch.tensor(6.0), what="frobenius_norm(torch.ones((4, 9)))")
+    if not is_close(got, torch.tensor(6.0)):
+        diagnose_frobenius(student, got, 6.0, what)
+    expect_close(got, torch.tensor(6.0), what=what)
 
 
 @grades("ch2.frobenius_norm", en="a rank-2 matrix: not the spectral norm",
@@ -67,12 +87,8 @@ def test_frobenius_not_spectral(student):
     X = torch.tensor([[3.0, 0.0], [0.0, 4.0], [0.0, 0.0]], dtype=torch.float64)
     got = student.call("frobenius_norm", X)
     fro = torch.linalg.matrix_norm(X, ord="fro")
-    spectral = torch.linalg.matrix_norm(X, ord=2)  # the largest singular value
-    mistake_if(is_close(got, spectral, **NEAR), "spectral-norm", got=float(spectral),
-               expected=float(fro), what="frobenius_norm([[3, 0], [0, 4], [0, 0]])")
-    rows = torch.linalg.vector_norm(X, dim=1).sum()
-    mistake_if(is_close(got, rows, **NEAR), "sum-of-row-norms", got=float(rows),
-               expected=float(fro), what="frobenius_norm([[3, 0], [0, 4], [0, 0]])")
+    if not is_close(got, fro):
+        diagnose_frobenius(student, got, float(fro), "frobenius_norm([[3, 0], [0, 4], [0, 0]])")
     expect_close(got, torch.linalg.matrix_norm(X, ord="fro"), what="frobenius_norm(X)")
 
 
