@@ -1,0 +1,193 @@
+"""A grading result as a notebook shows it: HTML (no JavaScript: the hints and the details fold
+away in `<details>` elements, which every notebook front end renders) and the same report as
+plain text for front ends that show no HTML (a terminal IPython).
+
+The wording is `d2lkit.output.messages`' (the failing check, what is wrong, the likely mistake
+and its hint, the other failing checks), as in `d2lkit check`; this module only lays it out.
+No torch here.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from d2lkit.grading.protocol import Status
+from d2lkit.i18n import pick, t
+from d2lkit.output.messages import (detail_text, error_hint, failure_lines, mistake_hint,
+                                    status_label)
+
+COLORS = {"green": "#2e7d32", "red": "#c62828", "yellow": "#a67c00", "magenta": "#8e24aa",
+          "bright_red": "#d32f2f"}
+OUTPUT_SHOWN = 4000  # characters of the code's printed output shown
+
+
+@dataclass
+class Report:
+    """What `display()` shows: HTML in a notebook, the text elsewhere."""
+    html: str
+    text: str
+    status: Status
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _e(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _where_lines(result, lang: str) -> list[str]:
+    """A syntax error's caret, or the learner's own stack frames (as `relabel` told them)."""
+    params = result.detail.params if result.detail else {}
+    out = []
+    if result.detail is not None and result.detail.key == "syntax":
+        col = max(int(params.get("col") or 1), 1)
+        out += [t("jupyter.where-line", lang, where=params.get("file", ""), line=params.get("line")),
+                f"    {params.get('text') or ''}", "    " + " " * (col - 1) + "^"]
+    frames = params.get("frames") or (params.get("error") or {}).get("frames") or []
+    if frames:
+        out.append(t("report.learner-frames", lang) + ":")
+        for f in frames[-4:]:
+            out.append("  " + t("jupyter.frame", lang, where=f.get("file", ""), line=f.get("line"),
+                                function=f.get("function", "")))
+            if f.get("code"):
+                out.append(f"      {f['code']}")
+    return out
+
+
+def _hint_text(result, ex, lang: str) -> str:
+    if result.mistake:
+        return mistake_hint(ex, result.mistake, lang)
+    return error_hint(result.detail, lang)
+
+
+def render(result, ex, lang: str, *, replay: str = "", notes=(), seconds: float | None = None
+           ) -> Report:
+    """The report of one exercise's result. `replay` is the command that replays a failure's
+    inputs; `notes` are short sentences about this grading (what was sent, where it was
+    recorded)."""
+    status = result.status
+    color = COLORS.get(status.style, "#555")
+    title = pick(ex.title, lang) if ex is not None else ""
+    points = t("jupyter.points", lang, points=result.points, max_points=result.max_points)
+    head_bits = [f"{status.icon} {status_label(status, lang)}", result.id]
+    if title:
+        head_bits.append(f"{result.section} {title}")
+    head_bits.append(points)
+    if seconds is not None:
+        head_bits.append(t("jupyter.seconds", lang, seconds=seconds))
+    text = [" · ".join(head_bits)]
+    h = [f'<div class="d2lkit-report" style="border-left:4px solid {color};'
+         f'padding:0.3em 0.8em;margin:0.3em 0">',
+         f'<div><strong style="color:{color}">{_e(status.icon)} {_e(status_label(status, lang))}'
+         f'</strong> · <code>{_e(result.id)}</code>'
+         + (f" · {_e(result.section)} {_e(title)}" if title else "")
+         + f" · {_e(points)}"
+         + (f" · {_e(t('jupyter.seconds', lang, seconds=seconds))}" if seconds is not None else "")
+         + (f" · {_e(t('report.stretch', lang))}" if result.stretch else "")
+         + "</div>"]
+
+    not_started = status is Status.NOT_IMPLEMENTED and not any(c.passed for c in result.checks)
+    if not_started:
+        line = t("jupyter.not-started", lang)
+        text.append(line)
+        h.append(f'<div style="color:{COLORS["yellow"]}">{_e(line)}</div>')
+    elif not result.passed:
+        lines = failure_lines(result, ex, lang)
+        where = _where_lines(result, lang)
+        params = result.detail.params if result.detail else {}
+        also = [line.text for line in lines if line.kind == "also"]
+        for line in lines:
+            if line.kind == "also":
+                continue
+            if line.kind == "hint":
+                hint = _hint_text(result, ex, lang)
+                text.append(line.text)
+                h.append(f"<details><summary>{_e(t('report.hint', lang))}</summary>"
+                         f"<div>{_e(hint)}</div></details>")
+                continue
+            text.append(line.text)
+            if line.kind == "check":
+                h.append(f"<div><strong>{_e(line.text)}</strong></div>")
+            elif line.kind == "problem":
+                h.append(f'<div style="color:{COLORS["red"]}">{_e(line.text)}</div>')
+                if params.get("got") is not None or params.get("expected") is not None:
+                    h.append(_got_expected(params, lang))
+                if where:
+                    text += where
+                    h.append(f'<pre style="margin:0.3em 0">{_e(chr(10).join(where))}</pre>')
+                    where = []
+            else:  # the likely mistake
+                h.append(f"<div><strong>{_e(line.text)}</strong></div>")
+        if where:
+            text += where
+            h.append(f'<pre style="margin:0.3em 0">{_e(chr(10).join(where))}</pre>')
+        if also:
+            text += also
+            h.append(f"<div>{_e(also[0])}</div><ul style=\"margin:0.2em 0\">"
+                     + "".join(f"<li>{_e(a.strip())}</li>" for a in also[1:]) + "</ul>")
+
+    for w in result.warnings:
+        line = f"⚠ {detail_text(w, lang)}"
+        text.append(line)
+        h.append(f'<div style="color:{COLORS["yellow"]}">{_e(line)}</div>')
+
+    if not result.passed and ex is not None and ex.hints:
+        count = len(ex.hints)
+        text.append(t("report.next-hint", lang, id=result.id))
+        h.append("<div>" + "".join(
+            f"<details><summary>{_e(t('jupyter.hint-level', lang, level=i, count=count))}"
+            f"</summary><div>{_e(pick(hint, lang))}</div></details>"
+            for i, hint in enumerate(ex.hints, 1)) + "</div>")
+
+    output = "".join(c.output for c in result.checks if c.output)
+    if output and not result.passed:
+        shown = output[-OUTPUT_SHOWN:]
+        h.append(f"<details><summary>{_e(t('report.output', lang))}</summary>"
+                 f"<pre>{_e(shown)}</pre></details>")
+
+    if result.checks:
+        passed = sum(c.passed for c in result.checks)
+        summary = t("jupyter.checks", lang, passed=passed, total=len(result.checks))
+        h.append(f"<details><summary>{_e(summary)}</summary><ul style=\"margin:0.2em 0\">"
+                 + "".join(f"<li>{_e(c.status.icon)} {_e(pick(c.title, lang))} "
+                           f"<code>{_e(c.name)}</code></li>" for c in result.checks)
+                 + "</ul></details>")
+
+    if replay and status is Status.FAILED:
+        text.append(replay)
+        h.append(f'<div style="opacity:0.75"><small>{_e(replay)}</small></div>')
+    for note in notes:
+        text.append(note)
+        h.append(f'<div style="opacity:0.75"><small>{_e(note)}</small></div>')
+    h.append("</div>")
+    return Report("".join(h), "\n".join(text), status)
+
+
+def _got_expected(params: dict, lang: str) -> str:
+    rows = []
+    for key in ("got", "expected"):
+        if params.get(key) is not None:
+            rows.append(f'<tr><th style="text-align:left;padding-right:1em">'
+                        f"{_e(t(f'jupyter.{key}', lang))}</th>"
+                        f'<td style="text-align:left"><code>{_e(params[key])}</code></td></tr>')
+    return f'<table style="margin:0.3em 0">{"".join(rows)}</table>'
+
+
+def failure_report(exercise_id: str, message: str, lang: str, log: str = "") -> Report:
+    """The grader itself failed (not a verdict on the learner's code)."""
+    status = Status.INFRASTRUCTURE
+    color = COLORS.get(status.style, "#555")
+    line = t("jupyter.grader-failed", lang, message=message)
+    text = f"{status.icon} {status_label(status, lang)} · {exercise_id}\n{line}"
+    h = (f'<div class="d2lkit-report" style="border-left:4px solid {color};padding:0.3em 0.8em">'
+         f'<div><strong style="color:{color}">{_e(status.icon)} {_e(status_label(status, lang))}'
+         f"</strong> · <code>{_e(exercise_id)}</code></div><div>{_e(line)}</div>")
+    if log.strip():
+        h += (f"<details><summary>{_e(t('jupyter.grader-log', lang))}</summary>"
+              f"<pre>{_e(log[-OUTPUT_SHOWN:])}</pre></details>")
+    return Report(h + "</div>", text, status)
