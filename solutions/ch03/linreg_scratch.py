@@ -31,14 +31,16 @@ def data_iter(batch_size: int, features: Tensor, labels: Tensor, generator=None)
     """Yield shuffled minibatches (features[i], labels[i]) (3.2.2).
 
     Shuffle the example indices once with torch.randperm(n, generator=generator) (on the features'
-    device), then yield ⌈n / batch_size⌉ pairs of tensors; the last batch may be smaller. Every
-    example appears exactly once per pass, and each label stays with its own features. This is a
+    device), then yield ⌈n / batch_size⌉ pairs of tensors: full batches first, then a last,
+    smaller one, which must be yielded too, when batch_size does not divide n. Every example
+    appears exactly once per pass, and each label stays with its own features. This is a
     generator function: use `yield`.
 
     随机读取小批量 (features[i], labels[i])（3.2.2 节）。先用
     torch.randperm(n, generator=generator)（放在 features 所在的设备上）打乱样本下标，然后依次产出
-    ⌈n / batch_size⌉ 个小批量；最后一个小批量可以小于 batch_size。每个样本在一次遍历中恰好出现一次，
-    并且标签始终与它自己的特征配对。这是一个生成器函数：请使用 yield。
+    ⌈n / batch_size⌉ 个小批量：先是完整的小批量；batch_size 不能整除 n 时，最后还有一个较小的
+    小批量，它也必须产出。每个样本在一次遍历中恰好出现一次，并且标签始终与它自己的特征配对。
+    这是一个生成器函数：请使用 yield。
     """
     ### BEGIN SOLUTION
     num_examples = len(features)
