@@ -36,17 +36,34 @@ MIGRATIONS = [
     CREATE TABLE solutions (
         id INTEGER PRIMARY KEY, exercise TEXT NOT NULL, forced INTEGER NOT NULL, at REAL NOT NULL);
     """,
+    # 2: `d2lkit reset` is an event (the exercise is back to its stub: "reset", not "passed"),
+    #    and the last target a learner named decides the current exercise (`d2lkit next`)
+    """
+    CREATE TABLE resets (
+        id INTEGER PRIMARY KEY, exercise TEXT NOT NULL, whole_file INTEGER NOT NULL,
+        at REAL NOT NULL);
+    CREATE INDEX resets_by_exercise ON resets(exercise, at);
+    CREATE TABLE targets (
+        id INTEGER PRIMARY KEY, target TEXT NOT NULL, command TEXT NOT NULL, at REAL NOT NULL);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+RESET = "reset"  # the status of an exercise put back to its stub by `d2lkit reset` since its last
+#                  result (the rows before it are kept: history is never deleted)
 
 
 @dataclass
 class ExerciseStats:
     exercise: str
-    status: str | None = None  # latest status, None if never graded
-    attempts: int = 0  # graded runs after the learner started writing code
+    status: str | None = None  # latest status, RESET after a reset, None if never graded
+    attempts: int = 0  # versions of the learner's code that were graded: a result counts when the
+    #                    exercise's code hash changed since the previous one, never a re-grade
     first_attempt_at: float | None = None
     first_pass_at: float | None = None
+    last_pass_at: float | None = None
+    reset_at: float | None = None  # the latest `d2lkit reset` of this exercise
     hints_used: int = 0
     solution_viewed: bool = False
 
@@ -59,6 +76,11 @@ class ExerciseStats:
     @property
     def ever_passed(self) -> bool:
         return self.first_pass_at is not None
+
+    @property
+    def passed(self) -> bool:
+        """Passed now: the latest result passed and the exercise was not reset since."""
+        return self.status == Status.PASSED
 
 
 class Progress:
@@ -200,9 +222,29 @@ class Progress:
         self._write("INSERT INTO solutions(exercise, forced, at) VALUES (?,?,?)",
                     (exercise, int(forced), time.time()))
 
+    def record_reset(self, exercise: str, whole_file: bool = False):
+        """`d2lkit reset` put `exercise` back to its stub (`whole_file`: with the rest of its
+        file, which could not be parsed). Earlier results stay; the status becomes RESET."""
+        self._write("INSERT INTO resets(exercise, whole_file, at) VALUES (?,?,?)",
+                    (exercise, int(whole_file), time.time()))
+
+    def record_target(self, target: str, command: str):
+        """The target a learner named (`check ch3`): the current exercise is looked for there."""
+        self._write("INSERT INTO targets(target, command, at) VALUES (?,?,?)",
+                    (target, command, time.time()))
+
     # ------------------------------------------------------------------ reading
     def _rows(self, sql: str, params: tuple = ()) -> list[tuple]:
-        return [] if self.db is None else self.db.execute(sql, params).fetchall()
+        if self.db is None:
+            return []
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as e:
+            # a file of an older schema opened read-only (never migrated): the tables a newer
+            # version added are simply empty
+            if "no such table" in str(e):
+                return []
+            raise
 
     def hints_seen(self, exercise: str) -> int:
         rows = self._rows("SELECT MAX(level) FROM hints WHERE exercise=?", (exercise,))
@@ -214,21 +256,48 @@ class Progress:
 
     def stats(self) -> dict[str, ExerciseStats]:
         out: dict[str, ExerciseStats] = {}
-        for exercise, status, at in self._rows(
-                "SELECT exercise, status, at FROM results ORDER BY at, id"):
+        # results and resets in the order they happened (a reset after a result at the same
+        # instant comes second)
+        events = [(at, 0, rowid, exercise, status, code_hash) for rowid, exercise, status, code_hash, at
+                  in self._rows("SELECT id, exercise, status, code_hash, at FROM results")]
+        events += [(at, 1, rowid, exercise, RESET, None) for rowid, exercise, at
+                   in self._rows("SELECT id, exercise, at FROM resets")]
+        last_code: dict[str, str | None] = {}
+        for at, _, _, exercise, status, code_hash in sorted(events):
             s = out.setdefault(exercise, ExerciseStats(exercise))
             s.status = status
+            if status == RESET:
+                s.reset_at = at
+                last_code[exercise] = None  # whatever is graded next is a new attempt
+                continue
+            # a row without a hash (a missing file) is told apart by its status
+            code = code_hash or f"status:{status}"
             if status != Status.NOT_IMPLEMENTED:
-                s.attempts += 1
+                if code != last_code.get(exercise):
+                    s.attempts += 1
                 if s.first_attempt_at is None:
                     s.first_attempt_at = at
-            if status == "passed" and s.first_pass_at is None:
-                s.first_pass_at = at
+            last_code[exercise] = code
+            if status == Status.PASSED:
+                if s.first_pass_at is None:
+                    s.first_pass_at = at
+                s.last_pass_at = at
         for exercise, level in self._rows("SELECT exercise, MAX(level) FROM hints GROUP BY exercise"):
             out.setdefault(exercise, ExerciseStats(exercise)).hints_used = level
         for (exercise,) in self._rows("SELECT DISTINCT exercise FROM solutions"):
             out.setdefault(exercise, ExerciseStats(exercise)).solution_viewed = True
         return out
+
+    def last_target(self) -> str | None:
+        """The target of the latest `check` or `watch` that named one."""
+        rows = self._rows("SELECT target FROM targets ORDER BY at DESC, id DESC LIMIT 1")
+        return rows[0][0] if rows else None
+
+    def last_passed(self) -> str | None:
+        """The exercise that passed most recently."""
+        rows = self._rows("SELECT exercise FROM results WHERE status='passed' "
+                          "ORDER BY at DESC, id DESC LIMIT 1")
+        return rows[0][0] if rows else None
 
     def activity(self) -> dict[str, int]:
         """Results per local day, 'YYYY-MM-DD' -> count."""

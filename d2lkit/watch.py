@@ -29,7 +29,8 @@ class Watcher:
     `progress` store nothing is recorded."""
 
     def __init__(self, ws, catalogue, exercises, options: Options, console, *, target: str,
-                 progress: Progress | None = None, manual: bool = False, stdin=None):
+                 progress: Progress | None = None, manual: bool = False, stdin=None,
+                 start=None):
         self.ws, self.cat, self.exercises, self.target = ws, catalogue, list(exercises), target
         self.options, self.lang, self.console = options, options.lang, console
         self.progress = progress if progress is not None else Progress(None)
@@ -38,8 +39,11 @@ class Watcher:
         self.events: queue.Queue = queue.Queue()
         self.stop = threading.Event()
         self.engine = None
-        self.passed = {eid for eid, s in self.progress.stats().items() if s.status == "passed"}
-        self.index = self._first_unpassed(0)
+        self.passed = {eid for eid, s in self.progress.stats().items() if s.passed}
+        # `start` (the current exercise, for `watch` without an id), else the first not passed
+        ids = [ex.id for ex in self.exercises]
+        self.index = ids.index(start.id) if start is not None and start.id in ids \
+            else self._first_unpassed(0)
 
     # ------------------------------------------------------------------ helpers
     def say(self, key: str, style: str | None = None, **params):
@@ -48,12 +52,17 @@ class Watcher:
                            markup=False)
 
     def _first_unpassed(self, start: int) -> int:
+        """The first exercise not passed from `start` on (wrapping round): a required one while
+        any is left, then a stretch one (they are extra: never ahead of a required one)."""
         n = len(self.exercises)
-        for k in range(n):
-            i = (start + k) % n
-            if self.exercises[i].id not in self.passed:
-                return i
+        order = [(start + k) % n for k in range(n)]
+        for stretch in (False, True):
+            for i in order:
+                ex = self.exercises[i]
+                if ex.stretch == stretch and ex.id not in self.passed:
+                    return i
         return start % n if n else 0
+
 
     @property
     def current(self):
@@ -61,8 +70,9 @@ class Watcher:
 
     def _show_current(self):
         ex = self.current
-        self.say("current", style="bold", position=self.index + 1, count=len(self.exercises),
-                 id=ex.id, title=pick(ex.title, self.lang), file=ex.relpath)
+        self.say("current-stretch" if ex.stretch else "current", style="bold",
+                 position=self.index + 1, count=len(self.exercises), id=ex.id,
+                 title=pick(ex.title, self.lang), file=ex.relpath)
 
     # ------------------------------------------------------------------ sources of events
     def _watch_files(self):
@@ -123,11 +133,19 @@ class Watcher:
         if results[0].passed:
             self.passed.add(ex.id)
             if all(e.id in self.passed for e in self.exercises):
-                self.say("all-done" if len(self.exercises) > 1 else "one-done", style="bold green",
-                         count=len(self.exercises), target=self.target)
+                stretch = sum(e.stretch for e in self.exercises)
+                key = ("one-done" if len(self.exercises) == 1 else
+                       "all-done-stretch" if stretch else "all-done")
+                self.say(key, style="bold green", count=len(self.exercises), target=self.target,
+                         stretch=stretch)
                 return
             self.index = self._first_unpassed(self.index + 1)
-            self.say("passed-next", style="bold green", id=ex.id, next=self.current.id)
+            if self.current.stretch and not ex.stretch:
+                # every required exercise passes now: what is left is extra
+                self.say("required-done", style="bold green", id=ex.id, next=self.current.id,
+                         count=sum(not e.stretch for e in self.exercises), target=self.target)
+            else:
+                self.say("passed-next", style="bold green", id=ex.id, next=self.current.id)
             self._show_current()
             self.regrade()  # show where the next one stands (usually: not implemented yet)
 
@@ -136,7 +154,7 @@ class Watcher:
 
     def show_list(self):
         terminal.exercise_list(self.exercises, self.cat, self.progress.stats(), self.lang,
-                               self.console)
+                               self.console, current=self.current.id)
 
     def next(self):
         if self.index + 1 >= len(self.exercises):

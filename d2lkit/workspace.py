@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import tomllib
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -71,8 +73,10 @@ def stub_files() -> list[Path]:
     return sorted(p.relative_to(root) for p in root.glob("ch*/*.py"))
 
 
-def init(target: Path) -> tuple[Workspace, int]:
-    """Create a workspace; refuses (changing nothing) if any file it would write exists."""
+def init(target: Path, lang: str | None = None) -> tuple[Workspace, int]:
+    """Create a workspace; refuses (changing nothing) if any file it would write exists. With
+    `lang` ("en" or "zh", from `init --lang`), the workspace speaks it from then on (every command
+    reads it back from d2lkit.toml; `--lang` still wins)."""
     target = Path(target)
     stubs = stub_files()
     clashes = [str(rel) for rel in [Path(MARKER), *stubs] if (target / rel).exists()]
@@ -90,9 +94,42 @@ def init(target: Path) -> tuple[Workspace, int]:
         "[workspace]\n"
         f'created = "{datetime.now().isoformat(timespec="seconds")}"\n'
         f'kit_version = "{__version__}"\n'
-        '# lang = "zh"   # default language for this workspace (en or zh)\n', "utf-8")
+        + (f'lang = "{lang}"   # the language of this workspace (en or zh); --lang still wins\n'
+           if lang else '# lang = "zh"   # default language for this workspace (en or zh)\n'),
+        "utf-8")
     (target / ".gitignore").exists() or (target / ".gitignore").write_text(".d2lkit/\n", "utf-8")
     return Workspace(target), len(stubs)
+
+
+# ------------------------------------------------------------------------------ where
+def definition_line(source: str, names: tuple[str, ...]) -> int | None:
+    """The line of the first of `names` defined at the top level of `source` (its `def` or
+    `class`), or None. A file that does not parse is searched line by line."""
+    try:
+        found = {node.name: node.lineno for node in ast.parse(source).body
+                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    except SyntaxError:
+        found = {}
+        for number, line in enumerate(source.splitlines(), 1):
+            m = re.match(r"(?:async\s+)?(?:def|class)\s+(\w+)", line)
+            if m:
+                found.setdefault(m.group(1), number)
+    lines = [found[n] for n in names if n in found]
+    return lines[0] if lines else None
+
+
+def locate(ws: Workspace, ex) -> tuple[Path, int | None]:
+    """Where the learner writes exercise `ex`: its file in the workspace and the line of its
+    first definition there (of the kit's stub when the file is gone)."""
+    path = ws.file_for(ex)
+    try:
+        source = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        try:
+            source = (content_dir("exercises") / ex.relpath).read_text("utf-8")
+        except OSError:
+            return path, None
+    return path, definition_line(source, ex.functions)
 
 
 # ------------------------------------------------------------------------------ reset
@@ -106,34 +143,64 @@ def _definition_spans(source: str) -> dict[str, tuple[int, int]]:
     return spans
 
 
-def reset_source(current: str, stub: str, names: tuple[str, ...]) -> str:
-    """The learner's file with only `names` put back to the stub; the rest is theirs."""
+def _kinds(source: str) -> dict[str, str]:
+    """Top-level definition name -> "class" or "function"."""
     try:
-        mine = _definition_spans(current)
+        return {node.name: "class" if isinstance(node, ast.ClassDef) else "function"
+                for node in ast.parse(source).body
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     except SyntaxError:
-        return stub  # cannot splice a broken file: the whole file goes back (after the backup)
+        return {}
+
+
+def _splice(current: str, stub: str, names: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """(the learner's file with only `names` put back to the stub, the names that changed).
+    Raises SyntaxError when the learner's file cannot be parsed."""
+    mine = _definition_spans(current)
     theirs = _definition_spans(stub)
     lines = current.splitlines(keepends=True)
     stub_lines = stub.splitlines(keepends=True)
+    changed = []
     # replace from the bottom so earlier line numbers stay valid
-    for name in sorted((n for n in names if n in mine), key=lambda n: -mine[n][0]):
-        if name in theirs:
-            a, b = theirs[name]
-            lo, hi = mine[name]
+    for name in sorted((n for n in names if n in mine and n in theirs), key=lambda n: -mine[n][0]):
+        a, b = theirs[name]
+        lo, hi = mine[name]
+        if lines[lo - 1:hi] != stub_lines[a - 1:b]:
             lines[lo - 1:hi] = stub_lines[a - 1:b]
+            changed.append(name)
     for name in names:
         if name not in mine and name in theirs:
             a, b = theirs[name]
             if lines and not lines[-1].endswith("\n"):
                 lines[-1] += "\n"
             lines += ["\n", "\n", *stub_lines[a - 1:b]]
-    return "".join(lines)
+            changed.append(name)
+    return "".join(lines), tuple(n for n in names if n in changed)
 
 
-def reset(ws: Workspace, exercises) -> tuple[Path | None, list[str]]:
-    """Back up the learner's files, then restore the stubs of `exercises`.
+def reset_source(current: str, stub: str, names: tuple[str, ...]) -> str:
+    """The learner's file with only `names` put back to the stub; the rest is theirs (a file that
+    cannot be parsed goes back whole)."""
+    try:
+        return _splice(current, stub, names)[0]
+    except SyntaxError:
+        return stub
 
-    Returns (backup folder, files changed)."""
+
+@dataclass(frozen=True)
+class Restore:
+    """What `reset` puts back in one file of the workspace."""
+    relpath: str
+    names: tuple[str, ...]  # the definitions that go back to the stub, in the file's order
+    kinds: tuple[str, ...]  # "function" or "class", one per name
+    whole_file: str | None  # None, or why the whole file goes back: "missing" or "syntax"
+    current: str | None  # the learner's file now (None when it is missing)
+    new: str  # the file after the reset
+
+
+def plan_reset(ws: Workspace, exercises) -> list[Restore]:
+    """What `reset` of `exercises` would change, file by file (files already as the stub are
+    left out). Nothing is written."""
     by_file: dict[str, list] = {}
     for ex in exercises:
         by_file.setdefault(ex.relpath, []).append(ex)
@@ -141,22 +208,48 @@ def reset(ws: Workspace, exercises) -> tuple[Path | None, list[str]]:
     for rel, exs in by_file.items():
         stub = (content_dir("exercises") / rel).read_text("utf-8")
         path = ws.root / rel
-        current = path.read_text("utf-8") if path.exists() else None
-        names = tuple(n for ex in exs for n in ex.functions)
-        new = stub if current is None else reset_source(current, stub, names)
+        try:
+            current = path.read_text("utf-8") if path.exists() else None
+        except UnicodeDecodeError:
+            current = path.read_bytes().decode("utf-8", "replace")
+        names = tuple(dict.fromkeys(n for ex in exs for n in ex.functions))
+        kinds = _kinds(stub)
+        if current is None:
+            new, changed, whole = stub, names, "missing"
+        else:
+            try:
+                new, changed = _splice(current, stub, names)
+                whole = None
+            except SyntaxError:
+                new, changed, whole = stub, names, "syntax"
         if new != current:
-            plans.append((rel, path, current, new))
+            plans.append(Restore(rel, changed, tuple(kinds.get(n, "function") for n in changed),
+                                 whole, current, new))
+    return plans
+
+
+def apply_reset(ws: Workspace, plans: list[Restore]) -> Path | None:
+    """Back up the learner's files, then write the planned ones; returns the backup folder."""
     if not plans:
-        return None, []
+        return None
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     backup = ws.state_dir / "backups" / stamp
-    for rel, path, current, _ in plans:
-        if current is not None:
-            (backup / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, backup / rel)
-    for rel, path, _, new in plans:
+    for plan in plans:
+        if plan.current is not None:
+            (backup / plan.relpath).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ws.root / plan.relpath, backup / plan.relpath)
+    for plan in plans:
+        path = ws.root / plan.relpath
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".py.d2lkit-tmp")
-        tmp.write_text(new, "utf-8")
+        tmp.write_text(plan.new, "utf-8")
         os.replace(tmp, path)
-    return (backup if backup.exists() else None), [rel for rel, *_ in plans]
+    return backup if backup.exists() else None
+
+
+def reset(ws: Workspace, exercises) -> tuple[Path | None, list[Restore]]:
+    """Back up the learner's files, then restore the stubs of `exercises`' definitions.
+
+    Returns (backup folder, what was restored in each file that changed)."""
+    plans = plan_reset(ws, exercises)
+    return apply_reset(ws, plans), plans

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -232,35 +233,152 @@ def test_first_to_fix_is_what_the_learner_tried_and_stretch_never_blocks():
     run = Results([untried, tried, stretch_failed])
     assert run.first_to_fix() is tried and not run.complete
     assert Results([untried, stretch_failed]).first_to_fix() is untried
-    # every required exercise passed: done (exit 0), and a failing stretch one is only offered
+    # partly done (the stub line still raises, but a check passed) is attempted too
+    partly = ExerciseResult.of(bad, Status.NOT_IMPLEMENTED, checks=[
+        CheckResult("test_shape", {"en": "shape", "zh": "形状"}, Status.PASSED)])
+    assert Results([untried, partly]).first_to_fix() is partly
+    # every required exercise passed: done (exit 0), and a failing stretch one gets no box,
+    # only a line that offers it
     done = Results([ExerciseResult.of(good, Status.PASSED), stretch_failed])
-    assert done.complete and done.first_to_fix() is stretch_failed
+    assert done.complete and done.first_to_fix() is None
     console = Console(record=True, width=100)
     terminal.check_report(done, Catalogue(), OPTIONS, None, console)
     text = console.export_text()
-    assert "Stretch exercise to try: ch2.extra" in text and "First to fix" not in text
+    assert "First to fix" not in text and "What is wrong" not in text
+    assert "Stretch exercise to try (extra, not in the score): ch2.extra" in text
     assert "Every required exercise passed" in text
-    # a run of stretch exercises alone is complete only when they pass
-    assert not Results([stretch_failed]).complete
+    # a run of stretch exercises alone: they decide the exit code and take the box
+    alone = Results([stretch_failed])
+    assert not alone.complete and alone.first_to_fix() is stretch_failed
+    console = Console(record=True, width=100)
+    terminal.check_report(alone, Catalogue(), OPTIONS, None, console)
+    assert "First to fix: ch2.extra" in console.export_text()
     assert Results([ExerciseResult.of(extra, Status.PASSED)]).complete
 
 
-def test_at_80_columns_no_exercise_id_is_cut():
-    """An id is what a learner copies into the next command; the title wraps instead."""
+# ------------------------------------------------------------------------------ layouts
+def _render(view, width: int | None, **console_options) -> str:
+    """What `view(console)` prints: on a terminal of `width` columns, or (width None) piped."""
+    if width is None:
+        console = Console(file=io.StringIO(), record=True, **console_options)
+        console.soft_wrap = True  # as the command line makes a console that is not a terminal
+    else:
+        console = Console(file=io.StringIO(), record=True, width=width, force_terminal=True,
+                          **console_options)
+    view(console)
+    return console.export_text(styles=False)
+
+
+def _ch9_and_ch10():
     from d2lkit import catalogue
 
     cat = catalogue.load()
-    exercises = cat.resolve(["ch9", "ch10"])
-    console = Console(record=True, width=80)
-    terminal.exercise_list(exercises, cat, {}, "en", console)
-    listed = console.export_text()
+    return cat, cat.resolve(["ch9", "ch10"])
+
+
+def _views():
+    """Every table a learner reads, over ch9 and ch10 (the longest ids and titles)."""
+    from d2lkit.progress import ExerciseStats
+
+    cat, exercises = _ch9_and_ch10()
     results = Results(ExerciseResult.of(ex, Status.NOT_IMPLEMENTED) for ex in exercises)
-    console = Console(record=True, width=80)
-    terminal.check_report(results, cat, OPTIONS, None, console)
-    checked = console.export_text()
-    for ex in exercises:
-        assert ex.id in listed and ex.id in checked, ex.id
-    assert "…" not in listed
+    stats = {ex.id: ExerciseStats(ex.id, status="failed", attempts=2) for ex in exercises}
+    return cat, exercises, {
+        "list": lambda c: terminal.exercise_list(exercises, cat, stats, "en", c,
+                                                 current=exercises[3].id),
+        "check": lambda c: terminal.check_report(results, cat, OPTIONS, None, c),
+        "progress": lambda c: terminal.progress_view(cat, stats, {}, (0, None), "en", c),
+    }
+
+
+@pytest.mark.parametrize("view", ["list", "check", "progress"])
+@pytest.mark.parametrize("width", [80, 120, None])
+def test_no_layout_ever_cuts_an_exercise_id(view, width):
+    """An id is what a learner copies into the next command; a title wraps or is cut instead.
+    80 columns: stacked; 120: tables; piped: plain text."""
+    cat, exercises, views = _views()
+    text = _render(views[view], width)
+    words = set(text.split())
+    if view != "progress":
+        for ex in exercises:
+            assert ex.id in words, (ex.id, width)  # whole, as a word of its own
+    if width is not None:
+        assert max(len(line) for line in text.splitlines()) <= width
+
+
+def test_below_100_columns_tables_become_stacked_blocks():
+    cat, exercises, views = _views()
+    narrow = _render(views["list"], 80)
+    wide = _render(views["list"], 120)
+    long_title = max(exercises, key=lambda ex: len(ex.title["en"]))
+    # wide: a table, one row per exercise (id, section and title on one line)
+    row = next(line for line in wide.splitlines() if long_title.id in line)
+    assert long_title.section in row and long_title.title["en"][:20] in row
+    # stacked: the id and its status on one line, the section and title below it
+    lines = narrow.splitlines()
+    i = next(i for i, line in enumerate(lines) if long_title.id in line.split())
+    assert "failed" in lines[i] and long_title.section not in lines[i]
+    assert lines[i + 1].strip().startswith(long_title.section)
+    # the current exercise is marked in both
+    current = exercises[3].id
+    assert any(line.lstrip().startswith(f"▶ {current}") for line in narrow.splitlines())
+    assert any("▶" in line and current in line for line in wide.splitlines())
+    # the check report stacks too
+    check = _render(views["check"], 80)
+    assert not any(line.startswith("exercise ") for line in check.splitlines())
+    assert _render(views["check"], 120).lstrip().startswith("exercise")
+
+
+def test_piped_output_is_plain_text_with_nothing_cut():
+    cat, exercises, views = _views()
+    for name, view in views.items():
+        text = _render(view, None)
+        assert not set(text) & set("│─┃━╭╮╰╯"), name  # no boxes or rules
+        assert "…" not in text, name
+        if name != "progress":
+            for ex in exercises:  # whole titles, on the line of their id
+                line = next(line for line in text.splitlines() if ex.id in line.split())
+                assert ex.title["en"] in line, (name, ex.id)
+    # a long failure message is one line, whatever the width
+    res = results()
+    long = ExerciseResult.of(EXERCISES[1], Status.FAILED, detail=Detail(
+        "expect", {"what": "x" * 300}))
+    text = _render(lambda c: terminal.check_report(Results([res[0], long]), Catalogue(), OPTIONS,
+                                                   None, c), None)
+    assert "x" * 300 in text
+
+
+def test_no_color_turns_colour_off_and_bars_into_characters():
+    cat, exercises, views = _views()
+    console = Console(file=io.StringIO(), width=120, force_terminal=True, no_color=True,
+                      color_system="truecolor")
+    views["progress"](console)
+    out = console.file.getvalue()
+    assert not re.search(r"\x1b\[[0-9;]*3[0-9](;|m)", out) and "38;" not in out  # no colour
+    assert "░" in out  # the bar, in characters
+    coloured = Console(file=io.StringIO(), width=120, force_terminal=True,
+                       color_system="truecolor")
+    views["progress"](coloured)
+    assert re.search(r"\x1b\[[0-9;]*m", coloured.file.getvalue())  # the positive control
+
+
+def test_next_shows_the_current_exercise_with_its_file_line_and_book_section(tmp_path):
+    from d2lkit.current import current_exercise
+    from d2lkit.workspace import Workspace, init, locate
+
+    ws, _ = init(tmp_path / "ws")
+    cat, _ = _ch9_and_ch10()
+    current = current_exercise(cat, {}, "ch9")
+    ex = current.exercise
+    path, line = locate(ws, ex)
+    assert path.read_text().splitlines()[line - 1].startswith(f"def {ex.functions[0]}")
+    for width in (80, 120, None):
+        text = _render(lambda c: terminal.current_view(cat, current, (path, line), None, "en", c),
+                       width)
+        flat = " ".join(text.split())
+        assert f"Current exercise: {ex.id} — {ex.title['en']}" in flat
+        assert f"{path.name}:{line}" in flat and "https://zh.d2l.ai/chapter_recurrent-modern/" in flat
+        assert "first exercise of ch9" in flat and f"Section: {ex.section}" in flat
 
 
 def test_a_solution_written_to_a_file_is_the_code_itself(tmp_path):

@@ -95,9 +95,81 @@ def test_stats_count_attempts_first_pass_and_hints(tmp_path):
     p.record_hint("ch2.a", 1)
     p.record_hint("ch2.a", 2)
     s = p.stats()["ch2.a"]
-    assert (s.attempts, s.time_to_first_pass, s.hints_used, s.status) == (3, 60, 2, "passed")
+    # two versions of the code were graded (h1, h2); the re-grade of h2 is not an attempt
+    assert (s.attempts, s.time_to_first_pass, s.hints_used, s.status) == (2, 60, 2, "passed")
     assert p.has_passed("ch2.a") and not p.has_passed("ch2.b")
     assert sum(p.activity().values()) == 3
+
+
+def test_attempts_count_changes_of_the_code_not_re_grades(tmp_path):
+    p = Progress(tmp_path / "p.sqlite3")
+    for at in range(10):  # `watch` re-grading the same code, or a chapter checked again and again
+        p.record_result(None, "ch2.a", "passed", None, 0, "same", at=at)
+    assert p.stats()["ch2.a"].attempts == 1
+    # A -> B -> A is three versions graded; a file that cannot be read (no hash) counts once
+    for at, code in ((20, "A"), (21, "B"), (22, "B"), (23, "A")):
+        p.record_result(None, "ch2.b", "failed", None, 0, code, at=at)
+    p.record_result(None, "ch2.b", "error", None, 0, "", at=24)
+    p.record_result(None, "ch2.b", "error", None, 0, "", at=25)
+    assert p.stats()["ch2.b"].attempts == 4
+    # the stub, graded, is not an attempt
+    p.record_result(None, "ch2.c", "not_implemented", None, 0, "stub", at=30)
+    p.record_result(None, "ch2.c", "not_implemented", None, 0, "stub", at=31)
+    assert p.stats()["ch2.c"].attempts == 0
+
+
+def test_a_reset_is_an_event_and_history_is_kept(tmp_path):
+    p = Progress(tmp_path / "p.sqlite3")
+    p.record_result(None, "ch2.a", "failed", None, 0, "A", at=100)
+    p.record_result(None, "ch2.a", "passed", None, 0, "B", at=160)
+    p.record_reset("ch2.a")
+    s = p.stats()["ch2.a"]
+    assert s.status == "reset" and not s.passed and s.ever_passed and s.reset_at is not None
+    assert s.time_to_first_pass == 60 and s.attempts == 2
+    assert len(p.export_rows()) == 2  # no result row was deleted
+    assert p.has_passed("ch2.a")  # the solution stays unlocked
+    # graded again after the reset: the new result is the status, and a new attempt
+    p.record_result(None, "ch2.a", "failed", None, 0, "B", at=time.time() + 1)
+    s = p.stats()["ch2.a"]
+    assert s.status == "failed" and s.attempts == 3
+
+
+def test_the_last_target_and_the_last_exercise_passed(tmp_path):
+    p = Progress(tmp_path / "p.sqlite3")
+    assert p.last_target() is None and p.last_passed() is None
+    p.record_target("ch3", "check")
+    p.record_target("ch2.vector_norm ch2.frobenius_norm", "watch")
+    assert p.last_target() == "ch2.vector_norm ch2.frobenius_norm"
+    p.record_result(None, "ch2.a", "passed", None, 0, "A", at=100)
+    p.record_result(None, "ch2.b", "passed", None, 0, "B", at=200)
+    p.record_result(None, "ch2.c", "failed", None, 0, "C", at=300)
+    assert p.last_passed() == "ch2.b"
+
+
+def _version_1_file(path):
+    """A progress file as d2lkit wrote it before resets and targets were recorded."""
+    from d2lkit.progress import MIGRATIONS
+
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.execute("INSERT INTO results(run_id, exercise, status, code_hash, at) VALUES "
+               "(NULL, 'ch2.a', 'passed', 'h', 100)")
+    db.execute("PRAGMA user_version=1")
+    db.commit()
+    db.close()
+
+
+def test_a_version_1_file_is_migrated_and_read_only_readers_still_read_it(tmp_path):
+    path = tmp_path / "p.sqlite3"
+    _version_1_file(path)
+    with Progress(path, read_only=True) as reader:  # an instructor's view: never migrated
+        assert reader.stats()["ch2.a"].passed and reader.last_target() is None
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
+    with Progress(path) as p:
+        assert p.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert p.stats()["ch2.a"].passed  # the old rows are intact
+        p.record_reset("ch2.a")
+        assert p.stats()["ch2.a"].status == "reset"
 
 
 def test_a_newer_schema_is_left_alone(tmp_path):

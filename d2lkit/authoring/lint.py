@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from d2lkit.authoring.stubs import MarkerError, make_stub
+from d2lkit.authoring.stubs import MarkerError, forbid_map_of, make_stub
 from d2lkit.i18n import LANGS
 from d2lkit.paths import chapter_dir_name, content_dir, repository_root
 
@@ -318,21 +318,25 @@ def _entries(tree: Path, shown_from: Path, problems: list[Problem]):
 
 
 # ----------------------------------------------------------------------------- per exercise
-def stale_stubs(exercises, trees: Trees) -> list[Problem]:
+def stale_stubs(exercises, trees: Trees, cat=None) -> list[Problem]:
     """Exercises whose committed stub is missing or differs from the one generated from the
-    solution (`d2lkit dev sync` fixes both)."""
+    solution and the catalogue's forbid lists (`d2lkit dev sync` fixes both). The forbid lists
+    of a topic module come from every exercise of it in `cat` (else in `exercises`)."""
+    everything = cat.exercises if cat is not None else exercises
     return [Problem(ex.id, why, exercise=ex.id, chapter=ex.chapter)
-            for ex in exercises if (why := _stub_problem(ex, trees))]
+            for ex in exercises
+            if (why := _stub_problem(ex, trees, [e for e in everything
+                                                 if e.relpath == ex.relpath]))]
 
 
-def _stub_problem(ex, trees: Trees) -> str | None:
+def _stub_problem(ex, trees: Trees, siblings=()) -> str | None:
     sol, stub = trees.solutions / ex.relpath, trees.exercises / ex.relpath
     if not sol.is_file():
         return f"no solution {_shown(sol, trees.solutions)}"
     if not stub.is_file():
         return f"no stub {_shown(stub, trees.exercises)} (run d2lkit dev sync)"
     try:
-        generated = make_stub(sol.read_text("utf-8"), str(sol))
+        generated = make_stub(sol.read_text("utf-8"), str(sol), forbid_map_of(siblings))
     except MarkerError as e:
         return str(e)
     if stub.read_text("utf-8") != generated:
@@ -360,7 +364,7 @@ def lint(cat, exercises, trees: Trees) -> list[Problem]:
              + graders_without_exercises(cat, trees.grader)
              + probes_in_graders(trees.grader) + leaky_probes(trees.grader)
              + exercises_without_checks(cat, trees.grader, exercises)
-             + stray_files(cat, trees) + stale_stubs(exercises, trees)
+             + stray_files(cat, trees) + stale_stubs(exercises, trees, cat)
              + [p for ex in exercises for p in text_problems(ex)])
     return [p for p in found if p.exercise in ids or p.chapter in chapters
             or (p.exercise is None and p.chapter is None)]

@@ -17,17 +17,32 @@ from d2lkit.i18n import LANGS, detect_lang, t
 USAGE_ERROR = 2
 
 
+PLAIN_META = "d2lkit.plain"  # set in click's context by --plain
+
+
 class Context:
     """The language a command speaks, its console, and how it gives up."""
 
     def __init__(self, lang: str):
         self.lang = lang
 
+    @property
+    def plain(self) -> bool:
+        """--plain was given: text as a pipe gets it (no colour, no boxes, nothing cut)."""
+        ctx = click.get_current_context(silent=True)
+        return bool(ctx and ctx.find_root().meta.get(PLAIN_META))
+
     @cached_property
     def console(self):
+        """The console everything is printed on. rich honours NO_COLOR itself; --plain makes it
+        a console that is not a terminal, which `output.terminal.layout` lays out as plain text."""
         from rich.console import Console
 
-        return Console(highlight=False)
+        console = (Console(highlight=False, force_terminal=False, no_color=True) if self.plain
+                   else Console(highlight=False))
+        # written to a pipe or a file (or --plain): lines as long as they are, never cut
+        console.soft_wrap = not console.is_terminal
+        return console
 
     def fail(self, key: str, code: int = USAGE_ERROR, **params):
         click.echo(t(key, self.lang, **params), err=True)
@@ -48,6 +63,18 @@ def context(lang: str | None, ws=None) -> Context:
 def lang_option(f):
     return click.option("--lang", type=click.Choice(LANGS), default=None,
                         help="Language of everything printed (else D2LKIT_LANG, else the locale).")(f)
+
+
+def plain_option(f):
+    """--plain: plain text even on a terminal (what a pipe or a file always gets)."""
+    def remember(ctx, param, value):
+        if value:
+            ctx.find_root().meta[PLAIN_META] = True
+        return value
+
+    return click.option("--plain", is_flag=True, expose_value=False, callback=remember,
+                        help="Plain text: no colour, boxes or tables, nothing cut (what a pipe "
+                             "or a file gets anyway; NO_COLOR turns colour off too).")(f)
 
 
 def workspace_option(f):
@@ -126,4 +153,24 @@ def open_progress(ctx: Context, ws):
     return Progress(ws.progress_path, warn=lambda key, **params: ctx.warn(f"cli.{key}", **params))
 
 
-# ------------------------------------------------------------------------------ hints
+def current_of(cat, progress, targets=()):
+    """The current exercise (`d2lkit.current`) from the learner's progress: in `targets` when
+    given, else in the last target they named."""
+    from d2lkit.current import current_exercise
+
+    target = " ".join(targets) if targets else progress.last_target()
+    return current_exercise(cat, progress.stats(), target)
+
+
+def current_or_exit(ctx: Context, cat, progress, command: str):
+    """The current exercise for a command given no id, announced on stderr (stdout stays the
+    command's own, e.g. --json); with nothing left to do, says so and exits 0."""
+    from d2lkit.i18n import pick
+
+    current = current_of(cat, progress)
+    if current.exercise is None:
+        click.echo(t("cli.nothing-current", ctx.lang, command=command), err=True)
+        sys.exit(0)
+    ex = current.exercise
+    click.echo(t("cli.current", ctx.lang, id=ex.id, title=pick(ex.title, ctx.lang)), err=True)
+    return current

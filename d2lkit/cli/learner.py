@@ -1,6 +1,13 @@
-"""The learner's commands: init, list, check, hint, solution, reset, progress.
+"""The learner's commands: init, next, list, check, hint, solution, reset, progress.
 
-Only `check` grades, and only it imports the engine (and with it torch).
+Only `check` grades, and only it imports the engine (and with it torch). Without an exercise id,
+`check` and `hint` work on the current exercise (`d2lkit.current`; `next` shows it and why), and
+`solution` shows the exercise that passed most recently.
+
+Exit codes: 0 — done (for `check`: every required exercise of the target passed; stretch
+exercises decide it only in a run of stretch exercises alone); 1 — `check`: an exercise did not
+pass, `solution`: still locked; 2 — a usage error (an unknown target, no workspace, a bad
+option, --device cuda without CUDA).
 """
 
 from __future__ import annotations
@@ -11,10 +18,10 @@ from pathlib import Path
 
 import click
 
-from d2lkit.cli.common import (context, find_workspace, grading_options, lang_option,
-                               make_options, one_exercise, open_progress, resolve,
-                               workspace_option)
-from d2lkit.i18n import t
+from d2lkit.cli.common import (context, current_of, current_or_exit, find_workspace,
+                               grading_options, lang_option, make_options, one_exercise,
+                               open_progress, plain_option, resolve, workspace_option)
+from d2lkit.i18n import pick, t
 from d2lkit.output.terminal import show_hint
 
 
@@ -29,20 +36,69 @@ def init(directory, lang):
 
     ctx = context(lang)
     try:
-        _, files = make(Path(directory))
+        # an explicit --lang is the workspace's language from now on (read back from d2lkit.toml)
+        _, files = make(Path(directory), lang=ctx.lang if lang else None)
     except WorkspaceError as e:
         ctx.fail(f"cli.{e.key}", **e.params)
     click.echo(t("cli.init-done", ctx.lang, count=len(catalogue.load().exercises), files=files,
                  path=directory))
     click.echo(t("cli.init-next", ctx.lang, path=directory))
+    if lang:
+        click.echo(t("cli.init-lang", ctx.lang, lang=ctx.lang))
+
+
+@click.command(name="next")
+@click.argument("targets", nargs=-1)
+@workspace_option
+@lang_option
+@click.option("--json", "as_json", is_flag=True, help="The current exercise as one JSON object.")
+@plain_option
+def next_(targets, workspace_dir, lang, as_json):
+    """The current exercise: its title and section, where its stub is (file:line), the book
+    section to read, and why it is current. With a target, the current exercise there."""
+    ws = find_workspace(lang, workspace_dir)
+    ctx = context(lang, ws)
+    cat, _ = resolve(ctx, targets)  # an unknown target exits 2 with the nearest names
+    with open_progress(ctx, ws) as progress:
+        current = current_of(cat, progress, targets)
+        stats = progress.stats()
+    from d2lkit.output import terminal
+    from d2lkit.workspace import locate
+
+    ex = current.exercise
+    where = locate(ws, ex) if ex is not None else (None, None)
+    if as_json:
+        from d2lkit.output.formats import to_json
+
+        click.echo(to_json(_next_json(cat, ex, current, where, stats, ctx.lang)))
+        return
+    terminal.current_view(cat, current, where, stats.get(ex.id) if ex else None, ctx.lang,
+                          ctx.console)
+
+
+def _next_json(cat, ex, current, where, stats, lang: str) -> dict:
+    if ex is None:
+        return {"schema": 1, "id": None, "reason": current.reason, "target": current.target}
+    from d2lkit.output.terminal import book_section
+
+    path, line = where
+    s = stats.get(ex.id)
+    number, title, url = book_section(cat, ex, lang)
+    return {"schema": 1, "id": ex.id, "title": pick(ex.title, lang), "chapter": ex.chapter_id,
+            "section": ex.section, "stretch": ex.stretch, "points": ex.points,
+            "functions": list(ex.functions), "file": str(path), "line": line,
+            "status": s.status if s else None, "attempts": s.attempts if s else 0,
+            "reason": current.reason, "target": current.target,
+            "read": {"section": number, "title": title, "url": url}}
 
 
 @click.command(name="list")
 @click.argument("targets", nargs=-1)
 @workspace_option
 @lang_option
+@plain_option
 def list_(targets, workspace_dir, lang):
-    """The curriculum in order, with each exercise's status."""
+    """The curriculum in order, with each exercise's status; ▶ marks the current exercise."""
     from d2lkit.output import terminal
     from d2lkit.workspace import WorkspaceError, find
 
@@ -52,11 +108,13 @@ def list_(targets, workspace_dir, lang):
         ws = None  # the curriculum is worth seeing before there is a workspace
     ctx = context(lang, ws)
     cat, exs = resolve(ctx, targets)
-    stats = {}
+    stats, current = {}, None
     if ws is not None:
         with open_progress(ctx, ws) as progress:
             stats = progress.stats()
-    terminal.exercise_list(exs, cat, stats, ctx.lang, ctx.console)
+            found = current_of(cat, progress).exercise
+            current = found.id if found is not None else None
+    terminal.exercise_list(exs, cat, stats, ctx.lang, ctx.console, current=current)
 
 
 @click.command()
@@ -66,14 +124,27 @@ def list_(targets, workspace_dir, lang):
 @lang_option
 @grading_options
 @click.option("--verbose", "-v", is_flag=True, help="Full details and your code's printed output.")
+@plain_option
 def check(targets, workspace_dir, as_json, lang, seed, timeout, device, verbose):
-    """Grade exercises: d2lkit check ch6 (exit 0 if every required exercise passed, 1 if not, 2 on
-    usage errors; stretch exercises count only in a run of stretch exercises alone)."""
+    """Grade exercises: d2lkit check ch6; without a target, the current exercise (d2lkit next).
+    Exit 0 if every required exercise of the target passed, 1 if not, 2 on usage errors;
+    stretch exercises decide it only in a run of stretch exercises alone."""
     ws = find_workspace(lang, workspace_dir)
     ctx = context(lang, ws)
-    cat, exs = resolve(ctx, targets)
+    if targets:
+        cat, exs = resolve(ctx, targets)
+        target = " ".join(targets)
+    else:
+        from d2lkit import catalogue
+
+        cat = catalogue.load()
+        with open_progress(ctx, ws) as progress:
+            exs = [current_or_exit(ctx, cat, progress, "check").exercise]
+        target = exs[0].id
     options = make_options(ctx, seed, timeout, device)
-    target = " ".join(targets) or "all"
+    if targets:  # the current exercise is looked for in the last target named
+        with open_progress(ctx, ws) as progress:
+            progress.record_target(target, "check")
     from d2lkit.grading.precheck import decided_without_running
 
     static = decided_without_running(exs, ws.root, options)
@@ -114,31 +185,46 @@ def _report(ctx, ws, cat, results, target: str, options, as_json: bool, verbose:
 
 
 @click.command()
-@click.argument("exercise")
+@click.argument("exercise", required=False)
 @workspace_option
 @lang_option
+@plain_option
 def hint(exercise, workspace_dir, lang):
-    """Show the next hint for an exercise (each call goes one level deeper)."""
+    """Show the next hint for an exercise (each call goes one level deeper); without an id, for
+    the current exercise (d2lkit next)."""
     ws = find_workspace(lang, workspace_dir)
     ctx = context(lang, ws)
-    _, ex = one_exercise(ctx, exercise)
+    if exercise is not None:
+        _, ex = one_exercise(ctx, exercise)
     with open_progress(ctx, ws) as progress:
+        if exercise is None:
+            from d2lkit import catalogue
+
+            ex = current_or_exit(ctx, catalogue.load(), progress, "hint").exercise
         show_hint(ex, progress, ctx.lang, ctx.console)
 
 
 @click.command()
-@click.argument("exercise")
+@click.argument("exercise", required=False)
 @workspace_option
 @lang_option
 @click.option("--force", is_flag=True, help="Show it before passing (recorded in your progress).")
+@plain_option
 def solution(exercise, workspace_dir, lang, force):
-    """Show the reference solution of an exercise you have passed."""
+    """Show the reference solution of an exercise you have passed; without an id, of the one that
+    passed most recently. Written to a file or a pipe, it is the code itself."""
     from d2lkit.authoring.stubs import strip_markers
     from d2lkit.output import terminal
     from d2lkit.paths import content_dir
 
     ws = find_workspace(lang, workspace_dir)
     ctx = context(lang, ws)
+    if exercise is None:
+        with open_progress(ctx, ws) as progress:
+            exercise = progress.last_passed()
+        if exercise is None:
+            ctx.fail("cli.no-passed-yet", code=1)
+        click.echo(t("cli.solution-of-last", ctx.lang, id=exercise), err=True)
     _, ex = one_exercise(ctx, exercise)
     with open_progress(ctx, ws) as progress:
         passed = progress.has_passed(ex.id)
@@ -160,22 +246,53 @@ def solution(exercise, workspace_dir, lang, force):
 @lang_option
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 def reset(targets, workspace_dir, lang, yes):
-    """Restore exercises to their stubs (your files are backed up first)."""
-    from d2lkit.workspace import reset as restore
+    """Put exercises back to their stubs: only their own functions and classes (the rest of each
+    file stays yours), after a backup of the file; their status becomes "reset"."""
+    from d2lkit.workspace import apply_reset, plan_reset
 
     ws = find_workspace(lang, workspace_dir)
     ctx = context(lang, ws)
-    _, exs = resolve(ctx, targets)
-    files = sorted({ex.relpath for ex in exs})
-    if not yes and sys.stdin.isatty():
-        click.confirm(t("cli.reset-confirm", ctx.lang, count=len(files)), abort=True)
-    backup, changed = restore(ws, exs)
-    if not changed:
+    cat, exs = resolve(ctx, targets)
+    plans = plan_reset(ws, exs)
+    if not plans:
         click.echo(t("cli.reset-nothing", ctx.lang, target=" ".join(targets)))
         return
+    what = _restored(plans, ctx.lang)
+    if not yes and sys.stdin.isatty():
+        click.confirm(t("cli.reset-confirm", ctx.lang, what=what), abort=True)
+    backup = apply_reset(ws, plans)
+    # the exercises whose code went back: their status is "reset" until they are graded again
+    reset_ids = []
+    for plan in plans:
+        if plan.whole_file:
+            hit = [ex for ex in cat.exercises if ex.relpath == plan.relpath]
+        else:
+            hit = [ex for ex in exs if ex.relpath == plan.relpath
+                   and set(ex.functions) & set(plan.names)]
+        reset_ids += [(ex.id, bool(plan.whole_file)) for ex in hit]
+    with open_progress(ctx, ws) as progress:
+        for eid, whole in reset_ids:
+            progress.record_reset(eid, whole_file=whole)
     if backup:
         click.echo(t("cli.reset-backup", ctx.lang, path=backup))
-    click.echo(t("cli.reset-done", ctx.lang, count=len(changed), files=", ".join(changed)))
+    click.echo(t("cli.reset-done", ctx.lang, what=what))
+    if reset_ids:
+        click.echo(t("cli.reset-status", ctx.lang,
+                     ids=t("cli.list-sep", ctx.lang).join(eid for eid, _ in reset_ids)))
+
+
+def _restored(plans, lang: str) -> str:
+    """What a reset puts back, in words: "the function row_normalize in ch02/norms.py"."""
+    sep = t("cli.list-sep", lang)
+    parts = []
+    for plan in plans:
+        if plan.whole_file:
+            parts.append(t(f"cli.reset-whole-{plan.whole_file}", lang, file=plan.relpath))
+            continue
+        names = sep.join(t(f"cli.reset-{kind}", lang, name=name)
+                         for name, kind in zip(plan.names, plan.kinds))
+        parts.append(t("cli.reset-in-file", lang, what=names, file=plan.relpath))
+    return t("cli.list-end", lang).join(parts)
 
 
 @click.command()
@@ -183,8 +300,10 @@ def reset(targets, workspace_dir, lang, yes):
 @lang_option
 @click.option("--json", "as_json", is_flag=True, help="Every result row as JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Every result row as CSV.")
+@plain_option
 def progress(workspace_dir, lang, as_json, as_csv):
-    """Your progress: per-chapter bars, attempts, time to first pass, hints, activity."""
+    """Your progress: per-chapter bars, passed now, attempts (versions of your code graded, not
+    re-grades), time to first pass, hints, resets, activity."""
     from d2lkit import catalogue
 
     ws = find_workspace(lang, workspace_dir)
@@ -204,4 +323,4 @@ def progress(workspace_dir, lang, as_json, as_csv):
         terminal.progress_view(cat, stats, store.activity(), store.runs(), ctx.lang, ctx.console)
 
 
-COMMANDS = [init, list_, check, hint, solution, reset, progress]
+COMMANDS = [init, next_, list_, check, hint, solution, reset, progress]

@@ -9,8 +9,9 @@ import sys
 
 import click
 
-from d2lkit.cli.common import (context, find_workspace, grading_options, lang_option,
-                               make_options, open_progress, resolve, workspace_option)
+from d2lkit.cli.common import (context, current_or_exit, find_workspace, grading_options,
+                               lang_option, make_options, open_progress, plain_option, resolve,
+                               workspace_option)
 
 
 @click.command()
@@ -20,18 +21,35 @@ from d2lkit.cli.common import (context, find_workspace, grading_options, lang_op
 @click.option("--manual", is_flag=True,
               help="Re-grade when you press Enter (for file systems where save events don't arrive).")
 @grading_options
+@plain_option
 def watch(targets, workspace_dir, lang, manual, seed, timeout, device):
     """Re-grade on every save, move on when an exercise passes (keys: h hint, l list, n next,
-    q quit)."""
+    q quit). Without a target: from the current exercise (d2lkit next), through its chapter or
+    the last target you named."""
     from d2lkit.watch import Watcher
 
     ws = find_workspace(lang, workspace_dir)
     ctx = context(lang, ws)
-    cat, exs = resolve(ctx, targets)
+    start = None
+    if targets:
+        cat, exs = resolve(ctx, targets)
+        target = " ".join(targets)
+    else:
+        from d2lkit import catalogue
+        from d2lkit.current import in_chapter_scope
+
+        cat = catalogue.load()
+        with open_progress(ctx, ws) as progress:
+            current = current_or_exit(ctx, cat, progress, "watch")
+        start, exs = current.exercise, in_chapter_scope(cat, current)
+        target = (current.target if start in current.scope and current.target
+                  else start.chapter_id)
     options = make_options(ctx, seed, timeout, device)
     with open_progress(ctx, ws) as progress:
-        watcher = Watcher(ws, cat, exs, options, ctx.console, target=" ".join(targets) or "all",
-                          progress=progress, manual=manual)
+        if targets:  # the current exercise is looked for in the last target named
+            progress.record_target(target, "watch")
+        watcher = Watcher(ws, cat, exs, options, ctx.console, target=target, progress=progress,
+                          manual=manual, start=start)
         sys.exit(watcher.run())
 
 

@@ -1,6 +1,18 @@
 """What a learner (or an instructor) reads in a terminal, laid out with rich.
 
 The words come from `messages`; icons and colours from `Status`. No torch here.
+
+Three layouts, chosen from the console (`layout()`), and none of them ever cuts an exercise id
+(it is what the learner types next; a title wraps or is cut instead):
+
+    wide      a terminal of 100 columns or more: tables
+    stacked   a narrower terminal: one block per row — the id and its status on the first line,
+              the section and title (cut to the width) on the second
+    plain     stdout is not a terminal (a pipe, a file), or `--plain`: text lines with nothing
+              cut and nothing wrapped, no boxes, no colour
+
+`NO_COLOR` (rich reads it) turns colour off in every layout; bars and the activity calendar then
+draw with characters instead of colours.
 """
 
 from __future__ import annotations
@@ -10,9 +22,9 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.panel import Panel
-from rich.progress_bar import ProgressBar
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
@@ -23,13 +35,32 @@ from d2lkit.i18n import pick, t
 from d2lkit.output.messages import detail_text, failure_lines, short_path, status_label
 
 LINE_STYLES = {"check": "bold", "problem": "red", "mistake": "bold yellow", "hint": "yellow",
-               "also": "dim red"}
+               "also": "dim red", "trace": "cyan"}
+
+WIDE, STACKED, PLAIN = "wide", "stacked", "plain"
+STACK_BELOW = 100  # columns: a narrower terminal gets the stacked layout
+RESET = "reset"  # the status of an exercise put back to its stub (d2lkit.progress.RESET)
+CURRENT_MARK = "▶"  # marks the current exercise in `d2lkit list`
+
+
+def layout(console: Console) -> str:
+    """WIDE, STACKED or PLAIN for this console (see the module's docstring)."""
+    if not console.is_terminal:
+        return PLAIN
+    return STACKED if console.width < STACK_BELOW else WIDE
+
+
+def plain_console(console: Console) -> bool:
+    return layout(console) == PLAIN
 
 
 def status_text(status: Status | str | None, lang: str) -> Text:
-    """A status with its icon and colour; `None` is an exercise never graded."""
+    """A status with its icon and colour; `None` is an exercise never graded, RESET one put back
+    to its stub since."""
     if status is None:
         return Text(f"  {status_label(None, lang)}", style="dim")
+    if status == RESET:
+        return Text(f"↺ {status_label(RESET, lang)}", style="dim")
     status = Status(status)
     return Text(f"{status.icon} {status_label(status, lang)}", style=status.style)
 
@@ -42,95 +73,205 @@ def status_legend(lang: str) -> Text:
     return legend
 
 
+# ------------------------------------------------------------------------------ building blocks
+def _print_plain_rows(console: Console, header: list[str], rows: list[list]):
+    """Aligned text columns, nothing cut or wrapped; the last column is left ragged (a title).
+    A row of one cell is a heading (a chapter) and takes no part in the alignment."""
+    cells = [[c if isinstance(c, Text) else Text(str(c)) for c in row] for row in [header, *rows]]
+    widths = [max((cell_len(row[i].plain) for row in cells if len(row) > 1 and i < len(row)),
+                  default=0) for i in range(len(header))]
+    for n, row in enumerate(cells):
+        line = Text(style="bold" if n == 0 else "")
+        for i, cell in enumerate(row):
+            line.append_text(cell)
+            if i < len(row) - 1:
+                line.append(" " * (widths[i] - cell_len(cell.plain) + 2))
+        console.print(line, soft_wrap=True)
+
+
+def _stacked_row(console: Console, first: Text, second: Text, indent: int = 3):
+    """One row of the stacked layout: `first` (an id and its status) is never cut — it wraps if
+    it must — and `second` (section and title) is cut to the width with an ellipsis."""
+    console.print(first, overflow="fold")
+    line = Text(" " * indent)
+    line.append_text(second)
+    console.print(line, no_wrap=True, overflow="ellipsis")
+
+
+def _line(console: Console, text: Text, style: str | None = None):
+    """One line that is never cut: as it is in plain text, folded at the width on a terminal
+    (rich cuts a soft-wrapped line given an explicit overflow, so plain text gets none)."""
+    if plain_console(console):
+        console.print(text, style=style, soft_wrap=True)
+    else:
+        console.print(text, style=style, overflow="fold")
+
+
+def _bar(total: int, done: int, width: int, console: Console | None = None) -> Text:
+    """A progress bar as text: green and grey on a colour console, else characters that tell done
+    from left without colour (NO_COLOR, plain text)."""
+    filled = round(width * done / total) if total else 0
+    if console is not None and (console.no_color or plain_console(console)):
+        return Text("█" * filled + "░" * (width - filled))
+    bar = Text("━" * filled, style="green")
+    bar.append("━" * (width - filled), style="grey23")
+    return bar
+
+
 # ------------------------------------------------------------------------------ check report
 def check_report(results: Results, catalogue, options, workspace, console: Console, *,
                  verbose: bool = False, watching: bool = False):
-    """`d2lkit check` (and each re-grade of `d2lkit watch`): the table, the chapter bars, the
-    first failure in full (every failure with `verbose`), and the totals."""
+    """`d2lkit check` (and each re-grade of `d2lkit watch`): the results, the chapter bars, the
+    first exercise to fix in full (every failure with `verbose`), and the totals.
+
+    "First to fix" is the first exercise the learner attempted and did not pass, else the first
+    not started (`Results.first_to_fix`); a stretch exercise takes that place only when the run
+    was of stretch exercises alone."""
     lang = options.lang
-    console.print(_results_table(results, catalogue, lang))
-    console.print(_chapter_bars(results, catalogue, lang))
+    mode = layout(console)
+    _results_rows(results, catalogue, lang, console, mode)
+    _chapter_bars(results, catalogue, lang, console, mode)
     for r in results:
         for w in r.warnings:
-            console.print(Text(f"⚠ {r.id}: {detail_text(w, lang)}", style="yellow"))
-    # a required exercise the learner tried comes first; stretch exercises do not block a chapter
+            console.print(Text(f"⚠ {r.id}: {detail_text(w, lang)}", style="yellow"),
+                          soft_wrap=mode == PLAIN)
     first = results.first_to_fix()
     if first is not None:
-        console.print(_failure_panel(first, catalogue, options, workspace, verbose, watching))
+        _failure(first, catalogue, options, workspace, verbose, watching, console, mode)
         if verbose:
             for r in results:
-                if r is not first and r.status not in (Status.PASSED, Status.NOT_IMPLEMENTED):
-                    console.print(_failure_panel(r, catalogue, options, workspace, verbose,
-                                                 watching))
+                if r is not first and not r.passed and (not r.stretch or not results.required) \
+                        and r.status is not Status.NOT_IMPLEMENTED:
+                    _failure(r, catalogue, options, workspace, verbose, watching, console, mode)
     if results.required or not results.stretch:  # no "0/0 passed" for stretch exercises alone
         console.print(t("report.summary", lang, **results.summary()), style="bold")
     if results.stretch:
         console.print(t("report.stretch-summary", lang, passed=results.stretch_passed,
                         total=len(results.stretch)), style="dim")
-    if results.complete:
+    if results.required and results.all_required_passed:
+        # every required exercise passed: a stretch exercise left over is offered, never "to fix"
+        left = [r for r in results.stretch if not r.passed]
+        if left:
+            ex = catalogue.by_id.get(left[0].id)
+            key = "report.stretch-next-watching" if watching else "report.stretch-next"
+            console.print(t(key, lang, id=left[0].id, title=pick(ex.title, lang) if ex else ""),
+                          style="dim", soft_wrap=mode == PLAIN)
+    if results.complete and not watching:  # watch says itself what comes next
         everything = all(r.passed for r in results)
         console.print(t("report.all-passed" if everything else "report.required-passed", lang),
                       style="green")
 
 
-def _results_table(results: Results, catalogue, lang) -> Table:
+def _results_rows(results: Results, catalogue, lang: str, console: Console, mode: str):
+    def title(r):
+        ex = catalogue.by_id.get(r.id)
+        return pick(ex.title, lang) if ex else ""
+
+    groups = [(results.required, None),
+              (results.stretch, t("report.stretch", lang) + " — " + t("list.stretch-header", lang))]
+    if mode == PLAIN:
+        header = [t(f"report.{k}", lang) for k in ("exercise", "section", "status", "points",
+                                                    "time", "title")]
+        rows = []
+        for group, heading in groups:
+            if group and heading and results.required:
+                rows.append([Text(heading, style="bold")])
+            rows += [[Text(r.id), r.section, status_text(r.status, lang),
+                      f"{r.points}/{r.max_points}", f"{r.duration_s:.2f}s", title(r)]
+                     for r in group]
+        _print_plain_rows(console, header, rows)
+        return
+    if mode == STACKED:
+        for group, heading in groups:
+            if group and heading and results.required:
+                console.print(Text(heading, style="bold dim"), overflow="fold")
+            for r in group:
+                first = Text(r.id, style="cyan")
+                first.append("  ").append_text(status_text(r.status, lang))
+                first.append(f"  {r.points}/{r.max_points}  ")
+                first.append(f"{r.duration_s:.2f}s", style="dim")
+                _stacked_row(console, first, Text(f"{r.section}  {title(r)}"))
+        console.print()
+        return
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=True)
+    # an id is never cut: it is what the learner types; the title wraps instead
     table.add_column(t("report.exercise", lang), style="cyan", no_wrap=True,
                      min_width=max((len(r.id) for r in results), default=8))
     table.add_column(t("report.section", lang), justify="right", no_wrap=True)
-    # the title wraps on a narrow terminal (an id is never cut: it is what the learner types)
     table.add_column(t("report.title", lang), overflow="fold", ratio=1)
     table.add_column(t("report.status", lang), no_wrap=True)
     table.add_column(t("report.points", lang), justify="right", no_wrap=True)
     table.add_column(t("report.time", lang), justify="right", style="dim", no_wrap=True)
-    for group in (results.required, results.stretch):
+    for group, heading in groups:
         if group is results.stretch and group:
             table.add_section()
             table.add_row(Text(t("report.stretch", lang), style="bold dim"), "",
                           Text(t("list.stretch-header", lang), style="dim"), "", "", "")
         for r in group:
-            ex = catalogue.by_id.get(r.id)
-            table.add_row(r.id, r.section, Text(pick(ex.title, lang) if ex else ""),
-                          status_text(r.status, lang), f"{r.points}/{r.max_points}",
-                          f"{r.duration_s:.2f}s")
-    return table
+            table.add_row(r.id, r.section, Text(title(r)), status_text(r.status, lang),
+                          f"{r.points}/{r.max_points}", f"{r.duration_s:.2f}s")
+    console.print(table)
 
 
-def _chapter_bars(results: Results, catalogue, lang) -> Table:
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(no_wrap=True)
-    grid.add_column(width=30)
-    grid.add_column(justify="right")
+def _chapter_bars(results: Results, catalogue, lang: str, console: Console, mode: str):
     by_chapter: dict[str, list[ExerciseResult]] = defaultdict(list)
     for r in results.required:
         by_chapter[r.chapter].append(r)
+    rows = []
     for chapter, rs in by_chapter.items():
         ch = catalogue.chapter_by_number.get(int(chapter[2:]))
-        label = t("report.chapter-bar", lang, chapter=chapter, title=pick(ch.title, lang) if ch else "")
-        done = sum(r.passed for r in rs)
-        grid.add_row(label, _bar(len(rs), done, 30), f"{done}/{len(rs)}")
-    return grid
+        label = t("report.chapter-bar", lang, chapter=chapter,
+                  title=pick(ch.title, lang) if ch else "")
+        rows.append((label, len(rs), sum(r.passed for r in rs)))
+    if mode == PLAIN:
+        for label, total, done in rows:
+            line = Text(f"{label}  ")
+            line.append_text(_bar(total, done, 20, console)).append(f"  {done}/{total}")
+            console.print(line, soft_wrap=True)
+        return
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(overflow="fold")
+    grid.add_column(width=30 if mode == WIDE else 20)
+    grid.add_column(justify="right", no_wrap=True)
+    for label, total, done in rows:
+        grid.add_row(label, _bar(total, done, 30 if mode == WIDE else 20, console),
+                     f"{done}/{total}")
+    console.print(grid)
 
 
-def _bar(total: int, done: int, width: int) -> ProgressBar:
-    return ProgressBar(total=total, completed=done, width=width, complete_style="green",
-                       finished_style="green")
-
-
-def _failure_panel(r: ExerciseResult, catalogue, options, workspace, verbose, watching=False
-                   ) -> Panel:
+def _failure(r: ExerciseResult, catalogue, options, workspace, verbose, watching, console, mode):
+    """One exercise to fix, in full: boxed on a terminal, as indented lines in plain text."""
     lang = options.lang
     ex = catalogue.by_id.get(r.id)
-    title = Text(t("report.stretch-to-try" if r.stretch else "report.first-failure", lang,
-                   id=r.id, title=pick(ex.title, lang) if ex else ""))
+    heading = Text(t("report.first-failure", lang, id=r.id, title=pick(ex.title, lang) if ex else ""),
+                   style="bold")
+    parts, style = _failure_parts(r, ex, options, workspace, verbose, watching)
+    if mode == PLAIN:
+        console.print(heading, soft_wrap=True)
+        for part in parts:
+            if isinstance(part, Text):
+                for line in part.split("\n"):
+                    console.print(Text("  ").append_text(line), soft_wrap=True)
+            else:  # what the learner's code printed
+                console.print(part, soft_wrap=True)
+        return
+    if mode == STACKED:  # the heading goes inside, where it wraps instead of being cut
+        console.print(Panel(Group(heading, *parts), border_style=style))
+    else:
+        console.print(Panel(Group(*parts), title=heading, border_style=style, title_align="left"))
+
+
+def _failure_parts(r: ExerciseResult, ex, options, workspace, verbose, watching
+                   ) -> tuple[list, str]:
+    lang = options.lang
     file = short_path(str(workspace.file_for(ex))) if ex and workspace else ""
-    more_help = Text(t("report.next-hint", lang, id=r.id), style="dim") if ex and ex.hints else None
+    more_help = (Text(t("report.next-hint-watching" if watching else "report.next-hint", lang,
+                        id=r.id), style="dim") if ex and ex.hints else None)
     # not started at all; a partly done exercise (some check passed) names the missing part
     if r.status is Status.NOT_IMPLEMENTED and not any(c.passed for c in r.checks):
         key = "report.not-started-watching" if watching else "report.not-started"
-        parts = [Text(t(key, lang, file=file), style="yellow"), more_help]
-        return Panel(Group(*filter(None, parts)), title=title, border_style="yellow",
-                     title_align="left")
+        return [p for p in (Text(t(key, lang, file=file), style="yellow"), more_help) if p], \
+            "yellow"
     lines = failure_lines(r, ex, lang)
     parts = [Text(line.text, style=LINE_STYLES[line.kind]) for line in lines]
     # the caret or the learner's own frames go right under the problem they locate
@@ -147,7 +288,7 @@ def _failure_panel(r: ExerciseResult, catalogue, options, workspace, verbose, wa
     if verbose and check is not None and check.output:
         parts.append(Panel(Text(check.output[-4000:]), title=t("report.output", lang),
                            border_style="dim"))
-    return Panel(Group(*parts), title=title, border_style=r.status.style, title_align="left")
+    return parts, r.status.style
 
 
 def _where(r: ExerciseResult, lang: str) -> list[Text]:
@@ -158,11 +299,12 @@ def _where(r: ExerciseResult, lang: str) -> list[Text]:
         out.append(_caret(params))
     frames = params.get("frames") or (params.get("error") or {}).get("frames") or []
     if frames:
-        lines = Text(t("report.learner-frames", lang) + ":\n", style="bold")
+        lines = Text(t("report.learner-frames", lang) + "\n", style="bold")
         for f in frames[-4:]:
             lines.append(f"  {short_path(f['file'])}:{f['line']} in {f['function']}\n", style="cyan")
             if f.get("code"):
                 lines.append(f"    {f['code']}\n")
+        lines.rstrip()
         out.append(lines)
     return out
 
@@ -177,17 +319,55 @@ def _caret(params) -> Text:
 
 
 # ------------------------------------------------------------------------------ list
-def exercise_list(exercises, catalogue, stats, lang: str, console: Console):
-    """`d2lkit list`: the curriculum in order, by chapter, with each exercise's latest status."""
+def exercise_list(exercises, catalogue, stats, lang: str, console: Console, current=None):
+    """`d2lkit list`: the curriculum in order, by chapter, with each exercise's latest status
+    ("reset" once put back to its stub) and the current exercise (an id) marked."""
     required = [ex for ex in exercises if not ex.stretch]
     stretch = [ex for ex in exercises if ex.stretch]
+    mode = layout(console)
     console.print(t("list.header", lang, count=len(exercises)), style="bold")
+
+    def status(ex) -> Text:
+        st = stats.get(ex.id)
+        return status_text(st.status if st else None, lang)
+
+    def mark(ex) -> str:
+        return CURRENT_MARK if ex.id == current else " "
+
     for group, heading in ((required, None), (stretch, t("list.stretch-header", lang))):
         if not group:
             continue
         if heading:
-            console.print(heading, style="bold")
+            console.print(heading, style="bold", soft_wrap=mode == PLAIN)
+        chapters: dict[int, list] = {}
+        for ex in group:
+            chapters.setdefault(ex.chapter, []).append(ex)
+        if mode == PLAIN:
+            header = ["", *(t(f"report.{k}", lang) for k in ("exercise", "section", "status",
+                                                             "points", "title"))]
+            rows = []
+            for number, exs in chapters.items():
+                ch = catalogue.chapter_by_number[number]
+                rows.append([Text(f"{ch.id} {pick(ch.title, lang)}", style="bold")])
+                rows += [[mark(ex), Text(ex.id), ex.section, status(ex), str(ex.points),
+                          pick(ex.title, lang)] for ex in exs]
+            _print_plain_rows(console, header, rows)
+            continue
+        if mode == STACKED:
+            for number, exs in chapters.items():
+                ch = catalogue.chapter_by_number[number]
+                console.print(Text(f"{ch.id} {pick(ch.title, lang)}", style="bold"),
+                              overflow="fold")
+                for ex in exs:
+                    first = Text(f"{mark(ex)} ", style="")
+                    first.stylize("bold green")
+                    first.append(ex.id, style="cyan").append("  ").append_text(status(ex))
+                    first.append(f"  {t('list.points', lang, points=ex.points)}", style="dim")
+                    _stacked_row(console, first, Text(f"{ex.section}  {pick(ex.title, lang)}"),
+                                 indent=4)
+            continue
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        table.add_column("", no_wrap=True, style="bold green", width=1)
         # ids are never cut (they are what a learner copies); the title wraps instead
         table.add_column(t("report.exercise", lang), no_wrap=True,
                          min_width=max(len(ex.id) for ex in group))
@@ -195,48 +375,132 @@ def exercise_list(exercises, catalogue, stats, lang: str, console: Console):
         table.add_column(t("report.title", lang), overflow="fold", ratio=1)
         table.add_column(t("report.status", lang), no_wrap=True)
         table.add_column(t("report.points", lang), no_wrap=True)
-        current = None
-        for ex in group:
-            if ex.chapter != current:
-                current = ex.chapter
-                ch = catalogue.chapter_by_number[ex.chapter]
-                table.add_row(Text(f"{ch.id} {pick(ch.title, lang)}", style="bold"), "", "", "", "")
-            st = stats.get(ex.id)
-            table.add_row(Text(ex.id, style="cyan"), ex.section, Text(pick(ex.title, lang)),
-                          status_text(st.status if st else None, lang), str(ex.points))
+        for number, exs in chapters.items():
+            ch = catalogue.chapter_by_number[number]
+            table.add_row("", Text(f"{ch.id} {pick(ch.title, lang)}", style="bold"), "", "", "",
+                          "")
+            for ex in exs:
+                table.add_row(mark(ex), Text(ex.id, style="cyan"), ex.section,
+                              Text(pick(ex.title, lang)), status(ex), str(ex.points))
         console.print(table)
+    if current is not None and any(ex.id == current for ex in exercises):
+        console.print(t("list.current", lang, mark=CURRENT_MARK, id=current), style="dim",
+                      soft_wrap=mode == PLAIN)
+
+
+# ------------------------------------------------------------------------------ next
+BOOK_URL = "https://zh.d2l.ai/chapter_{slug}/index.html"  # the chapter's page (Chinese edition)
+
+
+def book_section(catalogue, ex, lang: str) -> tuple[str, str, str]:
+    """(section number, its title, the chapter's page of the book) to read before `ex`: the
+    exercise's own section when the catalogue names it, else the section above it."""
+    ch = catalogue.chapter_of(ex)
+    parts = ex.section.split(".")
+    number = next((".".join(parts[:n]) for n in range(len(parts), 1, -1)
+                   if ".".join(parts[:n]) in ch.sections), ex.section)
+    return number, ch.section_title(number, lang), BOOK_URL.format(slug=ch.slug)
+
+
+def english_chapter(catalogue, ex) -> str | None:
+    """The chapter of the English edition (d2l.ai) that holds `ex` ("4" for ch3.softmax)."""
+    from d2lkit.catalogue import TargetError
+
+    for chapter, targets in catalogue.editions.get("en", {}).get("chapters", {}).items():
+        try:
+            if ex.id in {e.id for e in catalogue.resolve(targets)}:
+                return chapter
+        except TargetError:  # a target the editions table names that no longer resolves
+            continue
+    return None
+
+
+def current_view(catalogue, current, where, stats, lang: str, console: Console):
+    """`d2lkit next`: the current exercise, why it is current, where to write it, what to read."""
+    ex = current.exercise
+    soft = layout(console) == PLAIN
+    if ex is None:
+        console.print(t("next.done", lang), style="bold green", soft_wrap=soft)
+        return
+    heading = "next.heading-stretch" if ex.stretch else "next.heading"
+    console.print(Text(t(heading, lang, id=ex.id, title=pick(ex.title, lang)), style="bold"),
+                  soft_wrap=soft)
+    lines = [t(f"next.why-{current.reason}", lang, target=current.target or "")]
+    status = status_label(stats.status if stats else None, lang)
+    lines.append(t("next.status", lang, status=status, attempts=stats.attempts if stats else 0,
+                   hints=stats.hints_used if stats else 0, count=len(ex.hints)))
+    lines.append(t("next.section", lang, section=ex.section, points=ex.points))
+    path, line = where
+    file = short_path(str(path)) + (f":{line}" if line else "")
+    lines.append(t("next.file", lang, file=file, names=", ".join(ex.functions)))
+    number, title, url = book_section(catalogue, ex, lang)
+    lines.append(t("next.read", lang, section=number, title=title, url=url))
+    if lang == "en":
+        chapter = english_chapter(catalogue, ex)
+        if chapter:
+            lines.append(t("next.read-en", lang, chapter=chapter))
+    for text in lines:
+        _line(console, Text("  " + text))
+    console.print(t("next.then", lang), style="dim", soft_wrap=soft)
 
 
 # ------------------------------------------------------------------------------ progress
 def progress_view(catalogue, stats, activity, runs, lang: str, console: Console):
-    """`d2lkit progress`: per-chapter bars, attempts, median time to first pass, hints, calendar."""
+    """`d2lkit progress`: per-chapter bars, attempts (versions of the code graded), median time to
+    first pass, hints, calendar. "passed" counts what passes now: a reset exercise does not."""
+    mode = layout(console)
     console.print(t("progress.title", lang), style="bold")
     if not stats:
-        console.print(t("progress.no-activity", lang))
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    table.add_column(t("progress.chapter", lang))
-    table.add_column("", width=24)
-    table.add_column(t("progress.passed", lang), justify="right")
-    table.add_column(t("progress.attempts", lang), justify="right")
-    table.add_column(t("progress.first-pass", lang), justify="right")
-    table.add_column(t("progress.hints", lang), justify="right")
+        console.print(t("progress.no-activity", lang), soft_wrap=mode == PLAIN)
+    rows = []
     for ch in catalogue.chapters:
         mine = [stats[ex.id] for ex in ch.exercises if not ex.stretch and ex.id in stats]
         count = sum(1 for ex in ch.exercises if not ex.stretch)
         if not count:
             continue
-        passed = sum(s.ever_passed for s in mine)
+        passed = sum(s.passed for s in mine)
         times = sorted(s.time_to_first_pass for s in mine if s.time_to_first_pass is not None)
         median = times[len(times) // 2] if times else None
-        table.add_row(Text(f"{ch.id} {pick(ch.title, lang)}"), _bar(count, passed, 24),
-                      f"{passed}/{count}", str(sum(s.attempts for s in mine)), duration(median),
-                      str(sum(s.hints_used for s in mine)))
-    console.print(table)
+        rows.append((f"{ch.id} {pick(ch.title, lang)}", count, passed,
+                     sum(s.attempts for s in mine), duration(median),
+                     sum(s.hints_used for s in mine), sum(s.status == RESET for s in mine)))
+    heads = [t(f"progress.{k}", lang) for k in ("chapter", "passed", "attempts", "first-pass",
+                                                 "hints")]
+    if mode == PLAIN:
+        _print_plain_rows(console, [heads[0], "", *heads[1:], t("progress.reset", lang)], [
+            [label, _bar(count, passed, 20, console), f"{passed}/{count}", str(attempts), first,
+             str(hints), str(resets)]
+            for label, count, passed, attempts, first, hints, resets in rows])
+    elif mode == STACKED:
+        for label, count, passed, attempts, first, hints, resets in rows:
+            console.print(Text(label, style="bold"), overflow="fold")
+            console.print(_stacked_progress(count, passed, attempts, first, hints, resets, lang,
+                                            console), overflow="fold")
+    else:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+        table.add_column(heads[0])
+        table.add_column("", width=24)
+        for head in heads[1:]:
+            table.add_column(head, justify="right")
+        table.add_column(t("progress.reset", lang), justify="right")
+        for label, count, passed, attempts, first, hints, resets in rows:
+            table.add_row(Text(label), _bar(count, passed, 24, console), f"{passed}/{count}",
+                          str(attempts), first, str(hints), str(resets))
+        console.print(table)
     count, since = runs
     if count:
         console.print(t("progress.runs", lang, runs=count,
                         since=datetime.fromtimestamp(since).strftime("%Y-%m-%d")), style="dim")
-    console.print(calendar(activity, lang))
+    console.print(calendar(activity, lang, colour=not (console.no_color or mode == PLAIN)))
+
+
+def _stacked_progress(count, passed, attempts, first, hints, resets, lang, console) -> Text:
+    """The line under a chapter's name: its bar, then the figures (folded, never cut)."""
+    line = Text("   ")
+    line.append_text(_bar(count, passed, 20, console))
+    line.append(" " + t("progress.stacked", lang, passed=passed, total=count, attempts=attempts,
+                        first=first, hints=hints, resets=resets))
+    return line
 
 
 def duration(seconds: float | None) -> str:
@@ -253,12 +517,21 @@ def duration(seconds: float | None) -> str:
     return f"{seconds // 86400}d{seconds % 86400 // 3600}h"
 
 
-def calendar(activity: dict[str, int], lang: str, weeks: int = 16, today: date | None = None) -> Group:
-    """A GitHub-style grid: one column per week, one row per weekday, shaded by results that day."""
+SHADES = ["grey23", "green4", "green3", "green1", "bright_green"]
+SHADE_CHARS = ["·", "░", "▒", "▓", "█"]  # the same five levels without colour
+
+
+def calendar(activity: dict[str, int], lang: str, weeks: int = 16, today: date | None = None,
+             colour: bool = True) -> Group:
+    """A GitHub-style grid: one column per week, one row per weekday, shaded by results that day
+    (by colour, or without colour by character)."""
     today = today or date.today()
     start = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
-    shades = ["grey23", "green4", "green3", "green1", "bright_green"]
     top = max(activity.values(), default=0)
+
+    def cell(level: int) -> tuple[str, str]:
+        return ("■ ", SHADES[level]) if colour else (SHADE_CHARS[level] + " ", "")
+
     rows = []
     for weekday in range(7):
         line = Text("MTWTFSS"[weekday] + " " if lang == "en" else "一二三四五六日"[weekday], style="dim")
@@ -269,11 +542,11 @@ def calendar(activity: dict[str, int], lang: str, weeks: int = 16, today: date |
                 continue
             n = activity.get(day.isoformat(), 0)
             level = 0 if n == 0 else 1 + min(3, int(3 * n / max(top, 1)))
-            line.append("■ ", style=shades[level])
+            line.append(*cell(level))
         rows.append(line)
     legend = Text(f"{t('progress.less', lang)} ", style="dim")
-    for s in shades:
-        legend.append("■ ", style=s)
+    for level in range(len(SHADES)):
+        legend.append(*cell(level))
     legend.append(t("progress.more", lang), style="dim")
     return Group(Text(t("progress.calendar", lang, weeks=weeks), style="bold"), *rows, legend)
 

@@ -21,6 +21,9 @@ def grad_of_sum(f: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
     （不一定是标量）。返回 ``d(f(x).sum())/dx``，要求已分离（detach），形状和数据类型与
     ``x`` 相同。不能有副作用：不要改变 ``x.requires_grad`` 或 ``x.grad``，连续调用两次必须
     得到相同的结果（梯度会在 ``.grad`` 中累积！）。不要用数值微分或 ``torch.func``。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.func, functorch, numerical_grad
     """
     raise NotImplementedError
 

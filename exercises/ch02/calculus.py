@@ -26,5 +26,9 @@ def numerical_grad(f: Callable[[Tensor], Tensor], x: Tensor, h: float = 1e-5) ->
     必须保持不变（请在副本上加扰动）。不要使用自动微分（``torch.autograd``、``backward``、
     ``torch.func``）。在 float32 下 h=1e-5 的舍入误差约为 1e-2，所以请在 ``x`` 的数据类型
     下计算，需要精确结果时使用 float64 输入。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.autograd.grad, torch.autograd.backward, torch.autograd.functional,
+        torch.Tensor.backward, torch.func
     """
     raise NotImplementedError

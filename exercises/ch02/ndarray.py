@@ -24,6 +24,12 @@ def broadcast_shape(shape_a: Sequence[int], shape_b: Sequence[int]) -> tuple[int
     ``(1,)`` 得到 ``(0,)``）。``()`` 不改变另一个形状。返回由 int 组成的元组。形状不兼容时
     抛出 ``ValueError``（PyTorch 抛出的是 RuntimeError，本练习要求 ValueError）。只对形状
     做计算：不要构造张量，也不要调用 ``torch.broadcast_shapes`` 等函数。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.broadcast_shapes, torch.broadcast_tensors, torch.broadcast_to, torch.Tensor.expand*,
+        numpy.broadcast_to, numpy.broadcast_arrays, numpy.broadcast_shapes, torch.zeros, torch.ones,
+        torch.empty, torch.rand, torch.randn, torch.full, torch.tensor, numpy.zeros, numpy.ones,
+        numpy.empty
     """
     raise NotImplementedError
 

@@ -17,6 +17,10 @@ def vector_norm(x: Tensor, p: float = 2.0) -> Tensor:
     的数或 ``float('inf')``。返回与 ``x`` 数据类型相同的 0 维张量：``(sum_i |x_i|^p)^(1/p)``，
     当 ``p = inf`` 时为 ``max_i |x_i|``。不要使用 ``torch.norm``、``torch.linalg.*norm*``、
     ``Tensor.norm`` 等现成的范数函数。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.norm, torch.linalg.*norm*, torch.Tensor.norm, torch.dist, torch.cdist,
+        torch.nn.functional.normalize
     """
     raise NotImplementedError
 
@@ -30,6 +34,10 @@ def frobenius_norm(X: Tensor) -> Tensor:
     计算矩阵 ``X`` 的 Frobenius 范数：所有元素平方和的平方根。``X`` 的形状为 (m, n)。
     返回与 ``X`` 数据类型相同的 0 维张量。书中的例子：``frobenius_norm(torch.ones((4, 9)))``
     等于 6。不要使用现成的范数函数。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.norm, torch.linalg.*norm*, torch.Tensor.norm, torch.dist, torch.cdist,
+        torch.nn.functional.normalize
     """
     raise NotImplementedError
 

@@ -26,5 +26,8 @@ def impute_and_one_hot(data: "pd.DataFrame", target: str) -> tuple[Tensor, Tenso
     ``X`` 是形状为 (n, d) 的 float64 张量，``y`` 是形状为 (n,) 的 float64 张量，即
     ``target`` 列。不要修改 ``data``。注意：书中的代码是为 pandas 1 编写的。在 pandas >= 2
     中，``DataFrame.mean()`` 不接受字符串列，``get_dummies`` 返回的是 bool 列。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        sklearn
     """
     raise NotImplementedError

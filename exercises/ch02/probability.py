@@ -27,6 +27,10 @@ def inverse_cdf_sample(probs: Tensor, u: Tensor) -> Tensor:
     可能使最后一个 cdf 值略小于 1，结果要截断到 ``k - 1``。返回形状与 ``u`` 相同的 int64
     张量。这正是 2.6.1 节中 ``multinomial.Multinomial(1, p).sample()`` 所做的事。不要使用
     ``torch.multinomial``、``torch.distributions``、``torch.searchsorted``、``torch.bucketize``。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.multinomial, torch.Tensor.multinomial, torch.distributions, torch.searchsorted,
+        torch.bucketize, numpy.random.choice, numpy.searchsorted, random.choices
     """
     raise NotImplementedError
 

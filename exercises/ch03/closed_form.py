@@ -15,5 +15,9 @@ def linreg_closed_form(X: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     y 的形状为 (n, 1) 或 (n,)。返回 (w, b)：w 的形状为 (d, 1)，b 的形状为 (1,)，数据类型与 X 相同，
     使 ‖Xw + b − y‖² 最小。把偏置并入权重（在 X 后面追加一列全 1），然后求解正规方程
     (XᵀX) θ = Xᵀy，这是一个 (d+1)×(d+1) 的方程组（可以用 torch.linalg.solve，不能用 lstsq 和 pinv）。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.linalg.lstsq, torch.linalg.pinv, torch.pinverse, torch.Tensor.pinverse,
+        numpy.linalg.lstsq, numpy.linalg.pinv, sklearn
     """
     raise NotImplementedError

@@ -15,5 +15,9 @@ def huber_loss(y_hat: Tensor, y: Tensor, sigma: float = 1.0) -> Tensor:
     当 |d| > σ 时取 |d| − σ/2，否则取 d² / (2σ)；返回形状和数据类型与 y_hat 相同的张量。
     两个分支在 |d| = σ 处相接（都等于 σ/2）。这就是 PyTorch 中 beta=σ 的 smooth_l1_loss；
     注意 F.huber_loss(delta=σ) 是它的 σ 倍。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.smooth_l1_loss, torch.nn.functional.huber_loss, torch.nn.SmoothL1Loss,
+        torch.nn.HuberLoss
     """
     raise NotImplementedError

@@ -25,14 +25,19 @@ def data_iter(batch_size: int, features: Tensor, labels: Tensor, generator=None)
     """Yield shuffled minibatches (features[i], labels[i]) (3.2.2).
 
     Shuffle the example indices once with torch.randperm(n, generator=generator) (on the features'
-    device), then yield ⌈n / batch_size⌉ pairs of tensors; the last batch may be smaller. Every
-    example appears exactly once per pass, and each label stays with its own features. This is a
+    device), then yield ⌈n / batch_size⌉ pairs of tensors: full batches first, then a last,
+    smaller one, which must be yielded too, when batch_size does not divide n. Every example
+    appears exactly once per pass, and each label stays with its own features. This is a
     generator function: use `yield`.
 
     随机读取小批量 (features[i], labels[i])（3.2.2 节）。先用
     torch.randperm(n, generator=generator)（放在 features 所在的设备上）打乱样本下标，然后依次产出
-    ⌈n / batch_size⌉ 个小批量；最后一个小批量可以小于 batch_size。每个样本在一次遍历中恰好出现一次，
-    并且标签始终与它自己的特征配对。这是一个生成器函数：请使用 yield。
+    ⌈n / batch_size⌉ 个小批量：先是完整的小批量；batch_size 不能整除 n 时，最后还有一个较小的
+    小批量，它也必须产出。每个样本在一次遍历中恰好出现一次，并且标签始终与它自己的特征配对。
+    这是一个生成器函数：请使用 yield。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.utils.data.DataLoader, torch.utils.data.TensorDataset
     """
     raise NotImplementedError
 
@@ -45,6 +50,9 @@ def linreg(X: Tensor, w: Tensor, b: Tensor) -> Tensor:
 
     线性回归模型 Xw + b（3.2.4 节）。X 的形状为 (n, d)，w 的形状为 (d, 1)，b 是标量张量
     （形状为 () 或 (1,)）。返回形状为 (n, 1) 的预测值，数据类型与 X 相同。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.Linear, torch.nn.functional.linear, torch.addmm, torch.Tensor.addmm
     """
     raise NotImplementedError
 
@@ -59,6 +67,9 @@ def squared_loss(y_hat: Tensor, y: Tensor) -> Tensor:
     均方损失 (y_hat - y)² / 2，逐元素计算，不做汇总（3.2.5 节）。y 的形状可能与 y_hat 不同但元素个数相同
     （例如 y 为 (n,)、y_hat 为 (n, 1)）：要先把 y 变形为 y_hat 的形状，否则广播机制会得到 (n, n) 的矩阵。
     返回与 y_hat 形状相同的张量；不要求和或求平均。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.mse_loss, torch.nn.MSELoss
     """
     raise NotImplementedError
 
@@ -74,5 +85,8 @@ def sgd(params, lr: float, batch_size: int) -> None:
     小批量随机梯度下降（3.2.6 节）。对 params 中的每个张量 p（requires_grad=True 且已有 .grad 的叶子张量），
     在 torch.no_grad() 中原地执行 p ← p − lr · p.grad / batch_size（调用者手里的张量必须被修改，存储不变），
     然后把 p.grad 清零，以免下一次反向传播时梯度累加。返回 None。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.optim
     """
     raise NotImplementedError

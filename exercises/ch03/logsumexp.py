@@ -17,5 +17,14 @@ def cross_entropy_from_logits(O: Tensor, y: Tensor) -> Tensor:
     log Σ_j exp(O[i, j]) − O[i, y[i]]，形状为 (n,)，数据类型与 O 相同，当 |O| ≤ 1e4 时结果有限。
     用每一【行】的最大值 m_i 做 LogSumExp 技巧：log Σ_j exp(O[i, j]) = m_i + log Σ_j exp(O[i, j] − m_i)。
     不要对 softmax 的概率取对数：它可能已经下溢为 0。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.softmax, torch.nn.functional.softmax, torch.Tensor.softmax, torch.nn.Softmax,
+        torch.nn.functional.log_softmax, torch.log_softmax, torch.Tensor.log_softmax,
+        torch.logsumexp, torch.Tensor.logsumexp, torch.special.softmax, torch.special.log_softmax,
+        torch.special.logsumexp, torch.logcumsumexp, torch.Tensor.logcumsumexp,
+        torch.nn.functional.cross_entropy, torch.nn.functional.nll_loss, torch.nn.CrossEntropyLoss,
+        torch.nn.NLLLoss
+        (and 20 private aliases of these / 以及它们的 20 个内部别名)
     """
     raise NotImplementedError

@@ -15,6 +15,13 @@ def softmax(X: Tensor) -> Tensor:
     exp(X[i]) / Σ_j exp(X[i, j])，因此每一行的和为 1。与书中的版本不同，在 float32 中当 |X| ≤ 1e4 时
     结果必须保持有限：exp 的参数超过约 88.7 就会上溢，所以要先减去每一行的最大值
     （给一行加上同一个常数不会改变 softmax 的结果）。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.softmax, torch.nn.functional.softmax, torch.Tensor.softmax, torch.nn.Softmax,
+        torch.nn.functional.log_softmax, torch.log_softmax, torch.Tensor.log_softmax,
+        torch.logsumexp, torch.Tensor.logsumexp, torch.special.softmax, torch.special.log_softmax,
+        torch.special.logsumexp, torch.logcumsumexp, torch.Tensor.logcumsumexp
+        (and 14 private aliases of these / 以及它们的 14 个内部别名)
     """
     raise NotImplementedError
 
@@ -31,6 +38,11 @@ def cross_entropy(y_hat: Tensor, y: Tensor) -> Tensor:
     y 的形状为 (n,)，存放 int64 类别标签。返回每个样本的损失 −log y_hat[i, y[i]]，形状为 (n,)，
     数据类型与 y_hat 相同，不做汇总。要把第 i 行与标签 y[i] 配对（y_hat[range(n), y]），
     而不是把每一行与所有标签配对。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.cross_entropy, torch.nn.CrossEntropyLoss, torch.nn.functional.nll_loss,
+        torch.nn.NLLLoss
+        (and 6 private aliases of these / 以及它们的 6 个内部别名)
     """
     raise NotImplementedError
 

@@ -15,6 +15,12 @@ def relu(X: Tensor) -> Tensor:
     输入恰好为 0 时导数必须为 0（书中说“当输入为0时……默认使用左侧的导数，即0”）；
     `torch.maximum(X, torch.zeros_like(X))` 在 0 处给出 0.5，也算对，但 1 不行。
     不能使用 torch.relu、F.relu、nn.ReLU、clamp/clip、F.threshold 或 F.hardtanh。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.relu, torch.relu_, torch.Tensor.relu, torch.Tensor.relu_, torch.nn.functional.relu,
+        torch.nn.functional.relu_, torch.nn.ReLU, torch.clamp, torch.clamp_min, torch.clip,
+        torch.Tensor.clamp, torch.Tensor.clamp_min, torch.Tensor.clip,
+        torch.nn.functional.threshold, torch.nn.functional.hardtanh
     """
     raise NotImplementedError
 
@@ -30,6 +36,10 @@ def sigmoid(X: Tensor) -> Tensor:
     在 float32 和 float64 下，|x| 不超过 1e4 时结果都必须有限（不能出现 nan）：
     sigmoid(-1000) = 0，sigmoid(1000) = 1。
     不能使用 torch.sigmoid、Tensor.sigmoid、F.sigmoid、nn.Sigmoid 或 torch.special.expit。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.sigmoid, torch.Tensor.sigmoid, torch.nn.functional.sigmoid, torch.nn.Sigmoid,
+        torch.special.expit
     """
     raise NotImplementedError
 
@@ -45,6 +55,10 @@ def tanh(X: Tensor) -> Tensor:
     |x| 很大时结果也必须有限（tanh(±1000) = ±1）。
     不能使用 torch.tanh、Tensor.tanh、F.tanh、nn.Tanh，也不能用 PyTorch 的 sigmoid；
     可以调用你自己在上面写的 `sigmoid`（4.1 节练习 3：tanh(x) = 2·sigmoid(2x) − 1）。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.tanh, torch.Tensor.tanh, torch.nn.functional.tanh, torch.nn.Tanh, torch.sigmoid,
+        torch.Tensor.sigmoid, torch.nn.functional.sigmoid, torch.special.expit
     """
     raise NotImplementedError
 
@@ -61,6 +75,10 @@ def prelu(X: Tensor, alpha: Tensor) -> Tensor:
     或形状为 (C,) 的张量，其中 C = X.shape[1]（每个通道一个斜率，与 F.prelu 相同）。
     结果必须与 F.prelu 一致，自动微分对 X 和 alpha 的梯度也要正确。
     不能使用 F.prelu、nn.PReLU、torch.prelu 或内置的 ReLU。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.prelu, torch.prelu, torch.Tensor.prelu, torch.nn.PReLU, torch.relu,
+        torch.Tensor.relu, torch.nn.functional.relu, torch.nn.ReLU, torch.nn.functional.leaky_relu
     """
     raise NotImplementedError
 
@@ -78,5 +96,9 @@ def tanh_via_sigmoid(X: Tensor) -> Tensor:
     （sigmoid(t) = 1 / (1 + exp(−t))）。输出与 X 的形状、数据类型和设备相同；结果必须等于
     torch.tanh(X)，并且 |x| 不超过 1e4 时结果有限（tanh(±1000) = ±1）。
     不能使用 torch.tanh、torch.sigmoid（以及任何内置的 tanh/sigmoid），也不能调用你自己的 `tanh`。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        tanh, torch.tanh, torch.Tensor.tanh, torch.nn.functional.tanh, torch.nn.Tanh, torch.sigmoid,
+        torch.Tensor.sigmoid, torch.nn.functional.sigmoid, torch.nn.Sigmoid, torch.special.expit
     """
     raise NotImplementedError

@@ -23,6 +23,10 @@ def manual_backprop(X: Tensor, y: Tensor, W1: Tensor, W2: Tensor,
     形状：X 为 (n, d) 浮点张量，y 为 (n,) int64，W1 为 (h, d)，W2 为 (q, h)。
     返回 (dJ/dW1, dJ/dW2)，形状和数据类型分别与 W1、W2 相同。
     不能使用自动微分（Tensor.backward、torch.autograd、torch.func）。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.Tensor.backward, torch.autograd.grad, torch.autograd.backward,
+        torch.autograd.functional.*, torch.func.*
     """
     raise NotImplementedError
 
@@ -45,5 +49,9 @@ def manual_backprop_with_bias(X: Tensor, y: Tensor, W1: Tensor, b1: Tensor, W2: 
     W1 为 (h, d)，b1 为 (h,)，W2 为 (q, h)，b2 为 (q,)。
     返回 (dJ/dW1, dJ/db1, dJ/dW2, dJ/db2)，形状和数据类型分别与 W1、b1、W2、b2 相同。
     不能使用自动微分（Tensor.backward、torch.autograd、torch.func）。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.Tensor.backward, torch.autograd.grad, torch.autograd.backward,
+        torch.autograd.functional.*, torch.func.*
     """
     raise NotImplementedError

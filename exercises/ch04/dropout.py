@@ -19,6 +19,14 @@ def dropout_layer(X: Tensor, dropout: float, generator: torch.Generator | None =
     dropout 不在 [0, 1] 内时要抛出异常（AssertionError 或 ValueError）。掩码用 `generator`
     在 X 所在的设备上生成（相同的种子给出相同的输出）；结果与 X 的形状、数据类型、设备相同，
     并且不能修改 X 本身。不能使用 F.dropout、nn.Dropout 或 torch.dropout。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.dropout, torch.nn.functional.dropout1d, torch.nn.functional.dropout2d,
+        torch.nn.functional.dropout3d, torch.nn.functional.alpha_dropout,
+        torch.nn.functional.feature_alpha_dropout, torch.nn.Dropout, torch.nn.Dropout1d,
+        torch.nn.Dropout2d, torch.nn.Dropout3d, torch.nn.AlphaDropout, torch.nn.FeatureAlphaDropout,
+        torch.dropout, torch.dropout_, torch.alpha_dropout, torch.feature_dropout,
+        torch.native_dropout
     """
     raise NotImplementedError
 
@@ -38,5 +46,9 @@ def dropconnect_linear(X: Tensor, W: Tensor, b: Tensor, p: float,
     （整个小批量共用一个掩码，用 `generator` 在 X 的设备上生成），返回 X @ W_masked + b，
     形状为 (n, q)。因此输出是无偏的：期望等于 X @ W + b。p == 1 时结果是广播到 (n, q) 的 b；
     p == 0 时就是 X @ W + b。不能使用 F.dropout、nn.Dropout、torch.dropout 或 F.linear。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.dropout, torch.nn.Dropout, torch.dropout, torch.nn.functional.linear,
+        torch.nn.Linear
     """
     raise NotImplementedError

@@ -19,6 +19,14 @@ def fan_in_fan_out(shape: tuple[int, ...]) -> tuple[int, int]:
     (out_channels, in_channels, kh, kw, ...)。记 r 为 shape[2:] 各维的乘积（感受野大小，
     矩阵时为 1），则 fan_in = shape[1] * r，fan_out = shape[0] * r，以两个 Python 整数返回。
     维数少于 2 的形状要抛出 ValueError。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.init.xavier_uniform_, torch.nn.init.xavier_uniform, torch.nn.init.xavier_normal_,
+        torch.nn.init.xavier_normal, torch.nn.init.kaiming_uniform_, torch.nn.init.kaiming_uniform,
+        torch.nn.init.kaiming_normal_, torch.nn.init.kaiming_normal, torch.nn.init.uniform_,
+        torch.nn.init.uniform, torch.nn.init.normal_, torch.nn.init.normal,
+        torch.nn.init.trunc_normal_, torch.nn.init.orthogonal_, torch.nn.init.sparse_
+        (and 2 private aliases of these / 以及它们的 2 个内部别名)
     """
     raise NotImplementedError
 
@@ -39,5 +47,13 @@ def xavier_uniform(shape: tuple[int, ...], gain: float = 1.0,
     返回给定形状的新张量，数据类型为默认的 float32，用 `generator` 采样（给了 generator 时放在
     它所在的设备上）：相同的种子给出相同的张量。不能使用 torch.nn.init（xavier_uniform_、
     uniform_ 等）。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.init.xavier_uniform_, torch.nn.init.xavier_uniform, torch.nn.init.xavier_normal_,
+        torch.nn.init.xavier_normal, torch.nn.init.kaiming_uniform_, torch.nn.init.kaiming_uniform,
+        torch.nn.init.kaiming_normal_, torch.nn.init.kaiming_normal, torch.nn.init.uniform_,
+        torch.nn.init.uniform, torch.nn.init.normal_, torch.nn.init.normal,
+        torch.nn.init.trunc_normal_, torch.nn.init.orthogonal_, torch.nn.init.sparse_
+        (and 2 private aliases of these / 以及它们的 2 个内部别名)
     """
     raise NotImplementedError

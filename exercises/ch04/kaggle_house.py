@@ -32,6 +32,9 @@ def get_k_fold_data(k: int, i: int, X: Tensor, y: Tensor) -> tuple[Tensor, Tenso
     验证数据是第 i 折；训练数据是其余各折按 j = 0, ..., k - 1 的顺序沿第 0 维拼接起来。
     最后 n - k * fold_size 行完全不用（与书中一致）。y 可以是 (n,) 或 (n, 1) 等形状，
     和 X 一样沿第 0 维划分。要求 k > 1（assert）。返回 (X_train, y_train, X_valid, y_valid)。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        sklearn
     """
     raise NotImplementedError
 

@@ -18,5 +18,9 @@ def mlp_forward(X: Tensor, params: list[Tensor]) -> Tensor:
     （不要写死 784）。返回形状为 (n, q) 的未规范化预测（logits）relu(X W1 + b1) W2 + b2：
     不做 softmax（CrossEntropyLoss 接受的就是 logits），输出层也不加 ReLU。
     不能使用 nn.Linear、F.linear 或 PyTorch 自带的 ReLU，ReLU 请自己写。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.Linear, torch.nn.functional.linear, torch.relu, torch.Tensor.relu,
+        torch.nn.functional.relu, torch.nn.ReLU
     """
     raise NotImplementedError

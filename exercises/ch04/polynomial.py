@@ -39,5 +39,9 @@ def fit_polynomial(x: Tensor, y: Tensor, degree: int) -> Tensor:
     y = 5 + 1.2x − 3.4x²/2! + 5.6x³/3! + 噪声 上，degree = 3 时应在噪声范围内恢复出
     [5, 1.2, −3.4, 5.6]。不能使用 lstsq 或伪逆（torch.linalg.lstsq、torch.linalg.pinv、
     torch.pinverse、numpy.linalg.lstsq/pinv）；可以使用 torch.linalg.solve。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.linalg.lstsq, torch.linalg.pinv, torch.pinverse, torch.Tensor.pinverse,
+        numpy.linalg.lstsq, numpy.linalg.pinv
     """
     raise NotImplementedError

@@ -12,6 +12,9 @@ def l2_penalty(w: Tensor) -> Tensor:
     书中的 L2 范数惩罚（4.5.3.2 节）：w 所有元素的平方和除以 2。
     返回与 w 数据类型相同的 0 维张量，这样它的梯度恰好是 w。不是范数本身（不开平方），
     也不是平均值。不能使用 torch.norm 或 torch.linalg。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.norm, torch.Tensor.norm, torch.linalg.*
     """
     raise NotImplementedError
 
@@ -34,6 +37,9 @@ def sgd_weight_decay_step(params: list[Tensor], lr: float,
     （书中简洁实现只衰减权重、不衰减偏置：`[wd, 0]`）。在 `torch.no_grad()` 下原地更新，
     保持原来的张量对象，不要把梯度清零（与 `optimizer.step()` 一样），返回 None。
     不能使用 torch.optim。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.optim
     """
     raise NotImplementedError
 
@@ -49,5 +55,8 @@ def l1_penalty_step(params: list[Tensor], lr: float, lambd: float) -> None:
     对每个已经有 `.grad` 的参数 p：p <- p - lr * (p.grad + lambd * sign(p))，
     次梯度取 sign(0) = 0。在 `torch.no_grad()` 下原地更新，不清零梯度，返回 None。
     不能使用 torch.optim。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.optim
     """
     raise NotImplementedError

@@ -22,6 +22,9 @@ class MySequential(nn.Module):
     的键也与 ``nn.Sequential`` 完全相同（``'0.weight'``、``'0.bias'``、``'2.weight'``……）。
     普通的 Python 列表或 ``self.layers`` 这样的属性都不行。``forward(X)`` 让 ``X`` 依次经过各个
     子模块并返回最后的输出。不能使用 ``nn.Sequential``、``nn.ModuleList`` 或 ``nn.ModuleDict``。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict
     """
 
     def __init__(self, *args):

@@ -37,6 +37,10 @@ class MyLinear(nn.Module):
     初始化）。对形状为 ``(n, in_units)`` 的 ``X``，``forward(X)`` 返回
     ``relu(X @ weight + bias)``。``forward`` 中要直接使用参数本身：书中的 ``self.weight.data``
     会切断计算图，梯度就永远到不了 ``weight``。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.Linear, torch.nn.LazyLinear, torch.nn.functional.linear, torch.addmm,
+        torch.Tensor.addmm
     """
 
     def __init__(self, in_units: int, units: int):
@@ -60,6 +64,9 @@ class QuadraticReduction(nn.Module):
     初始化）；``forward(X)`` 把形状为 ``(n, in_features)`` 的 ``X`` 映射为
     ``(n, out_features)``。没有偏置。不能使用 ``nn.Bilinear`` 或 ``F.bilinear``；可以用
     ``torch.einsum``，或者广播机制加 ``sum``。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.Bilinear, torch.nn.functional.bilinear, torch.bilinear
     """
 
     def __init__(self, in_features: int, out_features: int):
@@ -85,5 +92,8 @@ def fourier_first_half(X: Tensor) -> Tensor:
     ``n // 2 + 1`` 项）。``float32`` 输入得到 ``complex64``，``float64`` 输入得到
     ``complex128``；设备与 ``X`` 相同。不能使用 ``torch.fft``（或 ``numpy.fft``），要自己构造
     cos/sin 项。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.fft.*, numpy.fft.*, scipy.fft.*, torch.stft
     """
     raise NotImplementedError

@@ -19,6 +19,9 @@ def corr2d_multi_in(X: Tensor, K: Tensor) -> Tensor:
     X 的形状为 (c_i, h, w)，K 的形状为 (c_i, kh, kw)。对每个输入通道用对应的卷积核切片做互相关
     （使用你的 `corr2d`），再把 c_i 个结果相加（不是求平均，也不是堆叠）。输出形状为
     (h - kh + 1, w - kw + 1)，dtype 和设备与 X 相同。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.conv*, torch.conv*, torch.nn.Conv*, torch.nn.LazyConv*
     """
     raise NotImplementedError
 
@@ -34,6 +37,9 @@ def corr2d_multi_in_out(X: Tensor, K: Tensor) -> Tensor:
     X 的形状为 (c_i, h, w)，K 的形状为 (c_o, c_i, kh, kw)。第 o 个输出通道是
     corr2d_multi_in(X, K[o])；把 c_o 个结果沿新的第 0 维堆叠起来，得到形状
     (c_o, h - kh + 1, w - kw + 1)，dtype 和设备与 X 相同。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.conv*, torch.conv*, torch.nn.Conv*, torch.nn.LazyConv*
     """
     raise NotImplementedError
 
@@ -50,6 +56,10 @@ def corr2d_multi_in_out_1x1(X: Tensor, K: Tensor) -> Tensor:
     X 的形状为 (c_i, h, w)，K 的形状为 (c_o, c_i, 1, 1)。1×1 卷积相当于在每个像素位置上应用的
     全连接层：把 X 变形为 (c_i, h * w)（通道仍是第 0 维），把 K 变形为 (c_o, c_i)，做一次矩阵乘法，
     再把结果变形为 (c_o, h, w)。不要调用 corr2d、corr2d_multi_in、corr2d_multi_in_out 或任何卷积函数。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        corr2d, corr2d_multi_in, corr2d_multi_in_out, torch.nn.functional.conv*, torch.conv*,
+        torch.nn.Conv*, torch.nn.LazyConv*, torch.nn.functional.unfold, torch.Tensor.unfold
     """
     raise NotImplementedError
 
@@ -67,6 +77,9 @@ def compose_kernels(K1: Tensor, K2: Tensor) -> Tensor:
     对任意 X 都有 corr2d(corr2d(X, K1), K2) == corr2d(X, K)。（3×3 的卷积核后接 2×4 的卷积核等价于
     一个 4×6 的卷积核。）K 的 dtype 和设备与 K1 相同。不能用卷积函数：把 K1 平移后的副本按 K2 的
     元素加权求和。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.conv*, torch.conv*, torch.nn.Conv*, torch.nn.LazyConv*
     """
     raise NotImplementedError
 
@@ -86,5 +99,8 @@ def conv2d_flops(c_i: int, c_o: int, h: int, w: int, k_h: int, k_w: int, p: int 
     的约定为每侧 p、步幅为 s（都是 int，高和宽相同）。每个输出位置需要 c_o · c_i · k_h · k_w 次乘加，
     总数为 c_o · c_i · k_h · k_w · o_h · o_w，其中 o = ⌊(n + 2p − k) / s⌋ + 1。返回 Python int
     （不计偏置）。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.Conv*, torch.nn.functional.conv*, torch.conv*
     """
     raise NotImplementedError

@@ -25,6 +25,11 @@ def corr2d(X: Tensor, K: Tensor) -> Tensor:
     `torch.zeros(...)` 不写 `dtype=` 时，即使 X 是 float64 也会得到 float32，请传入
     `dtype=X.dtype, device=X.device`）。梯度必须能反向传播到 K，因为书中的 `Conv2D` 层正是
     通过这个函数训练权重的。不要调用任何卷积或 unfold 函数：用两重循环遍历输出位置。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.conv*, torch.conv*, torch.nn.Conv*, torch.nn.LazyConv*,
+        torch.nn.functional.unfold, torch.nn.functional.fold, torch.nn.Unfold, torch.nn.Fold,
+        torch.Tensor.unfold, scipy.signal
     """
     raise NotImplementedError
 
@@ -49,6 +54,9 @@ def learn_kernel(X: Tensor, Y: Tensor, kernel_size: tuple[int, int], lr: float =
     反向传播，K ← K - lr * K.grad，并在下一次迭代前把梯度清零。返回学到的卷积核（普通张量，
     detach 之后）。num_iters=0 时返回初始卷积核。请使用你自己的 `corr2d`，不要用 torch.optim
     中的优化器。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.optim
     """
     raise NotImplementedError
 
@@ -69,6 +77,11 @@ def corr2d_as_matmul(X: Tensor, K: Tensor) -> Tensor:
     第 r 行是输出位置 r 对应的窗口（对 kh * kw 个卷积核偏移做循环，而不是对输出位置循环），
     再乘以 K.reshape(-1)；或者构造 K 的 (oh * ow, h * w) Toeplitz 矩阵，再乘以 X.reshape(-1)。
     不能使用 corr2d、卷积函数或 unfold。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        corr2d, torch.nn.functional.conv*, torch.conv*, torch.nn.Conv*, torch.nn.LazyConv*,
+        torch.nn.functional.unfold, torch.nn.functional.fold, torch.nn.Unfold, torch.nn.Fold,
+        torch.Tensor.unfold, torch.Tensor.as_strided, torch.as_strided, scipy.signal
     """
     raise NotImplementedError
 

@@ -29,6 +29,10 @@ def conv_output_shape(input_hw: int | tuple[int, int], kernel_size: int | tuple[
     书中的公式 ⌊(n_h − k_h + p_h + s_h) / s_h⌋ 里的 p_h 是两侧填充的总和，所以这里 p_h = 2p。
     返回由两个 Python int 组成的元组（用 `//`，不要用 `/`）。若某个维度 n + 2p < k（卷积核放不下），
     抛出 ValueError。不要创建或运行任何卷积层或汇聚层。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.Conv*, torch.nn.LazyConv*, torch.nn.functional.conv*, torch.conv*, torch.nn.*Pool*,
+        torch.nn.functional.*pool*, torch.*pool*
     """
     raise NotImplementedError
 
@@ -49,5 +53,10 @@ def corr2d_pad_stride(X: Tensor, K: Tensor, padding: int | tuple[int, int] = 0,
     输入的第 i * sh 行、第 j * sw 列开始。输出形状为
     conv_output_shape((h, w), (kh, kw), padding, stride)，dtype 和设备与 X 相同。
     可以用 F.pad，但不能用卷积函数或 unfold。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.conv*, torch.conv*, torch.nn.Conv*, torch.nn.LazyConv*,
+        torch.nn.functional.unfold, torch.nn.functional.fold, torch.nn.Unfold, torch.nn.Fold,
+        torch.Tensor.unfold, scipy.signal
     """
     raise NotImplementedError

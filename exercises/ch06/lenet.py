@@ -54,5 +54,9 @@ def lenet_shapes(batch_size: int = 1, height: int = 28,
     （窗口 2，步幅 2）：⌊(n − 2) / 2⌋ + 1。若某层的输入小于它的窗口，或展平后的大小不是
     400 = 16 * 5 * 5（第一个全连接层会出错，例如 32×32 得到 576），抛出 ValueError。
     28×28 和 29×29 都可以。不要构建或运行网络（不要调用 lenet()、nn.Conv2d、nn.AvgPool2d 等）。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        lenet, torch.nn.Conv*, torch.nn.*Pool*, torch.nn.Linear, torch.nn.Sequential,
+        torch.nn.functional.conv*, torch.nn.functional.*pool*, torch.conv*, torch.*pool*
     """
     raise NotImplementedError

@@ -28,6 +28,10 @@ def pool2d(X: Tensor, pool_size: tuple[int, int], mode: str = 'max') -> Tensor:
     2×2。mode 为 'max'（窗口内的最大值）或 'avg'（窗口内的平均值），其他取值抛出 ValueError。
     输出的 dtype 和设备与 X 相同（给 torch.zeros 传入 dtype=X.dtype）。不能使用汇聚函数或汇聚层，
     也不能用 unfold。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.*Pool*, torch.nn.functional.*pool*, torch.*pool*, torch.nn.functional.unfold,
+        torch.nn.Unfold, torch.Tensor.unfold
     """
     raise NotImplementedError
 
@@ -60,6 +64,10 @@ def pool2d_pad_stride(X: Tensor, pool_size: int | tuple[int, int],
     - mode 取其他值时抛出 ValueError。
     每个维度的输出大小为 ⌊(n + 2p − k) / s⌋ + 1；dtype 和设备与 X 相同。
     不能使用汇聚函数或汇聚层，也不能用 unfold（可以用 F.pad）。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.*Pool*, torch.nn.functional.*pool*, torch.*pool*, torch.nn.functional.unfold,
+        torch.nn.Unfold, torch.Tensor.unfold
     """
     raise NotImplementedError
 
@@ -78,6 +86,9 @@ def avg_pool_via_conv(X: Tensor, pool_size: int | tuple[int, int],
     X 的形状为 (h, w)。结果与 F.avg_pool2d(X[None, None], pool_size, stride, padding)[0, 0] 相同
     （count_include_pad=True；stride=None 表示步幅等于 pool_size）：用 F.conv2d（或你自己的互相关
     运算）配合全为 1 / (ph * pw) 的卷积核。输出的 dtype 和设备与 X 相同。不能使用汇聚函数或汇聚层。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.*Pool*, torch.nn.functional.*pool*, torch.*pool*
     """
     raise NotImplementedError
 
@@ -116,5 +127,10 @@ def logsumexp_pool2d(X: Tensor, pool_size: int | tuple[int, int]) -> Tensor:
     有限且准确（每个窗口减去它自己的最大值：log Σ exp(x) = m + log Σ exp(x − m)）。
     输出的 dtype 和设备与 X 相同。不能使用 torch.logsumexp（以及 Tensor.logsumexp、
     torch.special.logsumexp）。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.logsumexp, torch.Tensor.logsumexp, torch.special.logsumexp, torch.logcumsumexp,
+        torch.Tensor.logcumsumexp
+        (and 2 private aliases of these / 以及它们的 2 个内部别名)
     """
     raise NotImplementedError

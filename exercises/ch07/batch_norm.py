@@ -44,6 +44,12 @@ def batch_norm(X, gamma, beta, moving_mean, moving_var, eps: float, momentum: fl
     本套件用参数 ``training`` 显式指定模式（书中用 ``torch.is_grad_enabled()`` 来猜测）。
     不要原地修改参数；返回新的移动平均值，并从自动微分的计算图中分离（detach）。
     ``Y`` 的数据类型和形状与 ``X`` 相同。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.batch_norm, torch.batch_norm, torch.native_batch_norm,
+        torch.nn.BatchNorm1d, torch.nn.BatchNorm2d, torch.nn.BatchNorm3d,
+        torch.nn.functional.layer_norm, torch.nn.functional.group_norm,
+        torch.nn.functional.instance_norm
     """
     raise NotImplementedError
 
@@ -67,6 +73,12 @@ class BatchNorm(nn.Module):
     书中的不同：书中把它们当作普通属性）。``eps = 1e-5``，``momentum = 0.9``（中文版约定）。
     ``forward`` 根据 ``self.training`` 判断模式（而不是 ``torch.is_grad_enabled()``），并把更新后的
     移动平均值存回缓冲区。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.batch_norm, torch.batch_norm, torch.native_batch_norm,
+        torch.nn.BatchNorm1d, torch.nn.BatchNorm2d, torch.nn.BatchNorm3d,
+        torch.nn.functional.layer_norm, torch.nn.functional.group_norm,
+        torch.nn.functional.instance_norm
     """
 
     def __init__(self, num_features: int, num_dims: int):
@@ -94,5 +106,11 @@ def conv_bn_train(X, weight, bias, gamma, beta, eps: float = 1e-5) -> Tensor:
     （``gamma`` 和 ``beta`` 的形状为 (1, C, 1, 1)；移动平均从 0 和 1 开始，momentum 任意），
     返回 ``Y``。小批量均值会吸收任何按通道的常数，因此无论 ``bias`` 取何值结果都相同：
     这就是批量规范化之前的卷积层通常设置 ``bias=False`` 的原因。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.batch_norm, torch.batch_norm, torch.native_batch_norm,
+        torch.nn.BatchNorm1d, torch.nn.BatchNorm2d, torch.nn.BatchNorm3d,
+        torch.nn.functional.layer_norm, torch.nn.functional.group_norm,
+        torch.nn.functional.instance_norm
     """
     raise NotImplementedError

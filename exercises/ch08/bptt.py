@@ -19,5 +19,10 @@ def power_iteration(M: Tensor, k: int, generator: torch.Generator | None = None)
     然后重复 k 次 ``v = M @ v; v = v / ||v||``。返回形状为 (n,) 的单位向量 v，数据类型和
     设备与 M 相同。若 M 对称且绝对值最大的特征值唯一，v 会（在相差一个符号的意义下）与对应的特征向量
     对齐：这正是通过时间反向传播中同一矩阵的长乘积沿该方向爆炸或消失的原因。相同的生成器种子给出相同的结果。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.linalg.eig, torch.linalg.eigh, torch.linalg.eigvals, torch.linalg.eigvalsh,
+        torch.linalg.svd, torch.svd, torch.linalg.matrix_power, torch.matrix_power,
+        torch.Tensor.matrix_power
     """
     raise NotImplementedError

@@ -21,6 +21,9 @@ def ngram_freqs(tokens: list[str], n: int) -> list[tuple[tuple[str, ...], int]]:
     ``i`` 取 0 到 ``len(tokens) - n``（窗口相互重叠，例如 n = 2 时为 ``zip(tokens, tokens[1:])``），
     一律用长度为 n 的元组表示，n = 1 时也一样。返回 ``(n元语法, 次数)`` 对，排序方式与
     ``Vocab.token_freqs`` 相同：按次数从高到低，次数相同时按首次出现的先后。词元少于 n 个时返回空列表。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        nltk
     """
     raise NotImplementedError
 

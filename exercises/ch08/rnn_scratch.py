@@ -24,6 +24,11 @@ def perplexity(logits: Tensor, targets: Tensor) -> Tensor:
     计算 log-softmax 时要数值稳定（先减去每行的最大值）。本套件也接受前面带批量维度的输入：
     ``logits`` 为 (B, T, V)、``targets`` 为 (B, T)，此时每个词元权重相同（对全部 B*T 个词元
     取一次平均，而不是对各个序列的困惑度取平均）。均匀的 logits 得到 V；完美的模型得到 1。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.cross_entropy, torch.nn.CrossEntropyLoss, torch.nn.functional.nll_loss,
+        torch.nn.NLLLoss
+        (and 6 private aliases of these / 以及它们的 6 个内部别名)
     """
     raise NotImplementedError
 
@@ -40,6 +45,9 @@ def one_hot(X: Tensor, num_classes: int) -> Tensor:
     张量，取值在 [0, num_classes) 之内。返回形状为 ``X.shape + (num_classes,)`` 的 int64 张量，
     最后一个轴上位置 ``X[...]`` 为 1，其余为 0，设备与 ``X`` 相同。宽度总是 ``num_classes``
     （词表大小），不能从数据中推断。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.one_hot
     """
     raise NotImplementedError
 
@@ -63,6 +71,10 @@ def rnn_forward(inputs: Tensor, state: tuple[Tensor], params: list[Tensor]
     ``H = tanh(X_t @ W_xh + H @ W_hh + b_h)``（H 在时间步之间传递），``Y_t = H @ W_hq + b_q``。
     返回 ``(torch.cat(Ys, dim=0), (H,))``：形状为 (T*B, q) 的输出，按时间步排列（第 t*B 到
     t*B+B-1 行属于时间步 t），以及书中训练循环所需的单元素元组形式的最终状态。保持输入的数据类型。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.RNN, torch.nn.RNNCell, torch.rnn_tanh*
+        (and 1 private alias of these / 以及它们的 1 个内部别名)
     """
     raise NotImplementedError
 
@@ -108,6 +120,11 @@ def grad_clipping(net, theta: float) -> Tensor:
     （所有参数合起来只算一个范数）。如果它超过 ``theta``，把每个梯度原地乘以 ``theta / norm``；
     否则梯度保持不变。以 0 维张量返回裁剪前的全局范数（书中的函数返回 None）。
     不要使用 ``torch.nn.utils.clip_grad_norm_``。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.utils.clip_grad_norm_, torch.nn.utils.clip_grad_norm,
+        torch.nn.utils.clip_grad_value_, torch.nn.utils.clip_grads_with_norm_,
+        torch.nn.utils.get_total_norm
     """
     raise NotImplementedError
 

@@ -59,6 +59,9 @@ def exhaustive_search(step_fn: Callable[[list[int]], Tensor], vocab_size: int, e
     eos）给每个候选打分，返回最好的那个（得分相同时取深度优先顺序中、词元较小者在前的第一个），
     去掉末尾的 eos，并附上浮点数形式的得分。不要对含有 ``eos`` 的前缀调用 ``step_fn``。这里不允许
     调用 ``beam_search``；束宽 ``beam_size >= vocab_size ** max_len`` 的束搜索必须给出相同的答案。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        beam_search
     """
     raise NotImplementedError
 

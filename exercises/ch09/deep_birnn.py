@@ -24,6 +24,10 @@ def deep_rnn_forward(inputs: Tensor, states: Tensor,
     ``H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h)``。没有输出层。返回 ``(outputs, final_states)``：
     最后一层在每个时间步的隐状态 (T, B, h)，以及各层最终隐状态堆叠而成的 (L, B, h)
     （与 ``nn.RNN`` 的布局相同）。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.RNN, torch.nn.RNNCell, torch.rnn_tanh*
+        (and 1 private alias of these / 以及它们的 1 个内部别名)
     """
     raise NotImplementedError
 
@@ -50,6 +54,10 @@ def birnn_forward(inputs: Tensor, H0_fwd: Tensor, H0_bwd: Tensor,
     要按正向的时间顺序放回去。返回 ``(outputs, state)``：outputs 的形状为 (T, B, 2h)，
     ``state = torch.stack([H_fwd_T, H_bwd_1])`` 的形状为 (2, B, h)，即两个方向各自的最终隐状态
     （与 ``nn.RNN(bidirectional=True)`` 的布局相同）。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.RNN, torch.nn.RNNCell, torch.rnn_tanh*
+        (and 1 private alias of these / 以及它们的 1 个内部别名)
     """
     raise NotImplementedError
 
@@ -78,5 +86,9 @@ def birnn_forward_uneven(inputs: Tensor, H0_fwd: Tensor, H0_bwd: Tensor,
     沿最后一个轴的连结（反向的隐状态要按正向的时间顺序放回），形状为 (T, B, h_f + h_b)。两个最终隐状态
     形状不同，无法堆叠，所以返回 ``(outputs, (H_fwd_T, H_bwd_1))``，形状分别为 (B, h_f) 和 (B, h_b)。
     dtype 和设备与 ``inputs`` 相同。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.RNN, torch.nn.RNNCell, torch.rnn_tanh*
+        (and 1 private alias of these / 以及它们的 1 个内部别名)
     """
     raise NotImplementedError

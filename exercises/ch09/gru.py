@@ -28,6 +28,10 @@ def gru_forward(inputs: Tensor, state: tuple[Tensor], params: list[Tensor],
     当 ``reset_after=True`` 时使用 cuDNN / ``nn.GRU`` 的变体 ``H~ = tanh(X W_xh + R * (H W_hh) + b_h)``
     （先做矩阵乘法再重置）；除非 W_hh 是对角矩阵，两者并不相同。返回 ``(torch.cat(Ys, dim=0), (H,))``：
     形状为 (T*B, q)、按时间步排列的输出，以及单元素元组形式的最终状态。保持输入的数据类型和设备。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.GRU, torch.nn.GRUCell, torch.gru*
+        (and 1 private alias of these / 以及它们的 1 个内部别名)
     """
     raise NotImplementedError
 
@@ -60,5 +64,10 @@ def gru_single_gate_forward(inputs: Tensor, state: tuple[Tensor], params: list[T
 
     其他取值抛出 ``ValueError``。返回 ``(torch.cat(Ys, dim=0), (H,))``，其中 ``Y = H W_hq + b_q``。
     当重置门完全打开（R = 1）时，'reset' 变体就是 8.5 节的普通循环神经网络。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.GRU, torch.nn.GRUCell, torch.nn.RNN, torch.nn.RNNCell, torch.gru*, torch.rnn_tanh*,
+        gru_forward
+        (and 1 private alias of these / 以及它们的 1 个内部别名)
     """
     raise NotImplementedError

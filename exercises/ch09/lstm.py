@@ -24,5 +24,9 @@ def lstm_forward(inputs: Tensor, state: tuple[Tensor, Tensor], params: list[Tens
     ``C = F * C + I * C~``（C 在时间步之间传递），``H = O * tanh(C)``，``Y = H W_hq + b_q``。
     返回 ``(torch.cat(Ys, dim=0), (H, C))``：形状为 (T*B, q)、按时间步排列的输出，以及按 (H, C)
     顺序排列的最终状态。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.LSTM, torch.nn.LSTMCell, torch.lstm*
+        (and 1 private alias of these / 以及它们的 1 个内部别名)
     """
     raise NotImplementedError

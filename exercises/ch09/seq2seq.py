@@ -75,6 +75,9 @@ def bleu(pred_seq: str, label_seq: str, k: int) -> float:
     n 元语法的精确率：匹配的 n 元语法个数除以预测序列中 n 元语法的个数 ``len_pred - n + 1``。
     匹配次数要**截断**：一个 n 元语法最多计入它在标签序列中出现的次数。注意书中的权重是
     ``1 / 2**n``（而不是标准 BLEU 的 ``1 / k``）。返回 Python 浮点数。这里假设 ``len_pred >= k``。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        nltk, sacrebleu, torchmetrics, torchtext
     """
     raise NotImplementedError
 

@@ -19,6 +19,11 @@ def masked_softmax(X: Tensor, valid_lens: Tensor | None = None) -> Tensor:
     查询）或形状 (B, Q) 的张量（每个查询一个长度）。位置 ``>= valid_len`` 的分数在 softmax 之前被
     替换为 **-1e6**（不是 0，也不是 -inf），因此 valid_len 为 0 的行会变成均匀的 1/K，与书中一致。
     返回形状和 dtype 都与 X 相同的张量。可以使用 ``torch.softmax``。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.scaled_dot_product_attention, torch.nn.MultiheadAttention,
+        torch.nn.functional.multi_head_attention_forward
+        (and 5 private aliases of these / 以及它们的 5 个内部别名)
     """
     raise NotImplementedError
 
@@ -40,6 +45,11 @@ class AdditiveAttention(nn.Module):
     valid_lens)`` 返回 (B, Q, v)，把掩蔽 softmax 得到的注意力权重 (B, Q, K) 存入
     ``self.attention_weights``，并在与值相乘之前对权重使用暂退法。用广播机制相加：
     (B, Q, 1, h) + (B, 1, K, h)。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.scaled_dot_product_attention, torch.nn.MultiheadAttention,
+        torch.nn.functional.multi_head_attention_forward
+        (and 4 private aliases of these / 以及它们的 4 个内部别名)
     """
 
     def __init__(self, key_size, query_size, num_hiddens, dropout, **kwargs):
@@ -63,6 +73,11 @@ def dot_product_attention(queries: Tensor, keys: Tensor, values: Tensor,
     valid_lens 的含义同 ``masked_softmax``。分数为 ``Q K^T / sqrt(d)``，其中 d = ``queries.shape[-1]``，
     然后做 ``masked_softmax``。返回 ``(输出 (B, Q, v), 权重 (B, Q, K))``。valid_len 为 0 的查询得到
     值的平均（均匀权重），与书中一致；PyTorch 的 SDPA 在这种情况下返回 0。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.scaled_dot_product_attention, torch.nn.MultiheadAttention,
+        torch.nn.functional.multi_head_attention_forward
+        (and 4 private aliases of these / 以及它们的 4 个内部别名)
     """
     raise NotImplementedError
 
@@ -77,6 +92,11 @@ class DotProductAttention(nn.Module):
     缩放点积注意力模块（10.3.3），对注意力权重使用暂退法。``__init__(dropout)`` 创建
     ``self.dropout``。``forward(queries, keys, values, valid_lens=None)`` 返回 (B, Q, v)，并把（暂退之前的）
     注意力权重存入 ``self.attention_weights`` (B, Q, K)。在评估模式下与 ``dot_product_attention`` 相同。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.scaled_dot_product_attention, torch.nn.MultiheadAttention,
+        torch.nn.functional.multi_head_attention_forward
+        (and 4 private aliases of these / 以及它们的 4 个内部别名)
     """
 
     def __init__(self, dropout, **kwargs):
@@ -98,5 +118,11 @@ def bilinear_attention(queries: Tensor, keys: Tensor, values: Tensor, W: Tensor,
     双线性（乘性）注意力，10.3 节练习 2：score(q, k) = q^T W k。queries (B, Q, d_q)，keys (B, K, d_k)，
     values (B, K, v)，W (d_q, d_k)：查询和键的维度可以不同。分数 (B, Q, K) = queries @ W @ keys^T
     （不缩放），再用 valid_lens 做 ``masked_softmax``。返回 ``(输出 (B, Q, v), 权重 (B, Q, K))``。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.scaled_dot_product_attention, torch.nn.MultiheadAttention,
+        torch.nn.functional.multi_head_attention_forward, torch.nn.functional.bilinear,
+        torch.nn.Bilinear
+        (and 4 private aliases of these / 以及它们的 4 个内部别名)
     """
     raise NotImplementedError

@@ -49,6 +49,11 @@ class MultiHeadAttention(nn.Module):
     sqrt(num_hiddens / num_heads) 缩放），用 ``repeat_interleave(num_heads, dim=0)`` 复制形状为 (B,)
     或 (B, Q) 的 ``valid_lens``，计算注意力，再用 ``transpose_output`` 合并并经过 ``W_o``。返回
     (B, Q, num_hiddens)。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.MultiheadAttention, torch.nn.functional.multi_head_attention_forward,
+        torch.nn.functional.scaled_dot_product_attention
+        (and 4 private aliases of these / 以及它们的 4 个内部别名)
     """
 
     def __init__(self, key_size, query_size, value_size, num_hiddens, num_heads, dropout,

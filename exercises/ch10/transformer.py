@@ -41,6 +41,11 @@ def layer_norm(X: Tensor, normalized_shape: Sequence[int], weight: Tensor | None
     ``normalized_shape``）上规范化：``(X - mean) / sqrt(var + eps)``，方差用**有偏**估计（除以 n，
     ``unbiased=False``）；若给出 ``weight`` 和 ``bias``（形状都是 ``normalized_shape``），再乘以
     weight、加上 bias。每个样本单独规范化，绝不跨批量（那是批量规范化）。输出形状和 dtype 与 X 相同。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.functional.layer_norm, torch.nn.LayerNorm, torch.layer_norm,
+        torch.nn.functional.group_norm, torch.nn.functional.batch_norm,
+        torch.nn.functional.instance_norm, torch.nn.functional.rms_norm
     """
     raise NotImplementedError
 
@@ -80,6 +85,12 @@ class EncoderBlock(nn.Module):
     ffn_num_hiddens, num_hiddens)，``addnorm2`` = AddNorm(norm_shape, dropout)（另一个实例）。
     ``forward(X, valid_lens)``：Y = addnorm1(X, 使用 valid_lens 的 X 的自注意力)，再返回
     addnorm2(Y, ffn(Y))。输入输出形状都是 (B, T, num_hiddens)。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.TransformerEncoderLayer, torch.nn.TransformerEncoder, torch.nn.MultiheadAttention,
+        torch.nn.functional.multi_head_attention_forward,
+        torch.nn.functional.scaled_dot_product_attention
+        (and 5 private aliases of these / 以及它们的 5 个内部别名)
     """
 
     def __init__(self, key_size, query_size, value_size, num_hiddens, norm_shape, ffn_num_input,
@@ -150,6 +161,12 @@ class DecoderBlock(nn.Module):
     逐步输入一个序列（传递 ``state``）与整段输入得到相同的输出。与书的差别：书中评估模式下传入
     ``dec_valid_lens = None``，在每次只输入一个时间步时（书中唯一的解码方式）与这里的规则等价，
     但整段输入时就不是因果的了。
+
+    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
+        torch.nn.TransformerDecoderLayer, torch.nn.TransformerDecoder, torch.nn.MultiheadAttention,
+        torch.nn.functional.multi_head_attention_forward,
+        torch.nn.functional.scaled_dot_product_attention
+        (and 4 private aliases of these / 以及它们的 4 个内部别名)
     """
 
     def __init__(self, key_size, query_size, value_size, num_hiddens, norm_shape, ffn_num_input,
