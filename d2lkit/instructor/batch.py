@@ -61,6 +61,8 @@ class Graded:
     error: str = ""  # the grader itself failed on this submission (never expected)
     learner: dict = field(default_factory=dict)  # from the workspace's own progress, read-only
     flags: list = field(default_factory=list)  # for the instructor: see `machinery_flags`
+    # exercise id -> normalised-code fingerprint (`d2lkit.instructor.integrity`), for the report
+    fingerprints: dict = field(default_factory=dict)
 
 
 def is_workspace(path: Path) -> bool:
@@ -224,11 +226,13 @@ def _grade_one(sub: Submission, exercises, engine, record: bool, scratch: str | 
     error = ""
     copy = None
     flags: list[dict] = []
+    fingerprints: dict = {}
     try:
         copy = private_copy(sub.path, scratch)
         with store, store.run("grade", engine.options.seed, "grade") as on_result:
             results = _relocate(engine.grade(exercises, copy, on_result=on_result), copy, sub.path)
         flags = machinery_flags(copy, exercises, results)
+        fingerprints = code_fingerprints(copy, exercises)
     except SubmissionTooLarge as e:  # not graded at all, and the learner is told why
         results = _kit_failed(exercises, e.detail)
         error = detail_text(e.detail, engine.options.lang)
@@ -239,7 +243,19 @@ def _grade_one(sub: Submission, exercises, engine, record: bool, scratch: str | 
     finally:
         if copy is not None:
             shutil.rmtree(copy, ignore_errors=True)
-    return Graded(sub, results, time.monotonic() - start, error, learner_progress(sub.path), flags)
+    return Graded(sub, results, time.monotonic() - start, error, learner_progress(sub.path), flags,
+                  fingerprints)
+
+
+def code_fingerprints(copy: Path, exercises) -> dict:
+    """Each exercise's normalised-code fingerprint, read from the private copy by the supervisor
+    (never a child's report); a failure here costs the fingerprints, never a grade."""
+    from d2lkit.instructor import integrity
+
+    try:
+        return integrity.exercise_fingerprints(copy, exercises)
+    except Exception:  # noqa: BLE001 - a signal for the instructor, not part of the grade
+        return {}
 
 
 def machinery_flags(copy: Path, exercises, results: Results) -> list[dict]:
