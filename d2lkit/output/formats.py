@@ -8,9 +8,13 @@ the terminal's `table`), so adding a format is adding one function here.
 `grade --format json` is the class-level input of `d2lkit report`: `{"schema": 1, "kind": "grade",
 "target", "seed", "sandbox": {"strict", "weaknesses"}, "submissions": [{"submission", "path",
 "duration_s", "error", "summary", "results": [... the schema-1 results of `d2lkit check --json`
-...], "learner", "flags": [{"file", "line", "what", "code", "seen"}]}]}`, where a flag is
+...], "learner", "flags": [{"file", "line", "what", "code", "seen"}], "fingerprints": {id:
+{"hash", "nodes", "reference", "stub"}}}]}`, where a flag is
 a use of machinery that could switch off the "from scratch" guards ("seen": "scan", the
 supervisor's own reading of the source) or tampering a child reported ("seen": "run").
+A fingerprint is the hash of an exercise's code with names, docstrings, comments and formatting
+removed (`d2lkit.instructor.integrity`), `nodes` what the learner wrote of it, `reference` /
+`stub` whether it is the kit's reference solution / still the stub; the report compares them.
 Totals always come from `Results` (stretch exercises are extra credit, never in the maximum).
 Every message a grade format writes is capped at `MESSAGE_CAP` characters: it may quote a
 learner's exception or value, and an LMS shows it to people.
@@ -143,7 +147,9 @@ def grade_json(run: GradeRun) -> str:
                      "summary": one["summary"], "results": one["results"],
                      "learner": g.learner or None,
                      # guard-switching machinery, for the instructor to look at (never a verdict)
-                     "flags": list(getattr(g, "flags", []))})
+                     "flags": list(getattr(g, "flags", [])),
+                     # normalised-code fingerprints per exercise (d2lkit.instructor.integrity)
+                     "fingerprints": dict(getattr(g, "fingerprints", None) or {})})
     return to_json({"schema": SCHEMA, "kind": "grade", "target": run.target,
                     "seed": run.options.seed,
                     "sandbox": {"strict": bool(getattr(run.options, "strict", False)),
