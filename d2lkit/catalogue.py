@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
+from d2lkit.compat import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import string
-import tomllib
+from d2lkit.compat import tomllib
 from functools import cache
 
 from d2lkit.paths import PACKAGE

@@ -7,7 +7,7 @@ import ast
 import os
 import re
 import shutil
-import tomllib
+from d2lkit.compat import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path

@@ -66,7 +66,7 @@ import shutil
 import signal
 import sys
 import tempfile
-import tomllib
+from d2lkit.compat import ExceptionGroup, tomllib
 import types
 from dataclasses import dataclass
 from pathlib import Path

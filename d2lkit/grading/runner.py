@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from d2lkit.catalogue import Exercise
+from d2lkit.compat import BaseExceptionGroup
 from d2lkit.grading.errors import CheckFailed, LearnerProblem
 from d2lkit.grading.precheck import precheck
 from d2lkit.grading.protocol import STICKY, Status
