@@ -83,7 +83,12 @@ def _check_k_fold(got, k, i, X, y):
                and tuple(y_train.shape) != tuple(expected[1].shape),
                "y-cat-dim1", what="y_train.shape",
                got=tuple(y_train.shape), expected=tuple(expected[1].shape))
-    mistake_if(n % k and X_train.shape[0] == n - fs, "remainder-kept", what="X_train rows",
+    # the last n % k rows used: all rows but fold i for training, or, for i = k − 1, fold i
+    # running to the end
+    start, stop = i * fs, (i + 1) * fs
+    kept = torch.equal(X_train, torch.cat([X[:start], X[stop:]])) or (
+        i == k - 1 and torch.equal(X_valid, X[start:]))
+    mistake_if(bool(n % k) and kept, "remainder-kept", what="X_train rows",
                got=f"{X_train.shape[0]} training rows", expected=f"{(k - 1) * fs} training rows")
     if X_train.shape == expected[0].shape and not torch.equal(X_train, expected[0]):
         same_rows = torch.equal(torch.sort(X_train[:, 0]).values, torch.sort(expected[0][:,
