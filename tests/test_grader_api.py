@@ -235,3 +235,70 @@ def test_buffers_and_parameters_are_module_attributes_like_any_other():
                               False, None, True, "cpu")
     assert set(res["attrs"]) >= {"P", "w", "plain"}
     assert torch.equal(res["attrs"]["P"], torch.ones(1, 3))
+
+
+# ----------------------------------------------------------------------------- d2lkit.grader.check
+def _abs_power_sum(x, p):
+    return (x.abs() ** p).sum()
+
+
+def my_norm(x, p=2.0):
+    if p == float("inf"):
+        return x.abs().max()
+    return _abs_power_sum(x, p) ** (1 / p)
+
+
+def test_check_grades_a_function_of_any_name_in_the_sandbox_and_prints_once(capsys):
+    """`my_norm` is graded as ch2.vector_norm, from its source (and its helper's), in the
+    sandbox; one line is printed and the return value's repr is one line."""
+    from d2lkit.grader import check
+
+    result = check("ch2.vector_norm", my_norm, lang="en")
+    assert capsys.readouterr().out == "ch2.vector_norm: passed (2/2)\n"
+    assert result.passed and result.points == 2 and result.confined
+    assert repr(result) == "<d2lkit ch2.vector_norm: passed, 2/2 points (sandbox)>"
+
+
+def test_check_raises_a_failure_once_and_prints_nothing(capsys):
+    from d2lkit.grader import ExerciseFailed, check
+
+    def vector_norm(x, p=2.0):  # forgets the p-th root
+        return _abs_power_sum(x, p)
+
+    with pytest.raises(ExerciseFailed) as failed:
+        check("ch2.vector_norm", vector_norm, lang="en")
+    assert capsys.readouterr().out == ""
+    text = str(failed.value)
+    assert text.startswith("ch2.vector_norm: failed (0/2)")
+    assert text.count("What is wrong") == 1 and "not confined" not in text
+    assert isinstance(failed.value, AssertionError)  # what nbgrader's test cells rely on
+    assert failed.value._render_traceback_() == text.splitlines()  # IPython: no traceback
+
+
+def test_check_ends_an_endless_loop_at_the_sandboxs_timeout():
+    import time
+
+    from d2lkit.grader import ExerciseFailed, check
+
+    def vector_norm(x, p=2.0):
+        while True:
+            pass
+
+    start = time.monotonic()
+    with pytest.raises(ExerciseFailed) as failed:
+        check("ch2.vector_norm", vector_norm, timeout=1.0, lang="en")
+    assert failed.value.result.status == "timeout" and "within 1.0 s" in str(failed.value)
+    assert time.monotonic() - start < 15  # one call's timeout, not a hang (plus a cold start)
+
+
+def test_check_without_source_grades_in_process_and_says_why(capsys):
+    from d2lkit.grader import check
+
+    result = check("ch2.vector_norm", lambda x, p=2.0: my_norm(x, p), lang="en")
+    out = capsys.readouterr().out
+    assert result.passed and not result.confined
+    assert out.count("ch2.vector_norm: passed") == 1
+    assert "not confined" in out and "the source of vector_norm could not be read" in out
+    assert "in-process" in repr(result)
+    result = check("ch2.vector_norm", my_norm, lang="en", sandbox=False)
+    assert not result.confined and "sandbox=False" in capsys.readouterr().out

@@ -64,11 +64,19 @@ def _exercise(target: str, lang: str):
     return cat, exs[0]
 
 
+def shown_path(path) -> str:
+    """A folder as a learner recognises it: absolute, with ~ for the home folder."""
+    path = Path(path).resolve()
+    try:
+        return str(Path("~") / path.relative_to(Path.home().resolve()))
+    except (ValueError, RuntimeError):
+        return str(path)
+
+
 def workspace_for(explicit: str | None, folder: Path, lang: str):
     """(the workspace to record in or None, notes: functions of the report's language). An
     explicit workspace (or D2LKIT_WORKSPACE) must be one; otherwise the nearest above `folder`,
     else a new one made in `folder` — never over an existing file."""
-    from d2lkit.output.messages import short_path
     from d2lkit.workspace import WorkspaceError, find, init
 
     try:
@@ -76,20 +84,21 @@ def workspace_for(explicit: str | None, folder: Path, lang: str):
     except WorkspaceError as e:
         if e.key != "no-workspace":
             raise UsageError(t(f"cli.{e.key}", lang, **e.params)) from None
-    path = short_path(str(folder))
+    path = shown_path(folder)
     try:
         ws, _ = init(folder)
     except WorkspaceError as e:
+        files = e.params.get("files", "")
         return None, [lambda lang: t("jupyter.not-recorded", lang, reason=t(
-            "jupyter.no-workspace-here", lang, path=path, files=e.params.get("files", "")))]
+            "jupyter.no-workspace-here", lang, path=path, files=files))]
     except OSError as e:
-        return None, [lambda lang: t("jupyter.not-recorded", lang, reason=str(e))]
+        reason = f"{type(e).__name__}: {e}"
+        return None, [lambda lang: t("jupyter.not-recorded", lang, reason=reason)]
     return ws, [lambda lang: t("jupyter.workspace-created", lang, path=path)]
 
 
 def record(ws, result, seed: int, lang: str) -> str:
     """Record `result` in the workspace's progress; the note to show."""
-    from d2lkit.output.messages import short_path
     from d2lkit.progress import Progress
 
     warnings = []
@@ -100,7 +109,7 @@ def record(ws, result, seed: int, lang: str) -> str:
             write(result)
     except (sqlite3.Error, OSError) as e:
         return t("jupyter.not-recorded", lang, reason=f"{type(e).__name__}: {e}")
-    return " ".join([*warnings, t("jupyter.recorded", lang, path=short_path(str(ws.root)))])
+    return " ".join([*warnings, t("jupyter.recorded", lang, path=shown_path(ws.root))])
 
 
 def grade_cell(shell, line: str, cell: str, magic=None):

@@ -50,7 +50,7 @@ def _where_lines(result, lang: str) -> list[str]:
                 f"    {params.get('text') or ''}", "    " + " " * (col - 1) + "^"]
     frames = params.get("frames") or (params.get("error") or {}).get("frames") or []
     if frames:
-        out.append(t("report.learner-frames", lang) + ":")
+        out.append(t("report.learner-frames", lang))
         for f in frames[-4:]:
             out.append("  " + t("jupyter.frame", lang, where=f.get("file", ""), line=f.get("line"),
                                 function=f.get("function", "")))
@@ -137,12 +137,14 @@ def render(result, ex, lang: str, *, replay: str = "", notes=(), seconds: float 
         h.append(f'<div style="color:{COLORS["yellow"]}">{_e(line)}</div>')
 
     if not result.passed and ex is not None and ex.hints:
+        # each level folded inside the one before: read in order, one click at a time
         count = len(ex.hints)
         text.append(t("report.next-hint", lang, id=result.id))
-        h.append("<div>" + "".join(
-            f"<details><summary>{_e(t('jupyter.hint-level', lang, level=i, count=count))}"
-            f"</summary><div>{_e(pick(hint, lang))}</div></details>"
-            for i, hint in enumerate(ex.hints, 1)) + "</div>")
+        nested = ""
+        for i, hint in reversed(list(enumerate(ex.hints, 1))):
+            nested = (f"<details><summary>{_e(t('jupyter.hint-level', lang, level=i, count=count))}"
+                      f"</summary><div>{_e(pick(hint, lang))}</div>{nested}</details>")
+        h.append(f"<div>{nested}</div>")
 
     output = "".join(c.output for c in result.checks if c.output)
     if output and not result.passed:

@@ -366,8 +366,8 @@ def collect(main_source: str, namespace: dict, *, extra: tuple[str, ...] = (),
     try:
         bound = top_level_bindings(ast.parse(main_source)) | set(skip)
         wanted = [n for n in free_names(main_source) if n not in bound]
-    except SyntaxError:  # the grading reports it, with the line; nothing to collect
-        bound, wanted = set(skip), []
+    except SyntaxError:  # the grading reports it, with its line; nothing else is sent
+        return Collected()
     wanted += [n for n in extra if n not in wanted and n not in bound]
     out = Collected()
     done: dict[str, object] = {}
