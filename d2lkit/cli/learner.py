@@ -44,7 +44,7 @@ def init(directory, lang):
                  path=directory))
     click.echo(t("cli.init-next", ctx.lang, path=directory))
     if lang:
-        click.echo(t("cli.init-lang", ctx.lang, lang=ctx.lang))
+        click.echo(t("cli.init-lang", ctx.lang, code=ctx.lang))
 
 
 @click.command(name="next")
