@@ -31,7 +31,7 @@ from functools import cache
 from pathlib import Path
 
 VERSION = 1  # of the normalisation: fingerprints of different versions never match
-MIN_NODES = 30  # nodes a learner must have written for their code to be flagged (see docs)
+MIN_NODES = 25  # nodes a learner must have written for their code to be compared (see docs)
 MAX_SOURCE = 1 << 20  # bytes of a module that is fingerprinted at all
 _BUILTINS = frozenset(dir(builtins))
 _NOT_STARTED = "raise NotImplementedError"  # the stub's line (authoring.stubs.STUB_LINE)
