@@ -7,13 +7,13 @@ def relu(X: Tensor) -> Tensor:
     """ReLU, elementwise max(x, 0), written from scratch.
 
     Returns a tensor of X's shape, dtype and device. At exactly x = 0 the gradient must be 0,
-    as the book says ("when the input is 0 ... we use the derivative on the left, 0"); a gradient
-    of 0.5 there (what `torch.maximum(X, torch.zeros_like(X))` gives) is also accepted, 1 is not.
-    Do not use torch.relu, F.relu, nn.ReLU, clamp/clip, F.threshold or F.hardtanh.
+    the derivative on the left, as the book says ("when the input is 0 ... we use the derivative
+    on the left, 0"), or 0.5 (what `torch.maximum(X, torch.zeros_like(X))` gives); it must not
+    be 1. Do not use torch.relu, F.relu, nn.ReLU, clamp/clip, F.threshold or F.hardtanh.
 
     从零实现 ReLU 函数：逐元素计算 max(x, 0)。返回与 X 形状、数据类型和设备都相同的张量。
-    输入恰好为 0 时导数必须为 0（书中说“当输入为0时……默认使用左侧的导数，即0”）；
-    `torch.maximum(X, torch.zeros_like(X))` 在 0 处给出 0.5，也算对，但 1 不行。
+    输入恰好为 0 时导数必须为 0，即左侧的导数（书中说“当输入为0时……默认使用左侧的导数，即0”），
+    或者为 0.5（`torch.maximum(X, torch.zeros_like(X))` 给出的值）；不能是 1。
     不能使用 torch.relu、F.relu、nn.ReLU、clamp/clip、F.threshold 或 F.hardtanh。
 
     Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：

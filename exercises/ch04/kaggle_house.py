@@ -24,14 +24,14 @@ def get_k_fold_data(k: int, i: int, X: Tensor, y: Tensor) -> tuple[Tensor, Tenso
     With fold_size = n // k, fold j holds rows [j * fold_size, (j + 1) * fold_size). The
     validation data is fold i; the training data is the other folds concatenated along dim 0 in
     their order j = 0, ..., k - 1. The last n - k * fold_size rows are not used at all (book
-    behaviour). y has its own shape (e.g. (n,) or (n, 1)) and is split along dim 0 like X.
+    behaviour). y has shape (n,) or (n, 1) and must be split along dim 0 like X, either way.
     Requires k > 1 (assert). Returns (X_train, y_train, X_valid, y_valid).
 
     K 折交叉验证的第 i 折划分，对应书中的 `get_k_fold_data`（4.10.6 节）。
     记 fold_size = n // k，第 j 折是第 [j * fold_size, (j + 1) * fold_size) 行。
     验证数据是第 i 折；训练数据是其余各折按 j = 0, ..., k - 1 的顺序沿第 0 维拼接起来。
-    最后 n - k * fold_size 行完全不用（与书中一致）。y 可以是 (n,) 或 (n, 1) 等形状，
-    和 X 一样沿第 0 维划分。要求 k > 1（assert）。返回 (X_train, y_train, X_valid, y_valid)。
+    最后 n - k * fold_size 行完全不用（与书中一致）。y 的形状为 (n,) 或 (n, 1)，
+    两种情况下都必须和 X 一样沿第 0 维划分。要求 k > 1（assert）。返回 (X_train, y_train, X_valid, y_valid)。
 
     Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
         sklearn
