@@ -36,18 +36,42 @@ def formula(name, hw, k, p, s):
     return tuple(FORMULAS[name](*dims) for dims in zip(pair(hw), pair(k), pair(p), pair(s)))
 
 
-def check_shape(got, hw, k, p=0, s=1, suspects=("book-padding-per-side", "ceil-division",
-                                               "missing-plus-one")):
+# Cases on which the mistakes' formulas and the right one disagree in many ways (every kernel
+# fits): a mistake is named only when the learner's answers follow its formula on all of them,
+# since on one case a wrong answer can match a formula by chance.
+CONFIRM = [(n, k, p, s) for n in (5, 8, 11) for k in (1, 2, 3) for p in (0, 1, 2)
+           for s in (1, 2, 3)]
+
+
+def true_division(n, k, p, s):
+    return (n + 2 * p - k) / s + 1
+
+
+def follows(student, rule) -> bool:
+    """Whether the learner's answers on CONFIRM are `rule`'s (a function of n, k, p, s)."""
+    try:
+        answers = student.probe(probes.probe_all_shapes, CONFIRM)
+    except LearnerError:
+        return False
+    return all(isinstance(g, tuple) and len(g) == 2
+               and all(isinstance(v, (int, float)) and math.isclose(v, rule(*c)) for v in g)
+               for g, c in zip(answers, CONFIRM))
+
+
+def check_shape(student, got, hw, k, p=0, s=1, suspects=("book-padding-per-side", "ceil-division",
+                                                        "missing-plus-one")):
     """Compare one answer, naming the mistake that explains a wrong one."""
     what = call_text(hw, k, p, s)
     expected = formula("correct", hw, k, p, s)
     if isinstance(got, (tuple, list)):
-        mistake_if(any(isinstance(v, float) for v in got), "true-division", got=shown(got),
-                   expected=shown(expected), what=what)
+        if any(isinstance(v, float) for v in got):
+            mistake_if(follows(student, true_division), "true-division", got=shown(got),
+                       expected=shown(expected), what=what)
         for name in suspects:
             wrong = formula(name, hw, k, p, s)
-            mistake_if(wrong != expected and tuple(got) == wrong, name, got=shown(got), expected=shown(expected),
-                       what=what)
+            if wrong != expected and tuple(got) == wrong:
+                mistake_if(follows(student, FORMULAS[name]), name, got=shown(got),
+                           expected=shown(expected), what=what)
     expect(isinstance(got, tuple) and len(got) == 2
            and all(isinstance(v, int) and not isinstance(v, bool) for v in got),
            what=f"{what} returns a tuple of two ints", expected=expected, got=got)
@@ -69,34 +93,34 @@ def torch_shape(hw, k, p, s):
         zh="书中 6.3 练习 1：8×8、卷积核 (3, 5)、填充 (0, 1)、步幅 (3, 4) → (2, 2)")
 def test_shape_book_exercise(student):
     args = ((8, 8), (3, 5), (0, 1), (3, 4))
-    check_shape(student.call("conv_output_shape", *args), *args)
+    check_shape(student, student.call("conv_output_shape", *args), *args)
 
 
 @grades("ch6.conv_output_shape", en="returns Python ints: conv_output_shape(8, 3) == (6, 6)",
         zh="返回 Python int：conv_output_shape(8, 3) == (6, 6)")
 def test_shape_ints(student):
-    check_shape(student.call("conv_output_shape", 8, 3), 8, 3, 0, 1)
+    check_shape(student, student.call("conv_output_shape", 8, 3), 8, 3, 0, 1)
 
 
 @grades("ch6.conv_output_shape", en="no padding, stride 1: n − k + 1 (6×9 input, kernel (3, 2) → (4, 8))",
         zh="无填充、步幅为 1：n − k + 1（6×9 的输入、卷积核 (3, 2) → (4, 8)）")
 def test_shape_plus_one(student):
     got = student.call("conv_output_shape", (6, 9), (3, 2))
-    check_shape(got, (6, 9), (3, 2), 0, 1, suspects=("missing-plus-one",))
+    check_shape(student, got, (6, 9), (3, 2), 0, 1, suspects=("missing-plus-one",))
 
 
 @grades("ch6.conv_output_shape", en="padding is per side: 8×8, kernel 3, padding=1 keeps 8×8 (the book's p_h would be 2)",
         zh="padding 是每一侧的填充：8×8、卷积核 3、padding=1 仍是 8×8（书中的 p_h 是 2）")
 def test_shape_padding_per_side(student):
     got = student.call("conv_output_shape", (8, 8), 3, 1, 1)
-    check_shape(got, (8, 8), 3, 1, 1, suspects=("book-padding-per-side",))
+    check_shape(student, got, (8, 8), 3, 1, 1, suspects=("book-padding-per-side",))
 
 
 @grades("ch6.conv_output_shape", en="rounds down when (n + 2p − k) % s ≠ 0: 7×9, kernel (2, 3), stride 2 → (3, 4)",
         zh="当 (n + 2p − k) % s ≠ 0 时向下取整：7×9、卷积核 (2, 3)、步幅 2 → (3, 4)")
 def test_shape_floor(student):
     got = student.call("conv_output_shape", (7, 9), (2, 3), 0, 2)
-    check_shape(got, (7, 9), (2, 3), 0, 2, suspects=("ceil-division",))
+    check_shape(student, got, (7, 9), (2, 3), 0, 2, suspects=("ceil-division",))
 
 
 @grades("ch6.conv_output_shape", en="ValueError when the kernel does not fit (3×10 input, kernel (5, 3))",
@@ -111,7 +135,7 @@ def test_shape_value_error(student):
     else:
         expect(False, what=f"{what} raises ValueError", expected="ValueError", got=got)
     # padding can make it fit: 3 + 2 * 1 = 5
-    check_shape(student.call("conv_output_shape", (3, 10), (5, 3), 1, 1), (3, 10), (5, 3), 1, 1)
+    check_shape(student, student.call("conv_output_shape", (3, 10), (5, 3), 1, 1), (3, 10), (5, 3), 1, 1)
 
 
 @grades("ch6.conv_output_shape",
@@ -129,7 +153,7 @@ def test_shape_exhaustive(student):
             continue
         book = (n - k + 2 * p + s) // s  # the book's formula with the total padding p_h = 2p
         if g != (book, book):
-            check_shape(g, n, k, p, s)
+            check_shape(student, g, n, k, p, s)
             expect_equal(g, (book, book), what=call_text(n, k, p, s))
 
 
@@ -149,7 +173,7 @@ def test_shape_vs_conv2d(student, seed):
     for case, g in zip(cases, got):
         expected = torch_shape(*case)
         if g != expected:
-            check_shape(g, *case)
+            check_shape(student, g, *case)
             expect_equal(g, expected, what=call_text(*case))
 
 
@@ -172,7 +196,7 @@ def test_shape_property(student, cases):
         conv = torch.nn.Conv2d(1, 1, k, padding=p, stride=s, bias=False, dtype=torch.float64)
         expected = tuple(conv(torch.zeros(0, 1, *hw, dtype=torch.float64)).shape[-2:])
         if g != expected:
-            check_shape(g, hw, k, p, s)
+            check_shape(student, g, hw, k, p, s)
         expect_equal(tuple(g), expected, what=call_text(hw, k, p, s))
 
 
