@@ -440,3 +440,18 @@ def test_d2lkit_notebook_does_not_import_torch(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     imported = {line.split("|")[-1].strip() for line in out.stderr.splitlines() if "|" in line}
     assert "torch" not in imported and "IPython" not in imported
+
+
+def test_a_cell_is_hashed_like_the_same_code_in_a_file():
+    """Attempts count changes of the learner's definitions: a cell and a workspace file holding
+    the same definition are the same attempt, whatever the graded module adds around it."""
+    from d2lkit.grading.precheck import code_hash
+    from d2lkit.paths import content_dir
+
+    stub = (content_dir("exercises") / "ch03" / "softmax_scratch.py").read_text()
+    cell = "def softmax(X):\n    return X.softmax(1)\n"
+    module = sources.assemble(stub, sources.Collected(), [sources.Part(cell)])
+    start, end = stub.index("def softmax"), stub.index("def cross_entropy")
+    in_a_file = stub[:start] + cell + "\n\n" + stub[end:]
+    assert code_hash(module.learner_source, ("softmax",)) == code_hash(in_a_file, ("softmax",))
+    assert code_hash(module.learner_source, ("softmax",)) != code_hash(stub, ("softmax",))

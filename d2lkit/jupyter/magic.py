@@ -131,6 +131,12 @@ def grade_cell(shell, line: str, cell: str, magic=None):
         raise UsageError(t("jupyter.bad-uses", hint_lang, names=", ".join(bad)))
     if args.timeout is not None and not args.timeout > 0:
         raise UsageError(t("jupyter.bad-timeout", hint_lang))
+    device = normalise_device(args.device)
+    if device != "cpu":
+        from d2lkit.grading.devices import cuda_available  # imports torch, never initialises CUDA
+
+        if not device.startswith("cuda") or not cuda_available():
+            raise UsageError(t("cli.no-cuda", hint_lang))
     ws, first_notes = workspace_for(args.workspace, folder, hint_lang)
     lang = detect_lang(args.lang or (ws.settings().get("lang") if ws is not None else None))
     notes = [note(lang) for note in first_notes]
@@ -163,8 +169,7 @@ def grade_cell(shell, line: str, cell: str, magic=None):
     missing = [n for n in ex.functions if n not in defined]
 
     try:
-        graded = sandboxed.grade(ex, module, seed=seed, timeout=timeout,
-                                 device=normalise_device(args.device),
+        graded = sandboxed.grade(ex, module, seed=seed, timeout=timeout, device=device,
                                  workspace_root=ws.root if ws is not None else None, lang=lang)
     except ServiceError as e:
         display(report.failure_report(ex.id, str(e), lang, e.log))
@@ -172,6 +177,12 @@ def grade_cell(shell, line: str, cell: str, magic=None):
             shell.run_cell(cell, store_history=False)
         return None
     result = graded.result
+    if result.code_hash:
+        # attempts are counted by changes of the learner's definitions: hash them as
+        # `d2lkit check` hashes a file's, without the stub the graded module starts with
+        from d2lkit.grading.precheck import code_hash
+
+        result.code_hash = code_hash(module.learner_source, ex.functions)
 
     if ws is not None:
         notes.append(record(ws, result, seed, lang))

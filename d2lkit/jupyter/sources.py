@@ -466,6 +466,14 @@ class GradedModule:
     collected: Collected
     stripped: int = 0  # bare expressions left out of the graded code
 
+    @property
+    def learner_source(self) -> str:
+        """The module without the kit's stub: what the learner's code and earlier cells add."""
+        first = next((p.first for p in self.pieces if p.origin != "stub"), None)
+        if first is None:
+            return ""
+        return "".join(self.source.splitlines(keepends=True)[first - 1:])
+
     def locate(self, line: int) -> Piece | None:
         """The piece a line of the module belongs to (None: a line d2lkit added)."""
         for piece in self.pieces:
