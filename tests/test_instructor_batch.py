@@ -61,6 +61,10 @@ def test_grade_json_scores(graded):
     bob = {r["id"]: r for r in by["bob"]["results"]}
     assert bob["ch2.row_normalize"]["status"] == "failed"
     assert bob["ch2.vector_norm"]["status"] == "passed"
+    # normalised-code fingerprints, read by the supervisor from each private copy
+    assert by["alice"]["fingerprints"]["ch2.vector_norm"]["reference"] is True
+    assert not by["alice"]["fingerprints"]["ch2.vector_norm"]["stub"]
+    assert {f["stub"] for f in by["dave"]["fingerprints"].values()} == {True}
     # grading wrote nothing into the learners' progress
     for name in by:
         assert not (cls / name / ".d2lkit" / "progress.sqlite3").exists()
@@ -98,12 +102,23 @@ def test_grade_formats_and_report(graded, tmp_path):
     text = page.read_text()
     assert text.startswith("<!DOCTYPE html>") and "<svg" in text and "http" not in text.replace(
         "http://www.w3.org/2000/svg", "")
-    for anchor in ("pass-rate", "statuses", "mistakes", "time"):
+    for anchor in ("distribution", "students", "pass-rate", "statuses", "mistakes", "time",
+                   "integrity"):
         assert f"id='{anchor}'" in text
+    assert "<script" not in text and text.count("<details class='student'") == 4
     r = run_cli("report", results, "--json")
     s = json.loads(r.stdout)
     rates = {e["id"]: e["pass_rate"] for e in s["exercises"]}
     assert rates["ch2.frobenius_norm"] == 0.5  # alice and bob
+    flagged = s["integrity"]["flagged"]
+    # alice and bob kept the reference's vector_norm (29 nodes); the two one-liners of the topic
+    # are what every correct answer looks like, and are never flagged
+    for name in ("alice", "bob"):
+        assert [(f["kind"], f["exercise"]) for f in flagged[name]] == [
+            ("reference", "ch2.vector_norm")]
+    assert ("timeout", "ch2.vector_norm") in [(f["kind"], f.get("exercise"))
+                                              for f in flagged["carol"]]
+    assert "dave" not in flagged
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium:
