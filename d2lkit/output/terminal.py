@@ -252,8 +252,9 @@ def _failure(r: ExerciseResult, catalogue, options, workspace, verbose, watching
             if isinstance(part, Text):
                 for line in part.split("\n"):
                     console.print(Text("  ").append_text(line), soft_wrap=True)
-            else:  # what the learner's code printed
-                console.print(part, soft_wrap=True)
+            else:  # what the learner's code printed, as it printed it
+                console.print(Text(f"  {part.title} ↓", style="bold"), soft_wrap=True)
+                console.print(Text(part.text.rstrip("\n")), soft_wrap=True)
         return
     if mode == STACKED:  # the heading goes inside, where it wraps instead of being cut
         console.print(Panel(Group(heading, *parts), border_style=style))
@@ -286,9 +287,18 @@ def _failure_parts(r: ExerciseResult, ex, options, workspace, verbose, watching
         parts.append(Text(t("report.seed", lang, id=r.id, seed=options.seed), style="dim"))
     check = r.failing_check
     if verbose and check is not None and check.output:
-        parts.append(Panel(Text(check.output[-4000:]), title=t("report.output", lang),
-                           border_style="dim"))
+        parts.append(_Printed(check.output[-4000:], t("report.output", lang)))
     return parts, r.status.style
+
+
+class _Printed:
+    """What the learner's code printed (`--verbose`): boxed on a terminal, as it is in plain."""
+
+    def __init__(self, text: str, title: str):
+        self.text, self.title = text, title
+
+    def __rich__(self):
+        return Panel(Text(self.text), title=self.title, border_style="dim")
 
 
 def _where(r: ExerciseResult, lang: str) -> list[Text]:
