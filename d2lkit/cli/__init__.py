@@ -1,7 +1,7 @@
 """The `d2lkit` command: the click group `main`, with the commands of each module registered.
 
     common      what every command shares (language, options, workspace, targets, progress)
-    learner     init, list, check, hint, solution, reset, progress
+    learner     init, next, list, check, hint, solution, reset, progress
     watch       watch
     dev         dev check, dev sync
     instructor  nbgrader init/export, grade, gradescope, report
@@ -25,8 +25,9 @@ def main():
 
     \b
     Start:   d2lkit init my-d2l && cd my-d2l
-    Grade:   d2lkit check ch2        (or 2, 2.3, ch2.vector_norm, norms, en:2, all)
-    Help:    d2lkit hint ch2.vector_norm
+    Next:    d2lkit next             (the current exercise: where to write it, what to read)
+    Grade:   d2lkit check            (the current exercise; or ch2, 2.3, ch2.vector_norm, all)
+    Help:    d2lkit hint             (the next hint for it; or d2lkit hint ch2.vector_norm)
     """
 
 
