@@ -1,130 +1,540 @@
-"""The Gradescope pair: run_autograder deletes any results file that was there before it ran,
-and whenever `d2lkit grade` fails, is killed or leaves no valid results, it writes a valid
-results.json of its own (score 0, "the autograder failed") and exits non-zero.
+"""Gradescope: the autograder `d2lkit gradescope` writes (autograder.zip: setup.sh, run_autograder,
+d2lkit's wheel, constraints.txt) and what run_autograder does with each upload.
 
-The generated script is run with bash as Gradescope would, with its variables pointing `d2lkit`,
-the submission and the results file elsewhere (a stub command stands in for a failing d2lkit)."""
+Gradescope's machine is simulated by a folder: `AUTOGRADER_ROOT` stands in for /autograder
+(source/, submission/, results/) and `D2LKIT_VENV` for /opt/d2lkit. The fast tests run
+run_autograder with bash against this checkout's own venv (or a stub python that fails in the
+ways a grader can fail); `test_the_whole_autograder_offline` (slow) runs setup.sh too, into a
+fresh venv, with the network install of torch replaced by the machine's local wheels and d2lkit
+installed from the wheel in the zip."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 
 import pytest
 
+from d2lkit import catalogue
 from d2lkit.instructor import gradescope
 from tests.conftest import ROOT, run_cli
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="run_autograder is bash")
-BIN = Path(sys.executable).parent
+SOLUTION = (ROOT / "solutions" / "ch02" / "norms.py").read_text()
+TARGET = "2.3"  # ch02/norms.py: 3 exercises, 4 points
+EXERCISES = catalogue.load().resolve([TARGET])
 
 
-def write_pair(folder: Path, *extra) -> Path:
-    r = run_cli("gradescope", folder, "--target", "2.3", "--timeout", "5", *extra)
+# ------------------------------------------------------------------------------ helpers
+def fake_wheel(tmp_path: Path) -> Path:
+    wheel = tmp_path / "d2lkit-0.0.0-py3-none-any.whl"
+    wheel.write_bytes(b"PK\x05\x06" + b"\0" * 18)  # an empty zip: never installed by these tests
+    return wheel
+
+
+def write_autograder(folder: Path, *extra, wheel: Path | None = None, cwd=None) -> Path:
+    args = ["gradescope", folder, "--target", TARGET, "--timeout", "5", *extra]
+    if wheel is not None:
+        args += ["--wheel", wheel]
+    r = run_cli(*args, cwd=cwd)
     assert r.returncode == 0, r.stderr
     return folder / "run_autograder"
 
 
-def stub(tmp_path: Path, body: str) -> Path:
-    """A stand-in for the d2lkit executable: records its arguments, then runs `body`."""
-    path = tmp_path / "d2lkit-stub"
-    path.write_text(f'#!/usr/bin/env bash\nprintf "%s\\n" "$@" > "{tmp_path}/args"\n{body}\n')
-    path.chmod(0o755)
-    return path
+def autograder_root(tmp_path: Path) -> Path:
+    """A stand-in for /autograder: an empty submission/ folder."""
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    return root
 
 
-def run_autograder(script: Path, d2lkit: Path, results: Path, submission: Path
+def run_autograder(script: Path, root: Path, venv: Path | str = sys.prefix, env=None
                    ) -> subprocess.CompletedProcess:
-    env = {**os.environ, "D2LKIT": str(d2lkit), "D2LKIT_RESULTS": str(results),
-           "D2LKIT_SUBMISSION": str(submission), "D2LKIT_PYTHON": sys.executable,
-           "D2LKIT_LANG": "en", "NO_COLOR": "1"}
-    return subprocess.run(["bash", str(script)], env=env, text=True, capture_output=True,
+    full = {**os.environ, "AUTOGRADER_ROOT": str(root), "D2LKIT_VENV": str(venv),
+            "D2LKIT_LANG": "en", "NO_COLOR": "1", **(env or {})}
+    return subprocess.run(["bash", str(script)], env=full, text=True, capture_output=True,
                           timeout=300)
 
 
-def assert_failed_results(results: Path, status: str):
-    data = json.loads(results.read_text())  # valid JSON, as Gradescope requires
-    assert data["score"] == 0 and data["tests"] == []
-    assert "autograder failed" in data["output"] and f"exit status {status}" in data["output"]
-    assert not results.is_symlink()
+def results_of(root: Path) -> dict:
+    path = root / "results" / "results.json"
+    assert path.is_file() and not path.is_symlink()
+    data = json.loads(path.read_text())  # valid JSON, as Gradescope requires
+    assert isinstance(data["score"], (int, float)) and isinstance(data["tests"], list)
+    assert isinstance(data["output"], str)
+    return data
 
 
-def test_the_script_keeps_gradescopes_defaults(tmp_path):
-    text = write_pair(tmp_path / "gs").read_text()
-    for default in ("/opt/d2lkit/bin/d2lkit", "/autograder/submission",
-                    "/autograder/results/results.json", "--format gradescope", "--target 2.3",
-                    "--timeout 5.0", "ALLOW_WEAK_SANDBOX=0"):
-        assert default in text
-    weak = write_pair(tmp_path / "weak", "--allow-weak-sandbox").read_text()
-    assert "ALLOW_WEAK_SANDBOX=1" in weak
-    assert "pip install" in (tmp_path / "gs" / "setup.sh").read_text()
-    # the fallback is JSON as written, whatever the language
+def fake_venv(tmp_path: Path, body: str) -> Path:
+    """A venv whose python runs `body` (bash) instead of d2lkit; its arguments land in args."""
+    venv = tmp_path / "fake-venv"
+    (venv / "bin").mkdir(parents=True)
+    python = venv / "bin" / "python"
+    python.write_text(f'#!/usr/bin/env bash\nprintf "%s\\n" "$@" > "{tmp_path}/args"\n{body}\n')
+    python.chmod(0o755)
+    return venv
+
+
+def patched_venv(tmp_path: Path, patch: str) -> Path:
+    """A venv whose python is this checkout's, with `patch` run before the autograder's main."""
+    venv = tmp_path / "patched-venv"
+    (venv / "bin").mkdir(parents=True)
+    python = venv / "bin" / "python"
+    code = (f"{patch}; import sys; from d2lkit.instructor.gradescope import main; "
+            "sys.exit(main(sys.argv[1:]))")
+    # run_autograder calls `python -m d2lkit.instructor.gradescope ARGS...`: drop the first two
+    python.write_text(f'#!/usr/bin/env bash\nshift 2\nexec {sys.executable} -c "{code}" "$@"\n')
+    python.chmod(0o755)
+    return venv
+
+
+# ------------------------------------------------------------------------------ the upload shapes
+def _zip(path: Path, files: dict[str, str], symlinks: dict[str, str] = ()):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+        for name, target in dict(symlinks).items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            z.writestr(info, target)
+
+
+def shape(sub: Path, kind: str):
+    """Fill a submission folder as a learner's upload of this kind would."""
+    if kind == "flat":  # the files dragged in
+        (sub / "norms.py").write_text(SOLUTION)
+    elif kind == "chapters":  # the chNN/ folders dragged in
+        (sub / "ch02").mkdir()
+        (sub / "ch02" / "norms.py").write_text(SOLUTION)
+    elif kind == "folder":  # the workspace folder
+        (sub / "my-d2l" / "ch02").mkdir(parents=True)
+        (sub / "my-d2l" / "d2lkit.toml").write_text("[workspace]\n")
+        (sub / "my-d2l" / "ch02" / "norms.py").write_text(SOLUTION)
+    elif kind == "nested":
+        ws = sub / "Users" / "li" / "courses" / "my-d2l"
+        (ws / "ch02").mkdir(parents=True)
+        (ws / "ch02" / "norms.py").write_text(SOLUTION)
+        (sub / "Users" / ".Trash" / "old" / "ch02").mkdir(parents=True)  # hidden: not searched
+    elif kind == "zip":  # a zip of the workspace, with the junk macOS adds
+        _zip(sub / "my-d2l.zip", {"my-d2l/d2lkit.toml": "[workspace]\n",
+                                  "my-d2l/ch02/norms.py": SOLUTION,
+                                  "__MACOSX/my-d2l/ch02/._norms.py": "junk"})
+    elif kind == "zip-flat":
+        _zip(sub / "upload.zip", {"norms.py": SOLUTION})
+    else:
+        raise ValueError(kind)
+
+
+SHAPES = ["flat", "chapters", "folder", "nested", "zip", "zip-flat"]
+
+
+@pytest.mark.parametrize("kind", SHAPES)
+def test_every_upload_shape_is_found(tmp_path, kind):
+    sub = tmp_path / "submission"
+    sub.mkdir()
+    shape(sub, kind)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    upload = gradescope.locate(sub, EXERCISES, scratch)
+    assert upload.problem is None and upload.workspace is not None
+    assert (upload.workspace / "ch02" / "norms.py").read_text() == SOLUTION
+
+
+def found(tmp_path, build) -> gradescope.Upload:
+    sub = tmp_path / "submission"
+    sub.mkdir(parents=True, exist_ok=True)
+    build(sub)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir(exist_ok=True)
+    return gradescope.locate(sub, EXERCISES, scratch)
+
+
+def test_several_workspaces_are_an_error_not_a_guess(tmp_path):
+    def two(sub):
+        for name in ("alice", "bob"):
+            (sub / name / "ch02").mkdir(parents=True)
+            (sub / name / "ch02" / "norms.py").write_text(SOLUTION)
+
+    key, params = found(tmp_path, two).problem
+    assert key == "instructor.gs-several" and params["count"] == 2
+    assert params["names"] == "alice, bob"
+
+
+def test_two_zips_or_two_copies_of_a_file_are_errors(tmp_path):
+    def zips(sub):
+        _zip(sub / "a.zip", {"norms.py": SOLUTION})
+        _zip(sub / "b.zip", {"norms.py": SOLUTION})
+
+    assert found(tmp_path / "z", zips).problem[0] == "instructor.gs-several"
+
+    def copies(sub):
+        (sub / "norms.py").write_text(SOLUTION)
+        (sub / "old").mkdir()
+        (sub / "old" / "norms.py").write_text("")
+
+    key, params = found(tmp_path / "c", copies).problem
+    assert key == "instructor.gs-duplicate" and params["paths"] == "norms.py, old/norms.py"
+
+
+def test_nothing_of_the_assignment_says_what_to_upload(tmp_path):
+    def other(sub):
+        (sub / "notes.txt").write_text("hello")
+        (sub / "linreg.py").write_text("")  # another chapter's file: not this assignment's
+
+    key, params = found(tmp_path, other).problem
+    assert key == "instructor.gs-nothing" and params["expected"] == "ch02/norms.py"
+
+
+def test_an_unsafe_zip_is_never_extracted_outside_the_scratch_folder(tmp_path):
+    outside = tmp_path / "outside.py"
+
+    def evil(sub):
+        _zip(sub / "evil.zip", {"../../outside.py": "x = 1", "/abs/norms.py": "x = 1",
+                                "ws/ch02/norms.py": SOLUTION},
+             symlinks={"ws/ch02/linked.py": "/etc/passwd"})
+
+    upload = found(tmp_path, evil)
+    assert upload.problem is None and not outside.exists()
+    ws = upload.workspace
+    assert (ws / "ch02" / "norms.py").read_text() == SOLUTION
+    assert not (ws / "ch02" / "linked.py").exists()
+    assert ws.resolve().is_relative_to((tmp_path / "scratch").resolve())
+
+
+def test_a_zip_that_cannot_be_read_is_an_error(tmp_path, monkeypatch):
+    def broken(sub):
+        (sub / "work.zip").write_bytes(b"PK\x03\x04 not really a zip")
+
+    assert found(tmp_path / "b", broken).problem[0] == "instructor.gs-bad-zip"
+    monkeypatch.setattr(gradescope, "MAX_ZIP_BYTES", 1000)
+
+    def bomb(sub):  # more Python than allowed once inflated
+        _zip(sub / "bomb.zip", {"ch02/norms.py": "#" * 5000})
+
+    key, params = found(tmp_path / "m", bomb).problem
+    assert key == "instructor.gs-bad-zip" and "MiB" in params["message"]
+
+
+def test_a_symlinked_folder_or_file_is_not_followed(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "ch02").mkdir(parents=True)
+    (elsewhere / "ch02" / "norms.py").write_text(SOLUTION)
+
+    def links(sub):
+        (sub / "ws").symlink_to(elsewhere)
+        (sub / "norms.py").symlink_to(elsewhere / "ch02" / "norms.py")
+
+    assert found(tmp_path, links).problem[0] == "instructor.gs-nothing"
+
+
+def test_problem_results_are_valid_in_both_languages():
     for lang in ("en", "zh"):
+        for key, params in (("instructor.gs-several", {"count": 2, "names": "a, b"}),
+                            ("instructor.gs-nothing", {"expected": "ch02/norms.py"})):
+            data = json.loads(gradescope.problem_results(key, params, lang))
+            assert data["score"] == 0 and data["tests"] == [] and "{" not in data["output"]
         json.loads(gradescope.failed_results(lang))
 
 
+# ------------------------------------------------------------------------------ the generated files
+def test_the_autograder_zip_holds_everything_at_its_root(tmp_path):
+    out = tmp_path / "gs"
+    write_autograder(out, wheel=fake_wheel(tmp_path))
+    with zipfile.ZipFile(out / "autograder.zip") as z:
+        names = {i.filename: i.external_attr >> 16 for i in z.infolist()}
+        assert z.read("constraints.txt").decode() == (ROOT / "constraints.txt").read_text()
+    assert set(names) == {"setup.sh", "run_autograder", "constraints.txt",
+                          "d2lkit-0.0.0-py3-none-any.whl"}
+    assert names["run_autograder"] & 0o111 and names["setup.sh"] & 0o111
+    setup = (out / "setup.sh").read_text()
+    # d2lkit from the wheel in the zip, never from an index; torch pinned by the constraints
+    assert '"$SOURCE/d2lkit-0.0.0-py3-none-any.whl"' in setup
+    assert "pip install -q d2lkit" not in setup and "install -q {" not in setup
+    assert setup.count('-c "$SOURCE/constraints.txt"') == 2
+    assert "https://download.pytorch.org/whl/cpu" in setup
+    script = (out / "run_autograder").read_text()
+    for default in ("/autograder", "/opt/d2lkit", "--target 2.3", "--timeout 5.0",
+                    "--stretch extra-credit", "--hidden-visibility after_due_date"):
+        assert default in script + setup
+    assert "--require-landlock" not in script
+
+
+def test_the_course_file_reaches_the_script(tmp_path):
+    (tmp_path / "d2lkit-course.toml").write_text(
+        '[grading]\nstretch = "required"\nhidden_visibility = "after_published"\n')
+    script = write_autograder(tmp_path / "gs", "--require-landlock", wheel=fake_wheel(tmp_path),
+                              cwd=tmp_path).read_text()
+    assert "--stretch required" in script and "--hidden-visibility after_published" in script
+    assert "--require-landlock" in script
+    # the command line wins over the file
+    script = write_autograder(tmp_path / "gs2", "--stretch", "ignore", wheel=fake_wheel(tmp_path),
+                              cwd=tmp_path).read_text()
+    assert "--stretch ignore" in script
+    (tmp_path / "d2lkit-course.toml").write_text('[grading]\nstretch = "bonus"\n')
+    r = run_cli("gradescope", tmp_path / "gs3", "-t", TARGET, cwd=tmp_path)
+    assert r.returncode == 2 and "bonus" in r.stderr and "extra-credit" in r.stderr
+    assert not (tmp_path / "gs3").exists()
+
+
+def test_a_wheel_that_is_not_d2lkits_is_refused(tmp_path):
+    other = tmp_path / "numpy-1.0-py3-none-any.whl"
+    other.write_bytes(b"")
+    r = run_cli("gradescope", tmp_path / "gs", "-t", TARGET, "--wheel", other)
+    assert r.returncode == 2 and "not a d2lkit wheel" in r.stderr
+
+
+def test_the_wheel_is_built_offline_from_this_checkout(tmp_path):
+    before = {p.name for p in ROOT.iterdir()}
+    wheel = gradescope.build_wheel(tmp_path, ROOT)
+    assert {p.name for p in ROOT.iterdir()} == before  # nothing written into the checkout
+    from d2lkit import __version__
+
+    assert wheel.name == f"d2lkit-{__version__}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel) as z:
+        names = set(z.namelist())
+        meta = z.read(f"d2lkit-{__version__}.dist-info/METADATA").decode()
+    assert {"d2lkit/compat.py", "d2lkit/instructor/gradescope.py",
+            "d2lkit/_content/grader/ch02/test_norms.py"} <= names
+    assert "Requires-Python: >=3.10" in meta
+    assert 'Requires-Dist: tomli>=1.1; python_version < "3.11"' in meta
+
+
+# ------------------------------------------------------------------------------ run_autograder fails
 @pytest.mark.parametrize("how, status", [
     ("exit 3", "3"),
     ("kill -9 $$", "137"),  # killed, as by the OOM killer
     ("exit 0", "0"),  # "succeeded" but wrote nothing
-    ("""echo '{"score": "lots"}' > "$RESULTS_ARG"; exit 0""", "0"),
-    ("""echo 'not json' > "$RESULTS_ARG"; exit 0""", "0"),
+    ('ln -s /etc/passwd "$RESULTS_ARG"; exit 0', "0"),  # a symlink is never believed
 ])
 def test_a_failed_grading_yields_valid_failed_results(tmp_path, how, status):
-    script = write_pair(tmp_path / "gs")
-    results = tmp_path / "results" / "results.json"
+    script = write_autograder(tmp_path / "gs", wheel=fake_wheel(tmp_path))
+    root = autograder_root(tmp_path)
+    results = root / "results" / "results.json"
     results.parent.mkdir()
     results.write_text(json.dumps({"score": 100, "tests": []}))  # planted by the submission
-    d2lkit = stub(tmp_path, 'RESULTS_ARG=$(printf "%s\\n" "$@" | grep -A1 -x -- --out | tail -1)\n'
-                  + how)
-    r = run_autograder(script, d2lkit, results, tmp_path)
-    assert r.returncode != 0
-    assert_failed_results(results, status)
-    assert "d2lkit grade failed" in r.stderr
+    venv = fake_venv(tmp_path, 'RESULTS_ARG=$(printf "%s\\n" "$@" | grep -A1 -x -- --results '
+                     '| tail -1)\n' + how)
+    r = run_autograder(script, root, venv)
+    assert r.returncode == 1
+    data = results_of(root)
+    assert data["score"] == 0 and data["tests"] == []
+    assert "autograder failed" in data["output"] and f"exit status {status}" in data["output"]
+    assert "failed" in r.stderr
 
 
 def test_a_planted_symlink_is_removed_not_followed(tmp_path):
-    script = write_pair(tmp_path / "gs")
+    script = write_autograder(tmp_path / "gs", wheel=fake_wheel(tmp_path))
+    root = autograder_root(tmp_path)
     decoy = tmp_path / "decoy.json"
     decoy.write_text('{"score": 100}')
-    results = tmp_path / "results.json"
-    results.symlink_to(decoy)
-    r = run_autograder(script, stub(tmp_path, "exit 1"), results, tmp_path)
-    assert r.returncode == 1
-    assert_failed_results(results, "1")
+    (root / "results").mkdir()
+    (root / "results" / "results.json").symlink_to(decoy)
+    r = run_autograder(script, root, fake_venv(tmp_path, "exit 1"))
+    assert r.returncode == 1 and results_of(root)["score"] == 0
     assert decoy.read_text() == '{"score": 100}'
 
 
-def test_the_switch_reaches_grade(tmp_path):
-    for extra, expected in (((), False), (("--allow-weak-sandbox",), True)):
-        script = write_pair(tmp_path / f"gs{len(extra)}", *extra)
-        results = tmp_path / "results.json"
-        d2lkit = stub(tmp_path, 'echo \'{"score": 2, "tests": []}\' > "$D2LKIT_RESULTS"')
-        r = run_autograder(script, d2lkit, results, tmp_path / "sub")
-        assert r.returncode == 0, r.stderr
-        assert json.loads(results.read_text())["score"] == 2  # valid results are kept as written
-        args = (tmp_path / "args").read_text().splitlines()
-        assert args[:2] == ["grade", str(tmp_path / "sub")]
-        assert args[args.index("--out") + 1] == str(results)
-        assert ("--allow-weak-sandbox" in args) is expected
+def test_the_settings_reach_the_grader(tmp_path):
+    script = write_autograder(tmp_path / "gs", "--stretch", "required", "--require-landlock",
+                              wheel=fake_wheel(tmp_path))
+    root = autograder_root(tmp_path)
+    venv = fake_venv(tmp_path, 'echo \'{"score": 2, "output": "", "tests": []}\' > '
+                     '"$AUTOGRADER_ROOT/results/results.json"')
+    r = run_autograder(script, root, venv)
+    assert r.returncode == 0, r.stderr
+    assert results_of(root)["score"] == 2  # what the grader wrote is kept as written
+    args = (tmp_path / "args").read_text().splitlines()
+    assert args[:2] == ["-m", "d2lkit.instructor.gradescope"]
+    assert args[args.index("--submission") + 1] == str(root / "submission")
+    assert args[args.index("--results") + 1] == str(root / "results" / "results.json")
+    assert args[args.index("--stretch") + 1] == "required" and "--require-landlock" in args
 
 
-def test_a_real_grading_replaces_a_planted_results_file(tmp_path):
-    sub = tmp_path / "submission"
-    assert run_cli("init", sub).returncode == 0
-    (sub / "ch02" / "norms.py").write_text((ROOT / "solutions" / "ch02" / "norms.py").read_text())
-    # the learner's own attempt to pre-plant a perfect score, inside and outside the submission
-    (sub / "results.json").write_text('{"score": 100}')
-    results = tmp_path / "results" / "results.json"
-    results.parent.mkdir()
-    results.write_text('{"score": 100, "tests": []}')
-    script = write_pair(tmp_path / "gs", "--allow-weak-sandbox")  # whatever this kernel has
-    r = run_autograder(script, BIN / "d2lkit", results, sub)
+# ------------------------------------------------------------------------------ real gradings
+def graded(tmp_path, kind=None, venv=sys.prefix, *extra) -> tuple[dict, subprocess.CompletedProcess]:
+    script = write_autograder(tmp_path / "gs", *extra, wheel=fake_wheel(tmp_path))
+    root = autograder_root(tmp_path)
+    if kind:
+        shape(root / "submission", kind)
+    r = run_autograder(script, root, venv)
     assert r.returncode == 0, r.stdout + r.stderr
-    data = json.loads(results.read_text())
+    return results_of(root), r
+
+
+def assert_solved(data: dict):
     assert data["score"] == 4 and len(data["tests"]) == 3
-    assert all(t["status"] == "passed" for t in data["tests"])
+    assert all(t["status"] == "passed" and t["visibility"] == "visible" for t in data["tests"])
+    assert sum(t["max_score"] for t in data["tests"]) == 4
+
+
+@pytest.mark.parametrize("kind", ["flat", "zip"])
+def test_an_upload_is_graded_and_the_sandbox_level_reported(tmp_path, kind):
+    data, r = graded(tmp_path, kind)
+    assert_solved(data)
+    from d2lkit.grading.confine import landlock_abi
+
+    if landlock_abi():
+        assert "sandbox: full (Landlock ABI" in data["output"]
+    else:
+        assert "this container refuses Landlock" in data["output"]
+
+
+def test_several_workspaces_give_a_valid_results_file(tmp_path):
+    script = write_autograder(tmp_path / "gs", wheel=fake_wheel(tmp_path))
+    root = autograder_root(tmp_path)
+    for name in ("ws1", "ws2"):
+        (root / "submission" / name / "ch02").mkdir(parents=True)
+        (root / "submission" / name / "ch02" / "norms.py").write_text(SOLUTION)
+    r = run_autograder(script, root)
+    assert r.returncode == 0, r.stderr
+    data = results_of(root)
+    assert set(data) >= {"score", "output", "tests"} and "ws1" not in data
+    assert data["score"] == 0 and "2 workspaces (ws1, ws2)" in data["output"]
+
+
+NO_LANDLOCK = "import d2lkit.grading.confine as c; c.landlock_abi = lambda: 0"
+NOT_STRICT = "import d2lkit.grading.sandbox as s; s._set_dumpable = lambda on: False"
+
+
+def test_without_landlock_it_grades_in_the_strongest_sandbox_and_says_so(tmp_path):
+    data, r = graded(tmp_path, "chapters", patched_venv(tmp_path, NO_LANDLOCK))
+    assert_solved(data)
+    assert "sandbox: weaker (this container refuses Landlock" in data["output"]
+    assert "no Landlock on this kernel" in data["output"]  # the engine's own weaknesses
+
+
+def test_when_the_strict_sandbox_fails_it_falls_back_and_says_why(tmp_path):
+    from d2lkit.grading.confine import landlock_abi
+
+    if not landlock_abi():
+        pytest.skip("no Landlock here: the strict sandbox is never tried")
+    data, r = graded(tmp_path, "chapters", patched_venv(tmp_path, NOT_STRICT))
+    assert_solved(data)
+    assert "the full sandbox could not start: sandbox hardening failed: non-dumpable" \
+        in data["output"]
+
+
+def test_require_landlock_refuses_in_a_valid_results_file(tmp_path):
+    data, r = graded(tmp_path, "chapters", patched_venv(tmp_path, NO_LANDLOCK),
+                     "--require-landlock")
+    assert data["score"] == 0 and data["tests"] == []
+    assert "refused to grade" in data["output"] and "no Landlock" in data["output"]
+
+
+ATTACK = '''
+import json, os, time
+RESULTS = {results!r}
+def _plant():
+    try:
+        with open(RESULTS, "w") as f:
+            f.write(json.dumps({{"score": 100, "output": "forged", "tests": []}}))
+        open({marker!r}, "w").write("planted")
+    except OSError:
+        pass
+_plant()
+if os.fork() == 0:  # and keep planting after the grading, from a process of its own
+    os.setsid()
+    for _ in range(400):
+        _plant()
+        time.sleep(0.01)
+    os._exit(0)
+'''
+
+
+@pytest.mark.parametrize("landlock", [True, False])
+def test_a_submission_cannot_write_the_results(tmp_path, landlock, request):
+    """With the kernel's confinement the forged file is never written; without it (the positive
+    control: the attack then really writes), the grader's own file still replaces it, after
+    every process below the grader is gone."""
+    from d2lkit.grading.confine import landlock_abi
+
+    if landlock and not landlock_abi():
+        pytest.skip("no Landlock here")
+    # children run as nobody when the grader is root: pytest's 0700 folders would stop the
+    # attack before the sandbox does, so this one lives in a folder anyone can enter
+    top = Path(tempfile.mkdtemp(prefix="d2lkit-gs-attack-"))
+    request.addfinalizer(lambda: shutil.rmtree(top, ignore_errors=True))
+    top.chmod(0o755)
+    root = autograder_root(top)
+    results = root / "results" / "results.json"
+    (root / "results").mkdir()
+    notes = top / "notes"
+    notes.mkdir()
+    for folder in (root / "results", notes):  # so that only the sandbox can stop the attack
+        folder.chmod(0o777)
+    marker = notes / "planted"
+    (root / "submission" / "norms.py").write_text(
+        SOLUTION + ATTACK.format(results=str(results), marker=str(marker)))
+    script = write_autograder(tmp_path / "gs", wheel=fake_wheel(tmp_path))
+    venv = sys.prefix if landlock else patched_venv(tmp_path, NO_LANDLOCK)
+    r = run_autograder(script, root, venv)
+    assert r.returncode == 0, r.stderr
+    import time
+
+    time.sleep(1.0)  # a leftover planter would have rewritten it by now
+    data = results_of(root)
+    assert data["score"] == 4 and "forged" not in data["output"]
+    assert marker.exists() is (not landlock), "the positive control must show the attack working"
+
+
+# ------------------------------------------------------------------------------ processes
+def test_end_descendants_kills_orphans_of_orphans(tmp_path):
+    code = """
+import os, subprocess, sys, time
+from d2lkit.instructor import gradescope as g
+assert g.become_subreaper()
+# a daemon: its parent exits at once, so it is reparented to this process
+subprocess.run(["sh", "-c", "(setsid sleep 300 &) ; (sleep 300 &)"])
+time.sleep(0.2)
+before = g._children(os.getpid())
+killed = g.end_descendants()
+print(len(before), killed, len(g._children(os.getpid())))
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    before, killed, after = map(int, r.stdout.split())
+    assert before == 2 and killed == 2 and after == 0
+
+
+# ------------------------------------------------------------------------------ the whole thing
+@pytest.mark.slow
+def test_the_whole_autograder_offline(tmp_path):
+    """`d2lkit gradescope` (the wheel built from this checkout), setup.sh into a fresh venv —
+    with the network install of torch replaced by this machine's own wheels, and d2lkit from the
+    wheel in the zip — then run_autograder for every upload shape."""
+    out = tmp_path / "gs"
+    r = run_cli("gradescope", out, "--target", TARGET, "--timeout", "5")
+    assert r.returncode == 0, r.stderr
+    root = tmp_path / "autograder"
+    (root / "source").mkdir(parents=True)
+    with zipfile.ZipFile(out / "autograder.zip") as z:
+        z.extractall(root / "source")
+    for name in ("setup.sh", "run_autograder"):
+        (root / "source" / name).chmod(0o755)
+    venv = tmp_path / "opt-d2lkit"
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "D2LKIT_VENV": str(venv),
+           "D2LKIT_BASE_PYTHON": getattr(sys, "_base_executable", sys.executable),
+           "D2LKIT_TORCH_INDEX": ""}
+    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, text=True,
+                           capture_output=True, timeout=1200)
+    assert setup.returncode == 0, setup.stdout[-3000:] + setup.stderr[-3000:]
+    # d2lkit came from the zip's wheel, not from this checkout
+    where = subprocess.run([str(venv / "bin" / "python"), "-c",
+                            "import d2lkit, torch; print(d2lkit.__file__, torch.__version__)"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert str(venv) in where.stdout and str(ROOT) not in where.stdout, where.stdout
+    for kind in SHAPES:
+        sub = root / "submission"
+        shutil.rmtree(sub, ignore_errors=True)
+        sub.mkdir()
+        shape(sub, kind)
+        r = run_autograder(root / "source" / "run_autograder", root, venv)
+        assert r.returncode == 0, (kind, r.stderr[-3000:])
+        assert_solved(results_of(root))

@@ -1,8 +1,8 @@
 """Results of grading: one status per exercise, one record per check. Plain data, no torch.
 
 `ExerciseResult.of` is the one constructor (it derives points from the status), and `Results`
-is one run's list of them, which owns the totals: required exercises count, stretch exercises are
-extra credit and never in the maximum.
+is one run's list of them, which owns the totals: required exercises count; stretch exercises
+count by the course's stretch rule (`score`: by default extra credit, never in the maximum).
 """
 
 from __future__ import annotations
@@ -12,6 +12,46 @@ from dataclasses import asdict, dataclass, field
 from d2lkit.grading.protocol import Status
 
 SCHEMA = 1  # of the JSON that `check --json` and `grade --format json` print
+
+# How stretch exercises count: one rule for every path that scores (`check`, `grade` and its
+# formats, Gradescope, Classroom, nbgrader's gradebook), chosen by the course
+# (d2lkit.instructor.course); `check` always uses the default. "extra-credit": their points add
+# to the score, never to the maximum, and failing one fails nothing; "ignore": graded and shown,
+# worth nothing; "required": they count like any other exercise.
+STRETCH_RULES = ("extra-credit", "ignore", "required")
+DEFAULT_STRETCH_RULE = "extra-credit"
+
+
+def stretch_rule(rule: str | None) -> str:
+    """A valid rule (None is the default); ValueError names the valid ones."""
+    rule = DEFAULT_STRETCH_RULE if rule is None else str(rule)
+    if rule not in STRETCH_RULES:
+        raise ValueError(f"unknown stretch rule {rule!r}; one of {', '.join(STRETCH_RULES)}")
+    return rule
+
+
+@dataclass(frozen=True)
+class Score:
+    """How one exercise counts under a stretch rule (`score`)."""
+    points: int  # earned, in the total
+    max_points: int  # in the maximum
+    extra: int  # earned extra credit: added to the score, never to the maximum
+    required: bool  # not passing it fails the assignment (Classroom's status, check's exit)
+
+    @property
+    def earned(self) -> int:
+        """What the learner gets for it: points plus extra credit."""
+        return self.points + self.extra
+
+
+def score(stretch: bool, points: int, max_points: int, rule: str | None = None) -> Score:
+    """The one scoring rule: an exercise worth `max_points`, of which `points` were earned."""
+    rule = stretch_rule(rule)
+    if not stretch or rule == "required":
+        return Score(points, max_points, 0, True)
+    if rule == "extra-credit":
+        return Score(0, 0, points, False)
+    return Score(0, 0, 0, False)  # ignore
 
 
 @dataclass
@@ -110,7 +150,24 @@ class ExerciseResult:
 
 
 class Results(list):
-    """One grading's results in curriculum order, with the totals every output shows."""
+    """One grading's results in curriculum order, with the totals every output shows, under its
+    stretch rule (`scored(rule)` gives the same results under another; `score(r)` is one
+    exercise's share)."""
+
+    stretch_rule = DEFAULT_STRETCH_RULE
+
+    def scored(self, rule: str | None) -> "Results":
+        out = Results(self)
+        out.stretch_rule = stretch_rule(rule)
+        return out
+
+    def score(self, r: ExerciseResult) -> Score:
+        return score(r.stretch, r.points, r.max_points, self.stretch_rule)
+
+    @property
+    def counted(self) -> list[ExerciseResult]:
+        """The exercises that must pass: the required ones, and stretch ones under "required"."""
+        return [r for r in self if self.score(r).required]
 
     @property
     def required(self) -> list[ExerciseResult]:
@@ -122,26 +179,26 @@ class Results(list):
 
     @property
     def passed(self) -> int:
-        return sum(r.passed for r in self.required)
+        return sum(r.passed for r in self.counted)
 
     @property
     def total(self) -> int:
-        return len(self.required)
+        return len(self.counted)
 
     @property
     def points(self) -> int:
-        """Points earned on required exercises."""
-        return sum(r.points for r in self.required)
+        """Points earned on the exercises that count (`score`)."""
+        return sum(self.score(r).points for r in self)
 
     @property
     def extra_points(self) -> int:
-        """Points earned on stretch exercises (extra credit, outside the maximum)."""
-        return sum(r.points for r in self.stretch)
+        """Extra credit earned (stretch exercises under "extra-credit"), outside the maximum."""
+        return sum(self.score(r).extra for r in self)
 
     @property
     def max_points(self) -> int:
-        """The maximum counts required exercises only."""
-        return sum(r.max_points for r in self.required)
+        """The maximum: required exercises, and stretch ones only under "required"."""
+        return sum(self.score(r).max_points for r in self)
 
     @property
     def stretch_passed(self) -> int:
@@ -155,7 +212,7 @@ class Results(list):
     def complete(self) -> bool:
         """What `check`'s exit status says: every required exercise passed (stretch exercises are
         extra credit), or, in a run of stretch exercises only, every one of them."""
-        group = self.required or self.stretch
+        group = self.counted or self.stretch
         return all(r.passed for r in group)
 
     def first_to_fix(self) -> ExerciseResult | None:

@@ -15,7 +15,9 @@ supervisor's own reading of the source) or tampering a child reported ("seen": "
 A fingerprint is the hash of an exercise's code with names, docstrings, comments and formatting
 removed (`d2lkit.instructor.integrity`), `nodes` what the learner wrote of it, `reference` /
 `stub` whether it is the kit's reference solution / still the stub; the report compares them.
-Totals always come from `Results` (stretch exercises are extra credit, never in the maximum).
+Totals always come from `Results`, under the course's stretch rule (`GradeRun.stretch`, from
+d2lkit.instructor.course; by default extra credit, never in the maximum): each format takes an
+exercise's points and maximum from `Results.score`, so every LMS counts stretch exercises alike.
 Every message a grade format writes is capped at `MESSAGE_CAP` characters: it may quote a
 learner's exception or value, and an LMS shows it to people.
 """
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from d2lkit.grading.protocol import Status
-from d2lkit.grading.results import SCHEMA, Results
+from d2lkit.grading.results import DEFAULT_STRETCH_RULE, SCHEMA, ExerciseResult, Results
 from d2lkit.i18n import pick, t
 from d2lkit.output.messages import detail_text, failure_lines, mistake_hint, status_label
 from d2lkit.progress import ExerciseStats
@@ -111,6 +113,13 @@ class GradeRun:
     target: str
     options: object  # grading Options: seed, lang, strict
     weaknesses: tuple = ()  # sandbox hardening steps missing where this ran (--allow-weak-sandbox)
+    stretch: str = DEFAULT_STRETCH_RULE  # the course's rule for stretch exercises
+    hidden_visibility: str = "after_due_date"  # Gradescope: exercises with hidden checks
+    notes: tuple = ()  # more lines for the instructor in an LMS's top-level output (sandbox level)
+
+    def results(self, g) -> Results:
+        """A submission's results under the course's stretch rule."""
+        return g.results.scored(self.stretch)
 
 
 GRADE_FORMATS: dict[str, Callable[[GradeRun], str]] = {}
@@ -136,7 +145,7 @@ def render(name: str, run: GradeRun) -> str:
 def grade_json(run: GradeRun) -> str:
     subs = []
     for g in run.graded:
-        one = results_json(g.results, run.catalogue, run.target, run.options)
+        one = results_json(run.results(g), run.catalogue, run.target, run.options)
         for r in one["results"]:
             r["message"] = capped(r["message"])
             r["warnings"] = [capped(w) for w in r["warnings"]]
@@ -151,7 +160,7 @@ def grade_json(run: GradeRun) -> str:
                      # normalised-code fingerprints per exercise (d2lkit.instructor.integrity)
                      "fingerprints": dict(getattr(g, "fingerprints", None) or {})})
     return to_json({"schema": SCHEMA, "kind": "grade", "target": run.target,
-                    "seed": run.options.seed,
+                    "seed": run.options.seed, "scoring": {"stretch": run.stretch},
                     "sandbox": {"strict": bool(getattr(run.options, "strict", False)),
                                 "weaknesses": list(run.weaknesses)},
                     "submissions": subs})
@@ -166,11 +175,11 @@ def grade_csv(run: GradeRun) -> str:
     writer.writerow(["submission", "points", "max_points", "passed", "total", "extra_points",
                      "duration_s", *ids, *[f"{i}:status" for i in ids]])
     for g in run.graded:
-        res = g.results
+        res = run.results(g)
         by_id = {r.id: r for r in res}
         writer.writerow([g.submission.name, res.points, res.max_points, res.passed, res.total,
                          res.extra_points, f"{g.duration_s:.3f}",
-                         *[by_id[i].points if i in by_id else "" for i in ids],
+                         *[res.score(by_id[i]).earned if i in by_id else "" for i in ids],
                          *[by_id[i].status.value if i in by_id else "" for i in ids]])
     return buf.getvalue()
 
@@ -182,26 +191,76 @@ def feedback(r, ex, lang: str) -> str:
 
 
 def _per_submission(run: GradeRun, make) -> str:
-    """One submission is the LMS's own file; several are keyed by submission name."""
+    """One submission is the LMS's own file; several (an instructor's batch, never an upload:
+    `d2lkit.instructor.gradescope` refuses those) are keyed by submission name."""
     if len(run.graded) == 1:
         return to_json(make(run.graded[0], run))
     return to_json({g.submission.name: make(g, run) for g in run.graded})
 
 
+def lms_test_name(r, ex, res: Results, lang: str) -> str:
+    """An LMS test's name: the id, the title, and how a stretch exercise counts."""
+    name = f"{r.id} {pick(ex.title, lang) if ex else ''}".strip()
+    if r.stretch and not res.score(r).required:
+        how = "extra-credit" if res.stretch_rule == "extra-credit" else "not-scored"
+        name += f" ({t(f'instructor.lms-{how}', lang)})"
+    return name
+
+
+def public_view(r: ExerciseResult) -> ExerciseResult:
+    """What a learner may see of `r` before its hidden checks are shown: its visible checks only,
+    passed unless one of them failed (or the exercise failed before any check ran: a syntax
+    error, a missing file), and worth nothing."""
+    if not r.checks:
+        return ExerciseResult(r.id, r.chapter, r.section, r.status, 0, 0, r.stretch, r.mistake,
+                              r.detail, [], r.duration_s, r.code_hash)
+    visible = [c for c in r.checks if not c.hidden]
+    failing = sorted((c for c in visible if not c.passed),
+                     key=lambda c: (c.about_the_environment, c.mistake is None))
+    head = failing[0] if failing else None
+    return ExerciseResult(r.id, r.chapter, r.section, head.status if head else Status.PASSED, 0,
+                          0, r.stretch, head.mistake if head else None,
+                          head.detail if head else None, visible, r.duration_s, r.code_hash)
+
+
+def _gradescope_tests(r, ex, res: Results, run: GradeRun) -> list[dict]:
+    """One test per exercise, carrying its score. An exercise with checks the graders mark hidden
+    (`@grades(..., visibility="hidden")`) has that test shown at the course's `hidden_visibility`,
+    and a second, visible test worth nothing for its visible checks."""
+    lang = run.options.lang
+    s = res.score(r)
+    name = lms_test_name(r, ex, res, lang)
+    scored = {"name": name, "number": r.section, "score": s.earned, "max_score": s.max_points,
+              "status": "passed" if r.passed else "failed", "output": feedback(r, ex, lang),
+              "visibility": "visible"}
+    if not any(c.hidden for c in r.checks) or run.hidden_visibility == "visible":
+        return [scored]
+    scored["visibility"] = run.hidden_visibility
+    public = public_view(r)
+    tests = [scored]
+    if public.checks:
+        tests.insert(0, {"name": f"{name} — {t('instructor.lms-visible-checks', lang)}",
+                         "number": r.section, "score": 0, "max_score": 0,
+                         "status": "passed" if public.passed else "failed",
+                         "output": feedback(public, ex, lang), "visibility": "visible"})
+    return tests
+
+
 def _gradescope_one(g, run: GradeRun) -> dict:
     lang = run.options.lang
-    res = g.results
+    res = run.results(g)
     tests = []
     for r in res:
-        ex = run.catalogue.by_id.get(r.id)
-        tests.append({"name": f"{r.id} {pick(ex.title, lang) if ex else ''}".strip(),
-                      "number": r.section, "score": r.points,
-                      "max_score": 0 if r.stretch else r.max_points,  # extra credit
-                      "status": "passed" if r.passed else "failed",
-                      "output": feedback(r, ex, lang), "visibility": "visible"})
-    output = [t("instructor.summary", lang, **res.summary())]
+        tests += _gradescope_tests(r, run.catalogue.by_id.get(r.id), res, run)
+    if any(x["visibility"] != "visible" for x in tests):
+        # the totals would tell what the hidden tests say; Gradescope hides the total too
+        output = [t("instructor.lms-hidden-summary", lang,
+                    when=t(f"instructor.lms-when-{run.hidden_visibility}", lang))]
+    else:
+        output = [t("instructor.summary", lang, **res.summary())]
     if g.error:
         output.append(capped(g.error))
+    output += list(run.notes)
     if run.weaknesses:  # for the instructor: this score came from a weaker sandbox
         output.append(t("instructor.weak-sandbox-output", lang) + "\n" +
                       "\n".join(f"- {w}" for w in run.weaknesses))
@@ -221,18 +280,25 @@ _CLASSROOM_FAIL = frozenset({Status.FAILED, Status.NOT_IMPLEMENTED, Status.FORBI
 
 
 def _classroom_one(g, run: GradeRun) -> dict:
+    """The reporter adds up the tests' scores against `max_score` and fails the workflow when
+    `status` is "fail" or "error": so a stretch exercise scores by the course's rule, and only
+    an exercise that counts (`Results.counted`) can fail the run."""
     lang = run.options.lang
+    res = run.results(g)
     tests = []
-    for r in g.results:
+    failing_counted = False
+    for r in res:
         ex = run.catalogue.by_id.get(r.id)
+        s = res.score(r)
         status = "pass" if r.passed else "fail" if r.status in _CLASSROOM_FAIL else "error"
-        tests.append({"name": f"{r.id} {pick(ex.title, lang) if ex else ''}".strip(),
-                      "status": status, "score": r.points, "max_score": r.max_points,
+        failing_counted |= s.required and status != "pass"
+        tests.append({"name": lms_test_name(r, ex, res, lang),
+                      "status": status, "score": s.earned, "max_score": s.max_points,
                       "message": feedback(r, ex, lang), "test_code": f"d2lkit check {r.id}",
                       "filename": ex.relpath if ex else "", "line_no": 0,
                       "duration": int(r.duration_s * 1000)})
-    overall = "pass" if all(x["status"] == "pass" for x in tests) else "error" if g.error else "fail"
-    return {"version": 1, "status": overall, "max_score": g.results.max_points, "tests": tests}
+    overall = "error" if g.error else "fail" if failing_counted else "pass"
+    return {"version": 1, "status": overall, "max_score": res.max_points, "tests": tests}
 
 
 @grade_format("classroom")
