@@ -102,6 +102,31 @@ def sandbox_refusal(ctx, error: Exception):
     ctx.fail("instructor.sandbox-refused", message=str(error))
 
 
+# ------------------------------------------------------------------------------ course settings
+def course_options(f):
+    """--course FILE and --stretch RULE (d2lkit.instructor.course)."""
+    from d2lkit.grading.results import STRETCH_RULES
+
+    f = click.option("--stretch", type=click.Choice(STRETCH_RULES), default=None,
+                     help="How stretch exercises count (default: the course file's, else "
+                          "extra-credit).")(f)
+    return click.option("--course", default=None, metavar="FILE",
+                        type=click.Path(exists=True, dir_okay=False),
+                        help="The course's settings (default: ./d2lkit-course.toml if there "
+                             "is one).")(f)
+
+
+def course_settings(ctx, course: str | None, stretch: str | None = None,
+                    hidden_visibility: str | None = None):
+    """The course's settings with the command line's overrides, or exit 2 saying what is wrong."""
+    from d2lkit.instructor import course as course_file
+
+    try:
+        return course_file.load(course).but(stretch, hidden_visibility)
+    except course_file.CourseConfigError as e:
+        ctx.fail("instructor.course-bad", message=str(e))
+
+
 # ------------------------------------------------------------------------------ nbgrader
 @click.group(name="nbgrader")
 def nbgrader_group():
@@ -167,9 +192,10 @@ def nbgrader_export(target, course_dir, assignment, lang):
 @click.option("--record", is_flag=True,
               help="Also record the results in each submission's progress database.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@course_options
 @lang_option
 def grade(submissions, target, jobs, fmt, out, seed, timeout, device, allow_weak_sandbox, record,
-          no_progress, lang):
+          no_progress, course, stretch, lang):
     """Grade SUBMISSION workspaces (or folders of them) with the graders of `d2lkit check`."""
     import io
 
@@ -180,6 +206,7 @@ def grade(submissions, target, jobs, fmt, out, seed, timeout, device, allow_weak
     from d2lkit.output import formats, terminal
 
     ctx = context(lang)
+    settings = course_settings(ctx, course, stretch)
     cat, exs = resolve(ctx, [target])
     try:
         subs = batch.discover(submissions)
@@ -209,10 +236,13 @@ def grade(submissions, target, jobs, fmt, out, seed, timeout, device, allow_weak
                                  on_weakness=on_weakness)
     except SandboxError as e:
         sandbox_refusal(ctx, e)
+    for g in graded:  # every total below under the course's rule for stretch exercises
+        g.results = g.results.scored(settings.stretch)
     # every engine is closed by now: no process that ran learner code is left to touch the file
     if fmt != "table":
-        _write(ctx, formats.render(fmt, formats.GradeRun(graded, cat, exs, target, options,
-                                                         tuple(weaknesses))), out)
+        _write(ctx, formats.render(fmt, formats.GradeRun(
+            graded, cat, exs, target, options, tuple(weaknesses), stretch=settings.stretch,
+            hidden_visibility=settings.hidden_visibility)), out)
     elif out:
         buf = io.StringIO()
         terminal.grade_table(graded, ctx.lang, Console(file=buf, width=120, highlight=False))
@@ -226,26 +256,77 @@ def grade(submissions, target, jobs, fmt, out, seed, timeout, device, allow_weak
 @click.argument("directory", default="gradescope", type=click.Path(file_okay=False))
 @click.option("--target", "-t", required=True, help="What the assignment grades, e.g. ch2.")
 @timeout_option
-@click.option("--requirement", default="d2lkit", show_default=True,
-              help="What setup.sh pip-installs (a version pin, a wheel URL, a git URL).")
-@click.option("--allow-weak-sandbox", is_flag=True,
-              help="run_autograder grades even where learner code cannot be fully confined.")
+@click.option("--wheel", default=None, metavar="FILE", type=click.Path(exists=True, dir_okay=False),
+              help="The d2lkit wheel to put in the zip (default: built from this d2lkit's "
+                   "checkout, offline).")
+@course_options
+@click.option("--hidden-visibility", default=None,
+              type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
+              help="When learners see an exercise whose graders have hidden checks (default: "
+                   "the course file's, else after_due_date).")
+@click.option("--require-landlock", is_flag=True,
+              help="Refuse to grade where the full sandbox cannot run (default: grade in the "
+                   "strongest sandbox the container allows, and say which).")
 @lang_option
-def gradescope(directory, target, timeout, requirement, allow_weak_sandbox, lang):
-    """Write Gradescope's setup.sh / run_autograder pair for TARGET into DIRECTORY."""
-    from d2lkit.instructor import gradescope as pair
+def gradescope(directory, target, timeout, wheel, course, stretch, hidden_visibility,
+               require_landlock, lang):
+    """Write Gradescope's autograder for TARGET into DIRECTORY: autograder.zip (setup.sh,
+    run_autograder, d2lkit's wheel, constraints.txt) and the same files beside it."""
+    from d2lkit.instructor import gradescope as autograder
 
     ctx = context(lang)
+    settings = course_settings(ctx, course, stretch, hidden_visibility)
     resolve(ctx, [target])  # refuse a target the autograder would refuse on every submission
     folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in pair.files(target, ctx.lang, timeout, requirement,
-                                 allow_weak_sandbox).items():
-        path = folder / name
-        path.write_text(text, "utf-8")
-        path.chmod(0o755)
+    try:
+        archive, written = autograder.write(
+            folder, target, ctx.lang, timeout, wheel=Path(wheel) if wheel else None,
+            stretch=settings.stretch, hidden_visibility=settings.hidden_visibility,
+            require_landlock=require_landlock)
+    except autograder.WheelError as e:
+        ctx.fail(e.key, **e.params)
+    for path in written:
         click.echo(f"  {path}")
-    click.echo(t("instructor.gradescope-next", ctx.lang, path=folder))
+    click.echo(t("instructor.gradescope-next", ctx.lang, zip=archive, path=folder))
+
+
+@click.command()
+@click.argument("repository", default=".", type=click.Path(file_okay=False))
+@click.option("--target", "-t", required=True, help="What the assignment grades, e.g. ch3.")
+@timeout_option
+@click.option("--wheel", default=None, metavar="FILE", type=click.Path(exists=True, dir_okay=False),
+              help="The d2lkit wheel to commit (default: built from this d2lkit's checkout, "
+                   "offline).")
+@click.option("--install-from", default=None, metavar="PATH",
+              help="Install d2lkit from this path of the repository instead (a wheel or a "
+                   "source folder already committed there); no wheel is written.")
+@course_options
+@click.option("--allow-weak-sandbox", is_flag=True,
+              help="Grade even where the runner's kernel cannot fully confine learner code.")
+@lang_option
+def classroom(repository, target, timeout, wheel, install_from, course, stretch,
+              allow_weak_sandbox, lang):
+    """Write the GitHub Classroom workflow for TARGET into the template REPOSITORY
+    (.github/workflows/classroom.yml), with d2lkit's wheel and constraints.txt in .github/d2lkit/."""
+    from d2lkit.instructor import classroom as workflow
+    from d2lkit.instructor.gradescope import WheelError
+
+    ctx = context(lang)
+    settings = course_settings(ctx, course, stretch)
+    resolve(ctx, [target])
+    repo = Path(repository)
+    try:
+        written = workflow.write(repo, target, ctx.lang, timeout,
+                                 wheel=Path(wheel) if wheel else None, install_from=install_from,
+                                 stretch=settings.stretch, allow_weak_sandbox=allow_weak_sandbox)
+    except WheelError as e:
+        ctx.fail(e.key, **e.params)
+    except ValueError as e:
+        ctx.fail("instructor.course-bad", message=str(e))
+    for path in written:
+        click.echo(f"  {path}")
+    click.echo(t("instructor.classroom-next", ctx.lang, target=target,
+                 files=", ".join(str(p.relative_to(repo)) for p in written)))
 
 
 # ------------------------------------------------------------------------------ report
@@ -276,4 +357,4 @@ def report(results, html_out, as_json, top, lang):
         click.echo(t("instructor.html-written", ctx.lang, path=html_out), err=as_json)
 
 
-COMMANDS = [nbgrader_group, grade, gradescope, report]
+COMMANDS = [nbgrader_group, grade, gradescope, classroom, report]
