@@ -455,3 +455,37 @@ def test_a_cell_is_hashed_like_the_same_code_in_a_file():
     in_a_file = stub[:start] + cell + "\n\n" + stub[end:]
     assert code_hash(module.learner_source, ("softmax",)) == code_hash(in_a_file, ("softmax",))
     assert code_hash(module.learner_source, ("softmax",)) != code_hash(stub, ("softmax",))
+
+
+@pytest.mark.slow
+def test_the_chapter_notebook_passes_with_the_reference_solutions(kernel_env, tmp_path):
+    """ch6's notebook as `d2lkit notebook` writes it, each stub replaced by the reference
+    solution, run top to bottom in a kernel: every exercise passes, including those whose topic
+    imports another (channels uses the corr2d of an earlier cell), and all are recorded."""
+    from d2lkit.authoring.stubs import strip_markers
+    from d2lkit.paths import content_dir
+    from d2lkit.progress import Progress
+
+    cat = catalogue.load()
+    exercises = cat.resolve(["ch6"])
+    nb = nbformat.reads(json.dumps(nbmod.build(exercises, cat, "en", "ch6")), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.startswith("%%d2lkit "):
+            ex = cat.by_id[cell.source.split()[1]]
+            solution = strip_markers((content_dir("solutions") / ex.relpath).read_text())
+            tree = ast.parse(solution)
+            body = "\n\n".join(ast.get_source_segment(solution, n) for n in tree.body
+                               if isinstance(n, (ast.FunctionDef, ast.ClassDef))
+                               and n.name in ex.functions)
+            cell.source = f"%%d2lkit {ex.id}\n{body}\n"
+    folder = tmp_path / "ch6"
+    folder.mkdir()
+    run_notebook(nb, folder, kernel_env, timeout=300)
+    graded = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("%%d2lkit")]
+    assert len(graded) == len(exercises)
+    for cell in graded:
+        assert "✓ passed" in html_of(cell), (cell.source.splitlines()[0], text_of(cell))
+    with Progress(folder / ".d2lkit" / "progress.sqlite3", read_only=True) as progress:
+        rows = progress.export_rows()
+    assert [r["exercise"] for r in rows] == [ex.id for ex in exercises]
+    assert {r["status"] for r in rows} == {"passed"}

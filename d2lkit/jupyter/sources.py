@@ -339,6 +339,17 @@ def _import_statement(name: str, obj) -> str | None:
             else f"from {module} import {qualname} as {name}")
 
 
+def _plain(value, depth: int = 0) -> bool:
+    """Built of the literal types themselves, not subclasses (whose repr could be anything)."""
+    if depth > 20 or type(value) not in LITERAL_TYPES:
+        return False
+    if type(value) is dict:
+        return all(_plain(k, depth + 1) and _plain(v, depth + 1) for k, v in value.items())
+    if type(value) in (tuple, list, set, frozenset):
+        return all(_plain(v, depth + 1) for v in value)
+    return True
+
+
 def _constant(name: str, value) -> str | None:
     if type(value).__module__ == "torch" and type(value).__name__ in ("dtype", "device"):
         torch = sys.modules.get("torch")
@@ -348,7 +359,7 @@ def _constant(name: str, value) -> str | None:
         if type(value).__name__ == "device":
             return f"{name} = __import__('torch').device({str(value)!r})"
         return None
-    if not isinstance(value, LITERAL_TYPES):
+    if not _plain(value):
         return None
     try:
         text = repr(value)
