@@ -183,3 +183,18 @@ def test_a_syntax_error_is_reported_by_the_first_exercise_of_its_file(tmp_path):
         first, second = engine.grade([CAT.by_id[i] for i in ids], ws)
     assert first.detail.key == "syntax"
     assert second.status is Status.BLOCKED and second.detail.key == "module-not-imported"
+
+
+@pytest.mark.slow
+def test_the_report_of_a_blocked_exercise_points_at_what_blocks_it(workspace):
+    from conftest import run_cli
+
+    for source in (ROOT / "solutions" / "ch06").glob("*.py"):
+        shutil.copy(source, workspace / "ch06" / source.name)
+    _flip_the_kernel(workspace)
+    r = run_cli("check", "ch6.corr2d_multi_in_out", cwd=workspace)
+    assert r.returncode == 1, r.stderr
+    assert "blocked" in r.stdout and "it builds on ch6.corr2d (failed)" in r.stdout
+    assert "Edit: ch06/conv_basics.py" in r.stdout  # corr2d's file, not channels.py
+    assert "d2lkit hint ch6.corr2d" in r.stdout
+    assert "Likely mistake" not in r.stdout  # nothing of its own is diagnosed

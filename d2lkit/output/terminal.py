@@ -265,9 +265,14 @@ def _failure(r: ExerciseResult, catalogue, options, workspace, verbose, watching
 def _failure_parts(r: ExerciseResult, ex, options, workspace, verbose, watching
                    ) -> tuple[list, str]:
     lang = options.lang
-    file = short_path(str(workspace.file_for(ex))) if ex and workspace else ""
+    helped = ex  # whose file and hints the box points at: a blocked exercise's, what blocks it
+    if r.status is Status.BLOCKED and r.detail is not None and r.detail.key == "blocked-by":
+        from d2lkit import catalogue
+
+        helped = catalogue.load().by_id.get(r.detail.params.get("id"), ex)
+    file = short_path(str(workspace.file_for(helped))) if helped and workspace else ""
     more_help = (Text(t("report.next-hint-watching" if watching else "report.next-hint", lang,
-                        id=r.id), style="dim") if ex and ex.hints else None)
+                        id=helped.id), style="dim") if helped and helped.hints else None)
     # not started at all; a partly done exercise (some check passed) names the missing part
     if r.status is Status.NOT_IMPLEMENTED and not any(c.passed for c in r.checks):
         key = "report.not-started-watching" if watching else "report.not-started"
