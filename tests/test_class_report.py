@@ -115,6 +115,16 @@ def test_several_assignments_are_merged_by_learner(inputs, cat):
     assert s["stretch"]["pass_rate"] == 0.5
 
 
+@pytest.mark.parametrize("rule, alice", [("extra-credit", (5, 6, 1)), ("ignore", (5, 6, 0)),
+                                         ("required", (6, 7, 0))])
+def test_stretch_exercises_count_as_they_were_graded(inputs, cat, rule, alice):
+    ch6 = json.loads(inputs[1].read_text())
+    ch6["scoring"] = {"stretch": rule}  # the course's rule, recorded by `grade`
+    inputs[1].write_text(json.dumps(ch6))
+    row = by_student(summarise(inputs, cat))["alice"]
+    assert (row["points"], row["max_points"], row["extra_points"]) == alice
+
+
 def test_a_later_input_grades_the_same_exercise_again(inputs, cat, tmp_path):
     regrade = grade_file("ch3", [sub("bob", [res("ch3.softmax", "passed", 2, 2)])])
     path = tmp_path / "ch3-regrade.json"
@@ -219,6 +229,13 @@ def test_terminal_distribution_per_learner_and_drill_down(inputs, cat):
     assert "bob:" not in one.split("alice: 83%")[1]
     everyone = terminal_text(s, ("all",))
     assert "bob: 50%" in everyone and "carol: 0%" in everyone
+    # on a wide terminal the same, in tables
+    buf = io.StringIO()
+    report.terminal(s, "en", Console(file=buf, width=160, force_terminal=True,
+                                     color_system=None), ("alice",))
+    wide = buf.getvalue()
+    assert re.search(r"alice\s+83%\s+5/6", wide) and "column-indexing" in wide
+    assert "─" in wide  # a rich table
 
 
 class _Page(HTMLParser):
@@ -351,6 +368,8 @@ def test_the_command(inputs, tmp_path):
     r = run_cli("report", *inputs, "--html", page, "--student", "bob")
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("alice") >= 1 and "bob: 50%" in r.stdout
+    # written to a pipe: plain lines, nothing cut
+    assert "The cross-entropy loss" in r.stdout and "…" not in r.stdout
     assert page.read_text().startswith("<!DOCTYPE html>")
     r = run_cli("report", *inputs, "--json", "--min-nodes", "100")
     s = json.loads(r.stdout)

@@ -55,6 +55,7 @@ SIGNAL_STATUSES = (Status.FORBIDDEN.value, Status.CRASHED.value, Status.TIMEOUT.
 BINS = 10  # of the score distribution: 0-10 %, ..., 90-100 %
 
 SOURCES = ("grade", "check", "gradebook", "progress")  # "progress" is self-reported
+STRETCH_RULES = ("extra-credit", "ignore", "required")  # as d2lkit.grading.results names them
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Row:
     stretch: bool = False
     duration_s: float | None = None  # the grader's own time for it
     source: str = "grade"
+    rule: str = "extra-credit"  # how a stretch exercise counts (the grading's stretch rule)
 
 
 @dataclass
@@ -111,9 +113,10 @@ def load(paths, catalogue=None) -> ClassData:
             raise ReportInputError(f"{path}: {e}") from e
         if isinstance(obj, dict) and isinstance(obj.get("submissions"), list):
             assignment = str(obj.get("target") or path.stem)
+            rule = _rule((obj.get("scoring") or {}).get("stretch"))
             for sub in obj["submissions"]:
                 _add(data, str(sub["submission"]), assignment, sub.get("results", []), "grade",
-                     sub.get("duration_s"))
+                     sub.get("duration_s"), rule)
                 st = data.students[str(sub["submission"])]
                 st.machinery += list(sub.get("flags") or [])
                 st.fingerprints.update(sub.get("fingerprints") or {})
@@ -136,8 +139,15 @@ def load(paths, catalogue=None) -> ClassData:
 _KNOWN = frozenset(s.value for s in Status)
 
 
+def _rule(rule) -> str:
+    """How stretch exercises counted where they were graded (`scoring.stretch` of `grade`'s
+    JSON): "extra-credit" (the default: points on top, never in the maximum), "ignore" (worth
+    nothing) or "required" (like any other exercise)."""
+    return rule if rule in STRETCH_RULES else "extra-credit"
+
+
 def _add(data: ClassData, name: str, assignment: str, results: list[dict], source: str,
-         grading_s) -> Student:
+         grading_s, rule: str = "extra-credit") -> Student:
     st = data.student(name)
     if assignment not in st.assignments:
         st.assignments.append(assignment)
@@ -150,7 +160,7 @@ def _add(data: ClassData, name: str, assignment: str, results: list[dict], sourc
         st.rows[r["id"]] = Row(
             assignment, str(r["status"]), r.get("mistake") or None,
             r.get("points"), r.get("max_points"), bool(r.get("stretch")),
-            float(r["duration_s"]) if timed else None, source)
+            float(r["duration_s"]) if timed else None, source, _rule(r.get("rule", rule)))
     if grading_s is not None and source in ("grade", "check"):
         st.grading_s[assignment] = float(grading_s)
     return st
@@ -208,9 +218,9 @@ def _load_gradebook(data: ClassData, path: Path, catalogue=None):
                     results = []
                     for nb in sub.notebooks:
                         for grade in nb.grades:
-                            if grade.score is None or grade.max_score is None:
+                            if grade.auto_score is None and grade.manual_score is None:
                                 continue  # not graded yet
-                            got, top = float(grade.score), float(grade.max_score)
+                            got, top = float(grade.score or 0), float(grade.max_score or 0)
                             results.append(_gradebook_row(by_cell, nb.name, grade.name, got, top))
                     _add(data, str(sub.student.id), str(assignment.name), results, "gradebook",
                          None)
@@ -233,10 +243,14 @@ def _gradebook_row(by_cell: dict, notebook: str, cell: str, got: float | None, t
     ex = by_cell.get(cell)
     if got is None:
         status = Status.NOT_IMPLEMENTED.value
-    else:
-        status = Status.PASSED.value if top > 0 and got >= top else NOT_PASSED
+    elif top > 0:
+        status = Status.PASSED.value if got >= top else NOT_PASSED
+    else:  # worth nothing in the maximum: extra credit, passed when it earned some
+        status = Status.PASSED.value if got > 0 else NOT_PASSED
+    # the gradebook's own totals: a cell in its maximum counts, one outside it is extra credit
     return {"id": ex.id if ex else f"{notebook}:{cell}", "status": status,
-            "points": _num(got or 0.0), "max_points": _num(top), "stretch": bool(ex and ex.stretch)}
+            "points": _num(got or 0.0), "max_points": _num(top), "stretch": bool(ex and ex.stretch),
+            "rule": "required" if top > 0 else "extra-credit"}
 
 
 def _num(x: float):
@@ -322,9 +336,11 @@ def summary(data: ClassData, catalogue, lang: str, top: int = 10,
     table = []
     for n in names:
         st = data.students[n]
-        req = [r for r in st.rows.values() if not r.stretch]
         stretch = [r for r in st.rows.values() if r.stretch]
-        scored = [r for r in req if r.max_points is not None]
+        # in the maximum: required exercises, and stretch ones graded under "required"
+        scored = [r for r in st.rows.values() if r.max_points is not None
+                  and (not r.stretch or r.rule == "required")]
+        extra = [r for r in stretch if r.rule == "extra-credit"]
         points = sum(float(r.points or 0) for r in scored)
         max_points = sum(float(r.max_points or 0) for r in scored)
         cats = Counter(_category(r.status) for r in st.rows.values())
@@ -344,7 +360,7 @@ def summary(data: ClassData, catalogue, lang: str, top: int = 10,
             "points": _num(points) if scored else None,
             "max_points": _num(max_points) if scored else None,
             "score": points / max_points if scored and max_points else None,
-            "extra_points": _num(sum(float(r.points or 0) for r in stretch)),
+            "extra_points": _num(sum(float(r.points or 0) for r in extra)),
             "stretch_passed": sum(r.status == Status.PASSED.value for r in stretch),
             "stretch_total": len(stretch),
             "passed": cats["passed"], "attempted": cats["attempted"],
@@ -413,7 +429,7 @@ def _points(p, m) -> str:
 
 
 def _sources(row: dict, lang: str) -> str:
-    return ", ".join(t(f"class-report.source-{s}", lang) for s in row["sources"])
+    return ("、" if lang == "zh" else ", ").join(t(f"class-report.source-{s}", lang) for s in row["sources"])
 
 
 def _bin_label(b: dict) -> str:
@@ -421,133 +437,167 @@ def _bin_label(b: dict) -> str:
 
 
 # ------------------------------------------------------------------------------ terminal
-def terminal(s: dict, lang: str, console, students=()):
+def _table(console, header: list[str], rows: list[list], right=(), styles=None):
+    """A table: rich's on a wide terminal, else (a pipe, a file, a narrow terminal) aligned
+    text lines with nothing cut. Cells are text or `rich.text.Text`; `right` are the indices of
+    right-aligned columns, `styles` a style per column (None: none)."""
     from rich import box
+    from rich.cells import cell_len
     from rich.table import Table
+    from rich.text import Text
 
-    console.print(t("class-report.title", lang, count=s["students"],
-                    assignments=", ".join(s["assignments"]) or "—"), style="bold")
+    from d2lkit.output.terminal import WIDE, layout
+
+    cells = [[c if isinstance(c, Text) else Text(str(c)) for c in row] for row in rows]
+    if layout(console) != WIDE:
+        lines = [[Text(h) for h in header], *cells]
+        widths = [max(cell_len(r[i].plain) for r in lines) for i in range(len(header))]
+        for n, row in enumerate(lines):
+            out = Text("  ", style="bold" if n == 0 else "")
+            for i, cell in enumerate(row):
+                pad = " " * (widths[i] - cell_len(cell.plain))
+                last = i == len(row) - 1
+                if i in right:
+                    out.append(pad)
+                    out.append_text(cell)
+                else:
+                    out.append_text(cell)
+                    if not last:
+                        out.append(pad)
+                if not last:
+                    out.append("  ")
+            out.rstrip()
+            console.print(out, soft_wrap=True)
+        return
+    tab = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    for i, h in enumerate(header):
+        tab.add_column(h, justify="right" if i in right else "left",
+                       style=(styles or {}).get(i), no_wrap=i in (styles or {}))
+    for row in cells:
+        tab.add_row(*row)
+    console.print(tab)
+
+
+def _say(console, text: str, style: str | None = None):
+    console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+
+
+def terminal(s: dict, lang: str, console, students=()):
+    from rich.text import Text
+
+    _say(console, t("class-report.title", lang, count=s["students"],
+                    assignments=", ".join(s["assignments"]) or "—"), "bold")
     req, stretch = s["required"], s["stretch"]
-    console.print(t("class-report.headline", lang, score=_pct(s["median_score"]),
-                    required=_pct(req["pass_rate"]), stretch=_pct(stretch["pass_rate"])),
-                  markup=False, highlight=False)
+    _say(console, t("class-report.headline", lang, score=_pct(s["median_score"]),
+                    required=_pct(req["pass_rate"]), stretch=_pct(stretch["pass_rate"])))
 
     # the score distribution, as counts
-    console.print(t("class-report.distribution", lang), style="bold")
+    console.print()
+    _say(console, t("class-report.distribution", lang), "bold")
     if any(b["count"] for b in s["distribution"]):
         most = max(b["count"] for b in s["distribution"])
         for b in reversed(s["distribution"]):
             bar = "█" * round(20 * b["count"] / most) if most else ""
-            console.print(f"  {_bin_label(b):>9} {b['count']:>4}  {bar}", markup=False,
-                          highlight=False)
+            _say(console, f"  {_bin_label(b):>9} {b['count']:>4}  {bar}".rstrip())
     if s["unscored"] or not any(b["count"] for b in s["distribution"]):
-        console.print("  " + t("class-report.unscored", lang, count=s["unscored"]), style="dim")
+        _say(console, "  " + t("class-report.unscored", lang, count=s["unscored"]), "dim")
 
     # per learner
-    console.print(t("class-report.students-title", lang), style="bold")
-    st = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    st.add_column(t("class-report.student", lang), style="cyan", no_wrap=True)
-    st.add_column(t("class-report.score", lang), justify="right")
-    st.add_column(t("report.points", lang), justify="right")
-    st.add_column(t("report.stretch", lang), justify="right")
-    st.add_column(t("class-report.passed", lang), justify="right")
-    st.add_column(t("class-report.attempted", lang), justify="right")
-    st.add_column(t("class-report.not-started", lang), justify="right")
-    if any(r["not_passed"] for r in s["table"]):
-        st.add_column(t("class-report.not-passed", lang), justify="right")
-    st.add_column(t("class-report.flags", lang), justify="right")
+    console.print()
+    _say(console, t("class-report.students-title", lang), "bold")
+    scores_only = any(r["not_passed"] for r in s["table"])
+    header = [t("class-report.student", lang), t("class-report.score", lang),
+              t("report.points", lang), t("report.stretch", lang), t("class-report.passed", lang),
+              t("class-report.attempted", lang), t("class-report.not-started", lang)]
+    if scores_only:
+        header.append(t("class-report.not-passed", lang))
+    header.append(t("class-report.flags", lang))
+    rows = []
     for r in s["table"]:
-        cells = [r["student"] + (" *" if r["self_reported"] else ""), _pct(r["score"]),
-                 _points(r["points"], r["max_points"]),
-                 f"{r['stretch_passed']}/{r['stretch_total']}" if r["stretch_total"] else "—",
-                 str(r["passed"]), str(r["attempted"]), str(r["not_started"])]
-        if any(x["not_passed"] for x in s["table"]):
-            cells.append(str(r["not_passed"]))
-        cells.append(f"[magenta]⚑ {len(r['flags'])}[/]" if r["flags"] else "")
-        st.add_row(*cells)
-    console.print(st)
+        row = [r["student"] + (" *" if r["self_reported"] else ""), _pct(r["score"]),
+               _points(r["points"], r["max_points"]),
+               f"{r['stretch_passed']}/{r['stretch_total']}" if r["stretch_total"] else "—",
+               str(r["passed"]), str(r["attempted"]), str(r["not_started"])]
+        if scores_only:
+            row.append(str(r["not_passed"]))
+        row.append(Text(f"⚑ {len(r['flags'])}", style="magenta") if r["flags"] else "")
+        rows.append(row)
+    _table(console, header, rows, right=set(range(1, len(header))), styles={0: "cyan"})
     if any(r["self_reported"] for r in s["table"]):
-        console.print("  * " + t("class-report.self-reported", lang), style="dim")
+        _say(console, "  * " + t("class-report.self-reported", lang), "dim")
 
     # per exercise
-    tab = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    tab.add_column(t("report.exercise", lang), style="cyan", no_wrap=True)
-    tab.add_column(t("report.title", lang), max_width=24, overflow="ellipsis", no_wrap=True)
-    tab.add_column(t("instructor.pass-rate", lang), justify="right")
-    tab.add_column("", width=10)
-    tab.add_column(t("class-report.attempted", lang), justify="right")
-    tab.add_column(t("class-report.not-started", lang), justify="right")
-    tab.add_column(t("class-report.grading-time", lang), justify="right")
+    console.print()
+    _say(console, t("instructor.pass-rate-per-exercise", lang), "bold")
+    rows = []
     for e in s["exercises"]:
         filled = round(10 * e["pass_rate"])
         colour = "green" if e["pass_rate"] >= 0.8 else "yellow" if e["pass_rate"] >= 0.5 else "red"
-        tab.add_row(e["id"] + (" +" if e["stretch"] else ""), e["title"],
-                    f"{e['passed']}/{e['graded']}",
-                    f"[{colour}]{'█' * filled}[/][dim]{'░' * (10 - filled)}[/]",
-                    str(e["attempted"]), str(e["not_started"]), _secs(e["median_grading_s"]))
-    console.print(tab)
+        bar = Text("█" * filled, style=colour)
+        bar.append("░" * (10 - filled), style="dim")
+        rows.append([e["id"] + (" +" if e["stretch"] else ""), f"{e['passed']}/{e['graded']}",
+                     bar, str(e["attempted"]), str(e["not_started"]),
+                     _secs(e["median_grading_s"]), e["title"]])
+    _table(console, [t("report.exercise", lang), t("instructor.pass-rate", lang), "",
+                     t("class-report.attempted", lang), t("class-report.not-started", lang),
+                     t("class-report.grading-time", lang), t("report.title", lang)],
+           rows, right={1, 3, 4, 5}, styles={0: "cyan"})
     if any(e["stretch"] for e in s["exercises"]):
-        console.print("  + " + t("class-report.stretch-note", lang), style="dim")
+        _say(console, "  + " + t("class-report.stretch-note", lang), "dim")
 
+    console.print()
     if s["mistakes"]:
-        console.print(t("instructor.reteach", lang), style="bold")
-        mt = Table(box=box.SIMPLE_HEAD, show_edge=False)
-        mt.add_column("#", justify="right")
-        mt.add_column(t("report.exercise", lang), style="cyan", no_wrap=True)
-        mt.add_column(t("instructor.mistake", lang), style="yellow", no_wrap=True)
-        mt.add_column(t("report.hint", lang))
-        for e in s["mistakes"]:
-            mt.add_row(str(e["count"]), e["exercise"], e["mistake"], e["hint"])
-        console.print(mt)
+        _say(console, t("instructor.reteach", lang), "bold")
+        _table(console, ["#", t("report.exercise", lang), t("instructor.mistake", lang),
+                         t("report.hint", lang)],
+               [[str(e["count"]), e["exercise"], e["mistake"], e["hint"] or ""]
+                for e in s["mistakes"]], right={0}, styles={1: "cyan", 2: "yellow"})
     else:
-        console.print(t("instructor.no-mistakes", lang), style="dim")
+        _say(console, t("instructor.no-mistakes", lang), "dim")
 
+    console.print()
     flagged = s["integrity"]["flagged"]
-    console.print(t("class-report.integrity-title", lang), style="bold magenta")
+    _say(console, t("class-report.integrity-title", lang), "bold magenta")
     if flagged:
         for name, fl in flagged.items():
             for f in fl:
-                console.print(f"  {name}: {flag_line(f, lang)}", markup=False, highlight=False)
+                _say(console, f"  {name}: {flag_line(f, lang)}")
     else:
-        console.print("  " + t("class-report.no-flags", lang), style="dim")
-    console.print("  " + t("class-report.integrity-note", lang, nodes=s["integrity"]["min_nodes"]),
-                  style="dim")
+        _say(console, "  " + t("class-report.no-flags", lang), "dim")
+    _say(console, "  " + t("class-report.integrity-note", lang,
+                           nodes=s["integrity"]["min_nodes"]), "dim")
 
     wanted = [r for r in s["table"] if "all" in students or r["student"] in students]
     for r in wanted:
         student_detail(r, lang, console)
     if not students:
-        console.print(t("class-report.drill-down", lang), style="dim")
+        _say(console, t("class-report.drill-down", lang), "dim")
 
 
 def student_detail(r: dict, lang: str, console):
     """The drill-down of one learner: every exercise's status, mistake and points."""
-    from rich import box
-    from rich.table import Table
+    from rich.text import Text
 
     console.print()
-    console.print(t("class-report.student-title", lang, student=r["student"],
+    _say(console, t("class-report.student-title", lang, student=r["student"],
                     score=_pct(r["score"]), points=_points(r["points"], r["max_points"]),
-                    sources=_sources(r, lang)), style="bold", markup=False, highlight=False)
-    tab = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    tab.add_column(t("class-report.assignment", lang), no_wrap=True)
-    tab.add_column(t("report.exercise", lang), style="cyan", no_wrap=True)
-    tab.add_column(t("report.status", lang), no_wrap=True)
-    tab.add_column(t("instructor.mistake", lang), style="yellow")
-    tab.add_column(t("report.points", lang), justify="right")
+                    sources=_sources(r, lang)), "bold")
+    rows = []
     for e in r["exercises"]:
         try:
             style = Status(e["status"]).style
         except ValueError:
             style = "red"
-        tab.add_row(e["assignment"], e["id"] + (" +" if e["stretch"] else ""),
-                    f"[{style}]{status_text(e['status'], lang)}[/]", e["mistake"] or "",
-                    _points(e["points"], e["max_points"]))
-    console.print(tab)
+        rows.append([e["assignment"], e["id"] + (" +" if e["stretch"] else ""),
+                     Text(status_text(e["status"], lang), style=style), e["mistake"] or "",
+                     _points(e["points"], e["max_points"])])
+    _table(console, [t("class-report.assignment", lang), t("report.exercise", lang),
+                     t("report.status", lang), t("instructor.mistake", lang),
+                     t("report.points", lang)], rows, right={4}, styles={1: "cyan", 3: "yellow"})
     for f in r["flags"]:
-        console.print(f"  ⚑ {flag_line(f, lang)}", markup=False, highlight=False)
+        _say(console, f"  ⚑ {flag_line(f, lang)}")
     for err in r["errors"]:
-        console.print(f"  {err}", style="red", markup=False, highlight=False)
+        _say(console, f"  {err}", "red")
 
 
 # ------------------------------------------------------------------------------ HTML
@@ -637,7 +687,7 @@ def _histogram(bins: list[dict], width: int = 760, height: int = 220) -> str:
 
 CSS = """
 body{font-family:-apple-system,"Segoe UI","Noto Sans","Noto Sans CJK SC","PingFang SC",
-Helvetica,Arial,sans-serif;margin:2rem auto;max-width:860px;color:#1f2328;padding:0 1rem}
+Helvetica,Arial,sans-serif;margin:2rem auto;max-width:900px;color:#1f2328;padding:0 1rem}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2::first-letter{text-transform:uppercase}h2{font-size:1.15rem;margin-top:2rem;
 border-bottom:1px solid #d0d7de;padding-bottom:.3rem}.muted{color:#656d76}
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.35rem .5rem;
@@ -701,7 +751,13 @@ def html_page(s: dict, lang: str, title: str | None = None) -> str:
              "", t("report.points", lang), t("report.stretch", lang),
              t("class-report.passed", lang), t("class-report.attempted", lang),
              t("class-report.not-started", lang)]
-    out.append("<div class='srow shead'><span></span>" +
+    scores_only = any(r["not_passed"] for r in s["table"])  # from a gradebook: scores only
+    grid = ""
+    if scores_only:
+        heads.append(t("class-report.not-passed", lang))
+        grid = (" style='grid-template-columns:1rem minmax(8rem,2fr) 3.5rem minmax(4rem,1.5fr) "
+                "4rem 4rem 4rem 5rem 5rem 6rem'")
+    out.append(f"<div class='srow shead'{grid}><span></span>" +
                "".join(f"<span>{esc(h)}</span>" for h in heads) + "</div>")
     for i, r in enumerate(s["table"]):
         score = r["score"]
@@ -719,7 +775,9 @@ def html_page(s: dict, lang: str, title: str | None = None) -> str:
                  if r["stretch_total"] else "<span>—</span>",
                  f"<span>{r['passed']}</span>", f"<span>{r['attempted']}</span>",
                  f"<span>{r['not_started']}</span>"]
-        out.append(f"<details class='student' id='student-{i}'><summary class='srow'>" +
+        if scores_only:
+            cells.append(f"<span>{r['not_passed']}</span>")
+        out.append(f"<details class='student' id='student-{i}'><summary class='srow'{grid}>" +
                    "".join(cells) + "</summary><div class='inner'>")
         out.append(f"<p class='note'>{esc(t('class-report.assignments', lang))}: "
                    f"{esc(', '.join(r['assignments']))} · {esc(t('class-report.source', lang))}: "
