@@ -335,23 +335,35 @@ def classroom(repository, target, timeout, wheel, install_from, course, stretch,
 @click.option("--html", "html_out", default=None, metavar="FILE", help="Also write an HTML page.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report's data as JSON.")
 @click.option("--top", type=int, default=10, show_default=True, help="Mistakes to list.")
+@click.option("--student", "students", multiple=True, metavar="NAME",
+              help="Also show this learner's exercises (repeatable; `all` for every learner).")
+@click.option("--min-nodes", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Compare code only when the learner wrote at least N AST nodes of it "
+                   "(default: d2lkit.instructor.integrity.MIN_NODES).")
 @lang_option
-def report(results, html_out, as_json, top, lang):
-    """A class report from grading results: pass rates, frequent mistakes, time to first pass."""
+def report(results, html_out, as_json, top, students, min_nodes, lang):
+    """A class report from `grade --format json` results, check/progress JSON or an nbgrader
+    gradebook.db: per learner (merged across files), score distribution, pass rates, frequent
+    mistakes, integrity signals."""
     from d2lkit import catalogue
+    from d2lkit.instructor import integrity
     from d2lkit.instructor import report as class_report
     from d2lkit.output.formats import to_json
 
     ctx = context(lang)
+    cat = catalogue.load()
     try:
-        data = class_report.load(results)
+        data = class_report.load(results, cat)
     except class_report.ReportInputError as e:
         ctx.fail("instructor.bad-results", message=str(e))
-    s = class_report.summary(data, catalogue.load(), ctx.lang, top)
+    unknown = [n for n in students if n != "all" and n not in data.students]
+    if unknown:
+        ctx.fail("class-report.no-student", name=unknown[0], names=", ".join(sorted(data.students)))
+    s = class_report.summary(data, cat, ctx.lang, top, min_nodes or integrity.MIN_NODES)
     if as_json:
         click.echo(to_json(s))
     else:
-        class_report.terminal(s, ctx.lang, ctx.console)
+        class_report.terminal(s, ctx.lang, ctx.console, students)
     if html_out:
         Path(html_out).write_text(class_report.html_page(s, ctx.lang), "utf-8")
         click.echo(t("instructor.html-written", ctx.lang, path=html_out), err=as_json)
