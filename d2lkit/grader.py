@@ -168,7 +168,7 @@ def sandbox_module(ex, mapping: dict):
             names = vars(module) if module is not None else {}
         lambda_ = obj.__name__ == "<lambda>"
         own = (_variable_name(obj, names) if lambda_ else obj.__name__) or name
-        source, why = definition_source(obj, own)
+        source, why, first = definition_source(obj, own)
         if source is None:
             key = "repl.why-closure" if why == "closure" else "repl.why-no-source"
             return None, lambda lang, key=key, name=name: t(key, lang, name=name)
@@ -181,7 +181,6 @@ def sandbox_module(ex, mapping: dict):
             return None, lambda lang, name=name: t("repl.why-no-source", lang, name=name)
         code = next(iter(_codes(obj)), None)
         file = code.co_filename if code is not None else ""
-        first = _first_line(obj, code)
         parts.append(Part(source, "object", name=name, file=file, offset=max(first - 1, 0)))
         found = collect(source, names, skip=set(ex.functions) | {own})
         for dep in found.dependencies:
@@ -207,18 +206,6 @@ def _codes(obj):
     from d2lkit.jupyter.sources import _code_objects
 
     return _code_objects(obj)
-
-
-def _first_line(obj, code) -> int:
-    """The line of the object's file where its definition (decorators included) starts."""
-    if code is None:
-        return 1
-    if isinstance(obj, types.FunctionType):
-        return code.co_firstlineno
-    try:
-        return inspect.getsourcelines(obj)[1]
-    except (OSError, TypeError):
-        return 1
 
 
 def check(exercise_id: str, *objects, lang: str | None = None, seed: int = 0,

@@ -112,6 +112,7 @@ def test_the_magic_grades_cells_in_the_sandbox_and_records_them(kernel_env, tmp_
         CORRECT,
         WRONG,
         ENDLESS,
+        "%%d2lkit ch3.softmax --no-run\n\ndef softmax(X):\n    return X.exp() / undefined_total\n",
         "print('kernel alive', softmax(torch.tensor([[1000.0, 0.0]])))",
     )]
     run_notebook(nb, folder, kernel_env)
@@ -148,7 +149,10 @@ def test_the_magic_grades_cells_in_the_sandbox_and_records_them(kernel_env, tmp_
     assert "timeout" in endless and "did not finish within 1.0 s" in endless
     assert "Not run in the notebook" in endless
     # the endless loop was not run in the kernel: the wrong version is still the one defined
-    assert "kernel alive tensor([[nan, 0.]])" in text_of(cells[7])
+    # an error is placed by the line numbers the notebook shows (line 1 is the %%d2lkit line)
+    error = html_of(cells[7])
+    assert "NameError" in error and "this cell, line 4, in softmax" in error
+    assert "kernel alive tensor([[nan, 0.]])" in text_of(cells[8])
 
     from d2lkit.progress import Progress
 
@@ -158,8 +162,9 @@ def test_the_magic_grades_cells_in_the_sandbox_and_records_them(kernel_env, tmp_
         rows = [r for r in progress.export_rows() if r["exercise"] == "ch3.softmax"]
         commands = {c for (c,) in progress.db.execute("SELECT command FROM runs")}
         seeds = [s for (s,) in progress.db.execute("SELECT seed FROM runs ORDER BY id")]
-    assert [r["status"] for r in rows] == ["not_implemented", "passed", "failed", "timeout"]
-    assert commands == {"notebook"} and seeds[2:] == [7, 3]
+    assert [r["status"] for r in rows] == ["not_implemented", "passed", "failed", "timeout",
+                                           "error"]
+    assert commands == {"notebook"} and seeds[2:4] == [7, 3]
 
 
 @pytest.mark.slow

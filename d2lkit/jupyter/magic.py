@@ -42,6 +42,10 @@ from d2lkit.grading.options import DEFAULT_TIMEOUT, new_seed, normalise_device
 from d2lkit.grading.protocol import Status
 from d2lkit.i18n import LANGS, detect_lang, t
 
+# Put before the cell's code, graded or run, it stands for the cell's `%%d2lkit` line: line n of
+# the code is then line n of the cell as the notebook numbers it (a comment, because IPython
+# drops the leading empty lines of a cell, which would shift every line after them).
+MAGIC_LINE = "# %%d2lkit\n"
 # statuses whose code is not run in the kernel after grading: it would hang or kill it there too
 NOT_RUN_IN_KERNEL = frozenset({Status.TIMEOUT, Status.CRASHED})
 
@@ -145,9 +149,9 @@ def grade_cell(shell, line: str, cell: str, magic=None):
 
     # what crosses into the sandbox: source text, never an object of this kernel
     try:
-        code = shell.transform_cell(cell)
+        code = shell.transform_cell(MAGIC_LINE + cell)
     except Exception:  # noqa: BLE001 - the grading reports the syntax error, with its line
-        code = cell
+        code = MAGIC_LINE + cell
     main, stripped = strip_bare_expressions(code)
     namespace = shell.user_ns
     collected = collect(main, namespace, extra=uses + ex.functions,
@@ -174,7 +178,7 @@ def grade_cell(shell, line: str, cell: str, magic=None):
     except ServiceError as e:
         display(report.failure_report(ex.id, str(e), lang, e.log))
         if not args.no_run:
-            shell.run_cell(cell, store_history=False)
+            run_in_kernel(shell, cell)
         return None
     result = graded.result
     if result.code_hash:
@@ -209,8 +213,14 @@ def grade_cell(shell, line: str, cell: str, magic=None):
     replay = t("jupyter.replay", lang, id=ex.id, seed=seed)
     display(report.render(result, ex, lang, replay=replay, notes=notes, seconds=graded.seconds))
     if run_here:
-        shell.run_cell(cell, store_history=False)
+        run_in_kernel(shell, cell)
     return None
+
+
+def run_in_kernel(shell, cell: str):
+    """Run the cell's code as an ordinary cell (its first line stands for the `%%d2lkit` line,
+    so that tracebacks use the line numbers the notebook shows)."""
+    shell.run_cell(MAGIC_LINE + cell, store_history=False)
 
 
 @magics_class

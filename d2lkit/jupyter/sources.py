@@ -209,18 +209,20 @@ def _find_definition(lines: list[str], name: str, kind, line: int | None):
     return max(found, key=lambda n: _node_span(n)[0])  # the innermost: it starts last
 
 
-def history_definition(name: str, history: list[str], transform=None) -> str | None:
-    """The last top-level statement of the input history that defines `name` (a def, a class,
-    or `name = lambda ...`), from the newest cell back; `%%d2lkit` cells count by their body."""
+def history_definition(name: str, history: list[str], transform=None
+                       ) -> tuple[str, int] | None:
+    """(the last top-level statement of the input history that defines `name` — a def, a
+    class, or `name = lambda ...` —, its first line in its cell), from the newest cell back;
+    `%%d2lkit` cells count by their body (their lines are counted after the magic's line)."""
     for raw in reversed(history or []):
         if not raw or name not in raw:
             continue
-        code = raw
+        code, skipped = raw, 0
         if code.lstrip().startswith("%%"):
             first, _, body = code.lstrip().partition("\n")
             if not first.startswith("%%d2lkit"):
                 continue
-            code = body
+            code, skipped = body, 1
         if transform is not None:
             try:
                 code = transform(code)
@@ -232,23 +234,23 @@ def history_definition(name: str, history: list[str], transform=None) -> str | N
             continue
         lines = code.splitlines(keepends=True)
         for node in reversed(tree.body):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
-                    and node.name == name:
-                return _segment(lines, node)
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda) and \
-                    [t.id for t in node.targets if isinstance(t, ast.Name)] == [name]:
-                return _segment(lines, node)
+            if (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                    and node.name == name) or (
+                    isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda)
+                    and [t.id for t in node.targets if isinstance(t, ast.Name)] == [name]):
+                return _segment(lines, node), _node_span(node)[0] + skipped
     return None
 
 
 def definition_source(obj, name: str, history: list[str] = (), transform=None
-                      ) -> tuple[str | None, str]:
-    """(the source that defines `name` as the function or class `obj`, or None, why not):
-    found in the file its code was compiled from (IPython keeps each cell's), else in the
-    input history, else by `inspect`. A nested function that reads its enclosing function's
-    variables (a closure) has no source that means the same on its own."""
+                      ) -> tuple[str | None, str, int]:
+    """(the source that defines `name` as the function or class `obj`, or None; why not; the
+    line of its file or cell where it starts, 0 if unknown): found in the file its code was
+    compiled from (IPython keeps each cell's), else in the input history, else by `inspect`. A
+    nested function that reads its enclosing function's variables (a closure) has no source
+    that means the same on its own."""
     if isinstance(obj, types.FunctionType) and obj.__code__.co_freevars:
-        return None, "closure"
+        return None, "closure", 0
     lambda_ = isinstance(obj, types.FunctionType) and obj.__name__ == "<lambda>"
     if lambda_:
         kind, own_name = "lambda", name
@@ -261,16 +263,17 @@ def definition_source(obj, name: str, history: list[str] = (), transform=None
         if lines:
             node = _find_definition(lines, own_name, kind, code.co_firstlineno)
             if node is not None:
-                return _segment(lines, node), ""
+                return _segment(lines, node), "", _node_span(node)[0]
     if lambda_:
-        return None, "lambda"
+        return None, "lambda", 0
     found = history_definition(own_name, list(history or ()), transform)
     if found is not None:
-        return found, ""
+        return found[0], "", found[1]
     try:
-        return textwrap.dedent(inspect.getsource(obj)), ""
+        lines, first = inspect.getsourcelines(obj)
+        return textwrap.dedent("".join(lines)), "", first
     except (OSError, TypeError):
-        return None, "no-source"
+        return None, "no-source", 0
 
 
 @cache
@@ -305,6 +308,7 @@ class Dependency:
     name: str
     kind: str  # "import", "constant" or "source"
     text: str  # the statements that bind `name` in the graded module
+    line: int = 0  # for a source: its first line in the cell (or file) it came from; 0 unknown
 
 
 @dataclass
@@ -408,7 +412,7 @@ def collect(main_source: str, namespace: dict, *, extra: tuple[str, ...] = (),
                 out.dependencies.append(Dependency(name, "import", statement))
                 return
         if isinstance(obj, (type, types.FunctionType)):
-            source, why = definition_source(obj, name, history, transform)
+            source, why, first = definition_source(obj, name, history, transform)
             if source is None:
                 (out.closures if why == "closure" else out.unresolved).append(name)
                 return
@@ -428,7 +432,7 @@ def collect(main_source: str, namespace: dict, *, extra: tuple[str, ...] = (),
                 pass
             finally:
                 visiting.discard(name)
-            out.dependencies.append(Dependency(name, "source", source))
+            out.dependencies.append(Dependency(name, "source", source, first))
             return
         statement = _constant(name, obj)
         if statement is None:
@@ -516,7 +520,7 @@ def assemble(stub: str, collected: Collected, parts: list[Part], *, stripped: in
         for dep in deps:
             if dep.kind == "source":
                 text += "\n\n"
-            add("earlier", dep.text, name=dep.name)
+            add("earlier", dep.text, name=dep.name, offset=max(dep.line - 1, 0))
     text += "\n\n" + MAIN_HEADER
     for i, part in enumerate(parts):
         if i:
