@@ -287,8 +287,10 @@ def test_check_ends_an_endless_loop_at_the_sandboxs_timeout():
     start = time.monotonic()
     with pytest.raises(ExerciseFailed) as failed:
         check("ch2.vector_norm", vector_norm, timeout=1.0, lang="en")
-    assert failed.value.result.status == "timeout" and "within 1.0 s" in str(failed.value)
-    assert time.monotonic() - start < 15  # one call's timeout, not a hang (plus a cold start)
+    result = failed.value.result
+    assert result.status == "timeout" and "within 1.0 s" in str(failed.value)
+    assert result.duration_s < 3  # the call was stopped at its timeout...
+    assert time.monotonic() - start < 60  # ...and nothing hung (a cold start included)
 
 
 def test_check_without_source_grades_in_process_and_says_why(capsys):
