@@ -15,7 +15,7 @@ from __future__ import annotations
 import click
 
 from d2lkit import __version__
-from d2lkit.cli import dev, instructor, learner, watch
+from d2lkit.cli import dev, instructor, learner, notebook, watch
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,6 +31,6 @@ def main():
     """
 
 
-for _module in (learner, watch, dev, instructor):
+for _module in (learner, watch, dev, instructor, notebook):
     for _command in _module.COMMANDS:
         main.add_command(_command)
