@@ -17,7 +17,7 @@ definitions (`Exercise.functions`, top level of the learner's module) after norm
   constant are kept: they are what the code does.
 
 What the fingerprint is not: proof. A short definition is the same in every correct answer, so
-`written` counts the AST nodes a learner wrote (the definition's nodes minus those the stub
+`nodes` counts the AST nodes a learner wrote (the definition's nodes minus those the stub
 gives), and the report only flags code with at least `MIN_NODES` of them. Reordering statements,
 moving code into a helper, or any change in substance gives another fingerprint.
 """
@@ -324,7 +324,8 @@ def exercise_fingerprints(root: Path, exercises) -> dict[str, dict]:
 
 
 # ------------------------------------------------------------------------------ the report
-def findings(fingerprints: dict[str, dict[str, dict]], reference: dict[str, str | None] | None = None,
+def findings(fingerprints: dict[str, dict[str, dict]],
+             reference: dict[str, str | None] | None = None,
              min_nodes: int = MIN_NODES) -> dict[str, list[dict]]:
     """Integrity flags per learner from `{learner: {exercise: fingerprint}}`:
     `{"kind": "reference", "exercise"}` when the code is, normalised, the kit's reference (as

@@ -429,7 +429,8 @@ def _points(p, m) -> str:
 
 
 def _sources(row: dict, lang: str) -> str:
-    return ("、" if lang == "zh" else ", ").join(t(f"class-report.source-{s}", lang) for s in row["sources"])
+    sep = "、" if lang == "zh" else ", "
+    return sep.join(t(f"class-report.source-{s}", lang) for s in row["sources"])
 
 
 def _bin_label(b: dict) -> str:
@@ -688,26 +689,32 @@ def _histogram(bins: list[dict], width: int = 760, height: int = 220) -> str:
 CSS = """
 body{font-family:-apple-system,"Segoe UI","Noto Sans","Noto Sans CJK SC","PingFang SC",
 Helvetica,Arial,sans-serif;margin:2rem auto;max-width:900px;color:#1f2328;padding:0 1rem}
-h1{font-size:1.6rem;margin-bottom:.2rem}h2::first-letter{text-transform:uppercase}h2{font-size:1.15rem;margin-top:2rem;
+h1{font-size:1.6rem;margin-bottom:.2rem}h2::first-letter{text-transform:uppercase}
+h2{font-size:1.15rem;margin-top:2rem;
 border-bottom:1px solid #d0d7de;padding-bottom:.3rem}.muted{color:#656d76}
-table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.35rem .5rem;
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{text-align:left;padding:.35rem .5rem;
 border-bottom:1px solid #eaeef2;vertical-align:top}th{background:#f6f8fa}
 td.num{text-align:right;font-variant-numeric:tabular-nums}code{background:#f6f8fa;padding:0 .25rem;
 border-radius:3px}.chart .lbl{font-size:12px;fill:#1f2328}.chart .val{font-size:12px;fill:#656d76}
 .legend span{display:inline-block;margin-right:1rem;font-size:.85rem}
-.legend i,i.chip{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px;
+.legend i,i.chip{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;
+vertical-align:-1px;
 border-radius:2px}
 .cards{display:flex;flex-wrap:wrap;gap:1rem;margin:1rem 0}.card{flex:1;min-width:8rem;
-border:1px solid #d0d7de;border-radius:6px;padding:.7rem 1rem}.card b{display:block;font-size:1.5rem}
+border:1px solid #d0d7de;border-radius:6px;padding:.7rem 1rem}
+.card b{display:block;font-size:1.5rem}
 .srow{display:grid;grid-template-columns:1rem minmax(8rem,2fr) 3.5rem minmax(4rem,1.5fr) 4rem 4rem
 4rem 5rem 5rem;gap:.4rem;align-items:center;font-size:.9rem;padding:.35rem .5rem}
 .shead{font-weight:600;background:#f6f8fa;font-size:.8rem}
-details.student{border-bottom:1px solid #eaeef2}details.student>summary{cursor:pointer;list-style:none}
+details.student{border-bottom:1px solid #eaeef2}
+details.student>summary{cursor:pointer;list-style:none}
 details.student>summary::-webkit-details-marker{display:none}
 details.student>summary::before{content:"\\25B8";color:#656d76}
 details.student[open]>summary::before{content:"\\25BE"}
 details.student[open]>summary{background:#f6f8fa}details.student .inner{padding:.5rem 0 1rem 1.6rem}
-.sbar{display:inline-block;height:.6rem;background:#eef0f3;width:100%;border-radius:3px;overflow:hidden}
+.sbar{display:inline-block;height:.6rem;background:#eef0f3;width:100%;border-radius:3px;
+overflow:hidden}
 .sbar i{display:block;height:100%}.flag{color:#8250df;font-weight:600}
 ul.flags{margin:.4rem 0;padding-left:1.2rem}ul.flags li{margin:.15rem 0}
 .note{font-size:.85rem;color:#656d76}
@@ -841,7 +848,8 @@ def html_page(s: dict, lang: str, title: str | None = None) -> str:
                    "</th></tr>")
         for m in s["mistakes"]:
             out.append(f"<tr><td class='num'>{m['count']}</td><td><code>{esc(m['exercise'])}</code>"
-                       f"</td><td><code>{esc(m['mistake'])}</code></td><td>{esc(m['hint'])}</td></tr>")
+                       f"</td><td><code>{esc(m['mistake'])}</code></td>"
+                       f"<td>{esc(m['hint'])}</td></tr>")
         out.append("</table>")
     else:
         out.append(f"<p class='muted'>{esc(t('instructor.no-mistakes', lang))}</p>")
@@ -869,7 +877,8 @@ def html_page(s: dict, lang: str, title: str | None = None) -> str:
 
     # integrity
     out.append(f"<h2 id='integrity'>{esc(t('class-report.integrity-title', lang))}</h2>")
-    out.append(f"<p class='note'>{esc(t('class-report.integrity-note', lang, nodes=s['integrity']['min_nodes']))}</p>")
+    note = t("class-report.integrity-note", lang, nodes=s["integrity"]["min_nodes"])
+    out.append(f"<p class='note'>{esc(note)}</p>")
     if flagged:
         out.append("<table><tr><th>" + esc(t("class-report.student", lang)) + "</th><th>" +
                    esc(t("class-report.flags", lang)) + "</th></tr>")
