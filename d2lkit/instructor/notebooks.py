@@ -6,9 +6,16 @@ For each topic of a target, `source/<assignment>/<topic>.ipynb` holds:
   languages, the chosen one first;
 * a locked setup cell: the module's imports and given code;
 * per exercise, a solution cell cut from the reference solution with nbgrader's own
-  `### BEGIN SOLUTION` / `### END SOLUTION` markers, then an autograded test cell: visible checks
-  (the names exist, the signature is the book's) and a hidden region that calls the very graders
-  of `d2lkit check` in the kernel (`d2lkit.grader.check`), worth the catalogue's points.
+  `### BEGIN SOLUTION` / `### END SOLUTION` markers, then an autograded test cell worth the
+  catalogue's points (by default 0 for a stretch exercise: extra credit, never in nbgrader's
+  maximum; the course's stretch rule, `d2lkit.instructor.course`, decides). The
+  test cell is the learner's visible self-check (the names exist, the signature is the book's,
+  then `d2lkit.grader.check`); it never decides a grade: `d2lkit nbgrader autograde` grades the
+  solution cells' code with d2lkit's engine, outside the learner's kernel
+  (`d2lkit.instructor.nbgrade`), and writes the scores into the gradebook.
+
+`export` refuses to overwrite a source notebook edited since it was written (each notebook
+records a digest of the cells it was written with), unless forced.
 
 Reading solutions and writing JSON only: no torch here.
 """
@@ -16,6 +23,7 @@ Reading solutions and writing JSON only: no torch here.
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -26,8 +34,10 @@ from d2lkit.paths import content_dir
 from d2lkit.authoring.stubs import BEGIN, END
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+# notebooks exported before d2lkit graded outside the kernel hid their `check` call in this region
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
+METADATA_KEY = "d2lkit"  # notebook metadata: {"version", "cells_sha256"} of the export
 
 
 def grade_id(*parts: str) -> str:
@@ -35,9 +45,18 @@ def grade_id(*parts: str) -> str:
     return "-".join(re.sub(r"[^A-Za-z0-9_]+", "_", p) for p in parts)
 
 
-def hidden_call(ex) -> str:
-    """The hidden test line of an exercise (what must never reach a release or feedback)."""
-    return f'check("{ex.id}", {", ".join(ex.functions)})'
+def self_check_call(ex) -> str:
+    """The test cell's last line: the learner's self-check, silent when it passes."""
+    return f'check("{ex.id}", {", ".join(ex.functions)}, quiet=True);'
+
+
+def cell_points(ex, stretch: str | None = None) -> int:
+    """A test cell's points in nbgrader: its share of the maximum under the course's stretch rule
+    (`grading.results.score`). By default a stretch exercise is extra credit: its cell is worth 0
+    and its points, when it passes, are the grade's extra credit."""
+    from d2lkit.grading.results import score
+
+    return score(ex.stretch, ex.points, ex.points, stretch).max_points
 
 
 # ------------------------------------------------------------------------------ cells
@@ -134,7 +153,8 @@ def _strip_docstring_markers(text: str) -> str:
 
 
 # ------------------------------------------------------------------------------ notebooks
-def topic_notebook(topic: str, exercises: list, catalogue, lang: str = "en") -> dict:
+def topic_notebook(topic: str, exercises: list, catalogue, lang: str = "en",
+                   stretch: str | None = None) -> dict:
     """The nbgrader source notebook (with solutions and hidden tests) of one topic."""
     first = exercises[0]
     chapter_dir = Path(first.relpath).parent.name
@@ -154,8 +174,8 @@ def topic_notebook(topic: str, exercises: list, catalogue, lang: str = "en") -> 
         given += [g for g in read_module(chapter_dir, sib_topic).given if g not in given]
     given += [g for g in mod.given if g not in given]
     setup = ["# " + t("instructor.nb-setup", lang),
-             "from d2lkit.instructor.nbsupport import quiet_tracebacks",
-             "quiet_tracebacks()",
+             "from d2lkit.instructor.nbsupport import notebook_setup",
+             "notebook_setup()",
              *[g.rstrip("\n") for g in given]]
     cells.append(code("\n".join(setup), grade_id(topic, "setup"), locked=True))
 
@@ -172,7 +192,7 @@ def topic_notebook(topic: str, exercises: list, catalogue, lang: str = "en") -> 
     used: set[str] = set()
     for ex in exercises:
         used.update(ex.functions)
-        cells.extend(_exercise_cells(ex, mod, chapter, langs))
+        cells.extend(_exercise_cells(ex, mod, chapter, langs, stretch))
     # top-level definitions no included exercise names: given code, or learner work (markers)
     for name, src in mod.defs.items():
         if name in used or _belongs_elsewhere(name, topic, catalogue):
@@ -200,16 +220,16 @@ def _sibling_chain(chapter_dir: str, mod: Module) -> list[tuple[str, tuple[str, 
     return out
 
 
-def _exercise_cells(ex, mod: Module, chapter, langs) -> list[dict]:
+def _exercise_cells(ex, mod: Module, chapter, langs, stretch: str | None = None) -> list[dict]:
     lang = langs[0]
     sigs = {name: _signature(mod.defs[name]) for name in ex.functions if name in mod.defs}
     intro = []
     for l in langs:
         title = pick(ex.title, l)
         section = chapter.section_title(ex.section, l)
-        stretch = f" *({t('instructor.nb-stretch', l)})*" if ex.stretch else ""
+        extra = f" *({t('instructor.nb-stretch', l)})*" if ex.stretch else ""
         heading = f"## {ex.section} {title}" if l == lang else f"**{ex.section} {title}**"
-        intro.append(heading + f"{stretch}\n\n" +
+        intro.append(heading + f"{extra}\n\n" +
                      t("instructor.nb-exercise", l, section=f"{ex.section} {section}",
                        id=ex.id, points=ex.points, names=", ".join(f"`{n}`" for n in ex.functions)))
     sig_lines = "\n".join(s[0] for s in sigs.values() if s)
@@ -221,8 +241,6 @@ def _exercise_cells(ex, mod: Module, chapter, langs) -> list[dict]:
     cells.append(code(solution, grade_id(ex.id, "solution"), solution=True))
 
     visible = [f"# {ex.id} ({ex.points} pt) — " + t("instructor.nb-test", lang),
-               "from d2lkit.instructor.nbsupport import quiet_tracebacks",
-               "quiet_tracebacks()",
                "from d2lkit.grader import check",
                "import inspect"]
     for name in ex.functions:
@@ -232,23 +250,70 @@ def _exercise_cells(ex, mod: Module, chapter, langs) -> list[dict]:
             msg = t("instructor.nb-signature", lang, signature=sig[0])
             visible.append(f"assert [p for p in inspect.signature({name}).parameters] == "
                            f"{sig[1]!r}, {json.dumps(msg, ensure_ascii=False)}")
-    source = "\n".join(visible + ["", HIDDEN_BEGIN, hidden_call(ex), HIDDEN_END])
-    cells.append(code(source, grade_id(ex.id, "test"), grade=True, locked=True, points=ex.points))
+    source = "\n".join(visible + [self_check_call(ex)])
+    cells.append(code(source, grade_id(ex.id, "test"), grade=True, locked=True,
+                      points=cell_points(ex, stretch)))
     return cells
 
 
+def cells_digest(nb: dict) -> str:
+    """What an instructor may edit in a notebook, hashed: each cell's type, source and nbgrader
+    metadata (outputs and other metadata are not an edit)."""
+    parts = []
+    for cell in nb.get("cells") or []:
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(source)
+        parts.append([cell.get("cell_type"), source,
+                      (cell.get("metadata") or {}).get("nbgrader")])
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode()
+                          ).hexdigest()
+
+
+class EditedNotebooks(Exception):
+    """`export` would overwrite source notebooks that were edited since they were written."""
+
+    def __init__(self, paths: list[Path]):
+        super().__init__(", ".join(map(str, paths)))
+        self.paths = paths
+
+
+def _edited(path: Path, new: dict) -> bool:
+    """An existing source notebook that differs from `new` in its cells and was changed since
+    d2lkit wrote it (or was not written by d2lkit, or cannot be read)."""
+    try:
+        old = json.loads(path.read_text("utf-8"))
+        digest = cells_digest(old)
+    except (OSError, ValueError, AttributeError, TypeError):
+        return True
+    if digest == cells_digest(new):
+        return False
+    recorded = ((old.get("metadata") or {}).get(METADATA_KEY) or {}).get("cells_sha256")
+    return recorded != digest
+
+
 def export(exercises: list, catalogue, course_dir: Path, assignment: str,
-           lang: str = "en") -> list[Path]:
-    """Write `source/<assignment>/<topic>.ipynb` for each topic, in curriculum order."""
+           lang: str = "en", force: bool = False, stretch: str | None = None) -> list[Path]:
+    """Write `source/<assignment>/<topic>.ipynb` for each topic, in curriculum order. Raises
+    `EditedNotebooks` (writing nothing) when a notebook it would replace was edited since it was
+    written, unless `force`."""
+    from d2lkit import __version__
+
     by_topic: dict[str, list] = {}
     for ex in exercises:
         by_topic.setdefault(ex.topic, []).append(ex)
     out_dir = Path(course_dir) / "source" / assignment
+    planned = []
+    for topic, exs in by_topic.items():
+        nb = topic_notebook(topic, exs, catalogue, lang, stretch)
+        nb["metadata"][METADATA_KEY] = {"version": __version__, "cells_sha256": cells_digest(nb)}
+        planned.append((out_dir / f"{topic}.ipynb", nb))
+    edited = [path for path, nb in planned if path.exists() and _edited(path, nb)]
+    if edited and not force:
+        raise EditedNotebooks(edited)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for topic, exs in by_topic.items():
-        nb = topic_notebook(topic, exs, catalogue, lang)
-        path = out_dir / f"{topic}.ipynb"
+    for path, nb in planned:
         path.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", "utf-8")
         written.append(path)
     return written
@@ -258,5 +323,5 @@ def assignment_name(target: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", target).strip("_") or "d2l"
 
 
-__all__ = ["export", "topic_notebook", "hidden_call", "grade_id", "assignment_name",
-           "HIDDEN_BEGIN", "HIDDEN_END", "END"]
+__all__ = ["export", "topic_notebook", "self_check_call", "grade_id", "assignment_name",
+           "cell_points", "cells_digest", "EditedNotebooks", "HIDDEN_BEGIN", "HIDDEN_END", "END"]
