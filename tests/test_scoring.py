@@ -166,6 +166,14 @@ def test_an_exercise_with_hidden_checks_is_shown_at_the_courses_time():
     assert gs["score"] == 1
 
 
+def test_hidden_checks_are_anonymous_in_every_lms_unless_the_instructor_opts_in():
+    for name in ("gradescope", "classroom"):
+        text = formats.render(name, run(hidden_results()))
+        assert CANARY not in text and "test_hidden" not in text
+        shown = formats.render(name, run(hidden_results(), show_hidden=True))
+        assert CANARY in shown
+
+
 def test_a_failing_visible_check_is_shown_at_once():
     gs = json.loads(formats.render("gradescope", run(hidden_results(False, True),
                                                      hidden_visibility="hidden")))

@@ -116,6 +116,16 @@ class GradeRun:
     stretch: str = DEFAULT_STRETCH_RULE  # the course's rule for stretch exercises
     hidden_visibility: str = "after_due_date"  # Gradescope: exercises with hidden checks
     notes: tuple = ()  # more lines for the instructor in an LMS's top-level output (sandbox level)
+    show_hidden: bool = False  # an LMS's feedback shows checks marked hidden in full
+
+    def learner_view(self, r: ExerciseResult) -> ExerciseResult:
+        """`r` as an LMS shows it to its learner: checks marked hidden anonymous unless the
+        instructor opted in (d2lkit.instructor.feedback.redact)."""
+        if self.show_hidden:
+            return r
+        from d2lkit.instructor.feedback import redact
+
+        return redact(r)
 
     def results(self, g) -> Results:
         """A submission's results under the course's stretch rule."""
@@ -231,8 +241,8 @@ def _gradescope_tests(r, ex, res: Results, run: GradeRun) -> list[dict]:
     s = res.score(r)
     name = lms_test_name(r, ex, res, lang)
     scored = {"name": name, "number": r.section, "score": s.earned, "max_score": s.max_points,
-              "status": "passed" if r.passed else "failed", "output": feedback(r, ex, lang),
-              "visibility": "visible"}
+              "status": "passed" if r.passed else "failed",
+              "output": feedback(run.learner_view(r), ex, lang), "visibility": "visible"}
     if not any(c.hidden for c in r.checks) or run.hidden_visibility == "visible":
         return [scored]
     scored["visibility"] = run.hidden_visibility
@@ -294,7 +304,8 @@ def _classroom_one(g, run: GradeRun) -> dict:
         failing_counted |= s.required and status != "pass"
         tests.append({"name": lms_test_name(r, ex, res, lang),
                       "status": status, "score": s.earned, "max_score": s.max_points,
-                      "message": feedback(r, ex, lang), "test_code": f"d2lkit check {r.id}",
+                      "message": feedback(run.learner_view(r), ex, lang),
+                      "test_code": f"d2lkit check {r.id}",
                       "filename": ex.relpath if ex else "", "line_no": 0,
                       "duration": int(r.duration_s * 1000)})
     overall = "error" if g.error else "fail" if failing_counted else "pass"
