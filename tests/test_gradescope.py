@@ -302,6 +302,10 @@ def test_the_wheel_is_built_offline_from_this_checkout(tmp_path):
         meta = z.read(f"d2lkit-{__version__}.dist-info/METADATA").decode()
     assert {"d2lkit/compat.py", "d2lkit/instructor/gradescope.py",
             "d2lkit/_content/grader/ch02/test_norms.py"} <= names
+    # every package of the kit is in it (setup.cfg lists them one by one)
+    packages = {str(p.parent.relative_to(ROOT)) for p in (ROOT / "d2lkit").rglob("__init__.py")
+                if "_content" not in p.parts}
+    assert {f"{p}/__init__.py" for p in packages} <= names
     assert "Requires-Python: >=3.10" in meta
     assert 'Requires-Dist: tomli>=1.1; python_version < "3.11"' in meta
 
