@@ -28,6 +28,7 @@ student at a time (`D2lkitVerdicts` grades a student it has no verdicts for).
 from __future__ import annotations
 
 import glob
+import json
 import logging
 import os
 import re
@@ -414,8 +415,16 @@ def write_outputs(run: AutogradeRun, catalogue, options, show_hidden: bool):
             feedback.markdown(name, run.assignment, g.results, catalogue, options.lang), "utf-8")
         (folder / f"{name}.html").write_text(
             feedback.html_page(name, run.assignment, g.results, catalogue, options.lang), "utf-8")
-    text = formats.render("json", formats.GradeRun(shown, catalogue, run.exercises,
-                                                   run.assignment, options,
-                                                   tuple(run.weaknesses), stretch=run.stretch))
-    (run.folder / "results.json").write_text(text if text.endswith("\n") else text + "\n",
-                                             "utf-8")
+    data = json.loads(formats.render("json", formats.GradeRun(
+        shown, catalogue, run.exercises, run.assignment, options, tuple(run.weaknesses),
+        stretch=run.stretch)))
+    path = run.folder / "results.json"
+    try:  # a run for some students (--student) keeps the others' latest results
+        old = json.loads(path.read_text("utf-8"))
+        graded_now = {s["submission"] for s in data["submissions"]}
+        kept = [s for s in old.get("submissions", [])
+                if isinstance(s, dict) and s.get("submission") not in graded_now]
+    except (OSError, ValueError, AttributeError, TypeError):
+        kept = []
+    data["submissions"] = sorted(kept + data["submissions"], key=lambda s: str(s["submission"]))
+    path.write_text(formats.to_json(data) + "\n", "utf-8")

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -362,16 +361,14 @@ def build_workspace(sub: NotebookSubmission, root: Path, catalogue, lang: str = 
 def _fixer(built: BuiltWorkspace, original: Path):
     """A function that turns the built workspace's paths and lines in any parameter into the
     notebook cells they came from."""
-    by_path = {}
-    for relpath, module in built.modules.items():
-        by_path[str(built.root / relpath)] = module
-        by_path[relpath] = module
+    absolute = {str(built.root / relpath): module for relpath, module in built.modules.items()}
+    by_path = {**absolute, **built.modules}  # a "file" parameter may be either
     root = str(built.root)
 
     def fix(value):
         if isinstance(value, str):
-            for path, module in by_path.items():
-                if os.sep in path and path in value:
+            for path, module in absolute.items():
+                if path in value:
                     value = value.replace(path, module.notebook)
             return value.replace(root, str(original))
         if isinstance(value, list):
