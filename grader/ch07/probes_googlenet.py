@@ -17,16 +17,17 @@ def probe_googlenet_meta(mod):
             "modules": [[name, type(m).__name__] for name, m in net.named_modules() if name]}
 
 
-def probe_googlenet_pools(mod):
+def probe_googlenet_pools(mod, name="googlenet", args=()):
     """(name, class, kernel_size, stride, padding) of every pooling layer of the learner's
-    googlenet() (built on the meta device; sizes as pairs, so that 3 and (3, 3) compare equal)."""
+    googlenet() (or of another of its modules, `name(*args)`), built on the meta device; sizes as
+    pairs, so that 3 and (3, 3) compare equal."""
     def pair(v):
         return list(v) if isinstance(v, (tuple, list)) else [v, v]
 
     with torch.device("meta"):
-        net = mod.googlenet()
-    return [[name, type(m).__name__, pair(m.kernel_size), pair(m.stride), pair(m.padding)]
-            for name, m in net.named_modules() if hasattr(m, "kernel_size") and "Pool" in type(m).__name__]
+        net = getattr(mod, name)(*args)
+    return [[n, type(m).__name__, pair(m.kernel_size), pair(m.stride), pair(m.padding)]
+            for n, m in net.named_modules() if hasattr(m, "kernel_size") and "Pool" in type(m).__name__]
 
 
 def he_fill(module, seed, dtype, device):

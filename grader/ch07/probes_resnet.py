@@ -45,3 +45,21 @@ def probe_num_params(mod, name, arg_list):
     """Parameter counts of mod.<name>(*args) for each args, built on the meta device."""
     with torch.device("meta"):
         return [sum(p.numel() for p in getattr(mod, name)(*args).parameters()) for args in arg_list]
+
+
+def probe_convs(mod, name, args):
+    """{submodule name: [kernel_size, stride]} of every Conv2d of the learner's `name(*args)`
+    (built on the meta device)."""
+    with torch.device("meta"):
+        m = getattr(mod, name)(*args)
+    return {n: [list(c.kernel_size), list(c.stride)] for n, c in m.named_modules()
+            if isinstance(c, nn.Conv2d)}
+
+
+def probe_batch_norms(mod, name, args):
+    """{submodule name: num_features} of every batch normalization layer of the learner's
+    `name(*args)` (built on the meta device)."""
+    with torch.device("meta"):
+        m = getattr(mod, name)(*args)
+    return {n: c.num_features for n, c in m.named_modules()
+            if isinstance(c, nn.modules.batchnorm._BatchNorm)}
