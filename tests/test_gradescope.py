@@ -425,6 +425,36 @@ def test_when_the_strict_sandbox_fails_it_falls_back_and_says_why(tmp_path):
         in data["output"]
 
 
+REFUSES_LANDLOCK = ("import d2lkit.grading.confine as c; c._landlock = lambda *a: "
+                    "(_ for _ in ()).throw(OSError(1, 'landlock_restrict_self'))")
+REFUSES_ALL = ("import d2lkit.grading.confine as c; c.apply = lambda *a: "
+               "(_ for _ in ()).throw(OSError(1, 'setresuid'))")
+
+
+def test_landlock_advertised_but_refused_is_probed_not_blamed_on_the_learner(tmp_path):
+    """A container may report a Landlock ABI and still refuse to apply it: the probe finds out
+    before grading, and the learner's code runs confined by everything else."""
+    from d2lkit.grading.confine import landlock_abi
+
+    if not landlock_abi():
+        pytest.skip("no Landlock here")
+    data, r = graded(tmp_path, "chapters", patched_venv(tmp_path, REFUSES_LANDLOCK))
+    assert_solved(data)
+    assert "the full sandbox could not start: PermissionError: [Errno 1] landlock_restrict_self" \
+        in data["output"]
+    assert "no Landlock on this kernel" in data["output"]  # the engine's own account
+
+
+def test_with_no_kernel_confinement_at_all_it_grades_and_says_so(tmp_path):
+    data, r = graded(tmp_path / "a", "chapters", patched_venv(tmp_path / "a", REFUSES_ALL))
+    assert_solved(data)
+    assert "sandbox: none (this container refuses the kernel's confinement" in data["output"]
+    assert "- no kernel confinement: PermissionError: [Errno 1] setresuid" in data["output"]
+    data, r = graded(tmp_path / "b", "chapters", patched_venv(tmp_path / "b", REFUSES_ALL),
+                     "--require-landlock")
+    assert data["score"] == 0 and "refused to grade" in data["output"]
+
+
 def test_require_landlock_refuses_in_a_valid_results_file(tmp_path):
     data, r = graded(tmp_path, "chapters", patched_venv(tmp_path, NO_LANDLOCK),
                      "--require-landlock")

@@ -488,15 +488,62 @@ class Graded:
     refused: str = ""  # --require-landlock on a machine without the full sandbox: why
 
 
+def _try_confine(policy) -> str:
+    """Apply `policy` in a throw-away child, as every grading child will: "" when it worked,
+    else why not. A kernel (or a container's seccomp profile) may advertise Landlock and still
+    refuse to apply it; only trying tells."""
+    from d2lkit.grading import confine
+
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the probe: nothing but the confinement runs here
+        try:
+            os.close(r)
+            try:
+                confine.apply(policy)
+                os.write(w, b"ok")
+            except BaseException as e:  # noqa: BLE001 - any failure is the answer
+                os.write(w, f"{type(e).__name__}: {e}".encode()[:300] or b"?")
+        finally:
+            os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        answer = f.read()
+    os.waitpid(pid, 0)
+    return "" if answer == b"ok" else (answer.decode("utf-8", "replace") or "the probe died")
+
+
+def probe() -> tuple[str, int, str]:
+    """The strongest confinement this machine applies: ("landlock", abi, ""), ("no-landlock",
+    abi, why) — seccomp, no_new_privs and the uid change without Landlock — or ("none", abi,
+    why) when even those fail."""
+    from d2lkit.grading import confine
+    from d2lkit.grading.child import runtime_read_paths
+
+    abi = confine.landlock_abi()
+    with tempfile.TemporaryDirectory(prefix="d2lkit-probe-") as scratch:
+        read = tuple(runtime_read_paths())
+        policy = confine.Policy(read=read, write=(scratch,),
+                                nobody_reads=confine.nobody_can_read(read))
+        why = _try_confine(policy) if abi > 0 else "no Landlock"
+        if abi > 0 and not why:
+            return "landlock", abi, ""
+        weaker = _try_confine(confine.Policy(read=read, write=(scratch,), landlock=False,
+                                             nobody_reads=policy.nobody_reads))
+    return ("no-landlock", abi, why) if not weaker else ("none", abi, weaker)
+
+
 def grade_best(sub, exercises, options, lang: str, require_landlock: bool = False) -> Graded:
-    """Grade in the strictest sandbox this machine allows (module docstring)."""
+    """Grade in the strictest sandbox this machine allows (module docstring): `probe` first,
+    then strict when Landlock works (a strict attempt that fails falls back to the same
+    confinement without strictness), else what the probe found to work."""
     from d2lkit.grading import confine
     from d2lkit.grading.sandbox import SandboxError
     from d2lkit.instructor import batch
 
-    abi = confine.landlock_abi()
+    kind, abi, reason = probe()
     weaknesses: list[str] = []
-    if abi > 0:
+    if kind == "landlock":
         try:
             graded = batch.grade([sub], exercises, options.but(strict=True),
                                  on_weakness=weaknesses.append)
@@ -504,14 +551,23 @@ def grade_best(sub, exercises, options, lang: str, require_landlock: bool = Fals
         except SandboxError as e:
             reason = str(e)
             level = t("instructor.gs-level-weak", lang, abi=abi, reason=reason)
+    elif kind == "no-landlock":
+        level = (t("instructor.gs-level-weak", lang, abi=abi, reason=reason) if abi
+                 else t("instructor.gs-level-none", lang))
+        # the engine asks `landlock_abi()` whether to apply Landlock; where the kernel has it but
+        # refuses to apply it, this process (a grading of its own) and the children it forks
+        # take it as absent: they are then confined by everything else, and say so
+        confine.landlock_abi = lambda: 0
     else:
-        reason = "no Landlock"
-        level = t("instructor.gs-level-none", lang)
+        level = t("instructor.gs-level-off", lang, reason=reason)
+        options = options.but(confine=False)
     if require_landlock:
         return Graded([], [], level, False, refused=reason)
     weaknesses = []
     graded = batch.grade([sub], exercises, options.but(strict=False),
                          on_weakness=weaknesses.append)
+    if kind == "none":
+        weaknesses.insert(0, f"no kernel confinement: {reason}")
     return Graded(graded, weaknesses, level, False)
 
 
