@@ -14,10 +14,12 @@ settings (stretch rule, when checks marked hidden are shown) are written into `r
   flat, one folder, nested folders, a zip of a workspace. An upload with several workspaces, two
   copies of a file, nothing of the assignment or a zip it cannot open safely is not graded: the
   learner gets a valid results.json that says why;
-* it grades in the strongest sandbox this container allows: strict when the kernel has Landlock
-  (a hardening step that fails stops that attempt), else — or when the strict attempt fails —
-  with what is there (or refuses, with `--require-landlock`); the level it ran with goes into
-  the results' top-level `output`, for the instructor;
+* it grades in the strongest sandbox this container allows (`probe` confines a throw-away
+  child first: a container may advertise Landlock and refuse to apply it): strict with Landlock
+  (a hardening step that fails stops that attempt, which then runs again without strictness),
+  else everything but Landlock, else the in-process guards only — or refuses, with
+  `--require-landlock`; the level it ran with goes into the results' top-level `output`, for
+  the instructor;
 * once grading is over — every engine closed, then every process still below it killed and
   reaped — it writes results.json itself, atomically (a temporary file in the same folder,
   renamed over the path). Nothing else is ever believed: the file is deleted first, and written
