@@ -1,0 +1,5 @@
+def sgd_momentum(params, states, hyperparams):
+    for p, v in zip(params, states):
+        v[:] = hyperparams['momentum'] * v + p.grad
+        p[:] -= hyperparams['lr'] * v
+        p.grad.data.zero_()
