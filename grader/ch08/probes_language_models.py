@@ -14,6 +14,22 @@ def probe_random_runs(mod, corpus, batch_size, num_steps, seeds):
     return runs
 
 
+def probe_random_each(mod, corpus, batch_size, num_steps, seeds):
+    """probe_random_runs, but a run whose rows came out of unequal lengths (torch.tensor of ragged
+    lists: "expected sequence", "equal size") is reported as {"error": message} and the other
+    seeds still run; any other error propagates."""
+    runs = []
+    for s in seeds:
+        try:
+            runs.append([(X, Y) for X, Y in mod.seq_data_iter_random(
+                corpus, batch_size, num_steps, rng=random.Random(s))])
+        except (ValueError, RuntimeError) as e:
+            if "expected sequence" not in str(e) and "equal size" not in str(e):
+                raise
+            runs.append({"error": f"{type(e).__name__}: {e}"[:200]})
+    return runs
+
+
 def probe_sequential(mod, corpus, batch_size, num_steps, offset=None, seed=None):
     kwargs = {"offset": offset}
     if seed is not None:

@@ -6,8 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from d2lkit.grading.api import (FLOATS, as_number, expect, expect_close, expect_equal, grades,
-                                is_close, mistake_if, mistake_on_error, probes_for)
+from d2lkit.grading.api import (FLOATS, LearnerError, as_number, expect, expect_close, expect_equal,
+                                grades, is_close, mistake_if, probes_for)
 
 probes = probes_for(__file__)
 
@@ -31,10 +31,11 @@ def test_ppl_no_overflow(student, gen):
     targets = torch.randint(0, V, (N,), generator=gen)
     got = student.call("perplexity", logits, targets)
     nll = _nll(logits, targets)
+    # exp of the summed loss is inf here (a NaN or an inf for another reason is another bug)
     mistake_if(isinstance(got, torch.Tensor) and got.numel() == 1
-               and (not bool(torch.isfinite(got).all())
-                    or is_close(got.reshape(()), torch.exp(nll.sum()), **NEAR)),
+               and is_close(got.reshape(()), torch.exp(nll.sum()), **NEAR),
                "exp-of-summed-loss", what="perplexity of 400 tokens", got=got, expected=torch.exp(nll.mean()))
+    expect_close(got, torch.exp(nll.mean()), what="perplexity of 400 tokens")
 
 
 @grades(PPL, en="exponentiate the mean NLL (not the mean of per-token exp)",
@@ -48,6 +49,7 @@ def test_ppl_mean_then_exp(student, gen):
     scalar = got.reshape(()) if isinstance(got, torch.Tensor) and got.numel() == 1 else got
     mistake_if(is_close(scalar, torch.exp(nll).mean(), **NEAR), "mean-of-exp",
                what="perplexity(logits, targets)", got=got, expected=torch.exp(nll.mean()))
+    expect_close(got, torch.exp(nll.mean()), what="perplexity(logits, targets)")
 
 
 @grades(PPL, en="a batch (B, T, V): every token weighs the same",
@@ -166,13 +168,36 @@ def _nn_rnn(inputs, state, params):
     return out.reshape(-1, h) @ W_hq + b_q, h_n[0]
 
 
+def _batch_major(inputs, state, params):
+    """rnn_forward's outputs when the loop runs over dimension 1 (taken for time) instead of 0."""
+    W_xh, W_hh, b_h, W_hq, b_q = params
+    H, outputs = state[0], []
+    for t in range(inputs.shape[1]):
+        H = torch.tanh(inputs[:, t, :] @ W_xh + H @ W_hh + b_h)
+        outputs.append(H @ W_hq + b_q)
+    return torch.cat(outputs, dim=0)
+
+
 @grades(RNN, en="output (T*B, q) time-major, state returned as a 1-tuple",
         zh="输出形状为 (T*B, q)、按时间步排列，状态以单元素元组返回")
 def test_rnn_shapes(student, gen):
     inputs, state, params = _rnn_case(gen, torch.float64, "cpu")
-    with mistake_on_error("batch-major-input", match="must match the size"):
-        with mistake_on_error("batch-major-input", match="cannot be multiplied"):
-            got = student.call("rnn_forward", inputs, state, params)
+    try:
+        got = student.call("rnn_forward", inputs, state, params)
+    except LearnerError as e:
+        # a shape error proves iterating over the batch axis when, with as many time steps as
+        # examples, the learner's outputs are the batch-major ones
+        if "must match the size" in e.message or "cannot be multiplied" in e.message:
+            sq_inputs, sq_state, sq_params = _rnn_case(gen, torch.float64, "cpu", T=B_)
+            try:
+                square = student.call("rnn_forward", sq_inputs, sq_state, sq_params)
+            except LearnerError:
+                square = None
+            mistake_if(isinstance(square, (tuple, list)) and len(square) == 2
+                       and is_close(square[0], _batch_major(sq_inputs, sq_state, sq_params), **NEAR),
+                       "batch-major-input", what="rnn_forward(inputs, state, params)",
+                       got=f"{e.type}: {e.message}"[:200])
+        raise
     expect(isinstance(got, (tuple, list)) and len(got) == 2, what="rnn_forward(...)",
            expected="(outputs, state)", got=got)
     out, new_state = got
@@ -243,6 +268,15 @@ def _expected_predict(prefix, num_preds):
     return "".join(CHARS[i] for i in outputs), tokens_fed
 
 
+def _warmup_predicted(prefix, num_preds):
+    """The text when warm-up appends the net's predictions instead of the prefix characters."""
+    V = len(CHARS)
+    outputs = [CHARS.index(prefix[0])]
+    for count in range(len(prefix) - 1 + num_preds):
+        outputs.append(_fake_next(outputs[-1], count, V))
+    return "".join(CHARS[i] for i in outputs)
+
+
 @grades(PRED, en="returns len(prefix) + num_preds characters",
         zh="返回 len(prefix) + num_preds 个字符")
 def test_predict_length(student, device):
@@ -250,8 +284,10 @@ def test_predict_length(student, device):
     got = student.probe(probes.probe_predict, prefix, num_preds, device)
     text = got["text"]
     expect(isinstance(text, str), what="predict_ch8(...)", expected="a str", got=text)
-    mistake_if(len(text) == len(prefix) + num_preds - 1, "one-char-short", what="len(predict_ch8(...))", got=len(text),
-               expected=len(prefix) + num_preds)
+    # the right text but its last character (one prediction too few, not a character lost
+    # elsewhere)
+    mistake_if(text == _expected_predict(prefix, num_preds)[0][:-1], "one-char-short",
+               what="len(predict_ch8(...))", got=len(text), expected=len(prefix) + num_preds)
     expect_equal(len(text), len(prefix) + num_preds, what="len(predict_ch8(...))")
 
 
@@ -260,8 +296,12 @@ def test_predict_length(student, device):
 def test_predict_keeps_prefix(student, device):
     prefix, num_preds = "kiba", 6
     text = student.probe(probes.probe_predict, prefix, num_preds, device)["text"]
-    mistake_if(isinstance(text, str) and text[:len(prefix)] != prefix, "predicted-during-warmup", what="the first len(prefix) characters",
-               got=text[:len(prefix)], expected=prefix)
+    # the net's predictions appended during warm-up (and fed on), everything else right
+    mistake_if(text == _warmup_predicted(prefix, num_preds), "predicted-during-warmup",
+               what="the first len(prefix) characters", got=text[:len(prefix)], expected=prefix)
+    expect(isinstance(text, str) and text[:len(prefix)] == prefix,
+           what="the first len(prefix) characters", expected=prefix,
+           got=text[:len(prefix)] if isinstance(text, str) else text)
 
 
 @grades(PRED, en="net is called len(prefix) - 1 + num_preds times, each on the last token",
@@ -295,8 +335,20 @@ def test_predict_text(student, device):
 @grades(CLIP, en="parameters whose .grad is None are skipped", zh="跳过 .grad 为 None 的参数")
 def test_clip_none_grad(student, device):
     grads = [torch.full((2, 3), 2.0, dtype=torch.float64), None, torch.ones(4, dtype=torch.float64)]
-    with mistake_on_error("crash-on-none-grad", match="NoneType"):
+    try:
         got = student.probe(probes.probe_clip, grads, 1.0, "list", device)
+    except LearnerError as e:
+        # a NoneType error proves the mistake when the same parameters with every grad set work
+        if "NoneType" in e.message:
+            try:
+                student.probe(probes.probe_clip, [g for g in grads if g is not None], 1.0, "list",
+                              device)
+                works = True
+            except LearnerError:
+                works = False
+            mistake_if(works, "crash-on-none-grad", what="grad_clipping(params, 1.0)",
+                       got=f"{e.type}: {e.message}"[:200])
+        raise
     expect(got["grads"][1] is None, what="grad of the parameter without a gradient",
            expected=None, got=got["grads"][1])
 

@@ -66,10 +66,13 @@ def test_vocab_flattens(student):
            what="Vocab(tokens).idx_to_token", got=got["idx_to_token"])
 
 
-@grades(VOC, en="reserved tokens appear once", zh="保留词元只出现一次")
+@grades(VOC, en="reserved tokens come right after <unk>, once", zh="保留词元紧跟在 <unk> 之后，只出现一次")
 def test_vocab_reserved_once(student):
     got = student.probe(probes.probe_vocab, BOOK_TOKENS, reserved=["<pad>"])["idx_to_token"]
-    mistake_if(len(set(got)) != len(got), "reserved-token-duplicated", what="idx_to_token", got=got)
+    # "<pad>" also occurs in the text: added a second time, and otherwise the right vocabulary
+    expected, _ = expected_vocab(BOOK_TOKENS, reserved=["<pad>"])
+    mistake_if(len(set(got)) != len(got) and list(dict.fromkeys(got)) == expected,
+               "reserved-token-duplicated", what="idx_to_token", got=got)
     expect_equal(got[:2], ["<unk>", "<pad>"], what="idx_to_token[:2]")
 
 
@@ -96,7 +99,11 @@ def test_vocab_book_order(student):
 def test_vocab_min_freq(student):
     got = student.probe(probes.probe_vocab, BOOK_TOKENS, min_freq=2)["idx_to_token"]
     expected = ["<unk>", "e", "b", "a", "c"]
-    mistake_if(got == ["<unk>", "e"], "min-freq-strict", what="Vocab(tokens, min_freq=2).idx_to_token", got=got, expected=expected)
+    if got == ["<unk>", "e"]:  # only the token seen 3 times: `freq <= min_freq` drops the rest?
+        # proven when min_freq = 1 also drops the tokens seen exactly once
+        once = student.probe(probes.probe_vocab, BOOK_TOKENS, min_freq=1)["idx_to_token"]
+        mistake_if(once == expected, "min-freq-strict",
+                   what="Vocab(tokens, min_freq=2).idx_to_token", got=got, expected=expected)
     expect_equal(got, expected, what="Vocab(tokens, min_freq=2).idx_to_token")
 
 
