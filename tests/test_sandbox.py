@@ -6,6 +6,8 @@ import textwrap
 import time
 from dataclasses import replace
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -15,6 +17,8 @@ from d2lkit.grading.errors import (Forbidden, LearnerCrashed, LearnerError, Lear
 from d2lkit.grading.child import ENTRY
 from d2lkit.grading.sandbox import Sandbox
 from d2lkit.grading.student import InProcessStudent, SandboxStudent
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -397,3 +401,39 @@ def test_the_stubs_not_implemented_is_told_from_the_learners_own(tmp_path, sandb
     with pytest.raises(NotImplementedYet) as e:
         st.call("f", 1)
     assert e.value.detail.params["function"] == "Net.__init__"
+
+
+@pytest.mark.slow
+def test_a_sandbox_that_cannot_confine_is_the_graders_failure_not_the_learners(tmp_path, monkeypatch):
+    """A kernel that advertises Landlock and then refuses it: no learner code runs, and the
+    verdict is an infrastructure error. A learner raising an exception of the same name is
+    still the learner's error."""
+    import shutil
+
+    from d2lkit import catalogue
+    from d2lkit.grading import confine
+    from d2lkit.grading.engine import Engine
+    from d2lkit.grading.options import Options
+    from d2lkit.grading.protocol import Status
+
+    ws = tmp_path / "ws"
+    shutil.copytree(ROOT / "solutions" / "ch02", ws / "ch02")
+    ex = catalogue.load().by_id["ch2.vector_norm"]
+
+    def refused(policy):
+        raise OSError("landlock_restrict_self: Operation not permitted")
+
+    with monkeypatch.context() as m:
+        m.setattr(confine, "apply", refused)  # the zygote, forked below, inherits it
+        with Engine(Options(seed=1)) as engine:
+            [r] = engine.grade([ex], ws)
+    assert r.status is Status.INFRASTRUCTURE and r.detail.key == "unconfined"
+    assert "Operation not permitted" in r.detail.params["message"]
+    assert len(r.checks) == 1  # it ends the exercise: every later check would say the same
+
+    module = ws / "ch02" / "norms.py"
+    module.write_text(module.read_text() + "\n\nclass ConfinementError(OSError):\n    pass\n\n"
+                      "def vector_norm(x, p=2.0):\n    raise ConfinementError('forged')\n")
+    with Engine(Options(seed=1)) as engine:
+        [r] = engine.grade([ex], ws)
+    assert r.status is Status.ERROR, r

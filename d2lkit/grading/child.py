@@ -640,12 +640,14 @@ def serve(channel, device: str):
         try:
             msg = wire.decode(frame, device=device if device != "cpu" else None)
             if session is None:
-                session = _start(Setup.from_wire(msg["setup"]), device)
+                try:
+                    session = _start(Setup.from_wire(msg["setup"]), device)
+                except OSError as e:  # the kit's failure, told before any learner code runs
+                    channel.send(encode_reply(Reply(ReplyKind.UNCONFINED, message=str(e)[:500])))
+                    return
             reply = session.handle(Job.from_wire(msg["job"]), fd=channel.received_fd)
         except (wire.WireError, ProtocolError, KeyError, TypeError) as e:
             reply = Reply(ReplyKind.ERROR, type="ProtocolError", message=str(e)[:500])
-        except OSError as e:  # confinement could not be applied: the kit's failure, reported
-            reply = Reply(ReplyKind.ERROR, type="ConfinementError", message=str(e)[:500])
         try:
             sys.stdout.flush()
             sys.stderr.flush()

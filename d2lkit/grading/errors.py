@@ -68,3 +68,9 @@ class LearnerTimeout(LearnerProblem):
 
 class LearnerCrashed(LearnerProblem):
     status = Status.CRASHED
+
+
+class SandboxFailure(LearnerProblem):
+    """Not the learner's: the sandbox could not be set up (say, a kernel that advertises
+    Landlock and refuses it). Graded as an infrastructure error, never as the learner's code."""
+    status = Status.INFRASTRUCTURE

@@ -60,7 +60,8 @@ _LOOK = {
 
 # Once a learner's code shows one of these, every later call of the same exercise would too:
 # the runner stops calling it (a stub, a hang, a crash, a forbidden call).
-STICKY = frozenset({Status.NOT_IMPLEMENTED, Status.TIMEOUT, Status.CRASHED, Status.FORBIDDEN})
+STICKY = frozenset({Status.NOT_IMPLEMENTED, Status.TIMEOUT, Status.CRASHED, Status.FORBIDDEN,
+                    Status.INFRASTRUCTURE})
 # Results that follow from the code and the seed alone, so a warm grader may reuse them while the
 # files are unchanged; a timeout or a crash may be the machine's doing and is always re-run.
 CACHEABLE = frozenset({Status.PASSED, Status.FAILED, Status.NOT_IMPLEMENTED, Status.ERROR,
@@ -139,6 +140,8 @@ class ReplyKind(str, Enum):
     SIGNATURE = "signature"  # function, got, message
     ERROR = "error"  # type, message, frames, not_implemented
     IMPORT_ERROR = "import_error"  # same fields as ERROR, raised while importing the module
+    UNCONFINED = "unconfined"  # message: the child could not confine itself; believed only as
+    #                            the reply to a child's first request, before any learner code ran
 
     def __str__(self) -> str:
         return self.value

@@ -20,7 +20,8 @@ import torch
 from d2lkit.grading import wire
 from d2lkit.grading.child import LearnerSession, encode_reply
 from d2lkit.grading.errors import (CheckFailed, Forbidden, LearnerCrashed, LearnerError,
-                                   LearnerProblem, LearnerTimeout, NotImplementedYet)
+                                   LearnerProblem, LearnerTimeout, NotImplementedYet,
+                                   SandboxFailure)
 from d2lkit.grading.protocol import STICKY, Job, ProtocolError, Reply, ReplyKind, Setup
 from d2lkit.grading.results import Detail
 
@@ -232,6 +233,8 @@ class Student:
             # a hang the user (or a notebook's cell timeout) interrupted: every later call of the
             # exercise would hang too, so it ends here, as a timeout does
             raise LearnerTimeout("interrupted")
+        if kind is ReplyKind.UNCONFINED:  # after learner code ran: a forgery, not believed
+            raise LearnerCrashed("crashed-exit", code=None, note="a reply only a starting child gives")
         if kind is ReplyKind.FORBIDDEN:
             raise Forbidden("forbidden", name=reply.name)
         if kind is ReplyKind.MISSING:
@@ -331,6 +334,10 @@ class SandboxStudent(Student):
         if exchange.reply is not None and reply is None:
             exchange.note = "unreadable reply"
             self.worker.close()
+        if reply is not None and reply.kind is ReplyKind.UNCONFINED:
+            # the first reply of a child comes before any learner code ran: believed here only
+            self.worker.close()
+            raise SandboxFailure("unconfined", message=reply.message)
         self._interpret(reply, exchange)  # an import error, a crash: raised here
 
     def close(self):
