@@ -91,6 +91,7 @@ def test_beam_no_eos(student):
     tokens, score = _unpack(got["result"], "beam_search(book example, beam_size=2)")
     mistake_if(tokens == [0, 2, 1, 3], "eos-in-output", what="beam_search(book example, beam_size=2)",
                got=tokens, expected=[0, 2, 1])
+    expect_equal(tokens, [0, 2, 1], what="beam_search(book example, beam_size=2) tokens")
 
 
 @grades(BEAM, en="finished hypotheses are never expanded", zh="已完成的候选不再扩展")
@@ -99,7 +100,9 @@ def test_beam_finished(student):
     cases = [_case(table, 4, 3, 2, 3), _case(BOOK_TABLE, 4, 3, 3, 6)]
     for case, got in zip(cases, student.probe(probes.probe_beam, cases)):
         tokens, _ = _unpack(got["result"], "beam_search(...)")
-        mistake_if(got["after_eos"] or 3 in tokens, "expanded-finished",
+        # a prefix that contains eos was extended (an eos kept at the very end of the answer is
+        # eos-in-output, not this)
+        mistake_if(bool(got["after_eos"]) or 3 in tokens[:-1], "expanded-finished",
                    what="prefixes passed to step_fn", got=got["after_eos"] or tokens,
                    expected="no prefix containing eos")
 
@@ -111,8 +114,10 @@ def test_beam_long(student):
     (got,) = student.probe(probes.probe_beam, [case])
     tokens, score = _unpack(got["result"], "beam_search(max_len=650)")
     exp_tokens, exp_score = _expected(case)
-    mistake_if(not math.isfinite(score) or (tokens != exp_tokens and not math.isclose(score, exp_score)),
-               "raw-probabilities", what="beam_search(max_len=650) score", got=score, expected=exp_score)
+    # a product of 650 probabilities underflows to 0: its log is −inf, or the product itself is
+    # returned (a finite wrong score is another bug)
+    mistake_if(score == 0.0 or score == -math.inf, "raw-probabilities",
+               what="beam_search(max_len=650) score", got=score, expected=exp_score)
     expect_equal(tokens, exp_tokens, what="beam_search(max_len=650) tokens")
     expect(math.isclose(score, exp_score, rel_tol=1e-9), what="beam_search(max_len=650) score",
            expected=exp_score, got=score)
@@ -129,11 +134,17 @@ PRUNE_TABLE = [([], [.3, .2, .5]), ([0], [.5, .45, .05]), ([0, 1], [.98, .01, .0
 @grades(BEAM, en="the search prunes by cumulative log-probability", zh="搜索时按累计对数概率剪枝")
 def test_beam_prune(student):
     case = _case(PRUNE_TABLE, 3, 2, 2, 6, default=[.4, .35, .25])
-    (got,) = student.probe(probes.probe_beam, [case])
+    # a second search where the mistake gives yet another answer ([1, 0] instead of [1, 1, 0]),
+    # unlike a shifted start score or a score that multiplies by the length
+    other = _case(_random_table(torch.Generator().manual_seed(88), 3, 2, 4), 3, 2, 2, 4)
+    got, got_other = student.probe(probes.probe_beam, [case, other])
     tokens, _ = _unpack(got["result"], "beam_search(...)")
     wrong, expected = _pruned_by_normalised(case)[0], _expected(case)[0]
-    mistake_if(tokens == wrong and wrong != expected, "pruned-by-normalised-score",
-               what="beam_search(beam_size=2, max_len=6)", got=tokens, expected=expected)
+    if tokens == wrong and wrong != expected:
+        other_tokens, _ = _unpack(got_other["result"], "beam_search(...)")
+        mistake_if(other_tokens == _pruned_by_normalised(other)[0], "pruned-by-normalised-score",
+                   what="beam_search(beam_size=2, max_len=6)", got=tokens, expected=expected)
+    expect_equal(tokens, expected, what="beam_search(beam_size=2, max_len=6) tokens")
 
 
 @grades(BEAM, en="the book's example: beam 1 gives ABC (0.048), beam 2 gives ACB (0.054)",
@@ -202,8 +213,10 @@ def test_exh_after_eos(student):
     cases = [_case(BOOK_TABLE, 4, 3, 1, 4)]
     (got,) = student.probe(probes.probe_exhaustive, cases)
     tokens, _ = _unpack(got["result"], "exhaustive_search(book example, max_len=4)")
-    mistake_if(got["after_eos"] or 3 in tokens, "tokens-after-eos", what="prefixes passed to step_fn",
-               got=got["after_eos"] or tokens, expected="no prefix containing eos")
+    # a prefix that contains eos was extended (an eos kept at the very end is another bug)
+    mistake_if(bool(got["after_eos"]) or 3 in tokens[:-1], "tokens-after-eos",
+               what="prefixes passed to step_fn", got=got["after_eos"] or tokens,
+               expected="no prefix containing eos")
 
 
 @grades(EXH, en="the book's example: the exact optimum", zh="书中的例子：精确的最优解")
@@ -240,6 +253,9 @@ PB = "ch9.predict_beam"
 PB_BEATS_GREEDY = [([0], [.1, .5, .4]), ([0, 1], [.4, .3, .3]), ([0, 2], [.9, .05, .05])]
 # Ranking by the last token alone picks 2 then 0 (0.45 > 0.4), but 1 then 2 is more likely (0.20 > 0.18).
 PB_CUMULATIVE = [([0], [.1, .5, .4]), ([0, 1], [.3, .3, .4]), ([0, 2], [.45, .45, .1])]
+# Prefix [1]. Cumulative: 1 then 2 (0.45); by the last token alone: 0 (tied with 2, first) then 1.
+PB_LAST_TOKEN = [([1], [.05, .9, .05]), ([1, 0], [.15, .7, .15]), ([1, 1], [.3, .2, .5]),
+                 ([1, 2], [.8, .05, .15])]
 
 
 def _pb_case(table, V, prefix, num_preds, beam_size):
@@ -286,10 +302,13 @@ def test_pb_context(student):
 
 @grades(PB, en="hypotheses are ranked by cumulative log-probability", zh="按累计对数概率给候选排序")
 def test_pb_cumulative(student):
-    (got,) = student.probe(probes.probe_predict_beam, [_pb_case(PB_CUMULATIVE, 3, [0], 2, 2)])
+    got, got_last = student.probe(probes.probe_predict_beam, [_pb_case(PB_CUMULATIVE, 3, [0], 2, 2),
+                                                             _pb_case(PB_LAST_TOKEN, 3, [1], 2, 2)])
     tokens = _pb_tokens(got, "predict_beam([0], 2, ..., beam_size=2)")
-    mistake_if(tokens == [0, 2, 0], "not-cumulative", what="predict_beam([0], 2, ..., beam_size=2)", got=tokens,
-               expected=[0, 1, 2])
+    # ranked by the last token: [0, 2, 0] here and [1, 0, 1] on PB_LAST_TOKEN (the second-best
+    # answer, [0, 2, 0] here too, is [1, 1, 0] there)
+    mistake_if(tokens == [0, 2, 0] and got_last["result"] == [1, 0, 1], "not-cumulative",
+               what="predict_beam([0], 2, ..., beam_size=2)", got=tokens, expected=[0, 1, 2])
     expect_equal(tokens, [0, 1, 2], what="predict_beam([0], 2, ..., beam_size=2)")
 
 
