@@ -21,9 +21,6 @@ def gd_2d(x1, x2, s1, s2, f_grad, eta=0.1):
     二元函数上的一步梯度下降（11.3.2 节）：令 (g1, g2) = f_grad(x1, x2)，返回
     (x1 - eta * g1, x2 - eta * g2, 0, 0)。梯度下降没有状态，所以忽略 s1 和 s2，并返回 0。
     输入和输出都是普通的 Python 数。
-
-    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
-        torch.optim
     """
     raise NotImplementedError
 
@@ -39,8 +36,5 @@ def train_2d(trainer, steps=20, f_grad=None):
     共 `steps` 步，每一步调用 `trainer(x1, x2, s1, s2, f_grad)`——f_grad 为 None 时调用
     `trainer(x1, x2, s1, s2)`——并从它返回的 (x1, x2, s1, s2) 继续。返回经过的 steps + 1 个点
     (x1, x2) 组成的列表，第一个是起点。（书中还会打印最后一个点；打印是允许的。）
-
-    Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
-        torch.optim
     """
     raise NotImplementedError

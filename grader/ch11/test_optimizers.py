@@ -95,7 +95,7 @@ def expect_run(got, expected, names, mistakes=()):
         for mistake, mistaken_run in mistakes:
             other = mistaken_run()
             mistake_if(follows(got, other, **NEAR) and not follows(other, expected), mistake,
-                       what="w, b and the states over 50 steps")
+                       what="[w, b, *states] at every step")
     expect(all(len(step) == len(names) for step in got["steps"]), what="[w, b, *states]",
            expected=f"{len(names)} tensors ({', '.join(names)})",
            got=f"{len(got['steps'][0])} tensors" if got["steps"] else "no step")
@@ -103,7 +103,7 @@ def expect_run(got, expected, names, mistakes=()):
     total = len(expected["steps"])
     for k, (g, e) in enumerate(zip(got["steps"], expected["steps"])):
         expect_each_close(dict(zip(names, g)), dict(zip(names, e)),
-                          what=f"w, b and the states after step {k + 1} of {total}")
+                          what=f"[w, b, *states] after step {k + 1}/{total}")
 
 
 def expect_init(got, expected, names, call):
