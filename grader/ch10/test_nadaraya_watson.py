@@ -121,7 +121,7 @@ def _nwm_random(gen, dtype=torch.float64, device="cpu"):
     return x_train.to(device), x_test.to(device)
 
 
-def _nwm_diagnose(got, w, x_train, x_test, what):
+def _nwm_diagnose(student, got, w, x_train, x_test, what):
     """Name the catalogued mistake whose value `got` reproduces, if any."""
     expected = _nwm_expected(w, x_train, x_test).cpu()
     got = got.cpu()
@@ -129,8 +129,13 @@ def _nwm_diagnose(got, w, x_train, x_test, what):
         return
     mistake_if(is_close(got, _nwm_expected(w, x_train, x_test, dim=0).cpu(), **NEAR), "softmax-over-queries",
                what=what, got=got, expected=expected)
-    mistake_if(is_close(got, _nwm_expected(w, x_train, x_test, outside=True).cpu(), **NEAR),
-               "w-outside-square", what=what, got=got, expected=expected)
+    if is_close(got, _nwm_expected(w, x_train, x_test, outside=True).cpu(), **NEAR):
+        # −w d²/2 equals −c (w d)² at w = 1 / (2c): proven when another w gives it too
+        w2 = 5.0 if w != 5.0 else 0.7
+        other = student.call("nw_max_weight", w2, x_train, x_test)
+        mistake_if(isinstance(other, torch.Tensor) and other.dim() == 0
+                   and is_close(other.cpu(), _nwm_expected(w2, x_train, x_test, outside=True).cpu(), **NEAR),
+                   "w-outside-square", what=what, got=got, expected=expected)
 
 
 def _scalar(got, what):
@@ -142,7 +147,7 @@ def _scalar(got, what):
 def test_nwm_over_keys(student, gen, device):
     x_train, x_test = _nwm_random(gen, device=device)
     got = _scalar(student.call("nw_max_weight", 2.0, x_train, x_test), "nw_max_weight(2.0, x_train, x_test)")
-    _nwm_diagnose(got, 2.0, x_train, x_test, "nw_max_weight(2.0, x_train, x_test)")
+    _nwm_diagnose(student, got, 2.0, x_train, x_test, "nw_max_weight(2.0, x_train, x_test)")
     expect_close(got, _nwm_expected(2.0, x_train, x_test), what="nw_max_weight(2.0, x_train, x_test)")
 
 
@@ -150,7 +155,7 @@ def test_nwm_over_keys(student, gen, device):
 def test_nwm_w_inside(student, gen, device):
     x_train, x_test = _nwm_random(gen, device=device)
     got = _scalar(student.call("nw_max_weight", 3.0, x_train, x_test), "nw_max_weight(3.0, x_train, x_test)")
-    _nwm_diagnose(got, 3.0, x_train, x_test, "nw_max_weight(3.0, x_train, x_test)")
+    _nwm_diagnose(student, got, 3.0, x_train, x_test, "nw_max_weight(3.0, x_train, x_test)")
     expect_close(got, _nwm_expected(3.0, x_train, x_test), what="nw_max_weight(3.0, x_train, x_test)")
 
 
