@@ -94,18 +94,18 @@ def conv_bn_train(X, weight, bias, gamma, beta, eps: float = 1e-5) -> Tensor:
     mode, to see that the convolution's bias has no effect there.
 
     Compute ``torch.nn.functional.conv2d(X, weight, bias, padding=weight.shape[-1] // 2)``
-    (``bias`` may be ``None``), then normalize it with **your** ``batch_norm`` in training mode
-    (``gamma`` and ``beta`` of shape (1, C, 1, 1); start the moving statistics at 0 and 1, any
-    momentum) and return ``Y``. The batch mean absorbs any per-channel constant, so the result
-    is the same for every ``bias``: that is why convolutions before batch normalization are
-    usually built with ``bias=False``.
+    (``bias`` can be ``None``, which must work too), then normalize it with **your**
+    ``batch_norm`` in training mode (``gamma`` and ``beta`` of shape (1, C, 1, 1); start the
+    moving statistics at 0 and 1, any momentum) and return ``Y``. The batch mean absorbs any
+    per-channel constant, so the result is the same for every ``bias``: that is why
+    convolutions before batch normalization are usually built with ``bias=False``.
 
     （拓展，7.5 练习 1。）卷积层之后接训练模式下的批量规范化，观察卷积层的偏置在这里不起作用。
     先计算 ``torch.nn.functional.conv2d(X, weight, bias, padding=weight.shape[-1] // 2)``
-    （``bias`` 可以是 ``None``），再用**你自己的** ``batch_norm`` 在训练模式下做规范化
-    （``gamma`` 和 ``beta`` 的形状为 (1, C, 1, 1)；移动平均从 0 和 1 开始，momentum 任意），
-    返回 ``Y``。小批量均值会吸收任何按通道的常数，因此无论 ``bias`` 取何值结果都相同：
-    这就是批量规范化之前的卷积层通常设置 ``bias=False`` 的原因。
+    （``bias`` 可以是 ``None``，这时也必须能正确运行），再用**你自己的** ``batch_norm``
+    在训练模式下做规范化（``gamma`` 和 ``beta`` 的形状为 (1, C, 1, 1)；移动平均从 0 和 1 开始，
+    momentum 任意），返回 ``Y``。小批量均值会吸收任何按通道的常数，因此无论 ``bias`` 取何值
+    结果都相同：这就是批量规范化之前的卷积层通常设置 ``bias=False`` 的原因。
 
     Not allowed in this exercise (the grader checks) / 本练习不允许使用（评分时会检查）：
         torch.nn.functional.batch_norm, torch.batch_norm, torch.native_batch_norm,

@@ -14,14 +14,14 @@ def perplexity(logits: Tensor, targets: Tensor) -> Tensor:
     ``targets`` shape (N,) (int64 token indices). Return a 0-d tensor (dtype of ``logits``)
     ``exp(-(1/N) * sum_i log softmax(logits)[i, targets[i]])``: the exponential of the mean
     negative log-likelihood per token. Compute log-softmax stably (subtract the row maximum).
-    The kit also accepts leading batch dimensions, ``logits`` (B, T, V) with ``targets`` (B, T):
+    Leading batch dimensions must work too, ``logits`` (B, T, V) with ``targets`` (B, T):
     every token then weighs the same (one mean over all B*T tokens, not a mean of per-sequence
     perplexities). Uniform logits give V; a perfect model gives 1.
 
     语言模型预测的困惑度（8.4.4）。``logits`` 的形状为 (N, V)（对 V 个词元的未规范化得分），
     ``targets`` 的形状为 (N,)（int64 词元索引）。返回 0 维张量（数据类型同 ``logits``）
     ``exp(-(1/N) * sum_i log softmax(logits)[i, targets[i]])``，即每个词元平均负对数似然的指数。
-    计算 log-softmax 时要数值稳定（先减去每行的最大值）。本套件也接受前面带批量维度的输入：
+    计算 log-softmax 时要数值稳定（先减去每行的最大值）。前面带批量维度的输入也必须能处理：
     ``logits`` 为 (B, T, V)、``targets`` 为 (B, T)，此时每个词元权重相同（对全部 B*T 个词元
     取一次平均，而不是对各个序列的困惑度取平均）。均匀的 logits 得到 V；完美的模型得到 1。
 
