@@ -338,3 +338,19 @@ def test_the_kits_diagnoses_files_are_valid():
             assert r.id in mutants and (r.before, r.after) == (mutants[r.id].before,
                                                             mutants[r.id].after), r.id
             assert r.mistake in {m.id for m in CAT.by_id[r.exercise].mistakes}, r.id
+
+
+def test_a_wrong_diagnosis_makes_dev_check_fail(tmp_path, monkeypatch):
+    from rich.console import Console
+
+    from d2lkit.authoring import devcheck
+
+    ex = CAT.by_id["ch2.row_normalize"]
+    mutants = mutate.mutants_of([ex])
+    outcomes = {m.id: mutate.Outcome("failed") for m in mutants}
+    outcomes[mutants[0].id] = mutate.Outcome("failed", "missing-keepdim")
+    mutate.write_report(ex, mutate.ExerciseRun(ex.id, mutants, outcomes), seed=1, folder=tmp_path)
+    monkeypatch.setattr(mutate, "MUTATION_DIR", tmp_path)
+    out = io.StringIO()
+    assert not devcheck.run(CAT, [ex], "en", Console(file=out, width=400))
+    assert "wrong diagnosis" in out.getvalue() and mutants[0].id in out.getvalue()

@@ -8,7 +8,10 @@ refuses, as rustlings' `dev check` does, every inconsistency:
 - every catalogued mistake has a mutant in tests/mutants/ that the grader rejects with that id;
 - in a checkout, every exercise's mutation report (`d2lkit dev mutate`, see mutate.py) is current
   (made from the solution and grader files as they are now) and lists no survivor that is not
-  recorded as equivalent. Reading the reports grades nothing, so this costs no time.
+  recorded as equivalent, and no auto-generated mutant diagnosed with a catalogued mistake that
+  its change is not (recorded in chNN.diagnoses.toml when it is): together with the written
+  mutants above, each mistake id is given only for the mutants that make that mistake. Reading
+  the reports grades nothing, so this costs no time.
 """
 
 from __future__ import annotations
@@ -63,7 +66,8 @@ def run(cat, exercises, lang: str, console, mutants: bool = True, seed: int = 12
             for text in reported.get(ex.id, []):
                 note(ex.id, False, text)
             if ex.id not in reported:
-                note(ex.id, True, "mutation report current, every survivor equivalent")
+                note(ex.id, True, "mutation report current, every survivor equivalent, "
+                     "every diagnosis of an auto-mutant that mistake")
 
     # Imported here: the engine imports torch, which the lint above does not need.
     from d2lkit.grading.engine import Engine
