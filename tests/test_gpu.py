@@ -44,7 +44,7 @@ def test_device_hint_is_given_for_a_cpu_result():
 
 
 @pytest.mark.skipif("not cuda_here()")
-@pytest.mark.parametrize("chapter", [f"ch{n}" for n in range(2, 11)])
+@pytest.mark.parametrize("chapter", [f"ch{n}" for n in range(2, 12)])
 def test_reference_solutions_pass_on_cuda(chapter):
     r = run_cli("check", chapter, "--workspace", ROOT / "solutions", "--device", "cuda", "--json",
                 timeout=900)
