@@ -1,0 +1,41 @@
+"""The training workflow of softmax regression (3.6): evaluating a classifier on a data set.
+softmax回归的训练流程（3.6 节）：在数据集上评估分类器的精度。
+
+`net` is either an `nn.Module` or a plain Python function of a minibatch X (the scratch model of
+3.6, `net(X)`), returning one row of class scores per example; a data iterator yields `(X, y)`
+minibatches with int64 labels y of shape (batch,), and the last minibatch may be smaller than the
+others. Do not import or call anything from d2l.
+
+`net` 可以是 `nn.Module`，也可以是一个普通的 Python 函数（3.6 节从零实现的模型 `net(X)`），对每个样本
+返回一行类别分数；数据迭代器产出 `(X, y)` 小批量，标签 y 是形状为 (batch,) 的 int64 张量，最后一个小批量
+可能比其他的小。不要导入或调用 d2l 中的任何东西。
+"""
+import torch
+
+
+def evaluate_accuracy(net, data_iter) -> float:
+    """The accuracy of `net` on the whole of `data_iter` (3.6.5), as a Python float in [0, 1].
+
+    If `net` is an `nn.Module`, put it in evaluation mode first (`net.eval()`: dropout off,
+    batch norm uses its running statistics); a plain function has no mode. Compute the predictions
+    without recording a graph (`with torch.no_grad():`). The predicted class of an example is the
+    index of its largest score (argmax over dim 1). Return (number of correct predictions over all
+    minibatches) / (number of examples) — not the mean of the per-minibatch accuracies, which
+    weighs the smaller last minibatch as much as a full one.
+
+    在整个 `data_iter` 上计算 `net` 的精度（3.6.5 节），返回 [0, 1] 中的 Python float。
+    如果 `net` 是 `nn.Module`，先把它设为评估模式（`net.eval()`：关闭暂退法，批量规范化使用
+    移动平均的统计量）；普通函数没有模式。计算预测时不要记录计算图（`with torch.no_grad():`）。
+    每个样本的预测类别是其最大分数的下标（在 dim 1 上取 argmax）。返回（所有小批量中预测正确的总数）/
+    （样本总数）——而不是各个小批量精度的平均值，那样会让较小的最后一个小批量与完整的小批量同等加权。
+    """
+    ### BEGIN SOLUTION
+    if isinstance(net, torch.nn.Module):
+        net.eval()
+    correct, total = 0.0, 0
+    with torch.no_grad():
+        for X, y in data_iter:
+            correct += float((net(X).argmax(dim=1) == y).sum())
+            total += y.numel()
+    return correct / total
+    ### END SOLUTION
