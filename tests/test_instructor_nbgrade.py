@@ -201,13 +201,16 @@ def test_grade_takes_notebooks(tmp_path):
     assert "d2lkit-notebooks-" not in r.stdout  # messages name notebooks, not temporary files
 
 
-def test_a_missing_notebook_is_said_so(tmp_path):
-    (tmp_path / "s").mkdir()
-    (tmp_path / "s" / "norms.ipynb").write_text(json.dumps(with_cells(released("norms", "norms"),
-                                                                      SOLVED)))
-    r = run_cli("grade", tmp_path / "s", "--target", "ndarray", "--format", "json",
+def test_a_missing_or_unreadable_notebook_is_said_so(tmp_path):
+    for name in ("missing", "unreadable"):
+        (tmp_path / "class" / name).mkdir(parents=True)
+        (tmp_path / "class" / name / "norms.ipynb").write_text(
+            json.dumps(with_cells(released("norms", "norms"), SOLVED)))
+    (tmp_path / "class" / "unreadable" / "ndarray.ipynb").write_text("{" * 100_000)
+    r = run_cli("grade", tmp_path / "class", "--target", "ndarray", "--format", "json",
                 "--no-progress", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    [sub] = json.loads(r.stdout)["submissions"]
-    messages = {x["id"]: x["message"] for x in sub["results"]}
-    assert "ndarray.ipynb was not handed in" in messages["ch2.broadcast_shape"]
+    subs = {s["submission"]: s for s in json.loads(r.stdout)["submissions"]}
+    messages = {n: {x["id"]: x["message"] for x in s["results"]} for n, s in subs.items()}
+    assert "ndarray.ipynb was not handed in" in messages["missing"]["ch2.broadcast_shape"]
+    assert "ndarray.ipynb could not be read" in messages["unreadable"]["ch2.broadcast_shape"]

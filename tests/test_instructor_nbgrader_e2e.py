@@ -287,8 +287,9 @@ def test_nbgrader_class_graded_outside_the_kernel(tmp_path, planted, monkeypatch
     # nbgrader's checksum warnings: only for the cell a student changed
     warned = re.findall(r"Attribute 'checksum' for cell (\S+) has changed", r.output)
     assert warned == ["ch2_row_normalize-test"], r.output
-    r = autograde(STRETCH_ASSIGNMENT, course, "--timeout", "3", "--seed", "7")
-    assert r.exit_code == 0, r.output
+    # a plain `nbgrader autograde` (formgrader's button) grades with d2lkit's engine too
+    r = nbgrader("autograde", STRETCH_ASSIGNMENT, cwd=course)
+    assert "not recognized" not in r.stdout + r.stderr, r.stderr
 
     # the course is what the instructor made: nothing read into a verdict, nothing written
     assert digest(course / "source") == before

@@ -41,6 +41,7 @@ from nbgrader import utils as nbutils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells, SaveAutoGrades
 
+from d2lkit.grading.protocol import Status
 from d2lkit.instructor.notebooks import HIDDEN_BEGIN, HIDDEN_END
 
 RESULTS_FOLDER = "d2lkit-results"  # in the course root (not importable: never shadows d2lkit)
@@ -148,8 +149,9 @@ class D2lkitSaveGrades(SaveAutoGrades):
     (the cell's points exactly when the exercise passed) instead of the cell's outputs. Under the
     course's stretch rule a stretch exercise's cell is worth 0 (`notebooks.cell_points`), and its
     points, when it passes, are the grade's extra credit ("extra-credit", the default) or nothing
-    ("ignore"). A grade cell that is not d2lkit's (the instructor's own) was not run, so it needs
-    manual grading."""
+    ("ignore"). A grade cell that is not d2lkit's (the instructor's own) was not run, and an
+    exercise the grader itself failed on (an infrastructure error, never the learner's) has no
+    verdict: both get no score and need manual grading (formgrader lists them)."""
 
     def _add_score(self, cell, resources) -> None:
         ids = resources["nbgrader"]
@@ -158,7 +160,9 @@ class D2lkitSaveGrades(SaveAutoGrades):
         verdicts = resources.get("d2lkit")
         role = _test_role(gid, _catalogue()) if cell.cell_type == "code" else None
         result = verdicts.results.get(role.exercise) if verdicts and role else None
-        if result is not None:
+        if result is not None and result.status is Status.INFRASTRUCTURE:
+            grade.auto_score = None  # the grader failed, not the learner: a person decides
+        elif result is not None:
             from d2lkit.grading.results import score
 
             max_score = float(grade.max_score or 0)
@@ -208,6 +212,16 @@ class D2lkitOverwriteCells(OverwriteCells):
                 self._d2lkit_unchanged = (released_source(source.source).strip()
                                           == cell.source.strip())
         return super().preprocess_cell(cell, resources, cell_index)
+
+    def preprocess(self, nb, resources):
+        nb, resources = super().preprocess(nb, resources)
+        if (nb.get("nbformat"), nb.get("nbformat_minor", 0)) >= (4, 5):
+            from nbformat.v4.nbbase import random_cell_id
+
+            for cell in nb.cells:  # the cells nbgrader put back have none
+                if not cell.get("id"):
+                    cell["id"] = random_cell_id()
+        return nb, resources
 
     def report_change(self, name, attr, old, new):
         if attr == "checksum" and getattr(self, "_d2lkit_unchanged", False):
@@ -291,6 +305,16 @@ class AutogradeRun:
     stretch: str | None = None  # the stretch rule the scores were recorded under
     failed: str = ""  # what nbgrader's converter reported, when it could not finish
     weaknesses: list = field(default_factory=list)
+
+    @property
+    def grader_errors(self) -> dict[str, list[str]]:
+        """student -> exercises the grader itself failed on (left for manual grading)."""
+        out = {}
+        for g in self.graded:
+            ids = [r.id for r in g.results if r.status is Status.INFRASTRUCTURE]
+            if ids:
+                out[g.submission.name] = ids
+        return out
 
 
 def stretch_rule_of(root: Path) -> str:

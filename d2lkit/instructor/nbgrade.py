@@ -332,8 +332,8 @@ def build_workspace(sub: NotebookSubmission, root: Path, catalogue, lang: str = 
     for path in ordered:
         try:
             cells = code_cells(read_notebook(path), path.name, catalogue, roles)
-        except (OSError, ValueError, UnicodeDecodeError) as e:
-            built.unreadable[path.name] = str(e)[:300]
+        except (OSError, ValueError, UnicodeDecodeError, RecursionError) as e:
+            built.unreadable[path.name] = f"{type(e).__name__}: {e}"[:300]
             continue
         by_topic: dict[str, list[Cell]] = {}
         for cell in cells:
@@ -402,7 +402,11 @@ def finish(g: Graded, sub: NotebookSubmission, built: BuiltWorkspace, exercises)
         if d is None:
             return None
         if d.key == "file-missing" and relpath not in built.modules:
-            return Detail("notebook-missing", {"notebook": _notebook_of(relpath)})
+            notebook = _notebook_of(relpath)
+            if notebook in built.unreadable:
+                return Detail("notebook-unreadable", {"notebook": notebook,
+                                                      "message": built.unreadable[notebook]})
+            return Detail("notebook-missing", {"notebook": notebook})
         if d.key == "blocked-by" and d.params.get("id") in broken:
             return Detail(d.key, fix({**d.params, "status": Status.ERROR.value}))
         return Detail(d.key, fix(d.params))
