@@ -92,12 +92,17 @@ def test_the_blocked_message_names_what_to_fix_in_both_languages():
 
 
 # ------------------------------------------------------------------------------ the engine
-@pytest.fixture
-def chapter6(tmp_path) -> Path:
+def _solutions_of(chapter: str, tmp_path) -> Path:
+    """A workspace holding one chapter's reference solutions."""
     ws = tmp_path / "ws"
-    shutil.copytree(ROOT / "solutions" / "ch06", ws / "ch06")
+    shutil.copytree(ROOT / "solutions" / chapter, ws / chapter)
     (ws / "d2lkit.toml").write_text("[workspace]\n")
     return ws
+
+
+@pytest.fixture
+def chapter6(tmp_path) -> Path:
+    return _solutions_of("ch06", tmp_path)
 
 
 def _flip_the_kernel(ws: Path):
@@ -146,9 +151,7 @@ def test_a_module_that_hangs_at_import_is_reported_once_and_costs_one_timeout(tm
     from d2lkit.grading.engine import Engine
     from d2lkit.grading.options import Options
 
-    ws = tmp_path / "ws"
-    shutil.copytree(ROOT / "solutions" / "ch03", ws / "ch03")
-    (ws / "d2lkit.toml").write_text("[workspace]\n")
+    ws = _solutions_of("ch03", tmp_path)
     module = ws / "ch03" / "softmax_scratch.py"
     module.write_text(module.read_text() + "\nwhile True:\n    pass\n")
     ids = ["ch3.softmax", "ch3.cross_entropy", "ch3.accuracy", "ch3.squared_loss"]
@@ -173,9 +176,7 @@ def test_a_syntax_error_is_reported_by_the_first_exercise_of_its_file(tmp_path):
     from d2lkit.grading.engine import Engine
     from d2lkit.grading.options import Options
 
-    ws = tmp_path / "ws"
-    shutil.copytree(ROOT / "solutions" / "ch03", ws / "ch03")
-    (ws / "d2lkit.toml").write_text("[workspace]\n")
+    ws = _solutions_of("ch03", tmp_path)
     module = ws / "ch03" / "softmax_scratch.py"
     module.write_text(module.read_text() + "\ndef broken(:\n")
     ids = ["ch3.softmax", "ch3.cross_entropy"]
