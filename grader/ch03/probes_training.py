@@ -2,10 +2,13 @@
 
 A child may read this file but never the grader, so nothing here may give a check away:
 no expected values, no hidden inputs, no reference solution. `make_net` and `run_evaluate` are
-used by the grader as well, so that the learner's run and the expected one build the same net
-and go through the same code.
+and `run_train_*` are used by the grader as well, so that the learner's run and the expected one
+build the same net and go through the same code.
 """
+import collections
+
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -62,3 +65,111 @@ def probe_evaluate_function(mod, W, b, batches):
         return X @ W + b
     acc = mod.evaluate_accuracy(net, batches)
     return acc.detach() if isinstance(acc, torch.Tensor) else acc
+
+
+# ==================================================================================== train_epoch_ch3
+class SGD(torch.optim.Optimizer):
+    """torch.optim.SGD(params, lr)'s update, p <- p - lr * p.grad (parameters without a gradient
+    left alone), as a torch.optim.Optimizer that notes each zero_grad() and step() in `log` and
+    calls `after_step()` after each step. torch.optim.SGD itself would import torch._dynamo at
+    its construction and first step: seconds of start-up in every sandbox child; so is
+    Optimizer.__init__, so the attributes are set here directly."""
+
+    def __init__(self, params, lr, log, after_step):  # noqa: no super().__init__, see above
+        self.defaults = {"lr": lr}
+        self.param_groups = [{"params": list(params), "lr": lr}]
+        self.state = collections.defaultdict(dict)
+        self.log, self.after_step = log, after_step
+
+    def zero_grad(self, set_to_none: bool = True):
+        self.log.append("zero_grad")
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    p.grad.zero_()
+
+    def step(self, closure=None):
+        self.log.append("step")
+        with torch.no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p.add_(p.grad, alpha=-group["lr"])
+        self.after_step()
+
+
+def log_backward(p, log):
+    """Note in `log` each gradient that reaches leaf p: "backward", or "backward-onto-stale-grad"
+    when p.grad still holds a nonzero gradient from before (nobody zeroed it)."""
+    def hook(grad):
+        stale = p.grad is not None and bool(p.grad.any())
+        log.append("backward-onto-stale-grad" if stale else "backward")
+    p.register_hook(hook)
+
+
+def plain(x):
+    """A result as data: tensors detached, tuples as lists."""
+    if isinstance(x, torch.Tensor):
+        return x.detach().clone()
+    if isinstance(x, (tuple, list)):
+        return [plain(v) for v in x]
+    return x
+
+
+def per_example_cross_entropy(y_hat, y):
+    """The loss handed to train_epoch_ch3: cross-entropy of the logits, one per example."""
+    return F.cross_entropy(y_hat, y, reduction="none")
+
+
+def run_train_module(train_epoch, shape, state_dict, batches, lr) -> dict:
+    """train_epoch(net, batches, loss, updater) with net built from `state_dict` and left in eval
+    mode (as the last epoch's evaluation leaves it), loss nn.CrossEntropyLoss(reduction='none')
+    and updater the logging SGD: the result, the floating state after each step, the log of
+    zero_grad / backward / step, and the Recorder's (training, grad enabled) calls."""
+    net = build(shape, state_dict).eval()
+    log, steps = [], []
+    log_backward(net[0].weight, log)
+
+    def after_step():
+        steps.append({k: v.detach().clone() for k, v in net.state_dict().items()
+                      if v.is_floating_point()})
+    updater = SGD(net.parameters(), lr, log, after_step)
+    result = train_epoch(net, batches, nn.CrossEntropyLoss(reduction="none"), updater)
+    return {"result": plain(result), "steps": steps, "log": log, "calls": net[3].calls}
+
+
+def run_train_scratch(train_epoch, W, b, batches, lr) -> dict:
+    """train_epoch(net, batches, loss, updater) on 3.6's scratch model as a plain function,
+    net(X) = X @ W + b (logits), with per-example cross-entropy and the book's own updater,
+    `updater(batch_size)` = sgd([W, b], lr, batch_size) (it zeroes the gradients itself): the
+    result, W and b after each update, and the log of backward / update."""
+    W = W.detach().clone().requires_grad_(True)
+    b = b.detach().clone().requires_grad_(True)
+    log, steps = [], []
+    log_backward(W, log)
+
+    def net(X):
+        return X @ W + b
+
+    def updater(batch_size):
+        log.append("update")
+        with torch.no_grad():
+            for p in (W, b):
+                if p.grad is not None:
+                    p -= lr * p.grad / batch_size
+                    p.grad.zero_()
+        steps.append({"W": W.detach().clone(), "b": b.detach().clone()})
+    result = train_epoch(net, batches, per_example_cross_entropy, updater)
+    return {"result": plain(result), "steps": steps, "log": log}
+
+
+def probe_train_module(mod, shape, state_dict, batches, lr):
+    """run_train_module with the learner's train_epoch_ch3."""
+    return run_train_module(mod.train_epoch_ch3, shape, state_dict, batches, lr)
+
+
+def probe_train_scratch(mod, W, b, batches, lr):
+    """run_train_scratch with the learner's train_epoch_ch3."""
+    return run_train_scratch(mod.train_epoch_ch3, W, b, batches, lr)

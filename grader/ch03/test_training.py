@@ -1,16 +1,24 @@
-"""Grader for the training workflow of 3.6: evaluate_accuracy.
+"""Grader for the training workflow of 3.6: evaluate_accuracy and train_epoch_ch3.
 
 evaluate_accuracy runs, in the child, on a small classifier whose output depends on its mode
 (BatchNorm) and which notes, at every forward call, its mode and whether autograd was recording
 (`probes.Recorder`); the reference runs here on the same net, built from the same state, over the
 same minibatches (the last one smaller than the others, so that a mean of per-minibatch accuracies
 differs from the accuracy).
+
+train_epoch_ch3 runs in lockstep with the reference: the same initial state and minibatches, once
+with an nn.Module (left in eval mode, as the last evaluation leaves it) and a torch.optim optimizer
+(`probes.SGD`, which notes each zero_grad and step), once with 3.6's scratch model and the book's
+updater(batch_size); a hook on a weight notes each backward, and whether it landed on a gradient
+nobody zeroed. The state after every step must match the reference's, then the returned (mean
+loss, accuracy).
 """
 import pytest
 import torch
 
-from d2lkit.grading.api import (FLOATS, as_number, expect, expect_close, grades, is_close,
-                                mistake_if, mistake_on_error, probes_for, randomized, reference)
+from d2lkit.grading.api import (FLOATS, as_number, expect, expect_close, expect_each_close,
+                                grades, is_close, mistake_if, mistake_on_error, probes_for,
+                                randomized, reference)
 
 probes = probes_for(__file__)
 ref = reference(__file__)
@@ -94,3 +102,134 @@ def test_evaluate_function(student, gen, device):
     expect_close(torch.tensor(number(got, "evaluate_accuracy(net, data_iter)"), dtype=torch.float64),
                  torch.tensor(expected, dtype=torch.float64), **CLOSE,
                  what="evaluate_accuracy(net, data_iter)")
+
+
+# ========================================================================== 3.6.6 train_epoch_ch3
+TRAIN = "ch3.train_epoch_ch3"
+LR = 0.1
+
+
+def train_with(mistake):
+    """The book's train_epoch_ch3 with one catalogued mistake in it (those a run's numbers tell
+    apart: the others show in the log of zero_grad / backward / step and in the net's mode)."""
+    def train_epoch_ch3(net, train_iter, loss, updater):
+        if isinstance(net, torch.nn.Module):
+            net.train()
+        losses, accs, sizes = [], [], []
+        for X, y in train_iter:
+            y_hat = net(X)
+            l = loss(y_hat, y)
+            if isinstance(updater, torch.optim.Optimizer):
+                updater.zero_grad()
+                (l.sum() if mistake == "sum-with-optimizer" else l.mean()).backward()
+                updater.step()
+            else:
+                (l.mean() if mistake == "mean-with-custom-updater" else l.sum()).backward()
+                updater(X.shape[0])
+            losses.append(float(l.detach().sum()))
+            accs.append(float((y_hat.argmax(dim=1) == y).sum()))
+            sizes.append(y.numel())
+        if mistake == "mean-of-batch-means":
+            return (sum(s / k for s, k in zip(losses, sizes)) / len(sizes),
+                    sum(a / k for a, k in zip(accs, sizes)) / len(sizes))
+        return sum(losses) / sum(sizes), sum(accs) / sum(sizes)
+    return train_epoch_ch3
+
+
+def follows(got, other, **tolerance) -> bool:
+    """Does the learner's run stay with run `other` at every step?"""
+    return len(got["steps"]) == len(other["steps"]) and all(
+        set(a) == set(b) and all(is_close(a[k], b[k], **tolerance) for k in b)
+        for a, b in zip(got["steps"], other["steps"]))
+
+
+def result_pair(result):
+    """(mean loss, accuracy) from a learner's result, or None if it is not a pair of numbers."""
+    if not isinstance(result, (list, tuple)) or len(result) != 2:
+        return None
+    values = [as_number(v) for v in result]
+    return None if None in values else values
+
+
+def expect_epoch(got, expected, mistaken_run, step_mistakes, names, optimizer=True):
+    """The learner's epoch against the reference's: the catalogued mistakes first (each by the
+    symptom that proves it), then the state after every step, then (mean loss, accuracy)."""
+    log = got["log"]
+    updates = [e for e in log if e in ("step", "update")]
+    if "backward" in log or "backward-onto-stale-grad" in log:
+        first_backward = min(i for i, e in enumerate(log) if e.startswith("backward"))
+        mistake_if(bool(updates) and log.index(updates[0]) < first_backward,
+                   "step-before-backward", what="the order of the calls in each minibatch",
+                   expected="zero_grad(), backward(), step()",
+                   got=", ".join(e.replace("-onto-stale-grad", "") for e in log[:3]))
+    # the book's updater zeroes the gradients itself: a stale one there proves nothing of zero_grad
+    mistake_if(optimizer and "backward-onto-stale-grad" in log,
+               "missing-zero-grad",
+               what="p.grad when backward() adds to it",
+               expected="zero (updater.zero_grad() before each backward())",
+               got="the gradient of the previous minibatch, still there")
+    for mistake in step_mistakes:
+        other = mistaken_run(mistake)
+        mistake_if(follows(got, other, **NEAR) and not follows(other, expected),
+                   mistake, what=f"{names} after every step")
+    expect(len(got["steps"]) == len(expected["steps"]), what="updates in the epoch",
+           expected=f"{len(expected['steps'])}: one per minibatch", got=len(got["steps"]))
+    total = len(expected["steps"])
+    for k, (g, e) in enumerate(zip(got["steps"], expected["steps"])):
+        expect_each_close(g, e, what=f"{names} after step {k + 1}/{total}")
+    pair = result_pair(got["result"])
+    expect(pair is not None, what="train_epoch_ch3(...)", expected="(mean loss, accuracy)",
+           got=repr(got["result"])[:80])
+    right = expected["result"]
+    wrong = mistaken_run("mean-of-batch-means")["result"]
+    mistake_if(any(abs(g - w) < 1e-9 and abs(w - r) > 1e-6 for g, w, r in zip(pair, wrong, right)),
+               "mean-of-batch-means", what="(mean loss, accuracy)", expected=right, got=pair)
+    expect_close(torch.tensor(pair, dtype=torch.float64),
+                 torch.tensor(right, dtype=torch.float64), rtol=1e-6, atol=1e-9,
+                 what="(mean loss, accuracy)")
+
+
+NEAR = {"rtol": 1e-6, "atol": 1e-9}  # how closely a run must follow a mistake's run to name it
+
+
+@grades(TRAIN, en="an nn.Module with batch norm, left in eval mode, and a torch.optim optimizer: "
+                  "train mode, zero_grad / mean loss backward / step in lockstep with the "
+                  "reference, (mean loss, accuracy) over all examples",
+        zh="带批量规范化、处于评估模式的 nn.Module 和 torch.optim 优化器：训练模式，zero_grad、"
+           "平均损失的 backward、step 每一步都与参考实现一致，返回全部样本上的（平均损失, 精度）")
+def test_train_module(student, gen, device):
+    state_dict, batches = classification_set(gen, torch.float64, device, 33, 10)
+    got = student.probe(probes.probe_train_module, SHAPE, state_dict, batches, LR)
+    expected = probes.run_train_module(ref.train_epoch_ch3, SHAPE, state_dict, batches, LR)
+    modes = [training for training, _ in got["calls"]]
+    mistake_if(not all(modes), "trained-in-eval-mode",
+               what="net.training during the forward calls",
+               expected="True: call net.train() first", got=modes)
+
+    def mistaken_run(mistake):
+        return probes.run_train_module(train_with(mistake), SHAPE, state_dict, batches, LR)
+    expect_epoch(got, expected, mistaken_run, ("sum-with-optimizer",), "the net's state")
+
+
+@grades(TRAIN, en="3.6's scratch model (a plain function) with the book's updater(batch_size): "
+                  "summed loss backward, updater(X.shape[0]), in lockstep with the reference "
+                  "(float64 and float32)",
+        zh="3.6 节从零实现的模型（普通函数）和书中的 updater(batch_size)：对求和的损失做 backward，"
+           "再调用 updater(X.shape[0])，每一步都与参考实现一致（float64 和 float32）")
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_train_scratch(student, gen, dtype, device):
+    W = (torch.randn(SHAPE[0], SHAPE[2], generator=gen, dtype=torch.float64) * 0.5).to(dtype)
+    b = torch.zeros(SHAPE[2], dtype=dtype)
+    X = torch.randn(27, SHAPE[0], generator=gen, dtype=torch.float64).to(dtype)
+    y = torch.randint(0, SHAPE[2], (27,), generator=gen)
+    W, b, X, y = (t.to(device) for t in (W, b, X, y))
+    batches = [(X[i:i + 8], y[i:i + 8]) for i in range(0, 27, 8)]
+    with mistake_on_error("train-on-function", match="attribute 'train'"):
+        got = student.probe(probes.probe_train_scratch, W, b, batches, LR)
+    expected = probes.run_train_scratch(ref.train_epoch_ch3, W, b, batches, LR)
+
+    def mistaken_run(mistake):
+        return probes.run_train_scratch(train_with(mistake), W, b, batches, LR)
+    expect_epoch(got, expected, mistaken_run,
+                 ("mean-with-custom-updater",) if dtype == torch.float64 else (), "W and b",
+                 optimizer=False)

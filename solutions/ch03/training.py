@@ -1,5 +1,6 @@
-"""The training workflow of softmax regression (3.6): evaluating a classifier on a data set.
-softmax回归的训练流程（3.6 节）：在数据集上评估分类器的精度。
+"""The training workflow of softmax regression (3.6): evaluating a classifier on a data set and
+training it for one epoch.
+softmax回归的训练流程（3.6 节）：在数据集上评估分类器的精度，以及训练一个迭代周期。
 
 `net` is either an `nn.Module` or a plain Python function of a minibatch X (the scratch model of
 3.6, `net(X)`), returning one row of class scores per example; a data iterator yields `(X, y)`
@@ -38,4 +39,53 @@ def evaluate_accuracy(net, data_iter) -> float:
             correct += float((net(X).argmax(dim=1) == y).sum())
             total += y.numel()
     return correct / total
+    ### END SOLUTION
+
+
+def train_epoch_ch3(net, train_iter, loss, updater) -> tuple[float, float]:
+    """Train `net` for one epoch over `train_iter` (3.6.6); return (mean loss, accuracy) over the
+    epoch's examples, as Python floats.
+
+    If `net` is an `nn.Module`, put it in training mode first (`net.train()`: it may have been
+    left in evaluation mode by the last evaluation). `loss(y_hat, y)` returns one loss per example
+    (reduction 'none'). For each minibatch (X, y): `l = loss(net(X), y)`, then
+    - if `updater` is a `torch.optim.Optimizer`: `updater.zero_grad()`, `l.mean().backward()`,
+      `updater.step()`, in this order;
+    - otherwise it is the book's own updater (3.6's `lambda batch_size: sgd([W, b], lr,
+      batch_size)`, which divides by the batch size and zeroes the gradients itself):
+      `l.sum().backward()`, then `updater(X.shape[0])`.
+    Return (sum of all per-example losses / number of examples, number of correct predictions /
+    number of examples) — the predicted class is the argmax over dim 1 of net(X), taken from the
+    same forward pass. The last minibatch may be smaller: weigh every example once, not every
+    minibatch.
+
+    在 `train_iter` 上把 `net` 训练一个迭代周期（3.6.6 节）；返回这个周期中所有样本上的
+    （平均损失, 精度），均为 Python float。如果 `net` 是 `nn.Module`，先把它设为训练模式
+    （`net.train()`：上一次评估可能把它留在了评估模式）。`loss(y_hat, y)` 对每个样本返回一个损失
+    （reduction 为 'none'）。对每个小批量 (X, y)：`l = loss(net(X), y)`，然后
+    - 如果 `updater` 是 `torch.optim.Optimizer`：依次执行 `updater.zero_grad()`、`l.mean().backward()`、
+      `updater.step()`；
+    - 否则它是书中自己的更新函数（3.6 节的 `lambda batch_size: sgd([W, b], lr, batch_size)`，
+      它会除以批量大小并自己把梯度清零）：先 `l.sum().backward()`，再 `updater(X.shape[0])`。
+    返回（所有样本损失之和 / 样本数, 预测正确的个数 / 样本数）——预测类别取同一次前向计算得到的
+    net(X) 在 dim 1 上的 argmax。最后一个小批量可能较小：每个样本只计一次，而不是每个小批量计一次。
+    """
+    ### BEGIN SOLUTION
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    loss_sum, correct, n = 0.0, 0.0, 0
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        loss_sum += float(l.detach().sum())
+        correct += float((y_hat.argmax(dim=1) == y).sum())
+        n += y.numel()
+    return loss_sum / n, correct / n
     ### END SOLUTION
