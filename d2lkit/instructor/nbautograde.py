@@ -8,8 +8,8 @@ redefine `check`, exit the kernel). Here nothing the learner wrote runs outside 
    code as a workspace, the engine of `d2lkit check`, sandbox children, `--jobs N` workers);
 2. nbgrader's `Autograde` converter then does its usual bookkeeping — the submission and its
    timestamp in the gradebook, `autograded/<student>/<assignment>/`, locked cells restored from
-   the gradebook, missing test cells put back, late penalties — with two of its preprocessors
-   replaced: instead of `Execute`, `D2lkitVerdicts` writes d2lkit's report of each exercise as
+   the gradebook, missing test cells put back, late penalties — with three of its preprocessors
+   replaced (and `IgnorePattern`, `LimitOutput` left out: nothing runs): instead of `Execute`, `D2lkitVerdicts` writes d2lkit's report of each exercise as
    the output of its test cell (what `nbgrader generate_feedback` and formgrader show), and
    `D2lkitSaveGrades` writes each grade cell's `auto_score` through nbgrader's `Gradebook`
    from d2lkit's verdict (a stretch exercise's cell is worth 0 and its points, when it passes,
