@@ -66,6 +66,11 @@ def test_softmax_stress(student, device):
     naive = torch.exp(X) / torch.exp(X).sum(dim=1, keepdim=True)
     mistake_if(is_close(P, naive), "no-max-subtraction", what="softmax(X)",
                got=P.tolist(), expected=[[1.0, 0.0], [0.0, 1.0]])
+    # one maximum for the whole matrix (1000): the second row underflows to 0/0 = nan, the first
+    # is right
+    shifted = torch.exp(X - X.max())
+    mistake_if(is_close(P, shifted / shifted.sum(dim=1, keepdim=True)), "global-max",
+               what="softmax(X)", got=P.tolist(), expected=[[1.0, 0.0], [0.0, 1.0]])
     expect_close(P, torch.softmax(X, dim=1), atol=1e-6, what="softmax(X)")
 
 

@@ -113,6 +113,30 @@ def test_ppl_wide_rows(student, gen):
     expect_close(got, torch.exp(F.cross_entropy(logits, targets)), what="perplexity(wide rows)")
 
 
+@grades(PPL, en="rows near 0, −1000 and +1000: each row is shifted by its own maximum",
+        zh="分别在 0、−1000 和 +1000 附近的行：每一行都减去它自己的最大值")
+def test_ppl_row_scales(student, gen):
+    N, V = 6, 5
+    logits = torch.randn(N, V, generator=gen, dtype=torch.float64)
+    logits[2:4] -= 1000.0   # exp underflows to 0 here when shifted by another row's maximum
+    logits[4:] += 1000.0    # and overflows here without any shift
+    targets = torch.randint(0, V, (N,), generator=gen)
+    got = student.call("perplexity", logits, targets)
+    shifted = logits - logits.max()
+    global_max = torch.exp(-(shifted - torch.log(torch.exp(shifted).sum(dim=1, keepdim=True)))
+                           .gather(1, targets[:, None]).mean())
+    scalar = got.reshape(()) if isinstance(got, torch.Tensor) and got.numel() == 1 else got
+    if is_close(scalar, global_max, **NEAR):
+        # one constant shift is exact where nothing underflows (a shift per column is not):
+        # proven when rows of one scale come out right
+        moderate = logits[:2]
+        right = student.call("perplexity", moderate, targets[:2])
+        mistake_if(is_close(right, torch.exp(F.cross_entropy(moderate, targets[:2])), **NEAR),
+                   "global-max", what="perplexity(rows of very different scale)",
+                   got=got, expected=torch.exp(F.cross_entropy(logits, targets)))
+    expect_close(got, torch.exp(F.cross_entropy(logits, targets)), what="perplexity(rows of very different scale)")
+
+
 # ------------------------------------------------------------------------------ one_hot
 @grades(OH, en="the width is num_classes, not X.max() + 1", zh="宽度是 num_classes，而不是 X.max() + 1")
 def test_one_hot_width(student):
