@@ -1,12 +1,14 @@
-"""Instructor commands: `d2lkit nbgrader init/export`, `grade`, `gradescope`, `report`.
+"""Instructor commands: `d2lkit nbgrader init/export/autograde`, `grade`, `gradescope`, `report`.
 
-Only `grade` grades, and it imports the engine (torch) only once its arguments are known good.
+Only `grade` and `nbgrader autograde` grade, and they import the engine (torch) only once their
+arguments are known good.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import sys
 import tempfile
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import click
 
 from d2lkit.cli.common import (context, grading_options, lang_option, make_options, resolve,
                                timeout_option)
+from d2lkit.grading.results import STRETCH_RULES
 from d2lkit.i18n import t
 from d2lkit.output.formats import GRADE_FORMATS
 
@@ -137,7 +140,8 @@ def nbgrader_group():
 @click.argument("course_dir", type=click.Path(file_okay=False))
 @click.option("--course-id", default=None, help="nbgrader course id (default: the folder's name).")
 @click.option("--timeout", type=int, default=60, show_default=True,
-              help="Seconds per notebook cell when autograding.")
+              help="Seconds per notebook cell when nbgrader runs a notebook (validate); "
+                   "grading itself is d2lkit's (`nbgrader autograde --timeout`).")
 @click.option("--force", is_flag=True, help="Overwrite an existing nbgrader_config.py.")
 @lang_option
 def nbgrader_init(course_dir, course_id, timeout, force, lang):
@@ -157,21 +161,113 @@ def nbgrader_init(course_dir, course_id, timeout, force, lang):
 @click.argument("target")
 @click.argument("course_dir", type=click.Path(file_okay=False))
 @click.option("--assignment", default=None, help="Assignment name (default: the target, e.g. ch2).")
+@click.option("--force", is_flag=True,
+              help="Overwrite source notebooks even if they were edited since they were exported.")
 @lang_option
-def nbgrader_export(target, course_dir, assignment, lang):
+def nbgrader_export(target, course_dir, assignment, force, lang):
     """Write source/<assignment>/<topic>.ipynb for every topic in TARGET."""
-    from d2lkit.instructor.notebooks import assignment_name, export
+    from d2lkit.instructor import course as course_file
+    from d2lkit.instructor.notebooks import EditedNotebooks, assignment_name, export
 
     ctx = context(lang)
     cat, exs = resolve(ctx, [target])
     name = assignment or assignment_name(target)
-    written = export(exs, cat, Path(course_dir), name, ctx.lang)
+    try:  # a stretch exercise's test cell is worth what the course's rule gives it
+        rule = course_file.load(folder=course_dir).stretch
+    except course_file.CourseConfigError as e:
+        ctx.fail("instructor.course-bad", message=str(e))
+    try:
+        written = export(exs, cat, Path(course_dir), name, ctx.lang, force=force, stretch=rule)
+    except EditedNotebooks as e:
+        ctx.fail("instructor.export-edited", paths=", ".join(map(str, e.paths)))
     click.echo(t("instructor.exported", ctx.lang, count=len(written), exercises=len(exs),
                  path=Path(course_dir) / "source" / name))
     for path in written:
         click.echo(f"  {path}")
     if not (Path(course_dir) / "nbgrader_config.py").exists():
         click.echo(t("instructor.no-config", ctx.lang, path=course_dir), err=True)
+
+
+@nbgrader_group.command(name="autograde")
+@click.argument("assignment")
+@click.argument("course_dir", default=".", type=click.Path(exists=True, file_okay=False))
+@click.option("--student", "students", multiple=True, metavar="ID",
+              help="Grade only this student (repeatable; default: every submission).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Students graded in parallel (one sandbox each).")
+@grading_options
+@click.option("--allow-weak-sandbox", is_flag=True,
+              help="Grade even where learner code cannot be fully confined (no Landlock).")
+@click.option("--show-hidden", is_flag=True,
+              help="Feedback shows hidden checks in full (titles, inputs, expected values).")
+@click.option("--stretch", type=click.Choice(STRETCH_RULES), default=None,
+              help="How stretch exercises count (default: the course folder's "
+                   "d2lkit-course.toml, else extra-credit).")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@lang_option
+def nbgrader_autograde(assignment, course_dir, students, jobs, seed, timeout, device,
+                       allow_weak_sandbox, show_hidden, stretch, no_progress, lang):
+    """Grade ASSIGNMENT's submissions in COURSE_DIR with d2lkit's engine (outside the students'
+    kernels) and record the scores in nbgrader's gradebook."""
+    import logging
+
+    from rich.console import Console
+
+    from d2lkit.grading.sandbox import SandboxError
+    from d2lkit.instructor import course as course_file
+    from d2lkit.output import terminal
+
+    ctx = context(lang)
+    try:
+        from d2lkit.instructor import nbautograde
+    except ImportError as e:  # d2lkit without its [instructor] extra
+        ctx.fail("instructor.no-nbgrader", message=str(e))
+    options = make_options(ctx, seed, timeout, device).but(strict=not allow_weak_sandbox)
+    err = Console(stderr=True, highlight=False)
+    handler = logging.StreamHandler()  # nbgrader's own warnings (a changed locked cell, …)
+    handler.setFormatter(logging.Formatter("nbgrader %(levelname)s: %(message)s"))
+    log = logging.getLogger("d2lkit.nbgrader")
+    log.handlers[:] = [handler]
+    log.setLevel(logging.WARNING)
+    log.propagate = False
+
+    def on_weakness(text: str):
+        err.print(t("instructor.weak-sandbox", ctx.lang, weakness=text), style="yellow",
+                  markup=False, soft_wrap=True)
+
+    try:
+        plan = nbautograde.prepare(Path(course_dir), assignment, students, stretch)
+    except nbautograde.CourseError as e:
+        ctx.fail(e.key, **e.params)
+    except course_file.CourseConfigError as e:
+        ctx.fail("instructor.course-bad", message=str(e))
+    show_bar = not no_progress and (err.is_terminal or os.environ.get("D2LKIT_PROGRESS"))
+    try:
+        with terminal.grade_progress(len(plan.folders), ctx.lang,
+                                     err if show_bar else None) as on_done:
+            run = nbautograde.autograde(plan, options, jobs=jobs, show_hidden=show_hidden,
+                                        on_done=on_done, on_weakness=on_weakness, log=log)
+    except SandboxError as e:
+        sandbox_refusal(ctx, e)
+    click.echo(t("instructor.autograde-done", ctx.lang, count=len(run.graded),
+                 assignment=assignment, db=run.db_url))
+    for g in run.graded:
+        results = g.results.scored(run.stretch)
+        line = t("instructor.autograde-student", ctx.lang, student=g.submission.name,
+                 points=results.points, max_points=results.max_points)
+        if results.extra_points:
+            line += t("instructor.autograde-extra", ctx.lang, points=results.extra_points)
+        click.echo(line)
+    click.echo(t("instructor.autograde-feedback", ctx.lang, path=run.folder / "feedback",
+                 assignment=assignment))
+    errors = run.grader_errors
+    for student, ids in errors.items():  # the kit failed: no score was written for these
+        click.echo(t("instructor.autograde-grader-error", ctx.lang, student=student,
+                     exercises=", ".join(ids)), err=True)
+    if run.failed:
+        ctx.fail("instructor.autograde-failed", code=1, message=run.failed.strip())
+    if errors:
+        sys.exit(1)
 
 
 # ------------------------------------------------------------------------------ grade
@@ -196,20 +292,21 @@ def nbgrader_export(target, course_dir, assignment, lang):
 @lang_option
 def grade(submissions, target, jobs, fmt, out, seed, timeout, device, allow_weak_sandbox, record,
           no_progress, course, stretch, lang):
-    """Grade SUBMISSION workspaces (or folders of them) with the graders of `d2lkit check`."""
+    """Grade SUBMISSION workspaces, notebooks (nbgrader's submitted/ folder, a student's folder,
+    a notebook), or folders of them, with the graders of `d2lkit check`."""
     import io
 
     from rich.console import Console
 
     from d2lkit.grading.sandbox import SandboxError
-    from d2lkit.instructor import batch
+    from d2lkit.instructor import nbgrade
     from d2lkit.output import formats, terminal
 
     ctx = context(lang)
     settings = course_settings(ctx, course, stretch)
     cat, exs = resolve(ctx, [target])
-    try:
-        subs = batch.discover(submissions)
+    try:  # workspaces, and notebooks: their solution cells are graded as a workspace
+        subs = nbgrade.discover(submissions)
     except FileNotFoundError as e:
         ctx.fail("instructor.no-submission", path=str(e))
     if not subs:
@@ -232,8 +329,8 @@ def grade(submissions, target, jobs, fmt, out, seed, timeout, device, allow_weak
     show_bar = not no_progress and (err.is_terminal or os.environ.get("D2LKIT_PROGRESS"))
     try:
         with terminal.grade_progress(len(subs), ctx.lang, err if show_bar else None) as on_done:
-            graded = batch.grade(subs, exs, options, jobs=jobs, record=record, on_done=on_done,
-                                 on_weakness=on_weakness)
+            graded = nbgrade.grade(subs, exs, options, jobs=jobs, record=record,
+                                   on_done=on_done, on_weakness=on_weakness, catalogue=cat)
     except SandboxError as e:
         sandbox_refusal(ctx, e)
     for g in graded:  # every total below under the course's rule for stretch exercises
