@@ -29,5 +29,14 @@ def repository_root() -> Path | None:
     return root if (root / "setup.cfg").is_file() and (root / "tests").is_dir() else None
 
 
+def cache_folder() -> Path:
+    """Where d2lkit keeps caches (never in a workspace): $XDG_CACHE_HOME/d2lkit, else
+    ~/.cache/d2lkit."""
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "d2lkit"
+
+
 def chapter_dir_name(number: int) -> str:
     return f"ch{number:02d}"

@@ -392,3 +392,19 @@ def test_piped_output_is_never_cut(workspace):
         [line] = [l for l in out.splitlines() if ex.id in l.split()]
         assert ex.title["en"] in line
     assert "…" not in out
+
+
+@pytest.mark.slow
+def test_grading_leaves_no_hypothesis_folder_in_the_workspace(workspace, tmp_path):
+    """hypothesis writes a constants cache even with no example database; it belongs in
+    d2lkit's cache folder, not among the learner's files."""
+    import shutil
+
+    for source in (ROOT / "solutions" / "ch02").glob("*.py"):
+        shutil.copy(source, workspace / "ch02" / source.name)
+    cache = tmp_path / "cache"
+    r = run_cli("check", "ch2.broadcast_shape", "ch2.vector_norm", cwd=workspace,
+                env={"XDG_CACHE_HOME": str(cache)})
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert not (workspace / ".hypothesis").exists()
+    assert (cache / "d2lkit" / "hypothesis").is_dir()

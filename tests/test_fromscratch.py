@@ -374,3 +374,38 @@ def test_grade_flags_guard_machinery_for_the_instructor(tmp_path):
     assert ("gc", "scan") in seen and ("gc.get_objects", "run") in seen
     table = run_cli("grade", subs, "--target", "ch3.softmax")
     assert "gc" in table.stdout and "ch03/softmax_scratch.py" in table.stdout
+
+
+def test_importing_the_kit_is_refused_everywhere_and_not_called_from_scratch(tmp_path):
+    """d2l and d2lkit are refused in every exercise (they hold the answers); the message must not
+    claim that an exercise which forbids nothing is 'from scratch'."""
+    from d2lkit import catalogue
+    from d2lkit.grading.precheck import precheck
+    from d2lkit.output.messages import detail_text
+
+    ex = catalogue.load().by_id["ch2.vector_norm"]
+    path = tmp_path / "norms.py"
+    path.write_text("from d2lkit.grading import api\n\ndef vector_norm(x, p=2.0):\n    return x\n")
+    decided, _ = precheck(ex, path, untouched_stubs=False)
+    assert decided is not None and decided.detail.key == "never-allowed"
+    text = detail_text(decided.detail, "en")
+    assert "d2lkit" in text and "from scratch" not in text
+
+
+@pytest.mark.slow
+def test_a_hidden_import_of_the_kit_is_refused_at_run_time_with_the_same_words(tmp_path):
+    from d2lkit import catalogue
+    from d2lkit.grading.engine import Engine
+    from d2lkit.grading.options import Options
+    from d2lkit.grading.protocol import Status
+    from d2lkit.output.messages import detail_text
+
+    ws = tmp_path / "ws"
+    (ws / "ch02").mkdir(parents=True)
+    shutil.copy(ROOT / "solutions" / "ch02" / "norms.py", ws / "ch02" / "norms.py")
+    module = ws / "ch02" / "norms.py"
+    module.write_text(module.read_text() + "\n\n_kit = __import__('d2l' + 'kit')\n")
+    with Engine(Options(seed=1)) as engine:
+        [r] = engine.grade([catalogue.load().by_id["ch2.vector_norm"]], ws)
+    assert r.status is Status.FORBIDDEN and r.detail.key == "never-allowed-import", r
+    assert "from scratch" not in detail_text(r.detail, "en")

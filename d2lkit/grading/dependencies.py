@@ -26,7 +26,8 @@ from d2lkit.grading.tripwire import parsed
 
 # A failure that the exercise decides alone, whatever the exercises it uses do: the learner's
 # own file does not parse, or names something forbidden before anything runs.
-_OWN_FAILURES = frozenset({"syntax", "forbidden-static", "file-missing", "file-unreadable"})
+_OWN_FAILURES = frozenset({"syntax", "forbidden-static", "never-allowed", "file-missing",
+                           "file-unreadable"})
 
 
 def _defined_by(exercises) -> dict[tuple[str, str], str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from d2lkit.grading.protocol import Status
 from d2lkit.grading.results import Detail, ExerciseResult, Results
-from d2lkit.grading.tripwire import parsed, scan
+from d2lkit.grading.tripwire import ALWAYS_FORBIDDEN, parsed, scan
 from d2lkit.paths import content_dir
 
 @functools.lru_cache(maxsize=512)
@@ -66,7 +66,9 @@ def precheck(ex: Exercise, path: Path, untouched_stubs: bool = True
         return r, digest
     if violations:
         v = violations[0]
-        r = decided(Status.FORBIDDEN, "forbidden-static", name=v.name, line=v.line, code=v.code,
+        # d2l and the kit itself are refused in every exercise, from scratch or not
+        key = "never-allowed" if v.name in ALWAYS_FORBIDDEN else "forbidden-static"
+        r = decided(Status.FORBIDDEN, key, name=v.name, line=v.line, code=v.code,
                     file=str(path))
         r.code_hash = digest
         return r, digest

@@ -294,10 +294,17 @@ def _grade_exercise(ex: Exercise, items: list, transport, options, digest: str) 
 
 
 def _register_hypothesis_profile():
+    """The graders' hypothesis settings; and its storage (a constants cache it writes even with
+    no example database) in d2lkit's cache folder, not `.hypothesis/` in the learner's folder."""
     try:
         from hypothesis import HealthCheck, settings
+        from hypothesis.configuration import set_hypothesis_home_dir
     except ImportError:
         return
+    if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        from d2lkit.paths import cache_folder
+
+        set_hypothesis_home_dir(cache_folder() / "hypothesis")
     settings.register_profile("d2lkit", database=None, deadline=None, derandomize=True,
                               print_blob=False,
                               suppress_health_check=[HealthCheck.too_slow,

@@ -24,6 +24,7 @@ from d2lkit.grading.errors import (CheckFailed, Forbidden, LearnerCrashed, Learn
                                    SandboxFailure)
 from d2lkit.grading.protocol import STICKY, Job, ProtocolError, Reply, ReplyKind, Setup
 from d2lkit.grading.results import Detail
+from d2lkit.grading.tripwire import ALWAYS_FORBIDDEN
 
 
 class Student:
@@ -236,6 +237,8 @@ class Student:
         if kind is ReplyKind.UNCONFINED:  # after learner code ran: a forgery, not believed
             raise LearnerCrashed("crashed-exit", code=None, note="a reply only a starting child gives")
         if kind is ReplyKind.FORBIDDEN:
+            if reply.name.split(".")[0] in ALWAYS_FORBIDDEN:  # refused in every exercise
+                raise Forbidden("never-allowed-import", name=reply.name)
             raise Forbidden("forbidden", name=reply.name)
         if kind is ReplyKind.MISSING:
             raise LearnerError("missing", names=list(reply.names), file=self.relpath)

@@ -735,14 +735,15 @@ def _cache_file(forbid_lists):
 
     import torch
 
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    from d2lkit.paths import cache_folder
+
     try:
         source = Path(__file__).read_bytes()
     except OSError:
         return None
     key = hashlib.sha256(repr((torch.__version__, sys.version, sorted(map(tuple, forbid_lists)))
                               ).encode() + source).hexdigest()[:20]
-    return Path(base) / "d2lkit" / f"operators-{key}.json"
+    return cache_folder() / f"operators-{key}.json"
 
 
 def prepare():

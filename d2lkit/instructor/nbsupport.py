@@ -18,16 +18,12 @@ from __future__ import annotations
 
 import linecache
 import os
-from pathlib import Path
 
 HIDDEN_MARK = "BEGIN HIDDEN TESTS"
 HYPOTHESIS_ENV = "HYPOTHESIS_STORAGE_DIRECTORY"
 
 
-def cache_folder() -> Path:
-    """Where d2lkit keeps caches: $XDG_CACHE_HOME/d2lkit, else ~/.cache/d2lkit."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "d2lkit"
+from d2lkit.paths import cache_folder  # noqa: E402  (re-exported: notebooks call it from here)
 
 
 def keep_hypothesis_state_out(env=None) -> str:
