@@ -1,5 +1,6 @@
-"""Reading a data set in minibatches the PyTorch way (3.3, 3.5): a Dataset of your own.
-用 PyTorch 的方式读取数据集（3.3 节、3.5 节）：自己定义一个 Dataset。
+"""Reading a data set in minibatches the PyTorch way (3.3, 3.5): a DataLoader, and a Dataset of
+your own.
+用 PyTorch 的方式读取数据集（3.3 节、3.5 节）：DataLoader，以及自己定义的 Dataset。
 
 A `torch.utils.data.Dataset` is anything with `__len__` (the number of examples) and
 `__getitem__(i)` (example i); a `DataLoader` draws indices, asks the data set for those examples
@@ -41,3 +42,25 @@ class ImageDataset(data.Dataset):
 
     def __getitem__(self, idx):
         raise NotImplementedError
+
+
+def load_array(data_arrays, batch_size: int, is_train: bool = True, generator=None):
+    """The book's load_array (3.3.2): a DataLoader over the tensors of `data_arrays`.
+
+    `data_arrays` is a tuple of tensors with the same first dimension n (e.g. (features, labels));
+    return a `torch.utils.data.DataLoader` over their rows (a `TensorDataset(*data_arrays)`) that
+    yields minibatches of `batch_size` examples, the last one smaller when batch_size does not
+    divide n (it is kept, not dropped). When `is_train` is true the examples are shuffled anew at
+    every epoch, drawn from `generator` (a `torch.Generator`, or None for the global one): pass it
+    to the DataLoader as `generator=generator`, so that the same seed gives the same minibatches;
+    when `is_train` is false they come in order.
+
+    书中的 load_array（3.3.2 节）：在 `data_arrays` 的张量上构造一个 DataLoader。
+    `data_arrays` 是一组第一维都为 n 的张量（例如 (features, labels)）；返回一个在它们的行上
+    （即 `TensorDataset(*data_arrays)`）迭代的 `torch.utils.data.DataLoader`，每个小批量有
+    `batch_size` 个样本，当 batch_size 不能整除 n 时最后一个小批量较小（要保留，不能丢弃）。
+    `is_train` 为真时，每个迭代周期都重新打乱样本，随机数取自 `generator`（一个 `torch.Generator`，
+    为 None 时用全局随机数生成器）：以 `generator=generator` 传给 DataLoader，这样相同的种子会得到
+    相同的小批量；`is_train` 为假时按原来的顺序读取。
+    """
+    raise NotImplementedError

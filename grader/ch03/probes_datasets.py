@@ -1,8 +1,8 @@
 """Probes of test_datasets.py: they run in the sandbox child, beside the learner's module.
 
 A child may read this file but never the grader, so nothing here may give a check away:
-no expected values, no hidden inputs, no reference solution. `items` and `batches` are used by
-the grader as well, so that the learner's data set and the reference's are read the same way.
+no expected values, no hidden inputs, no reference solution. `items`, `batches` and `epochs` are
+used by the grader as well, so that the learner's data and the reference's are read the same way.
 """
 import torch
 from torch.utils import data
@@ -51,3 +51,17 @@ def probe_items(mod, images, labels, transform, indices):
 def probe_batches(mod, images, labels, transform, batch_size):
     """batches() of the learner's ImageDataset."""
     return batches(mod.ImageDataset, images, labels, transform, batch_size)
+
+
+def epochs(load_array, arrays, batch_size, is_train, seed, count=2) -> dict:
+    """load_array(arrays, batch_size, is_train, generator) with a CPU generator seeded with `seed`:
+    whether it is a DataLoader, and the minibatches of `count` epochs."""
+    generator = torch.Generator().manual_seed(seed)
+    loader = load_array(arrays, batch_size, is_train, generator)
+    return {"is_loader": isinstance(loader, data.DataLoader),
+            "epochs": [[plain(b) for b in loader] for _ in range(count)]}
+
+
+def probe_load_array(mod, arrays, batch_size, is_train, seed):
+    """epochs() of the learner's load_array."""
+    return epochs(mod.load_array, arrays, batch_size, is_train, seed)
