@@ -20,7 +20,8 @@ def test_arange(student):
     expect_equal(labels, x[tau:].reshape(-1, 1), what="labels")
 
 
-@grades(EX, en="random series, dtype kept", zh="随机序列，保持数据类型")
+@grades(EX, en="random series (T = 37, tau = 5): features and labels, in x's dtype",
+        zh="随机序列（T = 37，tau = 5）：特征和标签，数据类型与 x 相同")
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_random(student, gen, dtype, device):
     T, tau = 37, 5
