@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from d2lkit.grading.api import FLOATS, expect, expect_close, grades, is_close, mistake_if
+from d2lkit.grading.api import FLOATS, expect, expect_each_close, grades, is_close, mistake_if
 
 NEAR = {"rtol": 1e-4, "atol": 1e-6}  # how close a wrong answer must come to a mistake's to name it
 
@@ -48,8 +48,8 @@ def _check(got, X, y, W1, W2, lambd):
         mistake_if(is_close(r1, -d1, **NEAR) and is_close(r2, -d2, **NEAR), "softmax-sign",
                    what="(dJ/dW1, dJ/dW2)", got="−dL/dW + λW", expected="dL/dW + λW")
     rtol = 1e-6 if X.dtype == torch.float64 else None
-    expect_close(g1, e1, rtol=rtol, what="dJ/dW1")
-    expect_close(g2, e2, rtol=rtol, what="dJ/dW2")
+    expect_each_close({"dJ/dW1": g1, "dJ/dW2": g2}, {"dJ/dW1": e1, "dJ/dW2": e2},
+                      what="manual_backprop's gradients", rtol=rtol)
 
 
 @grades("ch4.manual_backprop", en="a small network, λ = 0.1, against autograd",
@@ -124,8 +124,8 @@ def _check_bias(got, X, y, W1, b1, W2, b2, lambd):
         mistake_if(is_close(gb1, eb1 / n, **NEAR) and is_close(gb2, eb2 / n, **NEAR), "bias-grad-mean",
                    what="(dJ/db1, dJ/db2)", got="dL/db / n", expected="dL/db")
     rtol = 1e-6 if X.dtype == torch.float64 else None
-    for g, e, name in zip(got, expected, NAMES):
-        expect_close(g, e, rtol=rtol, what=name)
+    expect_each_close(dict(zip(NAMES, got)), dict(zip(NAMES, expected)),
+                      what="manual_backprop_with_bias's gradients", rtol=rtol)
 
 
 @grades("ch4.manual_backprop_with_bias", en="a small network with biases, λ = 0.1, against autograd",

@@ -141,17 +141,20 @@ def test_tf_random(student, gen, device):
 
 
 # ------------------------------------------------------------------------------ bleu
-def _bleu_variant(pred_seq, label_seq, k, clip=True, uniform=False, inverted=False):
+def _bleu_variant(pred_seq, label_seq, k, clip=True, uniform=False, inverted=False, glued=False):
+    """The book's BLEU with one mistake: no clipping, 1/k weights, the brevity penalty inverted,
+    or n-grams glued into strings (''.join), so that ('ab', 'c') and ('a', 'bc') collide."""
     p, l = pred_seq.split(" "), label_seq.split(" ")
+    key = "".join if glued else tuple
     ratio = len(p) / len(l) if inverted else len(l) / len(p)
     score = math.exp(min(0.0, 1 - ratio))
     for n in range(1, k + 1):
         counts = {}
         for i in range(len(l) - n + 1):
-            counts[tuple(l[i:i + n])] = counts.get(tuple(l[i:i + n]), 0) + 1
+            counts[key(l[i:i + n])] = counts.get(key(l[i:i + n]), 0) + 1
         matches = 0
         for i in range(len(p) - n + 1):
-            g = tuple(p[i:i + n])
+            g = key(p[i:i + n])
             if counts.get(g, 0) > 0:
                 matches += 1
                 if clip:
@@ -234,6 +237,21 @@ def test_bleu_repeated_ngrams(student):
         got = _bleu_call(student, pred, label, k)
         expected = ref.bleu(pred, label, k)
         expect(_same(got, expected), what=f"bleu({pred!r}, {label!r}, {k})", expected=expected,
+               got=got)
+
+
+@grades(BLEU, en="an n-gram is a sequence of tokens: ('x', 'ab', 'c') has the 2-gram ('ab', 'c'), "
+                 "which ('x', 'a', 'bc') does not, though both glue to 'abc'",
+        zh="n 元语法是词元的序列：('x', 'ab', 'c') 含有 2 元语法 ('ab', 'c')，('x', 'a', 'bc') 没有，"
+           "尽管两者拼起来都是 'abc'")
+def test_bleu_ngrams_are_token_sequences(student):
+    for pred, label in (("x ab c", "x a bc"), ("x ab c ab c", "x a bc a bc")):
+        got = _bleu_call(student, pred, label, 2)
+        expected = ref.bleu(pred, label, 2)
+        glued = _bleu_variant(pred, label, 2, glued=True)
+        mistake_if(_same(got, glued) and not _same(glued, expected), "ngrams-glued",
+                   what=f"bleu({pred!r}, {label!r}, 2)", got=got, expected=expected)
+        expect(_same(got, expected), what=f"bleu({pred!r}, {label!r}, 2)", expected=expected,
                got=got)
 
 
