@@ -10,6 +10,27 @@ from d2lkit.grading.api import (expect, expect_close, expect_equal, expect_tenso
                                 is_close, mistake_if, module_on_cpu, on_cpu_call, reference)
 
 ref = reference(__file__)
+
+
+def _expect_dropout_on_weights(out, w, v, p: float, what: str):
+    """Dropout with 0 < p < 1 in training mode acts on the attention weights: each output row is
+    (1 / (1 - p)) · Σ_{k in S} w[k] v[k] for some subset S of the keys that were kept. Dropout on
+    the output instead zeroes single entries of a row, which no subset gives (p = 1 cannot tell
+    the two apart: both give zeros)."""
+    import itertools
+
+    out, w, v = out.cpu(), w.cpu(), v.cpu()
+    K = w.shape[-1]
+    subsets = [list(s) for r in range(K + 1) for s in itertools.combinations(range(K), r)]
+    rows_ok = True
+    for b in range(out.shape[0]):
+        for q in range(out.shape[1]):
+            kept = [(w[b, q, s, None] * v[b, s]).sum(0) / (1 - p) for s in subsets]
+            rows_ok &= any(is_close(out[b, q], c, rtol=1e-6, atol=1e-9) for c in kept)
+    single_zeros = bool(((out == 0).any(-1) & (out != 0).any(-1)).any())
+    mistake_if(not rows_ok and single_zeros, "dropout-on-output", what=what)
+    expect(rows_ok, what=what, expected="each row = Σ over the kept keys of w·v / (1 − p)",
+           got="rows that no choice of kept keys gives")
 NEAR = {"rtol": 1e-6, "atol": 1e-8}  # how close a wrong answer must come to a mistake's to name it
 WEIGHTED_NEAR = {"rtol": 1e-4, "atol": 1e-5}  # after a float32 softmax and matmul
 
@@ -210,6 +231,20 @@ def test_aa_dropout(student, gen, device):
     expect_close(res["output"], torch.zeros(2, 3, 2, dtype=torch.float64), what="output with dropout=1.0")
 
 
+@grades(AA, en="dropout p = 0.5 in training: each output row is the kept weights' values, scaled by 2",
+        zh="训练模式下暂退概率 p = 0.5：每个输出行是保留下来的权重对值的加权和，再乘以 2")
+def test_aa_dropout_half(student, gen, device):
+    q = torch.randn(2, 3, 4, generator=gen, dtype=torch.float64)
+    k = torch.randn(2, 4, 3, generator=gen, dtype=torch.float64)
+    v = torch.randn(2, 4, 5, generator=gen, dtype=torch.float64)
+    res = module_on_cpu(student, device, "AdditiveAttention", 3, 4, 6, 0.5, inputs=(q, k, v, None),
+                        train=True)
+    w = res["attrs"].get("attention_weights")
+    expect(isinstance(w, torch.Tensor), what="self.attention_weights", expected="a (B, Q, K) tensor",
+           got=w)
+    _expect_dropout_on_weights(res["output"], w, v, 0.5, "AdditiveAttention output with dropout=0.5")
+
+
 # ------------------------------------------------------------------------------ dot product
 DP = "ch10.dot_product_attention"
 
@@ -318,6 +353,17 @@ def test_dp_module_dropout(student, gen, device):
     q, k, v = _dp_inputs(gen, torch.float64, 2, 3, 5, 4, 6)
     res = module_on_cpu(student, device, "DotProductAttention", 1.0, train=True, inputs=(q, k, v, None))
     expect_close(res["output"], torch.zeros(2, 3, 6, dtype=torch.float64), what="output with dropout=1.0")
+
+
+@grades(DP, en="DotProductAttention: dropout p = 0.5 in training acts on the weights: each output row "
+                "is the kept weights' values, scaled by 2",
+        zh="DotProductAttention：训练模式下暂退概率 p = 0.5 作用于权重：每个输出行是保留下来的权重对值的"
+           "加权和，再乘以 2")
+def test_dp_module_dropout_half(student, gen, device):
+    q, k, v = _dp_inputs(gen, torch.float64, 2, 3, 4, 5, 6)
+    res = module_on_cpu(student, device, "DotProductAttention", 0.5, train=True, inputs=(q, k, v, None))
+    _expect_dropout_on_weights(res["output"], _dot_ref(q, k, v, None)[1], v, 0.5,
+                               "DotProductAttention output with dropout=0.5")
 
 
 # ------------------------------------------------------------------------------ stretch: bilinear
