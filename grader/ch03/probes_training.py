@@ -173,3 +173,26 @@ def probe_train_module(mod, shape, state_dict, batches, lr):
 def probe_train_scratch(mod, W, b, batches, lr):
     """run_train_scratch with the learner's train_epoch_ch3."""
     return run_train_scratch(mod.train_epoch_ch3, W, b, batches, lr)
+
+
+def run_train_ch3(train_ch3, shape, state_dict, train_batches, test_batches, num_epochs, lr):
+    """train_ch3(net, train_batches, test_batches, loss, num_epochs, updater) with net built from
+    `state_dict`, loss nn.CrossEntropyLoss(reduction='none') and updater the logging SGD: the
+    history, the floating state after each step and the log."""
+    net = build(shape, state_dict)
+    log, steps = [], []
+    log_backward(net[0].weight, log)
+
+    def after_step():
+        steps.append({k: v.detach().clone() for k, v in net.state_dict().items()
+                      if v.is_floating_point()})
+    updater = SGD(net.parameters(), lr, log, after_step)
+    history = train_ch3(net, train_batches, test_batches, nn.CrossEntropyLoss(reduction="none"),
+                        num_epochs, updater)
+    return {"history": plain(history), "steps": steps, "log": log}
+
+
+def probe_train_ch3(mod, shape, state_dict, train_batches, test_batches, num_epochs, lr):
+    """run_train_ch3 with the learner's train_ch3."""
+    return run_train_ch3(mod.train_ch3, shape, state_dict, train_batches, test_batches,
+                         num_epochs, lr)

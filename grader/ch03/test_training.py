@@ -1,4 +1,4 @@
-"""Grader for the training workflow of 3.6: evaluate_accuracy and train_epoch_ch3.
+"""Grader for the training workflow of 3.6: evaluate_accuracy, train_epoch_ch3 and train_ch3.
 
 evaluate_accuracy runs, in the child, on a small classifier whose output depends on its mode
 (BatchNorm) and which notes, at every forward call, its mode and whether autograd was recording
@@ -12,13 +12,17 @@ with an nn.Module (left in eval mode, as the last evaluation leaves it) and a to
 updater(batch_size); a hook on a weight notes each backward, and whether it landed on a gradient
 nobody zeroed. The state after every step must match the reference's, then the returned (mean
 loss, accuracy).
+
+train_ch3 runs in lockstep in the same way over 8 epochs (the history compared too), and must
+reach a test accuracy of 0.7 on each of 5 fixed data sets, measured here from its trained
+parameters (the reference reaches at least 0.925 on each, 1.3 × the target).
 """
 import pytest
 import torch
 
 from d2lkit.grading.api import (FLOATS, as_number, expect, expect_close, expect_each_close,
-                                grades, is_close, mistake_if, mistake_on_error, probes_for,
-                                randomized, reference)
+                                expect_equal, grades, is_close, mistake_if, mistake_on_error,
+                                probes_for, randomized, reference)
 
 probes = probes_for(__file__)
 ref = reference(__file__)
@@ -233,3 +237,109 @@ def test_train_scratch(student, gen, dtype, device):
     expect_epoch(got, expected, mistaken_run,
                  ("mean-with-custom-updater",) if dtype == torch.float64 else (), "W and b",
                  optimizer=False)
+
+
+# ================================================================================ 3.6.7 train_ch3
+TRAIN_CH3 = "ch3.train_ch3"
+EPOCHS, LR_CH3 = 8, 0.5
+TARGET = 0.7                       # the test accuracy train_ch3 must reach on every fixed seed
+FIXED_SEEDS = (11, 22, 33, 44, 55)  # the reference reaches 0.925 or more on each (measured):
+#                                    at least 1.2 × TARGET
+
+
+def blobs(gen, dtype, device):
+    """A small classification set drawn from gen: 4 classes, each a Gaussian blob around its own
+    centre in 6 dimensions; 60 training examples in minibatches of 16 (the last of 12), 40 test
+    examples in minibatches of 16; and a random net."""
+    centres = torch.randn(SHAPE[2], SHAPE[0], generator=gen, dtype=torch.float64) * 3
+
+    def draw(n, size):
+        y = torch.randint(0, SHAPE[2], (n,), generator=gen)
+        X = centres[y] + torch.randn(n, SHAPE[0], generator=gen, dtype=torch.float64)
+        X, y = X.to(dtype).to(device), y.to(device)
+        return [(X[i:i + size], y[i:i + size]) for i in range(0, n, size)]
+    net = randomized(probes.make_net(*SHAPE), gen, dtype, device)
+    return ({k: v.detach().clone() for k, v in net.state_dict().items()}, draw(60, 16),
+            draw(40, 16))
+
+
+def train_ch3_with(mistake):
+    """The book's train_ch3 with one catalogued mistake in it."""
+    def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater):
+        history = []
+        for _ in range(num_epochs):
+            if mistake == "evaluated-before-training":
+                test_acc = ref.evaluate_accuracy(net, test_iter)
+            train_loss, train_acc = ref.train_epoch_ch3(net, train_iter, loss, updater)
+            if mistake == "evaluated-on-train-set":
+                test_acc = ref.evaluate_accuracy(net, train_iter)
+            elif mistake != "evaluated-before-training":
+                test_acc = ref.evaluate_accuracy(net, test_iter)
+            history.append((train_loss, train_acc, test_acc))
+        return history
+    return train_ch3
+
+
+def test_accuracy_of(state, shape, batches):
+    """The accuracy on `batches` of the net whose floating state is `state` (the learner's last
+    step), computed here: never the learner's own account."""
+    net = probes.build(shape, {**probes.make_net(*shape).state_dict(), **state}).eval()
+    with torch.no_grad():
+        correct = sum(float((net(X.to(state["0.weight"].device)).argmax(dim=1)
+                             == y).sum()) for X, y in batches)
+    return correct / sum(len(y) for _, y in batches)
+
+
+def expect_history(got, expected, variants):
+    history = got["history"]
+    expect(isinstance(history, list) and len(history) == len(expected["history"]),
+           what="train_ch3(...)", expected=f"{len(expected['history'])} (train loss, train "
+           "accuracy, test accuracy) tuples, one per epoch", got=repr(history)[:80])
+    rows = [[as_number(v) for v in h] if isinstance(h, list) and len(h) == 3 else None
+            for h in history]
+    expect(all(r is not None and None not in r for r in rows), what="each epoch's entry",
+           expected="(train loss, train accuracy, test accuracy)", got=repr(history[0])[:80])
+    right = torch.tensor(expected["history"], dtype=torch.float64)
+    mine = torch.tensor(rows, dtype=torch.float64)
+    for mistake, run in variants:
+        wrong = torch.tensor(run()["history"], dtype=torch.float64)
+        mistake_if(is_close(mine[:, 2], wrong[:, 2], rtol=1e-9, atol=1e-12)
+                   and not is_close(wrong[:, 2], right[:, 2], rtol=1e-9, atol=1e-12),
+                   mistake, what="the test accuracy of each epoch", expected=right[:, 2].tolist(),
+                   got=mine[:, 2].tolist())
+    total = len(expected["steps"])
+    expect_equal(len(got["steps"]), total, what="updates in the training")
+    for k, (g, e) in enumerate(zip(got["steps"], expected["steps"])):
+        expect_each_close(g, e, what=f"the net's state after step {k + 1}/{total}")
+    expect_close(mine, right, rtol=1e-6, atol=1e-9,
+                 what="[(train loss, train accuracy, test accuracy) per epoch]")
+
+
+@grades(TRAIN_CH3, en="8 epochs of train_epoch_ch3 then evaluate_accuracy on the test set, in "
+                      "lockstep with the reference; the history, one entry per epoch",
+        zh="8 个迭代周期，每个周期先 train_epoch_ch3 再在测试集上 evaluate_accuracy，每一步都与参考"
+           "实现一致；返回训练过程，每个周期一项")
+def test_train_ch3_lockstep(student, gen, device):
+    state_dict, train, test = blobs(gen, torch.float64, device)
+    args = (SHAPE, state_dict, train, test, EPOCHS, LR_CH3)
+    got = student.probe(probes.probe_train_ch3, *args)
+    expected = probes.run_train_ch3(ref.train_ch3, *args)
+    expect_history(got, expected, [
+        (m, lambda m=m: probes.run_train_ch3(train_ch3_with(m), *args))
+        for m in ("evaluated-on-train-set", "evaluated-before-training")])
+
+
+@grades(TRAIN_CH3, en=f"reaches a test accuracy of {TARGET} within {EPOCHS} epochs on each of 5 "
+                      "fixed data sets (measured here from the trained parameters)",
+        zh=f"在 5 个固定的数据集上，{EPOCHS} 个迭代周期内测试精度都达到 {TARGET}"
+           "（由训练后的参数在这里计算）")
+def test_train_ch3_target(student, device):
+    for fixed in FIXED_SEEDS:
+        gen = torch.Generator().manual_seed(fixed)
+        state_dict, train, test = blobs(gen, torch.float32, device)
+        got = student.probe(probes.probe_train_ch3, SHAPE, state_dict, train, test, EPOCHS,
+                            LR_CH3)
+        expect(bool(got["steps"]), what="updates in the training", expected="some", got=0)
+        acc = test_accuracy_of(got["steps"][-1], SHAPE, test)
+        expect(acc >= TARGET, what=f"test accuracy after {EPOCHS} epochs (data set {fixed})",
+               expected=f"≥ {TARGET}", got=round(acc, 3))

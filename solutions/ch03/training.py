@@ -1,6 +1,6 @@
-"""The training workflow of softmax regression (3.6): evaluating a classifier on a data set and
-training it for one epoch.
-softmax回归的训练流程（3.6 节）：在数据集上评估分类器的精度，以及训练一个迭代周期。
+"""The training workflow of softmax regression (3.6): evaluating a classifier on a data set,
+training it for one epoch, and for several.
+softmax回归的训练流程（3.6 节）：在数据集上评估分类器的精度，训练一个迭代周期，以及训练多个迭代周期。
 
 `net` is either an `nn.Module` or a plain Python function of a minibatch X (the scratch model of
 3.6, `net(X)`), returning one row of class scores per example; a data iterator yields `(X, y)`
@@ -88,4 +88,26 @@ def train_epoch_ch3(net, train_iter, loss, updater) -> tuple[float, float]:
         correct += float((y_hat.argmax(dim=1) == y).sum())
         n += y.numel()
     return loss_sum / n, correct / n
+    ### END SOLUTION
+
+
+def train_ch3(net, train_iter, test_iter, loss, num_epochs: int, updater) -> list:
+    """Train `net` for `num_epochs` epochs (3.6.7), as the book's train_ch3: each epoch is one
+    `train_epoch_ch3(net, train_iter, loss, updater)` (yours, above) followed by
+    `evaluate_accuracy(net, test_iter)` (yours, above) on the TEST set. Return the history, one
+    `(train loss, train accuracy, test accuracy)` tuple per epoch, in order (the book plots it with
+    its Animator; here it is returned).
+
+    训练 `net` 共 `num_epochs` 个迭代周期（3.6.7 节），与书中的 train_ch3 相同：每个周期先调用一次
+    `train_epoch_ch3(net, train_iter, loss, updater)`（上面你自己的实现），再在【测试集】上调用
+    `evaluate_accuracy(net, test_iter)`（上面你自己的实现）。按顺序返回训练过程，每个周期一个
+    `(训练损失, 训练精度, 测试精度)` 元组（书中用 Animator 画出来；这里把它返回）。
+    """
+    ### BEGIN SOLUTION
+    history = []
+    for epoch in range(num_epochs):
+        train_loss, train_acc = train_epoch_ch3(net, train_iter, loss, updater)
+        test_acc = evaluate_accuracy(net, test_iter)
+        history.append((train_loss, train_acc, test_acc))
+    return history
     ### END SOLUTION
