@@ -36,10 +36,12 @@ def snapshot(net) -> dict:
     return {k: v.detach().clone() for k, v in net.state_dict().items()}
 
 
-def run_train(train_ch6, state_dict, train_batches, test_batches, num_epochs, lr, seed) -> dict:
+def run_train(train_ch6, state_dict, train_batches, test_batches, num_epochs, lr, seed,
+              module=None) -> dict:
     """train_ch6(net, train_batches, test_batches, num_epochs, lr, device) on make_net() built
     from `state_dict`, with the global random numbers seeded with `seed` (Xavier draws from them)
-    and torch.optim.SGD standing for a logging SGD for the length of the call: the result, the
+    and torch.optim.SGD (and `module.SGD`, if the module imported it by name) standing for a
+    logging SGD for the length of the call: the result, the
     net as built, its state when the optimizer was made and after each step, the log of
     zero_grad / backward / step and the Recorder's calls."""
     first = next(iter(state_dict.values()))
@@ -78,12 +80,17 @@ def run_train(train_ch6, state_dict, train_batches, test_batches, num_epochs, lr
             steps.append(snapshot(net))
 
     original = torch.optim.SGD
+    imported = module is not None and getattr(module, "SGD", None) is original
     torch.optim.SGD = SGD
+    if imported:
+        module.SGD = SGD
     torch.manual_seed(seed)
     try:
         result = train_ch6(net, train_batches, test_batches, num_epochs, lr, first.device)
     finally:
         torch.optim.SGD = original
+        if imported:
+            module.SGD = original
     if isinstance(result, (tuple, list)):
         result = [r.detach() if isinstance(r, torch.Tensor) else r for r in result]
     return {"result": result, "built": built, "made": made, "steps": steps, "log": log,
@@ -92,4 +99,5 @@ def run_train(train_ch6, state_dict, train_batches, test_batches, num_epochs, lr
 
 def probe_train(mod, state_dict, train_batches, test_batches, num_epochs, lr, seed):
     """run_train with the learner's train_ch6."""
-    return run_train(mod.train_ch6, state_dict, train_batches, test_batches, num_epochs, lr, seed)
+    return run_train(mod.train_ch6, state_dict, train_batches, test_batches, num_epochs, lr, seed,
+                     module=mod)
