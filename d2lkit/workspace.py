@@ -68,37 +68,70 @@ def find(explicit: str | None = None, cwd: Path | None = None) -> Workspace:
     raise WorkspaceError("no-workspace")
 
 
-def stub_files() -> list[Path]:
+@dataclass(frozen=True)
+class KitFile:
+    """One file the kit puts in a workspace: where it goes and what the kit holds there.
+
+    `init` writes every one of them and `update` adds the ones a workspace lacks (and, for a
+    Python topic file the learner already has, the definitions it lacks), so a file added here
+    reaches new and old workspaces alike."""
+    relpath: Path  # relative to the workspace root
+    source: Path  # the kit's copy
+
+    @property
+    def text(self) -> str:
+        return self.source.read_text("utf-8")
+
+    @property
+    def is_python(self) -> bool:
+        return self.relpath.suffix == ".py"
+
+
+def kit_files() -> list[KitFile]:
+    """Every file a workspace of this kit holds, besides d2lkit.toml and .gitignore (which say
+    things about the workspace, not the kit), sorted by path. The one list `init` and `update`
+    share: add new kinds of workspace files here."""
     root = content_dir("exercises")
-    return sorted(p.relative_to(root) for p in root.glob("ch*/*.py"))
+    files = [KitFile(p.relative_to(root), p) for p in root.glob("ch*/*.py")]
+    return sorted(files, key=lambda f: f.relpath)
 
 
-def init(target: Path, lang: str | None = None) -> tuple[Workspace, int]:
-    """Create a workspace; refuses (changing nothing) if any file it would write exists. With
-    `lang` ("en" or "zh", from `init --lang`), the workspace speaks it from then on (every command
-    reads it back from d2lkit.toml; `--lang` still wins)."""
-    target = Path(target)
-    stubs = stub_files()
-    clashes = [str(rel) for rel in [Path(MARKER), *stubs] if (target / rel).exists()]
-    if clashes:
-        shown = ", ".join(clashes[:3]) + (" …" if len(clashes) > 3 else "")
-        raise WorkspaceError("init-exists", path=str(target), files=shown)
-    src = content_dir("exercises")
-    for rel in stubs:
-        (target / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src / rel, target / rel)
-    (target / STATE).mkdir(parents=True, exist_ok=True)
-    (target / MARKER).write_text(
+def stub_files() -> list[Path]:
+    """The topic files (chNN/*.py) among kit_files(), relative to the workspace root."""
+    return [f.relpath for f in kit_files() if f.is_python]
+
+
+def marker_text(lang: str | None = None) -> str:
+    """A new workspace's d2lkit.toml."""
+    return (
         "# A d2lkit workspace: edit the files in chNN/, then run `d2lkit check`.\n"
         "# d2lkit 工作区：修改 chNN/ 中的文件，然后运行 `d2lkit check`。\n"
         "[workspace]\n"
         f'created = "{datetime.now().isoformat(timespec="seconds")}"\n'
         f'kit_version = "{__version__}"\n'
         + (f'lang = "{lang}"   # the language of this workspace (en or zh); --lang still wins\n'
-           if lang else '# lang = "zh"   # default language for this workspace (en or zh)\n'),
-        "utf-8")
+           if lang else '# lang = "zh"   # default language for this workspace (en or zh)\n'))
+
+
+def init(target: Path, lang: str | None = None) -> tuple[Workspace, int]:
+    """Create a workspace; refuses (changing nothing) if any file it would write exists. With
+    `lang` ("en" or "zh", from `init --lang`), the workspace speaks it from then on (every command
+    reads it back from d2lkit.toml; `--lang` still wins). Returns the workspace and how many
+    topic files it got."""
+    target = Path(target)
+    files = kit_files()
+    clashes = [str(rel) for rel in [Path(MARKER), *(f.relpath for f in files)]
+               if (target / rel).exists()]
+    if clashes:
+        shown = ", ".join(clashes[:3]) + (" …" if len(clashes) > 3 else "")
+        raise WorkspaceError("init-exists", path=str(target), files=shown)
+    for f in files:
+        (target / f.relpath).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f.source, target / f.relpath)
+    (target / STATE).mkdir(parents=True, exist_ok=True)
+    (target / MARKER).write_text(marker_text(lang), "utf-8")
     (target / ".gitignore").exists() or (target / ".gitignore").write_text(".d2lkit/\n", "utf-8")
-    return Workspace(target), len(stubs)
+    return Workspace(target), sum(f.is_python for f in files)
 
 
 # ------------------------------------------------------------------------------ where
