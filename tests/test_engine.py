@@ -184,3 +184,22 @@ def test_every_check_runs_unless_the_status_would_repeat(submission):
     # an exception raised on every call is reported by every check (not sticky)
     assert raising.status == "error" and len(raising.failing_checks) == len(raising.checks) > 1
     assert stub.status == "not_implemented" and len(stub.checks) == 1
+
+
+def test_two_graders_with_one_file_name_are_both_collected(tmp_path):
+    """A process that has collected the kit's grader/ch02/test_norms.py can still collect another
+    test_norms.py (a course's own grader, or the e2e test's planted one). Under pytest's default
+    import mode the second shared the first's module name and was collected as nothing, so every
+    submission graded with it got "The grader itself failed" — seen only late in a full suite."""
+    from d2lkit.grading import runner
+    from d2lkit.paths import content_dir
+
+    real = content_dir("grader") / "ch02" / "test_norms.py"
+    extra = "\n\ndef test_only_in_the_copy():\n    pass\n"
+    copy = tmp_path / "course" / "ch02" / "test_norms.py"
+    copy.parent.mkdir(parents=True)
+    copy.write_text(real.read_text("utf-8") + extra, "utf-8")
+    kit_names = {item.name for item in runner.collect([real])}
+    copy_names = {item.name for item in runner.collect([copy])}
+    assert kit_names and "test_only_in_the_copy" not in kit_names
+    assert copy_names == kit_names | {"test_only_in_the_copy"}

@@ -67,8 +67,12 @@ def device_hint(detail: Detail | None, device: str) -> Detail | None:
 
 def pytest_args(files: list[Path]) -> list[str]:
     # Graders check through expect_*/mistake_if, never bare asserts, so assertion rewriting (half
-    # a second of compiling per cold run) buys nothing.
+    # a second of compiling per cold run) buys nothing. importlib: each grader file is imported
+    # under a name of its own, never through sys.path and sys.modules' bare basenames, so two
+    # graders named test_norms.py (a course's own next to the kit's, a planted one in a test) can
+    # be collected by one process; with the default "prepend" the second was silently empty.
     return [*map(str, files), "-p", "no:cacheprovider", "--continue-on-collection-errors",
+            "--import-mode=importlib",
             "-p", "no:randomly", "-p", "no:terminal", "--capture=sys", "--assert=plain",
             "-o", "addopts=", "-o", "python_files=test_*.py",
             "--rootdir", str(content_dir("grader")), "--confcutdir", str(content_dir("grader")),
