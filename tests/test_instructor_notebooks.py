@@ -146,6 +146,23 @@ def test_reexport_refuses_to_overwrite_an_edited_notebook(tmp_path):
     assert run_cli("nbgrader", "export", "2.3", course, "--assignment", "a").returncode == 2
 
 
+def test_an_exercise_is_exported_with_what_it_builds_on(tmp_path):
+    """train_ch3 calls train_epoch_ch3 and evaluate_accuracy: a notebook with train_ch3 alone
+    could only ever be graded "blocked", so export adds them, in curriculum order, and says so."""
+    course = tmp_path / "c"
+    r = run_cli("nbgrader", "export", "ch3.train_ch3", course, "--assignment", "a")
+    assert r.returncode == 0, r.stderr
+    assert "ch3.evaluate_accuracy" in r.stderr and "ch3.train_epoch_ch3" in r.stderr
+    nb = json.loads((course / "source" / "a" / "training.ipynb").read_text())
+    tests = [c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"]
+             if c["metadata"]["nbgrader"]["grade"]]
+    assert tests == [notebooks.grade_id(eid, "test") for eid in
+                     ("ch3.evaluate_accuracy", "ch3.train_epoch_ch3", "ch3.train_ch3")]
+    # an exercise that builds on nothing is exported alone, without the note
+    r = run_cli("nbgrader", "export", "ch2.vector_norm", course, "--assignment", "b")
+    assert r.returncode == 0 and "Also exported" not in r.stderr
+
+
 # ------------------------------------------------------------------------------ nbsupport
 def test_notebook_setup_keeps_hypothesis_state_out(monkeypatch, tmp_path):
     from d2lkit.instructor import nbsupport

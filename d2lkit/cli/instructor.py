@@ -171,6 +171,10 @@ def nbgrader_export(target, course_dir, assignment, force, lang):
 
     ctx = context(lang)
     cat, exs = resolve(ctx, [target])
+    exs, added = _with_building_blocks(cat, exs)
+    if added:
+        click.echo(t("instructor.export-building-blocks", ctx.lang,
+                     ids=t("cli.list-sep", ctx.lang).join(ex.id for ex in added)), err=True)
     name = assignment or assignment_name(target)
     try:  # a stretch exercise's test cell is worth what the course's rule gives it
         rule = course_file.load(folder=course_dir).stretch
@@ -186,6 +190,18 @@ def nbgrader_export(target, course_dir, assignment, force, lang):
         click.echo(f"  {path}")
     if not (Path(course_dir) / "nbgrader_config.py").exists():
         click.echo(t("instructor.no-config", ctx.lang, path=course_dir), err=True)
+
+
+def _with_building_blocks(cat, exs):
+    """The exercises to export: the target's, and those their reference solutions build on (a
+    notebook with train_ch3 and no train_epoch_ch3 could only be blocked), in curriculum order;
+    and the ones added."""
+    from d2lkit.grading.dependencies import with_dependencies
+    from d2lkit.paths import content_dir
+
+    wanted, _ = with_dependencies(exs, content_dir("solutions"), cat.exercises)
+    named = {ex.id for ex in exs}
+    return wanted, [ex for ex in wanted if ex.id not in named]
 
 
 @nbgrader_group.command(name="autograde")
