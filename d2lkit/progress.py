@@ -46,8 +46,16 @@ MIGRATIONS = [
     CREATE TABLE targets (
         id INTEGER PRIMARY KEY, target TEXT NOT NULL, command TEXT NOT NULL, at REAL NOT NULL);
     """,
+    # 3: `d2lkit update` re-keys the rows of an exercise the kit renamed (renames.toml); what it
+    #    re-keyed is recorded here, since re-keying is the one change made to rows already written
+    """
+    CREATE TABLE renames (
+        id INTEGER PRIMARY KEY, old TEXT NOT NULL, new TEXT NOT NULL, rows INTEGER NOT NULL,
+        kit_version TEXT, at REAL NOT NULL);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+EXERCISE_TABLES = ("results", "hints", "solutions", "resets")  # the tables keyed by exercise id
 
 
 RESET = "reset"  # the status of an exercise put back to its stub by `d2lkit reset` since its last
@@ -232,6 +240,57 @@ class Progress:
         """The target a learner named (`check ch3`): the current exercise is looked for there."""
         self._write("INSERT INTO targets(target, command, at) VALUES (?,?,?)",
                     (target, command, time.time()))
+
+    def rename_rows(self, renames: dict[str, str]) -> dict[str, int]:
+        """Re-key the rows of every old exercise id in `renames` (old -> new) to its new id, in
+        one transaction: the learner's history follows an exercise the kit renamed. The targets
+        they named are re-keyed word by word. Returns old id -> rows re-keyed (only those with
+        rows); each is recorded in `renames`. Back the file up first (`backup_to`)."""
+        if self.db is None or not renames:
+            return {}
+        done: dict[str, int] = {}
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for old, new in renames.items():
+                count = 0
+                for table in EXERCISE_TABLES:
+                    count += self.db.execute(f"UPDATE {table} SET exercise=? WHERE exercise=?",
+                                             (new, old)).rowcount
+                for rowid, target in self.db.execute(
+                        "SELECT id, target FROM targets WHERE ' ' || target || ' ' LIKE ?",
+                        (f"% {old} %",)).fetchall():
+                    # LIKE is only a coarse filter (`_` is its wildcard): words are compared
+                    words = target.split(" ")
+                    if old in words:
+                        self.db.execute("UPDATE targets SET target=? WHERE id=?",
+                                        (" ".join(new if w == old else w for w in words), rowid))
+                        count += 1
+                if count:
+                    done[old] = count
+                    self.db.execute("INSERT INTO renames(old, new, rows, kit_version, at) "
+                                    "VALUES (?,?,?,?,?)", (old, new, count, __version__, time.time()))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return done
+
+    def backup_to(self, path: Path) -> Path | None:
+        """A consistent copy of the database (WAL included) at `path`; None when there is none."""
+        if self.db is None:
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        copy = sqlite3.connect(path)
+        try:
+            self.db.backup(copy)
+        finally:
+            copy.close()
+        return path
+
+    def exercises_with_rows(self) -> set[str]:
+        """Every exercise id any row names (also ids the kit no longer has: kept, never deleted)."""
+        return {row[0] for table in EXERCISE_TABLES
+                for row in self._rows(f"SELECT DISTINCT exercise FROM {table}")}
 
     # ------------------------------------------------------------------ reading
     def _rows(self, sql: str, params: tuple = ()) -> list[tuple]:
