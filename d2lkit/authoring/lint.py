@@ -354,6 +354,31 @@ def text_problems(ex) -> list[Problem]:
     return [Problem(ex.id, why, exercise=ex.id, chapter=ex.chapter) for why in missing]
 
 
+def kind_problems(ex) -> list[Problem]:
+    """A kind that contradicts the exercise's definitions: a capitalised name is a class the
+    learner writes, which a "function" exercise has none of and a "module" one needs."""
+    classes = [name for name in ex.functions if name[:1].isupper()]
+    why = None
+    if ex.kind == "function" and classes:
+        why = (f'kind "function", but {", ".join(classes)} is a class (say "module", or '
+               '"training"/"optimizer" for what a training loop uses)')
+    elif ex.kind == "module" and not classes:
+        why = 'kind "module", but none of its functions is a class (a capitalised name)'
+    return [Problem(ex.id, why, exercise=ex.id, chapter=ex.chapter)] if why else []
+
+
+def rename_problems(cat) -> list[Problem]:
+    """renames.toml entries that point nowhere (see d2lkit/renames.py)."""
+    from d2lkit import renames
+    from d2lkit.catalogue import CatalogueError
+
+    try:
+        found = renames.problems(cat, renames.load())
+    except CatalogueError as e:
+        found = [str(e).split(": ", 1)[-1]]  # the message names the file: Problem does
+    return [Problem("d2lkit/curriculum/renames.toml", why) for why in found]
+
+
 # ----------------------------------------------------------------------------- all of them
 def lint(cat, exercises, trees: Trees) -> list[Problem]:
     """Every static problem that concerns `exercises`: their own, and those found in their
@@ -365,6 +390,7 @@ def lint(cat, exercises, trees: Trees) -> list[Problem]:
              + probes_in_graders(trees.grader) + leaky_probes(trees.grader)
              + exercises_without_checks(cat, trees.grader, exercises)
              + stray_files(cat, trees) + stale_stubs(exercises, trees, cat)
-             + [p for ex in exercises for p in text_problems(ex)])
+             + [p for ex in exercises for p in text_problems(ex) + kind_problems(ex)]
+             + rename_problems(cat))
     return [p for p in found if p.exercise in ids or p.chapter in chapters
             or (p.exercise is None and p.chapter is None)]
