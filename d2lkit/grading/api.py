@@ -369,6 +369,59 @@ def mistake_on_error(mistake: str, match: str = ""):
         raise
 
 
+# ------------------------------------------------------------------------------ pictures
+def record_series(student, what: str, learner, reference, x: str = "step"):
+    """Attach a curve to this check's result: the learner's per-step (or per-epoch, `x`) values
+    of `what` ("loss", "train-accuracy", "test-accuracy", "perplexity") next to the reference's,
+    for the terminal's chart and the notebook's figure. Call it as soon as both runs are known,
+    before the checks that may fail: a failing run is the one worth a picture. The learner's
+    values came from the child: anything that is not a list of numbers (one-element tensors
+    count) records nothing, and grading goes on (grading.series says what is kept)."""
+    from d2lkit.grading import series
+
+    made = series.line(what, _numbers(learner), _numbers(reference), x=x)
+    if made is not None:
+        _series_of(student).append(made)
+
+
+def record_heatmap(student, learner, reference, what: str = "attention"):
+    """Attach a matrix to this check's result: the learner's attention weights for one input next
+    to the expected ones (2-d tensors, or the first matrix of a batch of them), as the book's
+    show_heatmaps draws them. Anything else from the learner records nothing."""
+    from d2lkit.grading import series
+
+    made = series.heatmap(_matrix(learner), _matrix(reference), what=what)
+    if made is not None:
+        _series_of(student).append(made)
+
+
+def _series_of(student) -> list:
+    if not isinstance(getattr(student, "series", None), list):
+        student.series = []
+    return student.series
+
+
+def _numbers(xs):
+    """A sequence of numbers (a tensor of any shape, flattened, or a list of numbers and
+    one-element tensors) as a list of floats; None for anything else."""
+    if isinstance(xs, torch.Tensor):
+        return [float(v) for v in xs.detach().cpu().double().reshape(-1).tolist()] \
+            if not xs.is_complex() and xs.numel() <= 100_000 else None
+    if not isinstance(xs, (list, tuple)) or len(xs) > 100_000:
+        return None
+    out = [as_number(v) for v in xs]
+    return None if None in out else out
+
+
+def _matrix(m):
+    """A 2-d tensor (or the first matrix of a stack of them) as nested floats; None otherwise."""
+    if not isinstance(m, torch.Tensor) or m.dim() < 2 or m.is_complex() or m.numel() == 0:
+        return None
+    while m.dim() > 2:
+        m = m[0]
+    return m.detach().cpu().double()[:32, :32].tolist()
+
+
 # ------------------------------------------------------------------------------ references
 class _Reference(types.ModuleType):
     """The reference solution for a grader file, imported on first use, in the supervisor only

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from d2lkit.grading import series as _series
 from d2lkit.grading.protocol import Status
 
 SCHEMA = 1  # of the JSON that `check --json` and `grade --format json` print
@@ -73,9 +74,13 @@ class CheckResult:
     warnings: list[Detail] = field(default_factory=list)  # allowed but worth knowing
     hidden: bool = False  # the grader marked this check hidden (its inputs are not shown)
     trace: dict | None = None  # where the shapes parted from the reference's (grading.shapetrace)
+    # pictures of the learner's run next to the reference's (grading.series): built in part from
+    # values the child sent, so cleaned here, on every way in (runner, service, stored results)
+    series: list[dict] = field(default_factory=list)
 
     def __post_init__(self):
         self.status = Status(self.status)
+        self.series = _series.clean_all(self.series)
 
     @property
     def passed(self) -> bool:
@@ -132,6 +137,18 @@ class ExerciseResult:
                 if key not in seen:
                     seen.add(key)
                     out.append(w)
+        return out
+
+    @property
+    def series(self) -> list[dict]:
+        """The checks' pictures, one of each kind and `what` (one loss curve, not one per check):
+        a failing check's first, the run worth looking at."""
+        seen, out = set(), []
+        for c in [*self.failing_checks, *(c for c in self.checks if c.passed)]:
+            for s in c.series:
+                if (s["kind"], s["what"]) not in seen:
+                    seen.add((s["kind"], s["what"]))
+                    out.append(s)
         return out
 
     @property

@@ -247,6 +247,7 @@ def _grade_exercise(ex: Exercise, items: list, transport, options, digest: str) 
                 elif name == "student":
                     student = student or transport.student(ex)
                     student.outputs, student.warnings = [], []
+                    student.series = []  # pictures a check records (api.record_series)
                     student.last_call = None
                     kwargs[name] = student
                 elif name == "seed":
@@ -278,7 +279,8 @@ def _grade_exercise(ex: Exercise, items: list, transport, options, digest: str) 
                 it.name, title, status, mistake, detail,
                 "".join(student.outputs) if student else "", time.perf_counter() - start,
                 list(student.warnings) if student else [],
-                hidden=marker.kwargs.get("visibility") == "hidden", trace=trace))
+                hidden=marker.kwargs.get("visibility") == "hidden", trace=trace,
+                series=list(getattr(student, "series", ())) if student else []))
             if status in STICKY:  # every later call would say the same (a stub, a hang, …)
                 break
     finally:

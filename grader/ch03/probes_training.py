@@ -11,6 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from d2lkit.grading.training_probes import RecordingCrossEntropyLoss, mean_value
+
 
 class Recorder(nn.Module):
     """An identity layer that notes, at every forward call, (self.training,
@@ -127,7 +129,8 @@ def run_train_module(train_epoch, shape, state_dict, batches, lr) -> dict:
     """train_epoch(net, batches, loss, updater) with net built from `state_dict` and left in eval
     mode (as the last epoch's evaluation leaves it), loss nn.CrossEntropyLoss(reduction='none')
     and updater the logging SGD: the result, the floating state after each step, the log of
-    zero_grad / backward / step, and the Recorder's (training, grad enabled) calls."""
+    zero_grad / backward / step, the Recorder's (training, grad enabled) calls and each
+    minibatch's mean loss (the loss curve)."""
     net = build(shape, state_dict).eval()
     log, steps = [], []
     log_backward(net[0].weight, log)
@@ -136,15 +139,18 @@ def run_train_module(train_epoch, shape, state_dict, batches, lr) -> dict:
         steps.append({k: v.detach().clone() for k, v in net.state_dict().items()
                       if v.is_floating_point()})
     updater = SGD(net.parameters(), lr, log, after_step)
-    result = train_epoch(net, batches, nn.CrossEntropyLoss(reduction="none"), updater)
-    return {"result": plain(result), "steps": steps, "log": log, "calls": net[3].calls}
+    loss = RecordingCrossEntropyLoss(reduction="none")
+    result = train_epoch(net, batches, loss, updater)
+    return {"result": plain(result), "steps": steps, "log": log, "calls": net[3].calls,
+            "losses": loss.values}
 
 
 def run_train_scratch(train_epoch, W, b, batches, lr) -> dict:
     """train_epoch(net, batches, loss, updater) on 3.6's scratch model as a plain function,
     net(X) = X @ W + b (logits), with per-example cross-entropy and the book's own updater,
     `updater(batch_size)` = sgd([W, b], lr, batch_size) (it zeroes the gradients itself): the
-    result, W and b after each update, and the log of backward / update."""
+    result, W and b after each update, the log of backward / update and each minibatch's mean
+    loss."""
     W = W.detach().clone().requires_grad_(True)
     b = b.detach().clone().requires_grad_(True)
     log, steps = [], []
@@ -161,8 +167,14 @@ def run_train_scratch(train_epoch, W, b, batches, lr) -> dict:
                     p -= lr * p.grad / batch_size
                     p.grad.zero_()
         steps.append({"W": W.detach().clone(), "b": b.detach().clone()})
-    result = train_epoch(net, batches, per_example_cross_entropy, updater)
-    return {"result": plain(result), "steps": steps, "log": log}
+    losses = []
+
+    def loss(y_hat, y):
+        out = per_example_cross_entropy(y_hat, y)
+        losses.append(mean_value(out))
+        return out
+    result = train_epoch(net, batches, loss, updater)
+    return {"result": plain(result), "steps": steps, "log": log, "losses": losses}
 
 
 def probe_train_module(mod, shape, state_dict, batches, lr):

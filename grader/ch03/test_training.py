@@ -22,7 +22,7 @@ import torch
 
 from d2lkit.grading.api import (FLOATS, as_number, expect, expect_close, expect_each_close,
                                 expect_equal, grades, is_close, mistake_if, mistake_on_error,
-                                probes_for, randomized, reference)
+                                probes_for, randomized, record_series, reference)
 
 probes = probes_for(__file__)
 ref = reference(__file__)
@@ -205,6 +205,7 @@ def test_train_module(student, gen, device):
     state_dict, batches = classification_set(gen, torch.float64, device, 33, 10)
     got = student.probe(probes.probe_train_module, SHAPE, state_dict, batches, LR)
     expected = probes.run_train_module(ref.train_epoch_ch3, SHAPE, state_dict, batches, LR)
+    record_series(student, "loss", got.get("losses"), expected["losses"])
     modes = [training for training, _ in got["calls"]]
     mistake_if(not all(modes), "trained-in-eval-mode",
                what="net.training during the forward calls",
@@ -231,6 +232,7 @@ def test_train_scratch(student, gen, dtype, device):
     with mistake_on_error("train-on-function", match="attribute 'train'"):
         got = student.probe(probes.probe_train_scratch, W, b, batches, LR)
     expected = probes.run_train_scratch(ref.train_epoch_ch3, W, b, batches, LR)
+    record_series(student, "loss", got.get("losses"), expected["losses"])
 
     def mistaken_run(mistake):
         return probes.run_train_scratch(train_with(mistake), W, b, batches, LR)
@@ -290,6 +292,18 @@ def test_accuracy_of(state, shape, batches):
     return correct / sum(len(y) for _, y in batches)
 
 
+def record_history(student, got, expected):
+    """The curves of the run: train loss, train accuracy and test accuracy per epoch, the
+    learner's as their train_ch3 reported them (when it is a list of triples)."""
+    history = got.get("history")
+    if not isinstance(history, list) or not all(isinstance(h, list) and len(h) == 3
+                                                for h in history):
+        return
+    for i, what in enumerate(("loss", "train-accuracy", "test-accuracy")):
+        record_series(student, what, [h[i] for h in history],
+                      [h[i] for h in expected["history"]], x="epoch")
+
+
 def expect_history(got, expected, variants):
     history = got["history"]
     expect(isinstance(history, list) and len(history) == len(expected["history"]),
@@ -324,6 +338,7 @@ def test_train_ch3_lockstep(student, gen, device):
     args = (SHAPE, state_dict, train, test, EPOCHS, LR_CH3)
     got = student.probe(probes.probe_train_ch3, *args)
     expected = probes.run_train_ch3(ref.train_ch3, *args)
+    record_history(student, got, expected)
     expect_history(got, expected, [
         (m, lambda m=m: probes.run_train_ch3(train_ch3_with(m), *args))
         for m in ("evaluated-on-train-set", "evaluated-before-training")])

@@ -7,12 +7,14 @@ Xavier's draws, and torch.optim.SGD standing for a logging SGD. The net's state 
 is made (after Xavier initialisation) and after every step must match the reference's, then the
 returned (train loss, train accuracy, test accuracy). The catalogued mistakes are named by what
 proves them: weights the optimizer receives untouched since the net was built, a backward onto a
-gradient nobody zeroed, and the modes of the training and the evaluation calls.
+gradient nobody zeroed, and the modes of the training and the evaluation calls. The loss and the
+accuracy on the training images after every step, of the learner's net and the reference's,
+computed here from the states, are the exercise's curves.
 """
 import torch
 
 from d2lkit.grading.api import (as_number, expect, expect_close, expect_each_close, expect_equal,
-                                grades, mistake_if, probes_for, reference)
+                                grades, mistake_if, probes_for, record_series, reference)
 
 probes = probes_for(__file__)
 ref = reference(__file__)
@@ -37,6 +39,34 @@ def image_data(gen, device):
     return state_dict, batches(10, 4), batches(30, 8)
 
 
+def curves(steps, batches):
+    """(loss, accuracy) on `batches` of the net after each step, from its states (the learner's
+    came from the child: a state that does not load gives no curve, never an error here)."""
+    losses, accs = [], []
+    X = torch.cat([X for X, _ in batches]).cpu()
+    y = torch.cat([y for _, y in batches]).cpu()
+    try:
+        for state in steps[:200]:
+            net = probes.make_net().double()
+            net.load_state_dict({k: v.cpu().double() for k, v in state.items()})
+            with torch.no_grad():
+                y_hat = net(X)
+                losses.append(float(torch.nn.functional.cross_entropy(y_hat, y)))
+                accs.append(float((y_hat.argmax(dim=1) == y).double().mean()))
+    except Exception:  # noqa: BLE001 - a picture is never worth failing a check for
+        return None, None
+    return losses, accs
+
+
+def record_curves(student, got, expected, batches):
+    steps = got.get("steps")
+    if not isinstance(steps, list) or not all(isinstance(s, dict) for s in steps):
+        return
+    mine, theirs = curves(steps, batches), curves(expected["steps"], batches)
+    record_series(student, "loss", mine[0], theirs[0])
+    record_series(student, "train-accuracy", mine[1], theirs[1])
+
+
 @grades(TRAIN, en="Xavier-initialised weights, then 2 epochs in lockstep with the reference "
                   "(train mode for training, eval mode and no_grad for the test accuracy); the "
                   "last epoch's (train loss, train accuracy, test accuracy)",
@@ -48,6 +78,7 @@ def test_train_ch6(student, gen, seed, device):
     got = student.probe(probes.probe_train, *args)
     with torch.random.fork_rng(devices=[]):
         expected = probes.run_train(ref.train_ch6, *args)
+    record_curves(student, got, expected, train)
     weights = [k for k in expected["built"] if k.endswith("weight")]
     mistake_if(len(got["made"]) == 1 and all(torch.equal(got["made"][0][k].cpu(),
                                                          got["built"][k].cpu()) for k in weights),

@@ -5,11 +5,11 @@ no expected values, no hidden inputs, no reference solution. `make_net` and `run
 the grader as well, so that the learner's epoch and the expected one build the same net and go
 through the same code.
 """
-import collections
-
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from d2lkit.grading.training_probes import NormLoggingSGD, RecordingCrossEntropyLoss
 
 
 class RNNModel(nn.Module):
@@ -45,42 +45,11 @@ def make_net(kind, vocab_size, num_hiddens):
     return RNNModel(layer(vocab_size, num_hiddens), vocab_size)
 
 
-def grad_norm(params) -> float:
-    grads = [p.grad for p in params if p.grad is not None]
-    return float(torch.sqrt(sum((g ** 2).sum() for g in grads))) if grads else 0.0
-
-
-class SGD(torch.optim.Optimizer):
-    """torch.optim.SGD(params, lr)'s update as a torch.optim.Optimizer that notes the gradients'
-    global norm at each zero_grad() and step() in `log` and calls `after_step()` after each step.
-    torch.optim.SGD itself would import torch._dynamo at its construction and first step (seconds
-    of start-up in every sandbox child), so is Optimizer.__init__: the attributes are set here."""
-
-    def __init__(self, params, lr, log, after_step):  # noqa: no super().__init__, see above
-        self.defaults = {"lr": lr}
-        self.param_groups = [{"params": list(params), "lr": lr}]
-        self.state = collections.defaultdict(dict)
-        self.log, self.after_step = log, after_step
-
-    def zero_grad(self, set_to_none: bool = True):
-        self.log.append(["zero_grad", grad_norm(self.param_groups[0]["params"])])
-        for p in self.param_groups[0]["params"]:
-            p.grad = None
-
-    def step(self, closure=None):
-        self.log.append(["step", grad_norm(self.param_groups[0]["params"])])
-        with torch.no_grad():
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is not None:
-                        p.add_(p.grad, alpha=-group["lr"])
-        self.after_step()
-
-
 def run_epoch(train_epoch, kind, shape, state_dict, batches, lr, use_random_iter) -> dict:
     """train_epoch(net, batches, nn.CrossEntropyLoss(), updater, device, use_random_iter) with the
     net built from `state_dict` and updater the logging SGD: the result, the net's state after
-    each step, the log of (zero_grad | step, gradient norm) and the number of begin_state calls."""
+    each step, the log of (zero_grad | step, gradient norm), the number of begin_state calls and
+    the loss of each minibatch (for the loss curve)."""
     first = next(iter(state_dict.values()))
     net = make_net(kind, *shape).to(dtype=first.dtype, device=first.device)
     net.load_state_dict(state_dict)
@@ -88,12 +57,13 @@ def run_epoch(train_epoch, kind, shape, state_dict, batches, lr, use_random_iter
 
     def after_step():
         steps.append({k: v.detach().clone() for k, v in net.state_dict().items()})
-    updater = SGD(net.parameters(), lr, log, after_step)
-    result = train_epoch(net, batches, nn.CrossEntropyLoss(), updater, first.device,
-                         use_random_iter)
+    updater = NormLoggingSGD(net.parameters(), lr, log, after_step)
+    loss = RecordingCrossEntropyLoss()
+    result = train_epoch(net, batches, loss, updater, first.device, use_random_iter)
     if isinstance(result, torch.Tensor):
         result = result.detach()
-    return {"result": result, "steps": steps, "log": log, "begins": net.begins}
+    return {"result": result, "steps": steps, "log": log, "begins": net.begins,
+            "losses": loss.values}
 
 
 def probe_train_epoch(mod, kind, shape, state_dict, batches, lr, use_random_iter):

@@ -3,11 +3,13 @@
 The learner's epoch runs in the child in lockstep with the reference's: the same RNNModel (8.6,
 around nn.RNN for a tensor state or nn.LSTM for a tuple state) built from the same state drawn
 from the seed, the same minibatches of a random corpus cut by sequential partitioning, the same
-optimizer (`probes.SGD`, torch.optim.SGD's update, which notes the gradients' global norm at each
-zero_grad and step). The net's state must match the reference's after every step, then the
-perplexity. The catalogued mistakes are named by what proves them: the number of begin_state
-calls, the norm of the gradients the step used and whether they were clipped afterwards, autograd's
-error when a state was not detached, or a run that follows the book's loop with the mistake in it.
+optimizer (`training_probes.NormLoggingSGD`, torch.optim.SGD's update, which notes the gradients'
+global norm at each zero_grad and step). Each minibatch's loss, the learner's and the reference's,
+is recorded as the exercise's loss curve. The net's state must match the reference's after every
+step, then the perplexity. The catalogued mistakes are named by what proves them: the number of
+begin_state calls, the norm of the gradients the step used and whether they were clipped
+afterwards, autograd's error when a state was not detached, or a run that follows the book's loop
+with the mistake in it.
 """
 import math
 
@@ -15,7 +17,7 @@ import torch
 
 from d2lkit.grading.api import (as_number, expect, expect_close, expect_each_close, expect_equal,
                                 grades, is_close, mistake_if, mistake_on_error, probes_for,
-                                reference)
+                                record_series, reference)
 
 probes = probes_for(__file__)
 ref = reference(__file__)
@@ -86,6 +88,7 @@ def check_epoch(student, gen, device, kind, use_random_iter):
                           else "state-not-detached", match="backward through the graph a second time"):
         got = student.probe(probes.probe_train_epoch, *args)
     expected = probes.run_epoch(ref.train_epoch_ch8, *args)
+    record_series(student, "loss", got.get("losses"), expected["losses"])
     if use_random_iter:
         mistake_if(got["begins"] == 1 < len(batches), "state-kept-across-random-batches",
                    what="net.begin_state calls in the epoch",

@@ -5,11 +5,11 @@ no expected values, no hidden inputs, no reference solution. `run_epoch` is used
 well, so that the learner's epoch and the expected one build the same net and go through the same
 code.
 """
-import collections
-
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from d2lkit.grading.training_probes import NormLoggingSGD, mean_value
 
 
 class Seq2Seq(nn.Module):
@@ -37,48 +37,16 @@ class Seq2Seq(nn.Module):
         return self.dense(output), state
 
 
-def grad_norm(params) -> float:
-    grads = [p.grad for p in params if p.grad is not None]
-    return float(torch.sqrt(sum((g ** 2).sum() for g in grads))) if grads else 0.0
-
-
-class SGD(torch.optim.Optimizer):
-    """torch.optim.SGD(params, lr)'s update as a torch.optim.Optimizer that notes the gradients'
-    global norm at each zero_grad() and step() in `log` and calls `after_step()` after each step.
-    torch.optim.SGD itself would import torch._dynamo at its construction and first step (seconds
-    of start-up in every sandbox child), so is Optimizer.__init__: the attributes are set here."""
-
-    def __init__(self, params, lr, log, after_step):  # noqa: no super().__init__, see above
-        self.defaults = {"lr": lr}
-        self.param_groups = [{"params": list(params), "lr": lr}]
-        self.state = collections.defaultdict(dict)
-        self.log, self.after_step = log, after_step
-
-    def zero_grad(self, set_to_none: bool = True):
-        self.log.append(["zero_grad", grad_norm(self.param_groups[0]["params"])])
-        for p in self.param_groups[0]["params"]:
-            p.grad = None
-
-    def step(self, closure=None):
-        self.log.append(["step", grad_norm(self.param_groups[0]["params"])])
-        with torch.no_grad():
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is not None:
-                        p.add_(p.grad, alpha=-group["lr"])
-        self.after_step()
-
-
 def run_epoch(train_epoch, shape, state_dict, batches, lr, bos_idx) -> dict:
     """train_epoch(net, batches, loss, updater, bos_idx, device) with the net built from
     `state_dict` and left in eval mode, the book's masked loss (noting the valid lengths it is
     given) and the logging SGD: the result, the net's state after each step, the optimizer's log,
-    the net's calls and the loss's valid lengths."""
+    the net's calls, the loss's valid lengths and the mean loss of each minibatch (the curve)."""
     first = next(iter(state_dict.values()))
     net = Seq2Seq(*shape).to(dtype=first.dtype, device=first.device)
     net.load_state_dict(state_dict)
     net.eval()
-    log, steps, lens = [], [], []
+    log, steps, lens, losses = [], [], [], []
 
     def loss(pred, label, valid_len):
         """The book's MaskedSoftmaxCELoss: per sequence, the mean over the time steps of the
@@ -86,15 +54,18 @@ def run_epoch(train_epoch, shape, state_dict, batches, lr, bos_idx) -> dict:
         lens.append(torch.as_tensor(valid_len).detach().clone())
         mask = torch.arange(label.shape[1], device=label.device)[None, :] < valid_len[:, None]
         unweighted = F.cross_entropy(pred.permute(0, 2, 1), label, reduction="none")
-        return (unweighted * mask).mean(dim=1)
+        out = (unweighted * mask).mean(dim=1)
+        losses.append(mean_value(out))
+        return out
 
     def after_step():
         steps.append({k: v.detach().clone() for k, v in net.state_dict().items()})
-    optimizer = SGD(net.parameters(), lr, log, after_step)
+    optimizer = NormLoggingSGD(net.parameters(), lr, log, after_step)
     result = train_epoch(net, batches, loss, optimizer, bos_idx, first.device)
     if isinstance(result, torch.Tensor):
         result = result.detach()
-    return {"result": result, "steps": steps, "log": log, "calls": net.calls, "loss_lens": lens}
+    return {"result": result, "steps": steps, "log": log, "calls": net.calls, "loss_lens": lens,
+            "losses": losses}
 
 
 def probe_train_epoch(mod, shape, state_dict, batches, lr, bos_idx):

@@ -3,16 +3,19 @@
 The learner's epoch runs in the child in lockstep with the reference's: the same small
 encoder–decoder (`probes.Seq2Seq`, left in eval mode) built from the same state drawn from the
 seed, the same minibatches of a toy translation set (source and target valid lengths that differ),
-the book's masked loss and an optimizer (`probes.SGD`, torch.optim.SGD's update, which notes the
-gradients' global norm at each zero_grad and step). The net's state must match the reference's
-after every step, then the loss per token. The catalogued mistakes are named by what proves them:
-the net's mode and decoder input at each call, the valid lengths the loss was given, the norm of
-the gradients the step used and after it, or a run that follows the book's loop with the mistake.
+the book's masked loss and an optimizer (`training_probes.NormLoggingSGD`, torch.optim.SGD's
+update, which notes the gradients' global norm at each zero_grad and step). Each minibatch's mean
+sequence loss, the learner's and the reference's, is recorded as the exercise's loss curve. The
+net's state must match the reference's after every step, then the loss per token. The catalogued
+mistakes are named by what proves them: the net's mode and decoder input at each call, the valid
+lengths the loss was given, the norm of the gradients the step used and after it, or a run that
+follows the book's loop with the mistake.
 """
 import torch
 
 from d2lkit.grading.api import (as_number, expect, expect_close, expect_each_close, expect_equal,
-                                grades, is_close, mistake_if, probes_for, reference)
+                                grades, is_close, mistake_if, probes_for, record_series,
+                                reference)
 
 probes = probes_for(__file__)
 ref = reference(__file__)
@@ -76,6 +79,7 @@ def test_epoch(student, gen, device):
     args = (SHAPE, state_dict, batches, LR, BOS)
     got = student.probe(probes.probe_train_epoch, *args)
     expected = probes.run_epoch(ref.train_epoch_seq2seq, *args)
+    record_series(student, "loss", got.get("losses"), expected["losses"])
     modes = [c["training"] for c in got["calls"]]
     mistake_if(bool(modes) and not any(modes), "trained-in-eval-mode",
                what="net.training during the forward calls", expected="True: call net.train() first",

@@ -1,7 +1,10 @@
 """Grader for 10.1 attention cues (stretch): random_attention_weights."""
 import torch
 
-from d2lkit.grading.api import Gen, expect, expect_close, expect_equal, grades, mistake_if
+from d2lkit.grading.api import (Gen, expect, expect_close, expect_equal, grades, mistake_if,
+                                record_heatmap, reference)
+
+ref = reference(__file__)
 
 RAW = "ch10.random_attention_weights"
 
@@ -16,6 +19,8 @@ def _weights(student, n, seed):
 @grades(RAW, en="the book's 10 x 10 case: every row sums to 1", zh="书中的 10 x 10 情形：每一行之和为 1")
 def test_raw_rows_sum_to_one(student, seed, device):
     got = _weights(student, 10, seed)
+    # the book's show_heatmaps picture: the learner's 10 x 10 next to the reference's, same seed
+    record_heatmap(student, got, ref.random_attention_weights(10, torch.Generator().manual_seed(seed)))
     ones = torch.ones(10, dtype=got.dtype, device=got.device)
     rows_ok = bool(torch.allclose(got.sum(dim=1), ones, rtol=1e-5, atol=1e-6))
     cols_ok = bool(torch.allclose(got.sum(dim=0), ones, rtol=1e-5, atol=1e-6))

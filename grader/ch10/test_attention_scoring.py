@@ -7,7 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from d2lkit.grading.api import (expect, expect_close, expect_equal, expect_tensors, FLOATS, grades,
-                                is_close, mistake_if, module_on_cpu, on_cpu_call, reference)
+                                is_close, mistake_if, module_on_cpu, on_cpu_call, record_heatmap,
+                                reference)
 
 ref = reference(__file__)
 
@@ -68,6 +69,8 @@ def test_ms_book_example(student, gen):
     X = torch.rand(2, 2, 4, generator=gen, dtype=torch.float64)
     vl = torch.tensor([2, 3])
     got = on_cpu_call(student, "masked_softmax", X.clone(), vl, mutates="warn")
+    if isinstance(got, torch.Tensor) and got.dim() == 3:  # the picture: one row per (b, q)
+        record_heatmap(student, got.reshape(-1, got.shape[-1]), _masked(X, vl).reshape(-1, 4))
     _diagnose_ms(got, X, vl)
     expect_close(got, _masked(X, vl), what="masked_softmax(X, [2, 3])")
 
@@ -172,8 +175,9 @@ def test_aa_axes(student, gen, device):
     w = res["attrs"].get("attention_weights")
     expect(w is not None, what="self.attention_weights", expected="a (B, Q, K) tensor", got=None)
     _, w_bad = _additive_ref(sd, q, k, v, None, swapped=True)
-    mistake_if(is_close(w, w_bad, **NEAR), "unsqueeze-swapped")
     o_ref, w_ref = _additive_ref(sd, q, k, v, None)
+    record_heatmap(student, w, w_ref)  # the first batch item's (Q, K) weights
+    mistake_if(is_close(w, w_bad, **NEAR), "unsqueeze-swapped")
     _diagnose_aa(res["output"], sd, q, k, v, None)
     expect_close(w, w_ref, rtol=1e-6, what="self.attention_weights")
     expect_close(res["output"], o_ref, rtol=1e-6, what="output")
@@ -293,6 +297,7 @@ def test_dp_keys_transposed(student, gen):
     q, k, v = _dp_inputs(gen, torch.float64, 4, 3, 4, 4, 2)
     got = on_cpu_call(student, "dot_product_attention", q, k, v, None)
     out, w = expect_tensors(got, 2, "dot_product_attention(...)")
+    record_heatmap(student, w, _dot_ref(q, k, v, None)[1])  # the first batch item's (Q, K)
     _diagnose_dp(out, q, k, v, None, suspects=("keys-transposed",))
     expect_close(out, _sdpa(q, k, v, None), what="output")
 

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, grades, mistake_if,
-                                module_on_cpu, on_cpu, on_cpu_call, probes_for)
+                                module_on_cpu, on_cpu, on_cpu_call, probes_for, record_heatmap)
 
 probes = probes_for(__file__)
 
@@ -219,4 +219,6 @@ def test_mha_head_weights(student, gen):
     w = on_cpu(student.probe(probes.probe_head_weights, (8, 8, 8, d, H, 0.0), sd, (q, k, v, vl)))
     expect(w is not None, what="self.attention.attention_weights", expected="Tensor(B*H, Q, K)", got=None)
     _, expected = _torch_mha(sd, H, q, k, v, vl, False)
+    if isinstance(w, torch.Tensor) and w.dim() == 3:  # every head's (Q, K), stacked
+        record_heatmap(student, w.reshape(-1, w.shape[-1]), expected.reshape(B * H * Q, K))
     expect_close(w, expected.reshape(B * H, Q, K), rtol=1e-6, what="self.attention.attention_weights")

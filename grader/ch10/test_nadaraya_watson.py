@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from d2lkit.grading.api import (expect, expect_close, expect_tensors, FLOATS, grades, is_close,
-                                mistake_if, on_cpu_call)
+                                mistake_if, on_cpu_call, record_heatmap)
 
 EX = "ch10.nadaraya_watson"
 NEAR = {"rtol": 1e-6, "atol": 1e-8}  # how close a wrong answer must come to a mistake's to name it
@@ -50,6 +50,7 @@ def test_softmax_over_keys(student, gen):
     y, weights = expect_tensors(got, 2, "nadaraya_watson(...)")
     expect(tuple(weights.shape) == (4, 7), what="weights.shape", expected=(4, 7), got=tuple(weights.shape))
     _, w_ref = _book_form(queries, keys, values, 1.0)
+    record_heatmap(student, weights, w_ref)  # (queries, keys), as the book's show_heatmaps
     _diagnose(weights, queries, keys, values, 1.0)
     expect_close(weights.sum(1), torch.ones(4, dtype=torch.float64), what="weights.sum(1)")
     expect_close(weights, w_ref, what="weights")
