@@ -76,11 +76,17 @@ class KitFile:
     Python topic file the learner already has, the definitions it lacks), so a file added here
     reaches new and old workspaces alike."""
     relpath: Path  # relative to the workspace root
-    source: Path  # the kit's copy
+    source: Path | None = None  # the kit's copy, or
+    generated: str | None = None  # the text, for a file the kit makes (e.g. a blank answers file)
 
     @property
     def text(self) -> str:
-        return self.source.read_text("utf-8")
+        return self.generated if self.generated is not None else self.source.read_text("utf-8")
+
+    @property
+    def data(self) -> bytes:
+        return (self.generated.encode("utf-8") if self.generated is not None
+                else self.source.read_bytes())
 
     @property
     def is_python(self) -> bool:
@@ -127,7 +133,7 @@ def init(target: Path, lang: str | None = None) -> tuple[Workspace, int]:
         raise WorkspaceError("init-exists", path=str(target), files=shown)
     for f in files:
         (target / f.relpath).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(f.source, target / f.relpath)
+        (target / f.relpath).write_bytes(f.data)
     (target / STATE).mkdir(parents=True, exist_ok=True)
     (target / MARKER).write_text(marker_text(lang), "utf-8")
     (target / ".gitignore").exists() or (target / ".gitignore").write_text(".d2lkit/\n", "utf-8")
