@@ -97,6 +97,41 @@ def grading_options(f):
                         help="Seed for the random inputs (replay a run; default: a new one).")(f)
 
 
+def kind_option(f):
+    """--kind KIND (repeatable): only the exercises of these kinds (catalogue.KINDS)."""
+    return click.option("--kind", "kinds", multiple=True, metavar="KIND",
+                        help="Only exercises of this kind: function, module, training, optimizer "
+                             "or quiz (repeatable).")(f)
+
+
+def by_kind(ctx: Context, exercises, kinds, target: str, nothing_code: int = USAGE_ERROR):
+    """`exercises` of the given kinds (all of them when none is given). An unknown kind is a
+    usage error naming the valid ones; a filter that leaves nothing says so and exits with
+    `nothing_code`."""
+    if not kinds:
+        return exercises
+    from d2lkit.catalogue import KINDS
+
+    for kind in kinds:
+        if kind not in KINDS:
+            ctx.fail("kind.unknown", kind=kind, kinds=", ".join(KINDS))
+    kept = [ex for ex in exercises if ex.kind in kinds]
+    if not kept:
+        ctx.fail("kind.nothing", code=nothing_code,
+                 kinds=t("cli.list-sep", ctx.lang).join(dict.fromkeys(kinds)), target=target)
+    return kept
+
+
+def tell_pending(ctx: Context, ws, cat):
+    """One dim line on stderr when the workspace lacks exercises of the installed kit (made by
+    an older kit): cheap, it reads the topic files and parses none."""
+    from d2lkit.update import pending
+
+    missing = pending(ws, cat)
+    if missing:
+        click.secho(t("update.pending", ctx.lang, count=len(missing)), err=True, dim=True)
+
+
 def make_options(ctx: Context, seed: int | None, timeout: float, device: str) -> Options:
     """The grading options of a command line; exits 2 when it asks for a device that is not here."""
     if device != "cpu":

@@ -1,4 +1,4 @@
-"""The learner's commands: init, next, list, check, hint, solution, reset, progress.
+"""The learner's commands: init, next, list, check, hint, solution, reset, progress, update.
 
 Only `check` grades, and only it imports the engine (and with it torch). Without an exercise id,
 `check` and `hint` work on the current exercise (`d2lkit.current`; `next` shows it and why), and
@@ -18,9 +18,10 @@ from pathlib import Path
 
 import click
 
-from d2lkit.cli.common import (context, current_of, current_or_exit, find_workspace,
-                               grading_options, lang_option, make_options, one_exercise,
-                               open_progress, plain_option, resolve, workspace_option)
+from d2lkit.cli.common import (by_kind, context, current_of, current_or_exit, find_workspace,
+                               grading_options, kind_option, lang_option, make_options,
+                               one_exercise, open_progress, plain_option, resolve, tell_pending,
+                               workspace_option)
 from d2lkit.i18n import pick, t
 from d2lkit.output.terminal import show_hint
 
@@ -71,9 +72,10 @@ def next_(targets, workspace_dir, lang, as_json):
         from d2lkit.output.formats import to_json
 
         click.echo(to_json(_next_json(cat, ex, current, where, stats, ctx.lang)))
-        return
-    terminal.current_view(cat, current, where, stats.get(ex.id) if ex else None, ctx.lang,
-                          ctx.console)
+    else:
+        terminal.current_view(cat, current, where, stats.get(ex.id) if ex else None, ctx.lang,
+                              ctx.console)
+    tell_pending(ctx, ws, cat)
 
 
 def _next_json(cat, ex, current, where, stats, lang: str) -> dict:
@@ -96,9 +98,11 @@ def _next_json(cat, ex, current, where, stats, lang: str) -> dict:
 @click.argument("targets", nargs=-1)
 @workspace_option
 @lang_option
+@kind_option
 @plain_option
-def list_(targets, workspace_dir, lang):
-    """The curriculum in order, with each exercise's status; ▶ marks the current exercise."""
+def list_(targets, workspace_dir, lang, kinds):
+    """The curriculum in order, with each exercise's kind and status; ▶ marks the current
+    exercise. --kind training: only the training exercises."""
     from d2lkit.output import terminal
     from d2lkit.workspace import WorkspaceError, find
 
@@ -108,6 +112,8 @@ def list_(targets, workspace_dir, lang):
         ws = None  # the curriculum is worth seeing before there is a workspace
     ctx = context(lang, ws)
     cat, exs = resolve(ctx, targets)
+    # a kind that leaves nothing to list is an answer, not a mistake: exit 0
+    exs = by_kind(ctx, exs, kinds, " ".join(targets) or "all", nothing_code=0)
     stats, current = {}, None
     if ws is not None:
         with open_progress(ctx, ws) as progress:
@@ -115,6 +121,8 @@ def list_(targets, workspace_dir, lang):
             found = current_of(cat, progress).exercise
             current = found.id if found is not None else None
     terminal.exercise_list(exs, cat, stats, ctx.lang, ctx.console, current=current)
+    if ws is not None:
+        tell_pending(ctx, ws, cat)
 
 
 @click.command()
@@ -123,17 +131,21 @@ def list_(targets, workspace_dir, lang):
 @click.option("--json", "as_json", is_flag=True, help="Print the schema-1 results object only.")
 @lang_option
 @grading_options
+@kind_option
 @click.option("--verbose", "-v", is_flag=True, help="Full details and your code's printed output.")
 @plain_option
-def check(targets, workspace_dir, as_json, lang, seed, timeout, device, verbose):
-    """Grade exercises: d2lkit check ch6; without a target, the current exercise (d2lkit next).
-    Exit 0 if every required exercise of the target passed, 1 if not, 2 on usage errors;
-    stretch exercises decide it only in a run of stretch exercises alone."""
+def check(targets, workspace_dir, as_json, lang, seed, timeout, device, kinds, verbose):
+    """Grade exercises: d2lkit check ch6; without a target, the current exercise (d2lkit next);
+    --kind training: only the training exercises (of the targets, else of all).
+    Exit 0 if every required exercise of the target passed, 1 if not, 2 on usage errors (also a
+    --kind that leaves nothing); stretch exercises decide it only in a run of stretch exercises
+    alone."""
     ws = find_workspace(lang, workspace_dir)
     ctx = context(lang, ws)
-    if targets:
+    if targets or kinds:
         cat, exs = resolve(ctx, targets)
-        target = " ".join(targets)
+        target = " ".join(targets) or "all"
+        exs = by_kind(ctx, exs, kinds, target)
     else:
         from d2lkit import catalogue
 
@@ -323,4 +335,65 @@ def progress(workspace_dir, lang, as_json, as_csv):
         terminal.progress_view(cat, stats, store.activity(), store.runs(), ctx.lang, ctx.console)
 
 
-COMMANDS = [init, next_, list_, check, hint, solution, reset, progress]
+@click.command()
+@workspace_option
+@lang_option
+@click.option("--dry-run", is_flag=True, help="Only print what would be added.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+def update(workspace_dir, lang, dry_run, yes):
+    """Add what the installed kit has and this workspace lacks: new chapter and topic files, and
+    the stubs of new exercises appended to your files (nothing you wrote is changed; every file
+    changed is backed up first). Exit 1 when a file could not be updated (a syntax error)."""
+    from d2lkit import __version__, catalogue, renames
+    from d2lkit import update as updating
+    from d2lkit.progress import Progress
+
+    ws = find_workspace(lang, workspace_dir)
+    ctx = context(lang, ws)
+    cat = catalogue.load()
+    rename_map = renames.load()
+    path = ws.progress_path
+    with Progress(path if path and path.is_file() else None, read_only=True) as seen:
+        plan = updating.plan(ws, cat, ctx.lang, rename_map, seen)
+    if plan.empty:
+        click.echo(t("update.nothing", ctx.lang, version=__version__))
+        return
+    old = plan.kit_version
+    if old and old != __version__:
+        click.echo(t("update.versions", ctx.lang, old=old, new=__version__))
+    else:
+        click.echo(t("update.versions-unknown", ctx.lang, new=__version__))
+    sep = t("cli.list-sep", ctx.lang)
+    for change in plan.changes:
+        names = sep.join(change.names)
+        if change.action == updating.ADDED:
+            click.echo(t("update.file-added-names" if names else "update.file-added", ctx.lang,
+                         file=change.relpath, names=names))
+        elif change.action == updating.APPENDED:
+            click.echo(t("update.file-appended", ctx.lang, file=change.relpath, names=names))
+            if change.helpers:
+                click.echo(t("update.file-helpers", ctx.lang, names=sep.join(change.helpers)))
+    for old_id, new_id in plan.renames.items():
+        click.echo(t("update.renamed", ctx.lang, old=old_id, new=new_id))
+    if plan.marker_new is not None:
+        click.echo(t("update.marker", ctx.lang, version=__version__))
+    for change in plan.left_alone:
+        click.secho(t("update.file-syntax", ctx.lang, file=change.relpath,
+                      names=sep.join(change.names)), err=True, fg="yellow")
+    code = 1 if plan.left_alone else 0
+    if dry_run:
+        click.echo(t("update.dry-run", ctx.lang))
+        sys.exit(code)
+    if not plan.writes and plan.marker_new is None and not plan.renames:
+        sys.exit(code)  # only files it could not touch
+    if not yes and sys.stdin.isatty():
+        click.confirm(t("update.confirm", ctx.lang), abort=True)
+    with open_progress(ctx, ws) as progress:  # opening migrates an older database first
+        backup = updating.apply(ws, plan, progress if plan.renames else None)
+    if backup:
+        click.echo(t("update.backup", ctx.lang, path=backup))
+    click.echo(t("update.done", ctx.lang, files=len(plan.writes) + (plan.marker_new is not None)))
+    sys.exit(code)
+
+
+COMMANDS = [init, next_, list_, check, hint, solution, reset, progress, update]
