@@ -359,12 +359,13 @@ def exercise_list(exercises, catalogue, stats, lang: str, console: Console, curr
             chapters.setdefault(ex.chapter, []).append(ex)
         if mode == PLAIN:
             header = ["", *(t(f"report.{k}", lang) for k in ("exercise", "section", "status",
-                                                             "points", "title"))]
+                                                             "points")),
+                      t("kind.header", lang), t("report.title", lang)]
             rows = []
             for number, exs in chapters.items():
                 ch = catalogue.chapter_by_number[number]
                 rows.append([Text(f"{ch.id} {pick(ch.title, lang)}", style="bold")])
-                rows += [[mark(ex), Text(ex.id), ex.section, status(ex), str(ex.points),
+                rows += [[mark(ex), Text(ex.id), ex.section, status(ex), str(ex.points), ex.kind,
                           pick(ex.title, lang)] for ex in exs]
             _print_plain_rows(console, header, rows)
             continue
@@ -377,7 +378,8 @@ def exercise_list(exercises, catalogue, stats, lang: str, console: Console, curr
                     first = Text(f"{mark(ex)} ", style="")
                     first.stylize("bold green")
                     first.append(ex.id, style="cyan").append("  ").append_text(status(ex))
-                    first.append(f"  {t('list.points', lang, points=ex.points)}", style="dim")
+                    first.append(f"  {t('list.points', lang, points=ex.points)}  {ex.kind}",
+                                 style="dim")
                     _stacked_row(console, first, Text(f"{ex.section}  {pick(ex.title, lang)}"),
                                  indent=4)
             continue
@@ -390,13 +392,14 @@ def exercise_list(exercises, catalogue, stats, lang: str, console: Console, curr
         table.add_column(t("report.title", lang), overflow="fold", ratio=1)
         table.add_column(t("report.status", lang), no_wrap=True)
         table.add_column(t("report.points", lang), no_wrap=True)
+        table.add_column(t("kind.header", lang), no_wrap=True, style="dim")
         for number, exs in chapters.items():
             ch = catalogue.chapter_by_number[number]
             table.add_row("", Text(f"{ch.id} {pick(ch.title, lang)}", style="bold"), "", "", "",
-                          "")
+                          "", "")
             for ex in exs:
                 table.add_row(mark(ex), Text(ex.id, style="cyan"), ex.section,
-                              Text(pick(ex.title, lang)), status(ex), str(ex.points))
+                              Text(pick(ex.title, lang)), status(ex), str(ex.points), ex.kind)
         console.print(table)
     if current is not None and any(ex.id == current for ex in exercises):
         console.print(t("list.current", lang, mark=CURRENT_MARK, id=current), style="dim",
