@@ -6,7 +6,8 @@ the stubs of the exercise definitions it lacks, with what they need from the stu
 (every import of the stub the learner's module lacks, and the helpers the stubs use, found by
 reading names, never by running the code), under one comment line naming the kit version.
 Nothing the learner wrote is changed or removed: the file before the update is a prefix of the
-file after it. A file that does not parse (or is not UTF-8) is left alone and reported with what it would get.
+file after it. A file that does not parse (or is not UTF-8) is left alone and reported with what
+it would get.
 
 Before writing, every file it changes is copied to .d2lkit/backups/<stamp>/ (as `reset` does), and
 each is written atomically. d2lkit.toml gets the kit's version in `kit_version`, its other lines

@@ -9,9 +9,9 @@ import sys
 
 import click
 
-from d2lkit.cli.common import (context, current_or_exit, find_workspace, grading_options,
-                               lang_option, make_options, open_progress, plain_option, resolve,
-                               workspace_option)
+from d2lkit.cli.common import (by_kind, context, current_or_exit, find_workspace,
+                               grading_options, kind_option, lang_option, make_options,
+                               open_progress, plain_option, resolve, workspace_option)
 
 
 @click.command()
@@ -21,19 +21,22 @@ from d2lkit.cli.common import (context, current_or_exit, find_workspace, grading
 @click.option("--manual", is_flag=True,
               help="Re-grade when you press Enter (for file systems where save events don't arrive).")
 @grading_options
+@kind_option
 @plain_option
-def watch(targets, workspace_dir, lang, manual, seed, timeout, device):
+def watch(targets, workspace_dir, lang, manual, seed, timeout, device, kinds):
     """Re-grade on every save, move on when an exercise passes (keys: h hint, l list, n next,
     q quit). Without a target: from the current exercise (d2lkit next), through its chapter or
-    the last target you named."""
+    the last target you named. --kind training: only the training exercises (of the targets,
+    else of all)."""
     from d2lkit.watch import Watcher
 
     ws = find_workspace(lang, workspace_dir)
     ctx = context(lang, ws)
     start = None
-    if targets:
+    if targets or kinds:
         cat, exs = resolve(ctx, targets)
-        target = " ".join(targets)
+        target = " ".join(targets) or "all"
+        exs = by_kind(ctx, exs, kinds, target)
     else:
         from d2lkit import catalogue
         from d2lkit.current import in_chapter_scope
