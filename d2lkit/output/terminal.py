@@ -131,6 +131,7 @@ def check_report(results: Results, catalogue, options, workspace, console: Conso
     mode = layout(console)
     _results_rows(results, catalogue, lang, console, mode)
     _chapter_bars(results, catalogue, lang, console, mode)
+    _charts(results, lang, console, mode)
     for r in results:
         for w in r.warnings:
             console.print(Text(f"⚠ {r.id}: {detail_text(w, lang)}", style="yellow"),
@@ -237,6 +238,19 @@ def _chapter_bars(results: Results, catalogue, lang: str, console: Console, mode
         grid.add_row(label, _bar(total, done, 30 if mode == WIDE else 20, console),
                      f"{done}/{total}")
     console.print(grid)
+
+
+def _charts(results: Results, lang: str, console: Console, mode: str):
+    """The learner's training curves next to the reference's (output.charts), for each exercise
+    whose grader recorded them: ASCII in plain text."""
+    from d2lkit.output.charts import chart
+
+    for r in results:
+        for line in chart(r.id, r.series, lang, ascii=mode == PLAIN):
+            if mode == PLAIN:
+                console.print(line, soft_wrap=True)
+            else:
+                console.print(line, overflow="ellipsis", no_wrap=True)
 
 
 def _failure(r: ExerciseResult, catalogue, options, workspace, verbose, watching, console, mode):
