@@ -166,7 +166,7 @@ def test_a_version_1_file_is_migrated_and_read_only_readers_still_read_it(tmp_pa
         assert reader.stats()["ch2.a"].passed and reader.last_target() is None
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
     with Progress(path) as p:
-        assert p.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert p.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         assert p.stats()["ch2.a"].passed  # the old rows are intact
         p.record_reset("ch2.a")
         assert p.stats()["ch2.a"].status == "reset"
