@@ -24,6 +24,8 @@ CURRICULUM = PACKAGE / "curriculum"
 LANGS = ("en", "zh")
 SCHEMA = 1  # the version of the chNN.toml layout this code reads (docs/AUTHORING.md §2)
 KINDS = ("function", "module", "training", "optimizer", "quiz")
+ANSWER_KINDS = ("one", "many", "number", "shape")  # what a quiz's answer is (docs/AUTHORING.md)
+QUIZ_FILE = "quiz.toml"  # a chapter's quiz answers in a workspace: chNN/quiz.toml
 
 
 class CatalogueError(ValueError):
@@ -68,6 +70,17 @@ class Exercise:
     #   engine on every call that uses it: "pair:NAME" — argument NAME may be an int n, meaning
     #   (n, n), or a pair (see `grading.student.Student._check_forms`)
     time_budget: float | None = None  # seconds per call into learner code; None: the run's timeout
+    # kind "quiz" only (d2lkit/quiz): one question, answered in the workspace's chNN/quiz.toml;
+    # its truth is in grader/chNN/quiz_key.py, never here (the workspace must not hold it)
+    question: dict | None = None  # {en, zh}
+    answer_kind: str = ""  # one of ANSWER_KINDS
+    choices: tuple[dict[str, str], ...] = ()  # lettered a, b, c, … in order ("one"/"many")
+    tolerance: float = 0.0  # "number": relative tolerance; 0 means exact
+    explanation: dict | None = None  # {en, zh}, shown once the learner has answered
+
+    @property
+    def is_quiz(self) -> bool:
+        return self.kind == "quiz"
 
     @property
     def name(self) -> str:
@@ -79,7 +92,10 @@ class Exercise:
 
     @property
     def relpath(self) -> str:
-        """Path of the topic module inside a workspace, exercises/ or solutions/."""
+        """Path of the topic module inside a workspace, exercises/ or solutions/; of a quiz, the
+        chapter's answers file (d2lkit/quiz/answers.py)."""
+        if self.kind == "quiz":
+            return f"{chapter_dir_name(self.chapter)}/{QUIZ_FILE}"
         return f"{chapter_dir_name(self.chapter)}/{self.topic}.py"
 
     def mistake(self, mistake_id: str) -> Mistake | None:
@@ -192,7 +208,10 @@ class Catalogue:
 FILE_KEYS = ("schema", "chapter", "exercises")
 CHAPTER_KEYS = ("id", "number", "slug", "aliases", "title", "sections")
 EXERCISE_KEYS = ("id", "topic", "section", "functions", "title", "points", "stretch", "forbid",
-                 "hints", "mistakes", "kind", "forms", "time_budget")
+                 "hints", "mistakes", "kind", "forms", "time_budget",
+                 "question", "answer", "choices", "tolerance", "explanation")
+QUIZ_KEYS = ("question", "answer", "choices", "tolerance", "explanation")  # kind "quiz" only
+NOT_FOR_QUIZ = ("functions", "forbid", "forms", "time_budget", "mistakes")  # no code to grade
 MISTAKE_KEYS = ("id", "hint")
 _ONE_OF_KINDS = "one of " + ", ".join(map(repr, KINDS))
 
@@ -303,6 +322,11 @@ class _Reader:
         mistakes = raw.get("mistakes", [])
         self.check(where, "mistakes", mistakes, isinstance(mistakes, list),
                    "an array of {id, hint} tables")
+        if kind == "quiz":
+            return self.quiz(where, raw, chapter, points, stretch, hints)
+        for key in QUIZ_KEYS:
+            if key in raw:
+                self.fail(f"{where}.{key}", 'only for kind "quiz"')
         return Exercise(
             id=ex_id, chapter=chapter, topic=raw["topic"], section=raw["section"],
             title=self.texts(f"{where}.title", raw["title"]), points=points,
@@ -313,6 +337,48 @@ class _Reader:
             stretch=stretch, kind=kind, forms=tuple(raw.get("forms", [])),
             time_budget=None if budget is None else float(budget),
         )
+
+    def quiz(self, where: str, raw: dict, chapter: int, points: int, stretch: bool,
+             hints: list) -> Exercise:
+        """A quiz (kind "quiz"): one question, no code; its answer key lives in the grader tree."""
+        ex_id = raw["id"]
+        self.check(where, "id", ex_id, re.fullmatch(rf"ch{chapter}\.quiz_\w+", ex_id) is not None,
+                   f'"ch{chapter}.quiz_<slug>"')
+        self.check(where, "topic", raw["topic"], raw["topic"] == "quiz", '"quiz"')
+        for key in NOT_FOR_QUIZ:
+            if key in raw:
+                self.fail(f"{where}.{key}", "not for a quiz (it has no code)")
+        for key in ("question", "answer", "explanation"):
+            if key not in raw:
+                self.fail(f"{where}.{key}", "missing (a quiz needs it)")
+        kind = raw["answer"]
+        self.check(where, "answer", kind, kind in ANSWER_KINDS,
+                   "one of " + ", ".join(map(repr, ANSWER_KINDS)))
+        choices = raw.get("choices")
+        if kind in ("one", "many"):
+            if choices is None:
+                self.fail(f"{where}.choices", f'missing (answer "{kind}" chooses among them)')
+            self.check(where, "choices", choices, isinstance(choices, list) and len(choices) <= 26,
+                       "an array of {en, zh} tables (at most 26: a to z)")
+        elif choices is not None:
+            self.fail(f"{where}.choices", f'only for answer "one" or "many", not "{kind}"')
+        tolerance = raw.get("tolerance", 0.0)
+        if "tolerance" in raw and kind != "number":
+            self.fail(f"{where}.tolerance", f'only for answer "number", not "{kind}"')
+        self.check(where, "tolerance", tolerance, isinstance(tolerance, (int, float))
+                   and not isinstance(tolerance, bool) and 0 <= tolerance < 1,
+                   "a relative tolerance in [0, 1)")
+        return Exercise(
+            id=ex_id, chapter=chapter, topic="quiz", section=raw["section"],
+            title=self.texts(f"{where}.title", raw["title"]), points=points, functions=(),
+            forbid=(), hints=tuple(self.texts(f"{where}.hints[{i}]", h)
+                                   for i, h in enumerate(hints)),
+            mistakes=(), stretch=stretch, kind="quiz",
+            question=self.texts(f"{where}.question", raw["question"]), answer_kind=kind,
+            choices=tuple(self.texts(f"{where}.choices[{i}]", c)
+                          for i, c in enumerate(choices or [])),
+            tolerance=float(tolerance),
+            explanation=self.texts(f"{where}.explanation", raw["explanation"]))
 
     def mistake(self, where: str, raw) -> Mistake:
         self.keys(where, raw, MISTAKE_KEYS, required=MISTAKE_KEYS)

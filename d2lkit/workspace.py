@@ -98,7 +98,10 @@ def kit_files() -> list[KitFile]:
     things about the workspace, not the kit), sorted by path. The one list `init` and `update`
     share: add new kinds of workspace files here."""
     root = content_dir("exercises")
-    files = [KitFile(p.relative_to(root), p) for p in root.glob("ch*/*.py")]
+    # the topic stubs, and each chapter's quiz answers file (generated from the catalogue by
+    # `d2lkit dev sync`, d2lkit/quiz/answers.py; it holds the questions, never their answers)
+    files = [KitFile(p.relative_to(root), p)
+             for p in (*root.glob("ch*/*.py"), *root.glob("ch*/quiz.toml"))]
     return sorted(files, key=lambda f: f.relpath)
 
 

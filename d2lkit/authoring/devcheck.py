@@ -58,11 +58,27 @@ def run(cat, exercises, lang: str, console, mutants: bool = True, seed: int = 12
             kit_problems.append(problem)
     for ex in exercises:
         if not rows[ex.id]:
-            note(ex.id, True, t("dev.stub-current", lang))
+            note(ex.id, True, t("quiz.template-current" if ex.is_quiz else "dev.stub-current",
+                                lang))
             note(ex.id, True, t("dev.text-complete", lang))
+    quizzes = [ex for ex in exercises if ex.is_quiz]
+    code = [ex for ex in exercises if not ex.is_quiz]
+    if quizzes:  # their key, and every generated wrong answer refused (d2lkit.quiz.checks)
+        from d2lkit.quiz import checks
+
+        for chapter, why in checks.extra_keys(cat, {ex.chapter for ex in quizzes},
+                                              trees.grader):
+            kit_problems.append(lint.Problem(f"grader/ch{chapter:02d}/quiz_key.py", why))
+        for ex in quizzes:
+            found, rejected = checks.problems(ex, trees.grader)
+            for why in found:
+                note(ex.id, False, why)
+            if not found:
+                note(ex.id, True, t("quiz.key-ok", lang))
+                note(ex.id, True, t("quiz.rejected", lang, count=rejected))
     if mutants and trees.mutants is not None:  # a checkout: the mutation reports are there too
-        reported = mutate.report_problems(exercises)
-        for ex in exercises:
+        reported = mutate.report_problems(code)
+        for ex in code:
             for text in reported.get(ex.id, []):
                 note(ex.id, False, text)
             if ex.id not in reported:
@@ -77,12 +93,14 @@ def run(cat, exercises, lang: str, console, mutants: bool = True, seed: int = 12
     with Engine(Options(seed=seed, untouched_stubs=False), cache=False) as engine:
         for tree, want, label in (("exercises", Status.NOT_IMPLEMENTED, "dev.stub-grades"),
                                   ("solutions", Status.PASSED, "dev.solution-passes")):
-            for ex, r in zip(exercises, engine.grade(exercises, content_dir(tree))):
+            # a quiz's kit copy is its unanswered answers file; it has no solution
+            graded = exercises if tree == "exercises" else code
+            for ex, r in zip(graded, engine.grade(graded, content_dir(tree))):
                 ok = r.status == want
                 note(ex.id, ok, t(label, lang) if ok else
                      f"{tree}: {r.status} {r.mistake or ''} {detail_text(r.detail, lang)}"[:300])
         if mutants and trees.mutants is not None:
-            for ex in exercises:
+            for ex in code:
                 for m in ex.mistakes:
                     path = trees.mutants / Path(ex.relpath).parent.name / ex.name / f"{m.id}.py"
                     if not path.is_file():

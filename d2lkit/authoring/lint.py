@@ -19,7 +19,9 @@ from pathlib import Path
 
 from d2lkit.authoring.stubs import MarkerError, forbid_map_of, make_stub
 from d2lkit.i18n import LANGS
+from d2lkit.catalogue import QUIZ_FILE
 from d2lkit.paths import chapter_dir_name, content_dir, repository_root
+from d2lkit.quiz.key import KEY_FILE
 
 _CHAPTER_DIR = re.compile(r"ch(\d\d)")
 _IGNORED = ("__pycache__",)  # made by Python itself, never by an author
@@ -189,6 +191,8 @@ def exercises_without_checks(cat, grader: Path, exercises=None) -> list[Problem]
     ids_by_file: dict[Path, set[str]] = {}
     problems = []
     for ex in cat.exercises if exercises is None else exercises:
+        if ex.is_quiz:  # graded by its answer key (quiz_problems in d2lkit.quiz.checks)
+            continue
         path = grader / chapter_dir_name(ex.chapter) / f"test_{ex.topic}.py"
         if not path.is_file():
             problems.append(Problem(ex.id, f"no grader {_shown(path, grader)}", exercise=ex.id,
@@ -266,8 +270,9 @@ def stray_files(cat, trees: Trees) -> list[Problem]:
     graders_without_exercises judges) and a `chNN/probes_<topic>.py` beside its
     `chNN/test_<topic>.py`; in tests/mutants/ anything but
     `chNN/<exercise name>/<catalogued mistake id>.py`."""
-    topics = {(ex.chapter, ex.topic) for ex in cat.exercises}
+    topics = {(ex.chapter, ex.topic) for ex in cat.exercises if not ex.is_quiz}
     by_name = {(ex.chapter, ex.name): ex for ex in cat.exercises}
+    quizzes = {ex.chapter for ex in cat.exercises if ex.is_quiz}  # their answers file and key
     problems = []
 
     def stray(path: Path, tree: Path, why: str, number: int | None, exercise: str | None = None):
@@ -275,12 +280,16 @@ def stray_files(cat, trees: Trees) -> list[Problem]:
 
     for tree in (trees.exercises, trees.solutions):
         for path, number in _entries(tree, tree, problems):
+            if tree == trees.exercises and path.name == QUIZ_FILE and number in quizzes:
+                continue
             if path.suffix != ".py" or not path.is_file():
                 stray(path, tree, "not a topic module", number)
             elif (number, path.stem) not in topics:
                 stray(path, tree, f"no catalogue exercise has topic {path.stem!r} in ch{number}",
                       number)
     for path, number in _entries(trees.grader, trees.grader, problems):
+        if path.name == KEY_FILE and number in quizzes:
+            continue
         if not (path.is_file() and path.suffix == ".py"
                 and path.name.startswith(("test_", "probes_"))):
             stray(path, trees.grader, "not a grader file (grader/chNN/test_<topic>.py) nor its "
@@ -325,8 +334,20 @@ def stale_stubs(exercises, trees: Trees, cat=None) -> list[Problem]:
     everything = cat.exercises if cat is not None else exercises
     return [Problem(ex.id, why, exercise=ex.id, chapter=ex.chapter)
             for ex in exercises
-            if (why := _stub_problem(ex, trees, [e for e in everything
-                                                 if e.relpath == ex.relpath]))]
+            if (why := _quiz_file_problem(ex, trees, cat) if ex.is_quiz else
+                _stub_problem(ex, trees, [e for e in everything if e.relpath == ex.relpath]))]
+
+
+def _quiz_file_problem(ex, trees: Trees, cat) -> str | None:
+    """The kit's answers file of a quiz's chapter: present and as generated (dev sync)."""
+    from d2lkit.quiz import answers
+
+    if cat is None:
+        return None
+    path = answers.kit_copy(ex.chapter, trees.exercises)
+    if answers.stale(cat, {ex.chapter}, trees.exercises):
+        return f"{_shown(path, trees.exercises)} is missing or out of date (run d2lkit dev sync)"
+    return None
 
 
 def _stub_problem(ex, trees: Trees, siblings=()) -> str | None:
@@ -348,7 +369,10 @@ def text_problems(ex) -> list[Problem]:
     """A title, hints and mistake hints that are missing, or missing a language."""
     texts = ([("title", ex.title)] + [(f"hint {i + 1}", h) for i, h in enumerate(ex.hints)]
              + [(f"mistake {m.id}", m.hint) for m in ex.mistakes])
-    missing = [] if ex.hints else ["no hints"]
+    if ex.is_quiz:  # hints are optional; the question, choices and explanation are not
+        texts += ([("question", ex.question), ("explanation", ex.explanation)]
+                  + [(f"choice {chr(97 + i)}", c) for i, c in enumerate(ex.choices)])
+    missing = [] if ex.hints or ex.is_quiz else ["no hints"]
     missing += [f"{label}: no {lang}" for label, text in texts for lang in LANGS
                 if not isinstance(text, dict) or not str(text.get(lang, "")).strip()]
     return [Problem(ex.id, why, exercise=ex.id, chapter=ex.chapter) for why in missing]

@@ -52,6 +52,10 @@ def dev_mutate(targets, jobs, per_chapter, seed, timeout, lang):
 
     ctx = context(lang)
     _, exs = resolve(ctx, targets)
+    quizzes_ok = _quizzes(exs, ctx)  # no code to mutate: their wrong answers, checked here
+    exs = [ex for ex in exs if not ex.is_quiz]
+    if not exs:
+        sys.exit(0 if quizzes_ok else 1)
     jobs = jobs or max(1, min(os.cpu_count() or 1, 4))
     seed = mutate.DEFAULT_SEED if seed is None else seed
     mutants = mutate.mutants_of(exs)
@@ -62,7 +66,25 @@ def dev_mutate(targets, jobs, per_chapter, seed, timeout, lang):
         result = mutate.run(exs, jobs=jobs, per_chapter=per_chapter, seed=seed, timeout=timeout,
                             mutants=mutants, on_done=lambda m, outcome: progress.advance(bar))
     mutate.show(result, ctx.console)
-    sys.exit(0 if result.ok else 1)
+    sys.exit(0 if result.ok and quizzes_ok else 1)
+
+
+def _quizzes(exs, ctx) -> bool:
+    """A quiz's "mutants" are its generated wrong answers: one line per quiz, saying how many
+    the grader rejected (or what it accepted). True when every one was rejected."""
+    quizzes = [ex for ex in exs if ex.is_quiz]
+    if not quizzes:
+        return True
+    from d2lkit.quiz import checks
+
+    click.echo(t("quiz.mutate-skipped", ctx.lang, count=len(quizzes)))
+    ok = True
+    for ex in quizzes:
+        found, rejected = checks.problems(ex)
+        ok = ok and not found
+        click.echo(f"  {'✗' if found else '✓'} {ex.id}: "
+                   + ("; ".join(found) if found else t("quiz.rejected", ctx.lang, count=rejected)))
+    return ok
 
 
 @dev.command(name="sync")
@@ -73,8 +95,11 @@ def dev_sync(targets, lang):
     from d2lkit.authoring.stubs import sync
 
     ctx = context(lang)
-    _, exs = resolve(ctx, targets)
-    written = sync({ex.relpath for ex in exs} if targets else None)
+    cat, exs = resolve(ctx, targets)
+    written = sync({ex.relpath for ex in exs if not ex.is_quiz} if targets else None)
+    from d2lkit.quiz import answers  # and each chapter's quiz answers file
+
+    written += answers.sync(cat, {ex.chapter for ex in exs} if targets else None)
     click.echo(t("dev.synced", ctx.lang, count=len(written)))
     for path in written:
         click.echo(f"  {path}")

@@ -127,7 +127,15 @@ class Engine:
               cascade: bool = True) -> Results:
         """Results of `exercises` in their order. With `cascade`, the exercises they use are
         graded too (not reported), and one that fails while something it uses is not passed
-        is blocked by it (`grading.dependencies`)."""
+        is blocked by it (`grading.dependencies`). Quizzes among them are graded from the
+        workspace's answers files, in this process (d2lkit.quiz.grading: data, never run)."""
+        from d2lkit.quiz.grading import with_quizzes
+
+        return with_quizzes(exercises, workspace, on_result, lambda code, arrived: self._grade_code(
+            code, workspace, on_result=arrived, use_cache=use_cache, cascade=cascade))
+
+    def _grade_code(self, exercises, workspace: Path, *, on_result=None,
+                    use_cache: bool | None = None, cascade: bool = True) -> Results:
         workspace = Path(workspace)
         use_cache = self.cache_enabled if use_cache is None else use_cache
         o = self.options
@@ -194,9 +202,13 @@ def grade_once(exercises, workspace: Path, options: Options, *, on_result=None, 
     weaknesses on this machine before the first result, and any found later."""
     from d2lkit.grading.precheck import precheck
 
+    if all(ex.is_quiz for ex in exercises):  # answers are data: no engine, no sandbox
+        from d2lkit.quiz.grading import with_quizzes
+
+        return with_quizzes(exercises, workspace, on_result, lambda code, arrived: Results())
     warn = on_weakness or (lambda weaknesses: None)
-    runnable = [ex for ex in exercises
-                if precheck(ex, Path(workspace) / ex.relpath, options.untouched_stubs)[0] is None]
+    runnable = [ex for ex in exercises if not ex.is_quiz
+                and precheck(ex, Path(workspace) / ex.relpath, options.untouched_stubs)[0] is None]
     jobs = workers_for(runnable, options) if jobs is None else max(1, min(jobs, len(runnable)))
     if jobs > 1:
         return grade_in_workers(exercises, workspace, options, jobs, on_result=on_result,
@@ -228,6 +240,14 @@ def grade_in_workers(exercises, workspace: Path, options: Options, jobs: int, *,
     graded by one runner in a child of its own, so its result is the one `Engine.grade` gives.
     `on_result` sees the results in curriculum order, each as soon as it and all before it are
     known; `on_weakness(list)` sees each worker's sandbox weaknesses."""
+    from d2lkit.quiz.grading import with_quizzes
+
+    return with_quizzes(exercises, workspace, on_result, lambda code, arrived: _grade_in_workers(
+        code, workspace, options, jobs, on_result=arrived, on_weakness=on_weakness))
+
+
+def _grade_in_workers(exercises, workspace: Path, options: Options, jobs: int, *, on_result=None,
+                      on_weakness=None) -> Results:
     from d2lkit.grading import pool
     from d2lkit.grading.protocol import Status
     from d2lkit.grading.results import Detail, ExerciseResult

@@ -46,6 +46,11 @@ def precheck(ex: Exercise, path: Path, untouched_stubs: bool = True
     workspace needs no child at all). Returns (a decided result or None, the code hash)."""
     def decided(status, key, **params):
         return ExerciseResult.of(ex, status, detail=Detail(key, params))
+    if ex.is_quiz:  # an answer, not code: unanswered or unreadable is decided without the key
+        from d2lkit.quiz.grading import precheck_file
+
+        r = precheck_file(ex, path)
+        return r, (r.code_hash if r is not None else "")
     if not path.is_file():
         return decided(Status.ERROR, "file-missing", file=str(path)), ""
     try:

@@ -43,6 +43,9 @@ def detail_text(detail: Detail | None, lang: str) -> str:
             return t("detail.expect-values", lang, what=what or "→", got=params.get("got"),
                      expected=params.get("expected"))
         return what
+    for name, value in params.items():  # catalogue text carried in a detail (a quiz's explanation)
+        if isinstance(value, dict) and value and set(value) <= {"en", "zh"}:
+            params[name] = pick(value, lang)
     if isinstance(params.get("names"), list):
         params["names"] = ", ".join(params["names"])
     if "file" in params:
@@ -59,6 +62,8 @@ def mistake_hint(ex, mistake_id: str | None, lang: str) -> str:
     mistake = ex.mistake(mistake_id) if ex is not None else None
     if mistake is not None:
         return pick(mistake.hint, lang)
+    if mistake_id == "wrong-answer" and ex is not None:  # a quiz (d2lkit.quiz.grading.WRONG)
+        return t("quiz.wrong-answer-hint", lang, id=ex.id)
     # the mistakes the engine itself diagnoses for any exercise
     return t(f"mistake.{mistake_id}", lang) if mistake_id in ENGINE_MISTAKES else ""
 
