@@ -36,7 +36,8 @@ def test_commands_that_grade_nothing_do_not_import_torch(workspace):
             "for args in (['list'], ['hint', 'ch2.vector_norm'], ['progress'], ['next'],\n"
             "             ['next', '--json'], ['hint'], ['list', '--plain'],\n"
             "             ['reset', 'ch2.vector_norm', '--yes'], ['solution', '--force',\n"
-            "             'ch2.vector_norm'], ['solution']):\n"
+            "             'ch2.vector_norm'], ['solution'], ['update', '--dry-run'],\n"
+            "             ['list', '--kind', 'training']):\n"
             "    try:\n        main(args + ['--workspace', sys.argv[1]])\n"
             "    except SystemExit as e:\n"
             "        assert e.code in (0, None) or args == ['solution'], (args, e.code)\n"
@@ -408,3 +409,62 @@ def test_grading_leaves_no_hypothesis_folder_in_the_workspace(workspace, tmp_pat
     assert r.returncode == 0, r.stdout + r.stderr
     assert not (workspace / ".hypothesis").exists()
     assert (cache / "d2lkit" / "hypothesis").is_dir()
+
+
+# ------------------------------------------------------------------------------ kinds
+def test_every_exercise_has_the_kind_of_what_the_learner_writes():
+    from d2lkit import catalogue
+
+    cat = catalogue.load()
+    kind = {ex.id: ex.kind for ex in cat.exercises}
+    training = {"ch3.load_array", "ch3.ImageDataset", "ch3.evaluate_accuracy", "ch3.train_epoch_ch3",
+                "ch3.train_ch3", "ch6.learn_kernel", "ch6.train_ch6", "ch8.train_epoch_ch8",
+                "ch9.train_epoch_seq2seq"}
+    assert {i for i, k in kind.items() if k == "training"} == training
+    code = [ex for ex in cat.exercises if ex.kind != "quiz"]
+    assert all(ex.kind == "optimizer" for ex in code if ex.chapter == 11)
+    assert {i for i, k in kind.items() if k == "optimizer" and not i.startswith("ch11.")} == {
+        "ch3.sgd", "ch4.sgd_weight_decay_step", "ch4.l1_penalty_step"}
+    for ex in code:  # a class to write is an nn.Module, unless it serves training or optimising
+        has_class = any(f[:1].isupper() for f in ex.functions)
+        assert (ex.kind == "module") == (has_class and ex.kind not in ("training", "optimizer")), ex.id
+    assert all(ex.kind == "quiz" for ex in cat.exercises if ex.topic == "quiz")
+
+
+def test_list_shows_kinds_and_filters_by_them(workspace):
+    out = run_cli("list", "ch3", "--kind", "training", "--plain", cwd=workspace)
+    assert out.returncode == 0, out.stderr
+    rows = [line.split() for line in out.stdout.splitlines() if line.strip().startswith("ch3.")]
+    assert {r[0] for r in rows} == {"ch3.load_array", "ch3.ImageDataset", "ch3.evaluate_accuracy",
+                                    "ch3.train_epoch_ch3", "ch3.train_ch3"}
+    assert all("training" in r for r in rows) and "kind" in out.stdout
+    both = run_cli("list", "--kind", "optimizer", "--kind", "module", cwd=workspace)
+    assert "ch11.adam" in both.stdout and "ch5.MySequential" in both.stdout
+    assert "ch2.vector_norm" not in both.stdout
+    wide = run_cli("list", "ch5", cwd=workspace, env={"COLUMNS": "140"})
+    assert re.search(r"ch5\.MySequential .* module", wide.stdout)
+    zh = run_cli("list", "ch2", "--kind", "module", cwd=workspace, env={"D2LKIT_LANG": "zh"})
+    assert zh.returncode == 0 and "ch2 中没有类型为 module 的练习" in zh.stderr
+
+
+def test_an_unknown_kind_is_a_usage_error_naming_the_valid_ones(workspace):
+    for command in (["list"], ["check", "ch2"], ["watch", "ch2"]):
+        out = run_cli(*command, "--kind", "trainng", cwd=workspace)
+        assert out.returncode == 2, command
+        assert "Unknown kind trainng" in out.stderr
+        assert "function, module, training, optimizer, quiz" in out.stderr
+
+
+def test_check_grades_only_the_kinds_asked_for(workspace):
+    out = run_cli("check", "ch5", "--kind", "module", "--json", cwd=workspace)
+    assert out.returncode == 1  # the stubs are not implemented
+    ids = [r["id"] for r in json.loads(out.stdout)["results"]]
+    assert ids == ["ch5.MySequential", "ch5.ParallelBlock", "ch5.CenteredLayer", "ch5.MyLinear",
+                   "ch5.QuadraticReduction"]
+    nothing = run_cli("check", "ch2", "--kind", "training", cwd=workspace)
+    assert nothing.returncode == 2 and "No exercise of kind training in ch2" in nothing.stderr
+    from d2lkit import catalogue
+
+    every = run_cli("check", "--kind", "optimizer", "--json", cwd=workspace)  # no target: all
+    assert {r["id"] for r in json.loads(every.stdout)["results"]} == {
+        ex.id for ex in catalogue.load().exercises if ex.kind == "optimizer"}
