@@ -5,11 +5,20 @@ plain text for front ends that show no HTML (a terminal IPython).
 The wording is `d2lkit.output.messages`' (the failing check, what is wrong, the likely mistake
 and its hint, the other failing checks), as in `d2lkit check`; this module only lays it out.
 No torch here.
+
+A result with pictures (`grading.series`) gets a matplotlib figure, embedded as a PNG: a training
+exercise's loss and accuracy, the learner's next to the reference's; an attention exercise's
+weights as two heatmaps, the learner's and the expected ones, as the book's `show_heatmaps`
+draws them. matplotlib is imported here only when there is something to draw; without it the
+pictures are drawn as text, and the report says so once per kernel.
 """
 
 from __future__ import annotations
 
+import base64
 import html
+import io
+import math
 from dataclasses import dataclass
 
 from d2lkit.grading.protocol import Status
@@ -136,6 +145,11 @@ def render(result, ex, lang: str, *, replay: str = "", notes=(), seconds: float 
         text.append(line)
         h.append(f'<div style="color:{COLORS["yellow"]}">{_e(line)}</div>')
 
+    if result.series:
+        pictures_html, pictures_text = pictures(result, lang)
+        h += pictures_html
+        text += pictures_text
+
     if not result.passed and ex is not None and ex.hints:
         # each level folded inside the one before: read in order, one click at a time
         count = len(ex.hints)
@@ -168,6 +182,149 @@ def render(result, ex, lang: str, *, replay: str = "", notes=(), seconds: float 
         h.append(f'<div style="opacity:0.75"><small>{_e(note)}</small></div>')
     h.append("</div>")
     return Report("".join(h), "\n".join(text), status)
+
+
+# ------------------------------------------------------------------------------ pictures
+_TOLD_NO_MATPLOTLIB = []  # said once per kernel: a missing matplotlib is not news twice
+
+
+def _matplotlib():
+    """matplotlib's Figure class, or None when it is not installed. Imported here, on the first
+    picture: a notebook that draws none, and every command line path, never pays for it."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        return None
+    return Figure
+
+
+def _plotted(values: list) -> tuple[list[float], int | None]:
+    """A clean series' values as floats matplotlib draws (a value that is not finite becomes a
+    gap), and the index of the first such value."""
+    from d2lkit.grading.series import number
+
+    out = [number(v) for v in values]
+    bad = next((i for i, v in enumerate(out) if not math.isfinite(v)), None)
+    return [v if math.isfinite(v) else math.nan for v in out], bad
+
+
+def figures(series: list[dict], lang: str) -> list:
+    """matplotlib figures for `series` (a result's): one of the training curves (a panel for the
+    loss or perplexity, one for the accuracies), one per attention heatmap. Empty when matplotlib
+    is not installed."""
+    Figure = _matplotlib()
+    if Figure is None:
+        return []
+    import matplotlib
+    from matplotlib.ticker import MaxNLocator
+
+    font = _cjk_font() if lang == "zh" else None
+    if lang == "zh" and font is None:
+        lang = "en"  # no font draws Chinese here: English words rather than empty boxes
+    with matplotlib.rc_context({"font.sans-serif": [font, "DejaVu Sans"]} if font else {}):
+        return _figures(Figure, MaxNLocator, series, lang)
+
+
+def _cjk_font() -> str | None:
+    """An installed font that draws Chinese, or None."""
+    from matplotlib import font_manager
+
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in known), None)
+
+
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
+             "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC",
+             "Arial Unicode MS")
+
+
+def _figures(Figure, MaxNLocator, series: list[dict], lang: str) -> list:
+    out = []
+    lines = [s for s in series if s["kind"] == "line"]
+    if lines:
+        panels = [[s for s in lines if not s["what"].endswith("accuracy")],
+                  [s for s in lines if s["what"].endswith("accuracy")]]
+        panels = [p for p in panels if p]
+        fig = Figure(figsize=(3.6 * len(panels), 2.6), layout="constrained")
+        for i, panel in enumerate(panels):
+            ax = fig.add_subplot(1, len(panels), i + 1)
+            for n, s in enumerate(panel):
+                what = t(f"chart.{s['what']}", lang)
+                for who, key, style in ((t("chart.you", lang), "learner", "-"),
+                                        (t("chart.reference", lang), "reference", ":")):
+                    ys, bad = _plotted(s[key])
+                    label = f"{who}: {what}" if len(panel) > 1 else who
+                    if bad is not None:
+                        word = {"nan": "NaN", "inf": "inf", "-inf": "-inf"}[s[key][bad]]
+                        label += " (" + t("chart.nonfinite", lang, value=word,
+                                          x=t(f"chart.x-{s['x']}", lang), at=bad + 1) + ")"
+                    ax.plot(range(1, len(ys) + 1), ys, style, color=f"C{n}",
+                            marker="o" if key == "learner" else "x", markersize=4, label=label)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_xlabel(t(f"chart.x-{panel[0]['x']}", lang))
+            ax.set_ylabel(" / ".join(dict.fromkeys(t(f"chart.{s['what']}", lang) for s in panel)))
+            ax.grid(True, alpha=0.3)
+            ax.legend(fontsize="small")
+        out.append(fig)
+    for s in series:
+        if s["kind"] != "heatmap":
+            continue
+        fig = Figure(figsize=(6.4, 2.8), layout="constrained")
+        matrices = [_plotted_matrix(s["learner"]), _plotted_matrix(s["reference"])]
+        finite = [v for m in matrices for row in m for v in row if math.isfinite(v)]
+        lo, hi = (min(finite), max(finite)) if finite else (0.0, 1.0)
+        axes = [fig.add_subplot(1, 2, i + 1) for i in range(2)]
+        from matplotlib import colormaps
+
+        cmap = colormaps["Reds"].with_extremes(bad="grey")  # NaN and inf: grey, never white
+        for ax, m, who in zip(axes, matrices, (t("chart.you", lang), t("chart.expected", lang))):
+            image = ax.imshow(m, cmap=cmap, vmin=lo, vmax=hi)
+            ax.set_title(who)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_xlabel(t("chart.keys", lang))
+            ax.set_ylabel(t("chart.queries", lang))
+        fig.colorbar(image, ax=axes, shrink=0.8)
+        out.append(fig)
+    return out
+
+
+def _plotted_matrix(rows: list) -> list[list[float]]:
+    return [_plotted(row)[0] for row in rows]
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def pictures(result, lang: str) -> tuple[list[str], list[str]]:
+    """(HTML parts, text lines) showing a result's pictures: the figures as PNG images, and the
+    terminal's text chart in the plain-text report; the text chart in the HTML too when
+    matplotlib is missing (said once per kernel)."""
+    from d2lkit.output.charts import chart, heatmap_text
+
+    text = [line.plain for line in chart(result.id, result.series, lang)]
+    for s in result.series:
+        if s["kind"] == "heatmap":
+            text.append(t("chart.heatmap-title", lang, what=t(f"chart.{s['what']}", lang),
+                          rows=len(s["learner"]), cols=len(s["learner"][0])))
+            mine, theirs = heatmap_text(s["learner"]), heatmap_text(s["reference"])
+            width = max(len(r) for r in mine)
+            text += [f"  {a:<{width}}   {b}" for a, b in zip(mine, theirs)]
+    figs = figures(result.series, lang)
+    if figs:
+        alt = _e(t("chart.attention" if result.series[0]["kind"] == "heatmap" else "chart.loss", lang))
+        return [f'<div><img alt="{alt}" src="data:image/png;base64,{_png(f)}"/></div>'
+                for f in figs], text
+    parts = [f'<pre style="margin:0.3em 0">{_e(chr(10).join(text))}</pre>']
+    if not _TOLD_NO_MATPLOTLIB:
+        _TOLD_NO_MATPLOTLIB.append(True)
+        note = t("chart.no-matplotlib", lang)
+        parts.append(f'<div style="opacity:0.75"><small>{_e(note)}</small></div>')
+        text = [*text, note]
+    return parts, text
 
 
 def _got_expected(params: dict, lang: str) -> str:

@@ -61,6 +61,9 @@ def results_json(results: Results, catalogue, target: str, options) -> dict:
                         "mistake": c.mistake, "message": detail_text(c.detail, lang),
                         "duration_s": round(c.duration_s, 4)} for c in r.checks],
             "duration_s": round(r.duration_s, 4),
+            # the learner's curves or attention weights next to the reference's
+            # (grading.series: plain JSON, a non-finite value as "nan", "inf" or "-inf")
+            "series": r.series,
         } for r in results],
         "summary": results.summary(),
     }
