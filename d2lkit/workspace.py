@@ -245,6 +245,8 @@ def plan_reset(ws: Workspace, exercises) -> list[Restore]:
     left out). Nothing is written."""
     by_file: dict[str, list] = {}
     for ex in exercises:
+        if ex.is_quiz:  # an answer, not code: answer it again (d2lkit quiz) instead
+            continue
         by_file.setdefault(ex.relpath, []).append(ex)
     plans = []
     for rel, exs in by_file.items():

@@ -2,6 +2,7 @@
 
     common      what every command shares (language, options, workspace, targets, progress)
     learner     init, next, list, check, hint, solution, reset, progress
+    quiz        quiz (answer the quizzes in the terminal)
     watch       watch
     dev         dev check, dev sync
     instructor  nbgrader init/export, grade, gradescope, report
@@ -15,7 +16,7 @@ from __future__ import annotations
 import click
 
 from d2lkit import __version__
-from d2lkit.cli import dev, instructor, learner, notebook, watch
+from d2lkit.cli import dev, instructor, learner, notebook, quiz, watch
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,9 +29,10 @@ def main():
     Next:    d2lkit next             (the current exercise: where to write it, what to read)
     Grade:   d2lkit check            (the current exercise; or ch2, 2.3, ch2.vector_norm, all)
     Help:    d2lkit hint             (the next hint for it; or d2lkit hint ch2.vector_norm)
+    Quiz:    d2lkit quiz ch10        (answer the chapter's questions in the terminal)
     """
 
 
-for _module in (learner, watch, dev, instructor, notebook):
+for _module in (learner, quiz, watch, dev, instructor, notebook):
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -243,6 +243,15 @@ def solution(exercise, workspace_dir, lang, force):
         if not passed and not force:
             ctx.fail("cli.solution-locked", code=1, id=ex.id)
         progress.record_solution(ex.id, forced=not passed)
+    if ex.is_quiz:  # its answer and why, from the kit's key (never in the workspace)
+        from d2lkit.quiz.grading import shown
+        from d2lkit.quiz.key import truth
+
+        click.echo(t("quiz.answer", ctx.lang, answer=shown(ex, truth(ex))))
+        click.echo(t("quiz.explanation", ctx.lang, explanation=pick(ex.explanation, ctx.lang)))
+        if not passed:
+            click.echo(t("cli.solution-forced", ctx.lang), err=True)
+        return
     source = strip_markers((content_dir("solutions") / ex.relpath).read_text("utf-8"))
     # only this exercise's definitions: the module may hold the next exercise's answer too
     parts = [ast.get_source_segment(source, node) for node in ast.parse(source).body
