@@ -1,7 +1,7 @@
 """The `d2lkit` command: the click group `main`, with the commands of each module registered.
 
     common      what every command shares (language, options, workspace, targets, progress)
-    learner     init, next, list, check, hint, solution, reset, progress
+    learner     init, next, list, check, hint, solution, reset, progress, update
     quiz        quiz (answer the quizzes in the terminal)
     watch       watch
     dev         dev check, dev sync
