@@ -59,11 +59,12 @@ def curves_to_show(series: list[dict]) -> list[dict]:
     return out[:MAX_CURVES]
 
 
-def _stats(values: list, x: str, lang: str) -> str:
+def _stats(values: list, x: str, lang: str, ascii: bool) -> str:
     finite = [v for v in values if not isinstance(v, str)]
     parts = []
     if finite:
-        parts.append(f"{fmt(finite[0])} → {fmt(finite[-1])}  "
+        arrow = "->" if ascii else "→"
+        parts.append(f"{fmt(finite[0])} {arrow} {fmt(finite[-1])}  "
                      + t("chart.range", lang, min=fmt(min(finite)), max=fmt(max(finite))))
     bad = next((i for i, v in enumerate(values) if isinstance(v, str)), None)
     if bad is not None:
@@ -95,7 +96,7 @@ def chart(exercise_id: str, series: list[dict], lang: str, ascii: bool = False) 
                                     (who[1], s["reference"], "green")):
             line = Text("  " + name + " " * (width - cell_len(name) + 2))
             line.append(sparkline(values, lo, hi, ascii), style=None if ascii else style)
-            line.append("  " + _stats(values, s["x"], lang), style=None if ascii else "dim")
+            line.append("  " + _stats(values, s["x"], lang, ascii), style=None if ascii else "dim")
             out.append(line)
     return out
 
