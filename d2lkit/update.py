@@ -245,12 +245,20 @@ def plan(ws: Workspace, cat, lang: str = "en", renames: dict[str, str] | None = 
 _KIT_VERSION = re.compile(r'^(\s*kit_version\s*=\s*)(["\'])[^"\'\n]*\2', re.M)
 
 
+def _version_key(version) -> tuple[int, ...]:
+    """A version to compare: 0.10.1 -> (0, 10, 1); anything unreadable sorts first."""
+    parts = re.findall(r"\d+", version) if isinstance(version, str) else []
+    return tuple(int(p) for p in parts[:3])
+
+
 def _marker_after(ws: Workspace) -> str | None:
     """d2lkit.toml with the installed kit's version (every other line kept), or None when it
     already says it. A workspace without one (found by D2LKIT_WORKSPACE) gets a new one."""
     path = ws.root / MARKER
     if not path.is_file():
         return marker_text()
+    if _version_key(ws.settings().get("kit_version")) > _version_key(__version__):
+        return None  # made by a newer kit: an older one does not lower it
     text = path.read_bytes().decode("utf-8", "replace")
     if _KIT_VERSION.search(text):
         new = _KIT_VERSION.sub(lambda m: f"{m.group(1)}{m.group(2)}{__version__}{m.group(2)}",
@@ -316,12 +324,27 @@ def pending(ws: Workspace, cat) -> list[str]:
                 missing.append(ex.id)
             continue
         if ex.relpath not in defined:
-            try:
-                defined[ex.relpath] = _defined_roughly(
-                    (ws.root / ex.relpath).read_bytes().decode("utf-8", "replace"))
-            except OSError:
-                defined[ex.relpath] = None
+            defined[ex.relpath] = _names_in(ws.root / ex.relpath, wanted=set(
+                n for other in cat.exercises if other.relpath == ex.relpath
+                for n in other.functions))
         have = defined[ex.relpath]
         if have is None or not set(ex.functions) <= have:
             missing.append(ex.id)
     return missing
+
+
+def _names_in(path: Path, wanted: set[str]) -> set[str] | None:
+    """The names of `wanted` that the file defines (None: there is no file). A `def` or `class`
+    at the start of a line is enough; only a file that seems to lack one is parsed, to see the
+    names it binds otherwise (`norm = ...`, an import), as `update` would."""
+    try:
+        source = path.read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return None
+    found = _defined_roughly(source)
+    if wanted <= found:
+        return found
+    try:
+        return found | set().union(*(_bound(n) for n in ast.parse(source).body))
+    except (SyntaxError, ValueError):
+        return found  # `update` will say why it cannot add to it

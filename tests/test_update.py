@@ -234,6 +234,37 @@ def test_a_workspace_without_kit_version_gets_one_under_workspace(tmp_path):
     assert plan.marker_new == f'# mine\n[workspace]\nkit_version = "{__version__}"\nlang = "zh"\n'
 
 
+def test_pending_agrees_with_update(tmp_path):
+    from d2lkit import catalogue, update, workspace
+
+    cat = catalogue.load()
+    ws, _ = workspace.init(tmp_path / "ws")
+    assert update.pending(ws, cat) == []
+    norms = ws.root / "ch02" / "norms.py"
+    source = norms.read_text("utf-8")
+    start = source.index("def vector_norm")
+    end = source.index("\ndef ", start + 1)
+    # written as a lambda, the exercise is there: neither pending nor update may want it
+    norms.write_text(source[:start] + "vector_norm = lambda x, p=2.0: x.norm(p)\n" + source[end:])
+    assert update.pending(ws, cat) == [] and update.plan(ws, cat).empty
+    norms.write_text(source[:start] + source[end:])  # gone: both want it back
+    assert update.pending(ws, cat) == ["ch2.vector_norm"]
+    [change] = update.plan(ws, cat).changes
+    assert (change.relpath, change.names) == ("ch02/norms.py", ("vector_norm",))
+    shutil.rmtree(ws.root / "ch11")
+    assert update.pending(ws, cat) == ["ch2.vector_norm"] + [
+        ex.id for ex in cat.exercises if ex.chapter == 11]
+
+
+def test_an_older_kit_never_lowers_kit_version(tmp_path):
+    from d2lkit import catalogue, update, workspace
+
+    ws, _ = workspace.init(tmp_path / "ws")
+    marker = ws.root / "d2lkit.toml"
+    marker.write_text(marker.read_text("utf-8").replace(f'"{__version__}"', '"99.0.0"'), "utf-8")
+    assert update.plan(ws, catalogue.load()).empty
+
+
 # ------------------------------------------------------------------------------ renames
 def _progress_with_old_ids(ws):
     from d2lkit.progress import Progress
