@@ -360,3 +360,37 @@ def test_dev_check_refuses_a_rename_that_points_nowhere_and_a_kind_that_contradi
     [problem] = lint.kind_problems(dataclasses.replace(cat.by_id["ch2.vector_norm"], kind="module"))
     assert "none of its functions is a class" in problem.message
     assert not [p for ex in cat.exercises for p in lint.kind_problems(ex)]
+
+
+def test_every_stub_appended_to_an_emptied_file_imports_and_defines_its_exercises(tmp_path):
+    """The strongest older workspace: every topic file holds only a line of the learner's. After
+    update, each module imports (its appended stubs find every name they use at definition time)
+    and defines every exercise's functions and classes."""
+    from d2lkit import catalogue, update, workspace
+
+    cat = catalogue.load()
+    ws, _ = workspace.init(tmp_path / "ws")
+    topics = sorted({ex.relpath for ex in cat.exercises if ex.kind != "quiz"})
+    for rel in topics:
+        (ws.root / rel).write_text("# my notes\n", "utf-8")
+    plan = update.plan(ws, cat)
+    assert {c.relpath for c in plan.changes if c.action == update.APPENDED} == set(topics)
+    update.apply(ws, plan)
+    wanted = {rel: [n for ex in cat.exercises if ex.relpath == rel for n in ex.functions]
+              for rel in topics}
+    probe = ("import importlib, json, sys\nsys.path.insert(0, sys.argv[1])\n"
+             "bad = {}\nfor rel, names in json.loads(sys.argv[2]).items():\n"
+             "    try:\n"
+             "        m = importlib.import_module(rel[:-3].replace('/', '.'))\n"
+             "        lacking = [n for n in names if not callable(getattr(m, n, None))]\n"
+             "        if lacking: bad[rel] = lacking\n"
+             "    except Exception as e:\n        bad[rel] = repr(e)\n"
+             "print(json.dumps(bad))\n")
+    import json
+
+    ran = subprocess.run([sys.executable, "-c", probe, str(ws.root), json.dumps(wanted)],
+                         capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout) == {}
+    for rel in topics:  # the learner's line is still first
+        assert (ws.root / rel).read_text("utf-8").startswith("# my notes\n\n\n# Added by d2lkit")
