@@ -268,7 +268,8 @@ class Progress:
                 if count:
                     done[old] = count
                     self.db.execute("INSERT INTO renames(old, new, rows, kit_version, at) "
-                                    "VALUES (?,?,?,?,?)", (old, new, count, __version__, time.time()))
+                                    "VALUES (?,?,?,?,?)",
+                                    (old, new, count, __version__, time.time()))
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")

@@ -34,8 +34,8 @@ def read(path: Path) -> dict[str, str]:
         if key not in ("schema", "renamed"):
             raise CatalogueError(path, key, "unknown key")
     if data.get("schema") != SCHEMA:
-        raise CatalogueError(path, "schema",
-                             f"unsupported version {data.get('schema')!r} (this d2lkit reads {SCHEMA})")
+        raise CatalogueError(path, "schema", f"unsupported version {data.get('schema')!r} "
+                                             f"(this d2lkit reads {SCHEMA})")
     entries = data.get("renamed", [])
     if not isinstance(entries, list):
         raise CatalogueError(path, "renamed", f"must be an array of tables, not {entries!r}")
@@ -53,7 +53,8 @@ def read(path: Path) -> dict[str, str]:
                 raise CatalogueError(path, f"{where}.{key}",
                                      f'must be an exercise id "chN.<name>", not {value!r}')
         if "since" in entry and not isinstance(entry["since"], str):
-            raise CatalogueError(path, f"{where}.since", f"must be a string, not {entry['since']!r}")
+            raise CatalogueError(path, f"{where}.since",
+                                 f"must be a string, not {entry['since']!r}")
         if entry["old"] == entry["new"]:
             raise CatalogueError(path, where, f"renames {entry['old']!r} to itself")
         if entry["old"] in direct:

@@ -226,8 +226,8 @@ def plan(ws: Workspace, cat, lang: str = "en", renames: dict[str, str] | None = 
             current = raw.decode("utf-8")
             names, helpers, text = appendix(current, stub, wanted[rel])
         except (UnicodeDecodeError, SyntaxError, ValueError):
-            lacking = _defined_roughly(raw.decode("utf-8", "replace"))
-            would = tuple(n for n in wanted[rel] if n not in lacking and n in _defined_roughly(stub))
+            theirs, ours = _defined_roughly(raw.decode("utf-8", "replace")), _defined_roughly(stub)
+            would = tuple(n for n in wanted[rel] if n not in theirs and n in ours)
             if would:
                 changes.append(FileChange(rel, LEFT_ALONE, would))
             continue

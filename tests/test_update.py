@@ -117,7 +117,8 @@ def test_dry_run_only_prints(workspace):
     before = snapshot(workspace)
     out = run_cli("update", "--dry-run", "--workspace", workspace)
     assert out.returncode == 0, out.stderr
-    assert "ch11/optimizers.py (new file" in out.stdout and "Dry run: nothing was written" in out.stdout
+    assert "ch11/optimizers.py (new file" in out.stdout
+    assert "Dry run: nothing was written" in out.stdout
     assert f"{TRAINING}: train_epoch_ch3, train_ch3" in out.stdout
     assert snapshot(workspace) == before
     assert not (workspace / ".d2lkit" / "backups").exists()
@@ -177,7 +178,8 @@ class NewClass:
 def test_the_appendix_brings_what_the_new_stubs_need_and_rebinds_nothing_of_the_learners():
     from d2lkit.update import appendix
 
-    learner = "from os import sep\nsep = '!!'  # mine\nSCALE = 10\n\ndef old_one(x):\n    return x\n"
+    learner = ("from os import sep\nsep = '!!'  # mine\nSCALE = 10\n\n"
+               "def old_one(x):\n    return x\n")
     names, helpers, text = appendix(learner, STUB.replace("from __future__ import annotations\n",
                                                           ""), ("old_one", "new_one", "NewClass"))
     assert names == ("new_one", "NewClass")
@@ -204,7 +206,8 @@ def test_line_endings_and_a_missing_last_newline_are_the_learners(tmp_path):
 
     crlf = "import math\r\nx = 1"
     joined = _joined(crlf, "# added", "def f():\n    pass\n")
-    assert joined.startswith(crlf) and joined[len(crlf):] == "\r\n\r\n\r\n# added\r\ndef f():\r\n    pass\r\n"
+    assert joined.startswith(crlf)
+    assert joined[len(crlf):] == "\r\n\r\n\r\n# added\r\ndef f():\r\n    pass\r\n"
     assert _joined("x = 1\n\n\n", "# c", "y = 2\n") == "x = 1\n\n\n# c\ny = 2\n"
 
 
