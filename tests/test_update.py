@@ -307,6 +307,29 @@ def test_a_rename_rekeys_progress_after_a_backup_and_keeps_rows_of_gone_exercise
         assert update.plan(ws, catalogue.load(), renames=renames, progress=seen).empty
 
 
+def test_update_command_moves_renamed_progress(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from d2lkit import renames, workspace
+    from d2lkit.cli import main
+    from d2lkit.progress import Progress
+
+    ws, _ = workspace.init(tmp_path / "ws")
+    _progress_with_old_ids(ws)
+    monkeypatch.setattr(renames, "load", lambda: {"ch2.old_norm": "ch2.vector_norm"})
+    dry = CliRunner().invoke(main, ["update", "--dry-run", "-w", str(ws.root), "--lang", "en"])
+    assert dry.exit_code == 0 and "the progress of ch2.old_norm now counts for ch2.vector_norm" \
+        in dry.output
+    with Progress(ws.progress_path) as p:
+        assert "ch2.old_norm" in p.stats()  # a dry run moves nothing
+    out = CliRunner().invoke(main, ["update", "--yes", "-w", str(ws.root), "--lang", "en"])
+    assert out.exit_code == 0, out.output
+    [backup] = list((ws.state_dir / "backups").iterdir())
+    assert (backup / "progress.sqlite3").is_file() and str(backup) in out.output
+    with Progress(ws.progress_path) as p:
+        assert p.stats()["ch2.vector_norm"].passed and "ch2.old_norm" not in p.stats()
+
+
 def test_progress_ignores_results_of_exercises_the_kit_no_longer_has(workspace):
     from d2lkit.workspace import Workspace
 
