@@ -5,7 +5,7 @@ limits, process-group kill, kernel confinement), so a broken, hanging or hostile
 its own timeouts and nothing else. One `Engine` (its warm zygote) serves every submission of a
 worker; `jobs > 1` forks that many workers, each of which starts its own engine after the fork.
 
-What runs is a private copy: a submission's `chNN/` folders (folders and `*.py` files only, no
+What runs is a private copy: a submission's `chNN/` folders (folders, `*.py` files and quiz answers files only, no
 symlinks, at most `MAX_COPY_BYTES`) are copied into a fresh temporary folder, graded there and
 deleted. The supervisor's pre-checks (syntax, the forbidden-call scan) therefore read exactly the
 files the children import, and nothing a child does can reach the original. The learner's own
@@ -31,6 +31,7 @@ import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from d2lkit.catalogue import QUIZ_FILE
 from d2lkit.grading.options import Options
 from d2lkit.grading.protocol import Status
 from d2lkit.grading.results import Detail, ExerciseResult, Results
@@ -165,7 +166,8 @@ def _copy_folder(parent_fd: int, name: str, target: Path, budget: _Budget, depth
                 if depth < MAX_COPY_DEPTH and not e.name.startswith(".") \
                         and e.name != "__pycache__":
                     _copy_folder(fd, e.name, target / e.name, budget, depth + 1)
-            elif e.name.endswith(".py") and e.is_file(follow_symlinks=False):
+            elif (e.name.endswith(".py") or e.name == QUIZ_FILE) \
+                    and e.is_file(follow_symlinks=False):  # code, and the quiz answers (data)
                 _copy_file(fd, e.name, target / e.name, budget)
     finally:
         os.close(fd)
@@ -253,7 +255,7 @@ def code_fingerprints(copy: Path, exercises) -> dict:
     from d2lkit.instructor import integrity
 
     try:
-        return integrity.exercise_fingerprints(copy, exercises)
+        return integrity.exercise_fingerprints(copy, [ex for ex in exercises if not ex.is_quiz])
     except Exception:  # noqa: BLE001 - a signal for the instructor, not part of the grade
         return {}
 
@@ -266,7 +268,7 @@ def machinery_flags(copy: Path, exercises, results: Results) -> list[dict]:
     from d2lkit.grading.tripwire import is_tampering, machinery
 
     flags = []
-    for relpath in dict.fromkeys(ex.relpath for ex in exercises):
+    for relpath in dict.fromkeys(ex.relpath for ex in exercises if not ex.is_quiz):
         try:
             source = (copy / relpath).read_text("utf-8")
         except (OSError, UnicodeDecodeError):

@@ -305,7 +305,12 @@ def export(exercises: list, catalogue, course_dir: Path, assignment: str,
     out_dir = Path(course_dir) / "source" / assignment
     planned = []
     for topic, exs in by_topic.items():
-        nb = topic_notebook(topic, exs, catalogue, lang, stretch)
+        if topic == "quiz":  # questions and answer cells, no code (d2lkit.quiz.notebook)
+            from d2lkit.quiz.notebook import quiz_notebook
+
+            nb = quiz_notebook(exs, catalogue, lang, stretch)
+        else:
+            nb = topic_notebook(topic, exs, catalogue, lang, stretch)
         nb["metadata"][METADATA_KEY] = {"version": __version__, "cells_sha256": cells_digest(nb)}
         planned.append((out_dir / f"{topic}.ipynb", nb))
     edited = [path for path, nb in planned if path.exists() and _edited(path, nb)]
