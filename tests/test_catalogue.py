@@ -100,10 +100,10 @@ def test_kind_defaults_to_module_for_a_class(tmp_path):
 
 
 def test_the_new_optional_fields(tmp_path):
-    text = CHAPTER.replace('id = "ch3.softmax"', 'id = "ch3.softmax"\nkind = "quiz"\n'
+    text = CHAPTER.replace('id = "ch3.softmax"', 'id = "ch3.softmax"\nkind = "training"\n'
                            'forms = ["pair:padding", "pair:stride"]\ntime_budget = 30')
     ex = read(tmp_path, text).exercises[0]
-    assert ex.kind == "quiz" and ex.forms == ("pair:padding", "pair:stride")
+    assert ex.kind == "training" and ex.forms == ("pair:padding", "pair:stride")
     assert ex.time_budget == 30.0 and isinstance(ex.time_budget, float)
 
 
