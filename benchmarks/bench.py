@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench.py            # everything, 3 runs each
     .venv/bin/python benchmarks/bench.py --runs 5
+    .venv/bin/python benchmarks/bench.py --training   # only the training exercises and ch11
 
 Every figure of the engine's targets (README, "Performance"):
 
@@ -14,7 +15,11 @@ Every figure of the engine's targets (README, "Performance"):
   - the REPL's in-process grading of ch6 against the sandboxed grading, both after start-up;
   - what the kernel's confinement (Landlock, seccomp, privileges) and the audit hook add to a
     child: the first call of a fresh child with them and without;
-  - the peak memory of `check ch6` (max RSS of its largest process).
+  - the peak memory of `check ch6` (max RSS of its largest process);
+  - the time to grade each training exercise (kind "training": a learner's loop run in lockstep
+    with the reference's) with its reference solution, target ≤ 20 s each, and the whole of ch11,
+    target ≤ 15 s: engine start-up and grading in a fresh interpreter, torch's import left out,
+    with each median's ratio to its target.
 
 The machines are shared and noisy, so each line gives the median and spread, and ratios come
 from one run of this script, never from numbers measured at different times.
@@ -40,6 +45,10 @@ ENV = {**os.environ, "D2LKIT_LANG": "en", "COLUMNS": "120"}
 D2LKIT = [PY, "-m", "d2lkit"]
 
 
+TRAINING_TARGET_S = 20.0  # seconds to grade one training exercise (on 2 cores)
+CH11_TARGET_S = 15.0  # seconds to grade all of ch11
+
+
 def timed(cmd, cwd=None, runs=3, ok=(0, 1)) -> list[float]:
     times = []
     for _ in range(runs):
@@ -60,6 +69,27 @@ def line(label, times, base=None, unit="s"):
     print(f"{label:<58} median {med:6.2f} {unit}   (min {min(times):.2f}, max {max(times):.2f}, "
           f"n={len(times)}){extra}", flush=True)
     return med
+
+
+def against(label, times, target: float) -> float:
+    """A line of `line`'s, with the median's ratio to its target."""
+    med = statistics.median(times)
+    verdict = "ok" if med <= target else "OVER"
+    print(f"{label:<58} median {med:6.2f} s   (min {min(times):.2f}, max {max(times):.2f}, "
+          f"n={len(times)})   = {med / target:.2f}× the {target:g} s target, {verdict}", flush=True)
+    return med
+
+
+def training_section(runs: int):
+    """Each training exercise, then all of ch11, graded with the reference solutions, each run in
+    a fresh interpreter (`sandboxed_worker`: engine start-up included, import torch not)."""
+    from d2lkit import catalogue
+
+    training = [ex.id for ex in catalogue.load().exercises if ex.kind == "training"]
+    print(f"\ntraining exercises ({len(training)}), graded with the reference solution", flush=True)
+    for eid in training:
+        against(f"  {eid}", [worker("sandboxed", eid) for _ in range(runs)], TRAINING_TARGET_S)
+    against("all of ch11", [worker("sandboxed", "ch11") for _ in range(runs)], CH11_TARGET_S)
 
 
 def worker(kind: str, arg: str) -> list[float] | float:
@@ -190,6 +220,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--submissions", type=int, default=40)
+    ap.add_argument("--training", action="store_true",
+                    help="only the training exercises and ch11, against their targets")
     ap.add_argument("--worker", nargs=2, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -198,6 +230,9 @@ def main():
             return warm_worker(arg, args.runs)
         return {"sandboxed": sandboxed_worker, "inprocess": inprocess_worker,
                 "confinement": confinement_worker}[kind](arg)
+    if args.training:
+        print(f"d2lkit benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+        return training_section(args.runs)
     tmp = Path(tempfile.mkdtemp(prefix="d2lkit-bench-"))
     try:
         subprocess.run([*D2LKIT, "init", str(tmp / "ws")], env=ENV, check=True, capture_output=True)
@@ -244,6 +279,7 @@ def main():
               f"{statistics.median(rss):6.0f} MiB", flush=True)
         for cmd in (["list"], ["hint", "ch2.vector_norm"], ["progress"]):
             line(f"d2lkit {' '.join(cmd)} (imports no torch)", timed([*D2LKIT, *cmd], ws, args.runs))
+        training_section(args.runs)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
