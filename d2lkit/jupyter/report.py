@@ -278,7 +278,10 @@ def _figures(Figure, MaxNLocator, series: list[dict], lang: str) -> list:
 
         cmap = colormaps["Reds"].with_extremes(bad="grey")  # NaN and inf: grey, never white
         for ax, m, who in zip(axes, matrices, (t("chart.you", lang), t("chart.expected", lang))):
-            image = ax.imshow(m, cmap=cmap, vmin=lo, vmax=hi)
+            rows, cols = len(m), len(m[0])
+            # a stack of heads (24 × 5) drawn square would be a sliver: stretch it instead
+            aspect = "auto" if max(rows, cols) > 3 * min(rows, cols) else "equal"
+            image = ax.imshow(m, cmap=cmap, vmin=lo, vmax=hi, aspect=aspect)
             ax.set_title(who)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
