@@ -356,3 +356,40 @@ def test_without_matplotlib_the_notebook_draws_text_and_says_so_once(monkeypatch
     assert "matplotlib is not installed" in first.html and "matplotlib is not installed" in first.text
     assert "matplotlib is not installed" not in second.html
     assert "attention weights: yours (1 × 1)" in first.text
+
+
+@pytest.mark.slow
+def test_the_magic_shows_an_attention_heatmap_in_a_real_kernel(tmp_path, monkeypatch):
+    """`%%d2lkit ch10.nadaraya_watson` in a real kernel, with the reference's code in the cell:
+    the report under the cell carries the heatmaps as a PNG (the grading service sent the
+    series back with the result)."""
+    import ast
+    import sys
+
+    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("matplotlib")
+    from nbclient import NotebookClient
+
+    spec = tmp_path / "jupyter" / "kernels" / "d2lkit-test"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "d2lkit test", "language": "python",
+        "env": {"D2LKIT_LANG": "en", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.delenv("D2LKIT_WORKSPACE", raising=False)
+    source = (ROOT / "solutions" / "ch10" / "nadaraya_watson.py").read_text()
+    [fn] = [n for n in ast.parse(source).body
+            if isinstance(n, ast.FunctionDef) and n.name == "nadaraya_watson"]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in (
+        "%load_ext d2lkit", "import torch\nfrom torch import Tensor",
+        "%%d2lkit ch10.nadaraya_watson --no-run\n" + ast.get_source_segment(source, fn))]
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    NotebookClient(nb, kernel_name="d2lkit-test", timeout=240, allow_errors=True,
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    shown = "".join(o.get("data", {}).get("text/html", "") for o in nb.cells[2].outputs
+                    if o.output_type in ("display_data", "execute_result"))
+    assert "✓ passed" in shown, nb.cells[2].outputs
+    assert shown.count('src="data:image/png;base64,') == 1
