@@ -82,7 +82,7 @@ class Watcher:
             return
         root = str(self.ws.root)
         for changes in watch(root, stop_event=self.stop, debounce=150, step=50,
-                             watch_filter=lambda change, path: path.endswith(".py")
+                             watch_filter=lambda change, path: path.endswith((".py", "quiz.toml"))
                              and "/.d2lkit/" not in path and "__pycache__" not in path,
                              raise_interrupt=False):
             files = sorted({os.path.relpath(p, root) for _, p in changes})

@@ -171,6 +171,9 @@ def locate(ws: Workspace, ex) -> tuple[Path, int | None]:
             source = (content_dir("exercises") / ex.relpath).read_text("utf-8")
         except OSError:
             return path, None
+    if ex.is_quiz:  # its answer's line in the answers file
+        found = re.search(rf"^{re.escape(ex.name)}\s*=", source, re.M)
+        return path, source.count("\n", 0, found.start()) + 1 if found else None
     return path, definition_line(source, ex.functions)
 
 

@@ -65,6 +65,8 @@ def _exercise(target: str, lang: str):
     if len(exs) != 1:
         raise UsageError(t("jupyter.one-exercise", lang, target=target,
                            names=", ".join(ex.id for ex in exs[:5])))
+    if exs[0].is_quiz:  # an answer, not code: nothing for a cell to define
+        raise UsageError(t("quiz.no-magic", lang, id=exs[0].id, file=exs[0].relpath))
     return cat, exs[0]
 
 

@@ -149,13 +149,14 @@ def title_of(exercises, catalogue, target: str, lang: str) -> str:
     if len(chapters) == 1:
         chapter = catalogue.chapter_by_number[next(iter(chapters))]
         title = f"{chapter.id} {pick(chapter.title, lang)}"
-        return title if list(exercises) == list(chapter.exercises) else f"{title} ({target})"
+        whole = [ex for ex in chapter.exercises if not ex.is_quiz]
+        return title if list(exercises) == whole else f"{title} ({target})"
     return target
 
 
 def build(exercises, catalogue, lang: str, target: str) -> dict:
     """The notebook, as the dict nbformat 4.5 writes."""
-    exercises = list(exercises)
+    exercises = [ex for ex in exercises if not ex.is_quiz]  # quizzes: `d2lkit quiz`, not cells
     cells = [markdown(f"# {t('jupyter.nb-title', lang, title=md_escape(title_of(exercises, catalogue, target, lang)))}\n\n"
                       + t("jupyter.nb-how", lang) + "\n", "introduction"),
              code("%load_ext d2lkit\n", "load-d2lkit")]

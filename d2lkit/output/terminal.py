@@ -464,7 +464,7 @@ def current_view(catalogue, current, where, stats, lang: str, console: Console):
     lines.append(t("next.section", lang, section=ex.section, points=ex.points))
     path, line = where
     file = short_path(str(path)) + (f":{line}" if line else "")
-    lines.append(t("next.file", lang, file=file, names=", ".join(ex.functions)))
+    lines.append(t("next.file", lang, file=file, names=", ".join(ex.functions) or ex.name))
     number, title, url = book_section(catalogue, ex, lang)
     lines.append(t("next.read", lang, section=number, title=title, url=url))
     if lang == "en":
