@@ -353,7 +353,8 @@ def _unzip(archive: Path, dest: Path) -> str | None:
                 name = info.filename.replace("\\", "/")
                 parts = [p for p in name.split("/") if p not in ("", ".")]
                 mode = info.external_attr >> 16
-                if info.is_dir() or not name.endswith(".py") or stat.S_ISLNK(mode):
+                if info.is_dir() or not (name.endswith(".py") or parts[-1:] == ["quiz.toml"]) \
+                        or stat.S_ISLNK(mode):
                     continue
                 if name.startswith("/") or ".." in parts or not parts or \
                         any(p in SKIP or p.startswith(".") for p in parts[:-1]):
@@ -378,7 +379,7 @@ def _unzip(archive: Path, dest: Path) -> str | None:
 def locate(root: Path, exercises, scratch: Path, *, unzip: bool = True) -> Upload:
     """The one workspace of an upload: a folder holding chNN/ folders (at the top or nested),
     else the assignment's files dragged in flat (copied into a workspace under `scratch`), else
-    one zip file holding either (extracted under `scratch`, `*.py` files only)."""
+    one zip file holding either (extracted under `scratch`, `*.py` and quiz answers files only)."""
     relpaths = {Path(ex.relpath).name: ex.relpath for ex in exercises}
     scan = _scan(Path(root), set(relpaths))
     if scan.chapter_parents:
