@@ -43,4 +43,5 @@ def _():
                 X = torch.cat((X, blk(X)), dim=1)
             return X
 
-    return tuple(DenseBlock(2, 3, 10)(torch.randn(4, 3, 8, 8)).shape)
+    # not the stub's own example (DenseBlock(2, 3, 10) on (4, 3, 8, 8)): its docstring says that one
+    return tuple(DenseBlock(3, 5, 8)(torch.randn(2, 5, 6, 6)).shape)
