@@ -76,7 +76,8 @@ def against(label, times, target: float) -> float:
     med = statistics.median(times)
     verdict = "ok" if med <= target else "OVER"
     print(f"{label:<58} median {med:6.2f} s   (min {min(times):.2f}, max {max(times):.2f}, "
-          f"n={len(times)})   = {med / target:.2f}× the {target:g} s target, {verdict}", flush=True)
+          f"n={len(times)})   = {med / target:.2f}× the {target:g} s target, {verdict}",
+          flush=True)
     return med
 
 

@@ -90,7 +90,8 @@ def clean(series) -> dict | None:
     if kind == "line":
         if series.get("what") not in LINE_WHATS or series.get("x") not in XS:
             return None
-        learner, reference = _line_values(series.get("learner")), _line_values(series.get("reference"))
+        learner = _line_values(series.get("learner"))
+        reference = _line_values(series.get("reference"))
         if learner is None or reference is None or not (learner or reference):
             return None
         return {"kind": "line", "what": series["what"], "x": series["x"], "learner": learner,

@@ -318,7 +318,8 @@ def pictures(result, lang: str) -> tuple[list[str], list[str]]:
             text += [f"  {a:<{width}}   {b}" for a, b in zip(mine, theirs)]
     figs = figures(result.series, lang)
     if figs:
-        alt = _e(t("chart.attention" if result.series[0]["kind"] == "heatmap" else "chart.loss", lang))
+        heat = result.series[0]["kind"] == "heatmap"
+        alt = _e(t("chart.attention" if heat else "chart.loss", lang))
         return [f'<div><img alt="{alt}" src="data:image/png;base64,{_png(f)}"/></div>'
                 for f in figs], text
     parts = [f'<pre style="margin:0.3em 0">{_e(chr(10).join(text))}</pre>']

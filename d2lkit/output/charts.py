@@ -24,7 +24,7 @@ MAX_CURVES = 2
 
 
 def sparkline(values: list, lo: float, hi: float, ascii: bool = False) -> str:
-    """One character per value, its height on the scale lo … hi (a flat scale draws the middle)."""
+    """One character per value, its height on the scale lo … hi (a flat scale: the middle)."""
     glyphs = ASCII if ascii else BLOCKS
     out = []
     for v in values:
@@ -82,7 +82,8 @@ def chart(exercise_id: str, series: list[dict], lang: str, ascii: bool = False) 
     width = max(cell_len(w) for w in who)
     out = []
     for i, s in enumerate(shown):
-        title = t("chart.title", lang, what=t(f"chart.{s['what']}", lang), x=t(f"chart.x-{s['x']}", lang))
+        title = t("chart.title", lang, what=t(f"chart.{s['what']}", lang),
+                  x=t(f"chart.x-{s['x']}", lang))
         head = Text()
         if i == 0:
             head.append(exercise_id, style="cyan").append("  ")
