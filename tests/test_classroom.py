@@ -33,7 +33,7 @@ def template(tmp_path: Path, *extra, cwd=None) -> Path:
     repo = tmp_path / "template"
     if not repo.exists():
         assert run_cli("init", repo).returncode == 0
-    r = run_cli("classroom", repo, "--target", "2.3", "--timeout", "5", *extra, cwd=cwd)
+    r = run_cli("classroom", repo, "--target", "norms", "--timeout", "5", *extra, cwd=cwd)
     assert r.returncode == 0, r.stderr
     return repo
 
