@@ -458,6 +458,7 @@ def mutants_of(exercises) -> list[Mutant]:
     from d2lkit import catalogue
 
     cat = catalogue.load()
+    exercises = [ex for ex in exercises if not ex.is_quiz]  # no code: d2lkit.quiz.checks
     wanted = {ex.id for ex in exercises}
     by_file: dict[str, dict[str, str]] = {}
     for ex in cat.exercises:
@@ -699,7 +700,7 @@ def report_problems(exercises, folder: Path | None = None) -> dict[str, list[str
 
     problems: dict[str, list[str]] = {}
     reports, records, diagnoses, bad_files = {}, {}, {}, {}
-    for ex in exercises:
+    for ex in (ex for ex in exercises if not ex.is_quiz):  # no code, no mutation report
         if ex.chapter not in reports:
             reports[ex.chapter] = read_report(ex.chapter, folder)
             bad_files[ex.chapter] = []
@@ -764,6 +765,7 @@ def run(exercises, *, jobs: int = 1, per_chapter: int | None = None, seed: int =
     from d2lkit.authoring import equivalents
 
     start = time.monotonic()
+    exercises = [ex for ex in exercises if not ex.is_quiz]  # their wrong answers: quiz.checks
     mutants = mutants_of(exercises) if mutants is None else mutants
     chosen = sample(mutants, per_chapter, seed) if per_chapter is not None else mutants
     runs = {ex.id: ExerciseRun(ex.id, [m for m in mutants if m.exercise == ex.id])
