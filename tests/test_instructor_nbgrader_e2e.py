@@ -234,7 +234,7 @@ def test_nbgrader_class_graded_outside_the_kernel(tmp_path, planted, monkeypatch
     course = tmp_path / "course"
     d2lkit_cli("nbgrader", "init", course, "--course-id", "d2l-e2e", "--timeout", "60",
                cwd=tmp_path)
-    d2lkit_cli("nbgrader", "export", "2.3", course, "--assignment", ASSIGNMENT, cwd=tmp_path)
+    d2lkit_cli("nbgrader", "export", "norms", course, "--assignment", ASSIGNMENT, cwd=tmp_path)
     d2lkit_cli("nbgrader", "export", "ndarray", course, "--assignment", ASSIGNMENT, cwd=tmp_path)
     d2lkit_cli("nbgrader", "export", "ch4.tanh_via_sigmoid", course, "--assignment",
                STRETCH_ASSIGNMENT, cwd=tmp_path)

@@ -536,3 +536,45 @@ def test_lint_wants_the_answers_file_current(tmp_path):
 
     bad = dataclasses.replace(MHA, explanation={"en": "x"})
     assert any("explanation: no zh" in p.message for p in lint.text_problems(bad))
+
+
+@pytest.mark.slow
+def test_real_nbgrader_releases_no_truth_and_autograde_scores_the_answers(tmp_path):
+    pytest.importorskip("nbgrader")
+    from nbgrader.api import Gradebook
+
+    from tests.test_instructor_nbgrader_e2e import autograde, cells, d2lkit_cli, nbgrader, set_cell
+
+    course, assignment = tmp_path / "course", "quizzes"
+    d2lkit_cli("nbgrader", "init", course, "--course-id", "quiz", "--timeout", "60", cwd=tmp_path)
+    d2lkit_cli("nbgrader", "export", "quiz", course, "--assignment", assignment, cwd=tmp_path)
+    nbgrader("generate_assignment", assignment, "--create", "--force", cwd=course)
+    released = (course / "release" / assignment / "quiz.ipynb").read_text("utf-8")
+    assert "ANSWER = 16640" not in released and "16640" not in released
+    assert MHA.question["en"] in released
+    nb = json.loads(released)
+    mha, cross = (notebooks_gid(MHA), notebooks_gid(CROSS))
+    assert "raise NotImplementedError" in cells(nb)[mha]["source"]
+    answers_of = {"alice": ("ANSWER = 16640", "ANSWER = 'b'"),
+                  "bob": ("ANSWER = 16641", "ANSWER = 'B'"), "carol": None}
+    for name, given in answers_of.items():
+        mine = json.loads(released)
+        if given:
+            set_cell(mine, mha, given[0])
+            set_cell(mine, cross, given[1])
+        folder = course / "submitted" / name / assignment
+        folder.mkdir(parents=True)
+        (folder / "quiz.ipynb").write_text(json.dumps(mine), "utf-8")
+    r = autograde(assignment, course, "--seed", "1")
+    assert r.exit_code == 0, r.output
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        got = {name: gb.find_submission(assignment, name).score for name in answers_of}
+        assert gb.find_assignment(assignment).max_score == sum(
+            ex.points for ex in CAT.exercises if ex.is_quiz and not ex.stretch)
+    assert got == {"alice": 2.0, "bob": 1.0, "carol": 0.0}
+
+
+def notebooks_gid(ex) -> str:
+    from d2lkit.instructor.notebooks import grade_id
+
+    return grade_id(ex.id, "solution")
