@@ -302,7 +302,7 @@ def _failure_parts(r: ExerciseResult, ex, options, workspace, verbose, watching
         parts.append(Text(t("report.edit-file", lang, file=file), style="dim"))
     if more_help:
         parts.append(more_help)
-    if r.status is Status.FAILED:
+    if r.status is Status.FAILED and r.mistake != "wrong-answer":  # a quiz has no inputs
         parts.append(Text(t("report.seed", lang, id=r.id, seed=options.seed), style="dim"))
     check = r.failing_check
     if verbose and check is not None and check.output:
