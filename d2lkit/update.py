@@ -5,9 +5,11 @@ chapter, topic or answers file). A topic file the learner already has gets, appe
 the stubs of the exercise definitions it lacks, with what they need from the stub's module level
 (every import of the stub the learner's module lacks, and the helpers the stubs use, found by
 reading names, never by running the code), under one comment line naming the kit version.
-Nothing the learner wrote is changed or removed: the file before the update is a prefix of the
-file after it. A file that does not parse (or is not UTF-8) is left alone and reported with what
-it would get.
+An answers file (chNN/quiz.toml) the learner already has gets the questions it lacks appended the
+same way, each as the kit's file writes it, with an empty answer. Nothing the learner wrote is
+changed or removed: the file before the update is a prefix of the file after it. A file that does
+not parse (or is not UTF-8), or an answers file with a [table] that appended answers would fall
+into, is left alone and reported with what it would get.
 
 Before writing, every file it changes is copied to .d2lkit/backups/<stamp>/ (as `reset` does), and
 each is written atomically. d2lkit.toml gets the kit's version in `kit_version`, its other lines
@@ -30,11 +32,14 @@ from datetime import datetime
 from pathlib import Path
 
 from d2lkit import __version__
+from d2lkit.compat import tomllib
 from d2lkit.workspace import MARKER, Workspace, kit_files, marker_text
 
 ADDED = "add"  # a file the workspace lacks, copied whole
 APPENDED = "append"  # definitions appended to the learner's file
-LEFT_ALONE = "syntax"  # the learner's file does not parse: nothing written, reported
+LEFT_ALONE = "left-alone"  # nothing written, reported with `why`
+SYNTAX = "syntax"  # why: the learner's file does not parse
+TABLES = "tables"  # why: an answers file with a [table], which appended answers would fall into
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class FileChange:
     names: tuple[str, ...]  # the exercise definitions it adds (LEFT_ALONE: would add)
     helpers: tuple[str, ...] = ()  # the other names its added lines bind (imports, helpers)
     new: bytes | None = None  # the file after the update (None: LEFT_ALONE)
+    why: str = SYNTAX  # LEFT_ALONE only: SYNTAX or TABLES
 
 
 @dataclass
@@ -198,6 +204,47 @@ def _exercise_names(cat) -> dict[str, tuple[str, ...]]:
     return {rel: tuple(dict.fromkeys(names)) for rel, names in out.items()}
 
 
+def _quiz_questions(cat) -> dict[str, list]:
+    """Answers file -> its quiz exercises, in curriculum order."""
+    out: dict[str, list] = {}
+    for ex in cat.exercises:
+        if ex.kind == "quiz":
+            out.setdefault(ex.relpath, []).append(ex)
+    return out
+
+
+def _answer_keys_roughly(text: str) -> set[str]:
+    """The keys assigned at the start of a line: for an answers file that does not parse."""
+    return set(re.findall(r"^\s*[\"']?([A-Za-z_][A-Za-z0-9_]*)[\"']?\s*=", text, re.M))
+
+
+def _quiz_change(rel: str, path: Path, questions: list, lang: str) -> FileChange | None:
+    """The questions the learner's answers file lacks, appended after everything in it (None:
+    it has them all). Which answers they gave is never read here, only which keys exist."""
+    from d2lkit.quiz.answers import question_block
+
+    raw = path.read_bytes()
+    try:
+        current = raw.decode("utf-8")
+        answers = tomllib.loads(current)
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        theirs = _answer_keys_roughly(raw.decode("utf-8", "replace"))
+        would = tuple(ex.name for ex in questions if ex.name not in theirs)
+        return FileChange(rel, LEFT_ALONE, would) if would else None
+    lacking = [ex for ex in questions if ex.name not in answers]
+    if not lacking:
+        return None
+    names = tuple(ex.name for ex in lacking)
+    if any(isinstance(v, dict) for v in answers.values()):
+        # keys written after a [table] header belong to that table: the answers would be lost
+        return FileChange(rel, LEFT_ALONE, names, why=TABLES)
+    text = "\n\n".join("\n".join(question_block(ex)) for ex in lacking) + "\n"
+    new = _joined(current, comment_line(names, lang), text)
+    after = tomllib.loads(new)  # the learner's answers kept, every new one empty
+    assert all(after[k] == v for k, v in answers.items()) and all(after[n] == "" for n in names)
+    return FileChange(rel, APPENDED, names, new=new.encode("utf-8"))
+
+
 def comment_line(names: tuple[str, ...], lang: str) -> str:
     from d2lkit.i18n import t
 
@@ -210,6 +257,7 @@ def plan(ws: Workspace, cat, lang: str = "en", renames: dict[str, str] | None = 
     """What `update` would do to `ws`; nothing is written. `progress` (a Progress, read-only is
     enough) tells which renamed exercises have rows to move."""
     wanted = _exercise_names(cat)
+    questions = _quiz_questions(cat)
     changes = []
     for kit_file in kit_files():
         rel = kit_file.relpath.as_posix()
@@ -218,8 +266,13 @@ def plan(ws: Workspace, cat, lang: str = "en", renames: dict[str, str] | None = 
             changes.append(FileChange(rel, ADDED, wanted.get(rel, ()) if kit_file.is_python else (),
                                       new=kit_file.data))
             continue
-        if not kit_file.is_python or not wanted.get(rel):
-            continue  # an answers file the learner has is theirs: only missing ones are added
+        if not kit_file.is_python:
+            change = _quiz_change(rel, path, questions.get(rel, []), lang)
+            if change is not None:
+                changes.append(change)
+            continue
+        if not wanted.get(rel):
+            continue
         stub = kit_file.text
         raw = path.read_bytes()
         try:
@@ -311,16 +364,25 @@ def apply(ws: Workspace, plan_: Plan, progress=None) -> Path | None:
 # ------------------------------------------------------------------------------ pending
 def pending(ws: Workspace, cat) -> list[str]:
     """The exercises of the installed kit that the workspace lacks (its file is missing, or a
-    definition of it is not there; a quiz: its answers file is missing), in curriculum order.
-    Cheap: reads the files, parses none."""
+    definition of it is not there; a quiz: its answers file is missing or has no line for it),
+    in curriculum order. Cheap: reads the files, parses none."""
     defined: dict[str, set[str] | None] = {}
     missing = []
     shipped = None
+    keys: dict[str, set[str] | None] = {}
     for ex in cat.exercises:
-        if ex.kind == "quiz":  # answered in an answers file that `update` adds when it is missing
+        if ex.kind == "quiz":  # answered in an answers file that `update` adds or appends to
             if shipped is None:
                 shipped = {f.relpath.as_posix() for f in kit_files()}
-            if ex.relpath in shipped and not (ws.root / ex.relpath).exists():
+            if ex.relpath not in shipped:
+                continue
+            if ex.relpath not in keys:
+                try:
+                    keys[ex.relpath] = _answer_keys_roughly(
+                        (ws.root / ex.relpath).read_bytes().decode("utf-8", "replace"))
+                except OSError:
+                    keys[ex.relpath] = None
+            if keys[ex.relpath] is None or ex.name not in keys[ex.relpath]:
                 missing.append(ex.id)
             continue
         if ex.relpath not in defined:

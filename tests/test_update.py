@@ -5,6 +5,7 @@ definitions deleted, others edited."""
 from __future__ import annotations
 
 import ast
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -420,3 +421,63 @@ def test_every_stub_appended_to_an_emptied_file_imports_and_defines_its_exercise
     assert json.loads(ran.stdout) == {}
     for rel in topics:  # the learner's line is still first
         assert (ws.root / rel).read_text("utf-8").startswith("# my notes\n\n\n# Added by d2lkit")
+
+
+QUIZ = "ch10/quiz.toml"
+
+
+def older_quiz(ws: Path) -> tuple[bytes, list[str]]:
+    """ch10's answers file as an older kit wrote it, without its questions from the layer-norm one
+    on, and with one answer the learner gave; returns it and the names of the questions cut."""
+    from d2lkit import catalogue
+    from d2lkit.quiz.answers import quizzes_of
+
+    text = (ws / QUIZ).read_text("utf-8")
+    names = [ex.name for ex in quizzes_of(catalogue.load(), 10)]
+    cut = names[names.index("quiz_layer_norm_batch"):]
+    text = text[:text.index("# ch10.quiz_layer_norm_batch")].rstrip("\n") + "\n"
+    text = text.replace('quiz_mha_parameters = ""', "quiz_mha_parameters = 4096  # my guess")
+    (ws / QUIZ).write_text(text, "utf-8")
+    return text.encode("utf-8"), cut
+
+
+def test_an_older_answers_file_gets_the_new_questions_and_keeps_the_learners_answers(workspace):
+    from d2lkit.compat import tomllib
+
+    before, cut = older_quiz(workspace)
+    assert cut  # the file really lacks questions
+    listed = run_cli("list", "--workspace", workspace)
+    assert f"{len(cut)} new exercises in the installed kit: run d2lkit update" in listed.stderr
+
+    out = run_cli("update", "--yes", "--workspace", workspace)
+    assert out.returncode == 0, out.stderr
+    assert f"{QUIZ}: {', '.join(cut)}, appended at its end" in out.stdout
+    after = (workspace / QUIZ).read_bytes()
+    assert after.startswith(before)  # nothing the learner wrote changed
+    answers = tomllib.loads(after.decode("utf-8"))
+    assert answers["quiz_mha_parameters"] == 4096
+    assert all(answers[name] == "" for name in cut)
+    added = after[len(before):].decode("utf-8")
+    assert "Does layer norm depend on the batch size?" in added  # the question, not just a key
+    [backup] = list((workspace / ".d2lkit" / "backups").iterdir())
+    assert (backup / QUIZ).read_bytes() == before
+    # the appended questions are graded like any other; the learner's answer still counts
+    checked = run_cli("check", "ch10", "--kind", "quiz", "--json", "--workspace", workspace)
+    status = {r["id"]: r["status"] for r in json.loads(checked.stdout)["results"]}
+    assert status["ch10.quiz_layer_norm_batch"] == "not_implemented"  # there, not answered yet
+    assert status["ch10.quiz_mha_parameters"] == "failed"  # 4096 was read and is wrong
+    again = run_cli("update", "--yes", "--workspace", workspace)
+    assert "Nothing to update" in again.stdout
+    assert (workspace / QUIZ).read_bytes() == after
+
+
+def test_an_answers_file_with_a_table_or_a_syntax_error_is_left_alone(workspace):
+    before, cut = older_quiz(workspace)
+    with_table = before.decode("utf-8") + "\n[notes]\nmine = \"keys after this belong here\"\n"
+    for text, says in ((with_table, "has a [table]"),
+                       (before.decode("utf-8") + "\nquiz_oops = \n", "does not parse")):
+        (workspace / QUIZ).write_text(text, "utf-8")
+        out = run_cli("update", "--yes", "--workspace", workspace)
+        assert out.returncode == 1
+        assert f"{QUIZ} {says}" in out.stderr and cut[0] in out.stderr
+        assert (workspace / QUIZ).read_text("utf-8") == text

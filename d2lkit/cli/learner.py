@@ -387,7 +387,7 @@ def update(workspace_dir, lang, dry_run, yes):
     if plan.marker_new is not None:
         click.echo(t("update.marker", ctx.lang, version=__version__))
     for change in plan.left_alone:
-        click.secho(t("update.file-syntax", ctx.lang, file=change.relpath,
+        click.secho(t(f"update.file-{change.why}", ctx.lang, file=change.relpath,
                       names=sep.join(change.names)), err=True, fg="yellow")
     code = 1 if plan.left_alone else 0
     if dry_run:

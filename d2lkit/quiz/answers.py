@@ -60,18 +60,24 @@ def template(catalogue, chapter: int) -> str:
             section = ex.section
             out.append(f"# {'-' * (WIDTH - 4 - len(section))} {section}")
             out.append("")
-        out.append(f"# {ex.id} ({ex.points} pt) — {ex.title.get('en', '')} / "
-                   f"{ex.title.get('zh', '')}")
-        for lang in ("en", "zh"):
-            out += _comment(ex.question.get(lang, ""))
-        for i, choice in enumerate(ex.choices):
-            out.append(f"#   {LETTERS[i]}) {choice.get('en', '')}")
-            if choice.get("zh") and choice.get("zh") != choice.get("en"):
-                out.append(f"#      {choice['zh']}")
-        out += _comment(f"{t(f'quiz.form-{ex.answer_kind}', 'en')} / "
-                        f"{t(f'quiz.form-{ex.answer_kind}', 'zh')}")
-        out.append(f'{ex.name} = ""')
+        out += question_block(ex)
     return "\n".join(out) + "\n"
+
+
+def question_block(ex) -> list[str]:
+    """One question's lines: its id, title, question and choices as comments, then the empty
+    answer. `template` is made of these, and `update` appends them to an older answers file."""
+    out = [f"# {ex.id} ({ex.points} pt) — {ex.title.get('en', '')} / {ex.title.get('zh', '')}"]
+    for lang in ("en", "zh"):
+        out += _comment(ex.question.get(lang, ""))
+    for i, choice in enumerate(ex.choices):
+        out.append(f"#   {LETTERS[i]}) {choice.get('en', '')}")
+        if choice.get("zh") and choice.get("zh") != choice.get("en"):
+            out.append(f"#      {choice['zh']}")
+    out += _comment(f"{t(f'quiz.form-{ex.answer_kind}', 'en')} / "
+                    f"{t(f'quiz.form-{ex.answer_kind}', 'zh')}")
+    out.append(f'{ex.name} = ""')
+    return out
 
 
 def read(path: Path) -> dict:
