@@ -136,7 +136,6 @@ def solved_workspace(cat, exercises) -> Path:
     solutions folder has none: a quiz's reference is its key). The truths are measured here,
     before the clock starts, so a quiz costs what grading an answer costs."""
     from d2lkit.quiz import answers, key
-    from d2lkit.quiz.checks import as_raw
 
     quizzes = [ex for ex in exercises if ex.is_quiz]
     if not quizzes:
@@ -144,7 +143,7 @@ def solved_workspace(cat, exercises) -> Path:
     ws = Path(tempfile.mkdtemp(prefix="d2lkit-bench-solved-"))
     shutil.copytree(ROOT / "solutions", ws, dirs_exist_ok=True)
     for ex in quizzes:
-        answers.set_answer(ws / ex.relpath, ex.name, as_raw(ex, key.truth(ex)),
+        answers.set_answer(ws / ex.relpath, ex.name, answers.as_written(ex, key.truth(ex)),
                            kit_copy=answers.kit_copy(ex.chapter))
     return ws
 

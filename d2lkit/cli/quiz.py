@@ -136,7 +136,7 @@ def quiz(targets, answers_given, workspace_dir, lang):
             record(result)
             right += result.passed
             path = ws.root / ex.relpath
-            backup = answers.set_answer(path, ex.name, _stored(ex, value),
+            backup = answers.set_answer(path, ex.name, answers.as_written(ex, value),
                                         backups=ws.state_dir / "backups",
                                         kit_copy=answers.kit_copy(ex.chapter))
             if backup is not None:
@@ -145,15 +145,6 @@ def quiz(targets, answers_given, workspace_dir, lang):
     if total > 1:
         click.echo(t("quiz.summary", ctx.lang, right=right, total=total))
     sys.exit(0 if total and right == total else 1)
-
-
-def _stored(ex, value):
-    """The parsed answer as written in the answers file: letters "a,c", a number, [2, 3]."""
-    if ex.answer_kind == "many":
-        return ",".join(sorted(value))
-    if ex.answer_kind == "shape":
-        return list(value)
-    return value
 
 
 COMMANDS = [quiz]

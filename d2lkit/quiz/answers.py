@@ -101,6 +101,16 @@ def read(path: Path) -> dict:
         raise AnswersFileError("quiz.file-syntax", file=str(path), message=str(e)) from None
 
 
+def as_written(ex, value):
+    """A parsed answer (or truth) as it is written in the answers file: letters "a,c", a number,
+    [2, 3]."""
+    if ex.answer_kind == "many":
+        return ",".join(sorted(value))
+    if ex.answer_kind == "shape":
+        return list(value)
+    return value
+
+
 def toml_value(value) -> str:
     """An answer as the TOML text written after `=`."""
     if isinstance(value, str):

@@ -14,16 +14,8 @@ from pathlib import Path
 
 from d2lkit.grading.protocol import Status
 from d2lkit.quiz import key as keys
+from d2lkit.quiz.answers import as_written
 from d2lkit.quiz.grading import grade_value, letters_of
-
-
-def as_raw(ex, value):
-    """A parsed answer (or truth) as a learner would write it in the answers file."""
-    if ex.answer_kind == "many":
-        return ",".join(sorted(value))
-    if ex.answer_kind == "shape":
-        return list(value)
-    return value
 
 
 def wrong_answers(ex, truth) -> list:
@@ -84,14 +76,14 @@ def problems(ex, grader: Path | None = None) -> tuple[list[str], int]:
         truth = keys.truth(ex, grader)
     except keys.KeyError_ as e:
         return found + [str(e)], 0
-    r = grade_value(ex, as_raw(ex, truth), grader)
+    r = grade_value(ex, as_written(ex, truth), grader)
     if r.status is not Status.PASSED:
-        found.append(f"the truth {as_raw(ex, truth)!r} is not accepted: {r.status}")
+        found.append(f"the truth {as_written(ex, truth)!r} is not accepted: {r.status}")
     rejected = 0
     for wrong in wrong_answers(ex, truth):
-        r = grade_value(ex, as_raw(ex, wrong), grader)
+        r = grade_value(ex, as_written(ex, wrong), grader)
         if r.status is Status.PASSED:
-            found.append(f"the wrong answer {as_raw(ex, wrong)!r} is accepted")
+            found.append(f"the wrong answer {as_written(ex, wrong)!r} is accepted")
         else:
             rejected += 1
     return found, rejected
