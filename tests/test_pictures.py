@@ -115,6 +115,25 @@ def test_a_graders_series_crosses_the_protocol_into_results_and_json(tmp_path):
 
 
 @pytest.mark.slow
+def test_every_training_exercise_draws_a_loss_curve_that_matches_the_reference_run():
+    from d2lkit import catalogue
+    from d2lkit.paths import content_dir
+
+    # the training-kind exercises that read or evaluate data and train nothing: no loss to draw
+    no_training = {"ch3.load_array", "ch3.ImageDataset", "ch3.evaluate_accuracy"}
+    training = [ex.id for ex in catalogue.load().exercises
+                if ex.kind == "training" and ex.id not in no_training]
+    assert len(training) >= 6
+    for result in _grade(content_dir("solutions"), training):
+        assert result.passed, result.id
+        losses = [s for s in result.series if s["kind"] == "line" and s["what"] == "loss"]
+        assert losses, f"{result.id} records no loss curve"
+        for line in losses:  # the reference solution's run is the reference's, point for point
+            assert len(line["learner"]) >= 2
+            assert line["learner"] == pytest.approx(line["reference"], rel=1e-6, abs=1e-9)
+
+
+@pytest.mark.slow
 def test_a_diverging_learners_curve_keeps_its_nans(tmp_path):
     [r] = _grade(_workspace(tmp_path, DIVERGES), ["ch8.train_epoch_ch8"])
     assert r.status is Status.FAILED

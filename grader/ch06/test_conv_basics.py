@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from d2lkit.grading.api import (expect, expect_close, expect_equal, FLOATS, Gen, grades, is_close,
-                                mistake_if, on_cpu, probe_calls, probes_for, shown)
+                                mistake_if, on_cpu, probe_calls, probes_for, record_series, shown)
 
 probes = probes_for(__file__)
 
@@ -274,9 +274,33 @@ def test_learn_kernel_converges(student, seed, dtype, device):
     expect(err < 0.1, what="max |K - [[1, -1]]| after 10 iterations", expected="< 0.1", got=err)
 
 
+def loss_curve(X, Y, kernels):
+    """The summed squared error of each kernel (None: one of them is not a kernel for X and Y)."""
+    try:
+        return [float(((conv(X, K.cpu().double()) - Y) ** 2).sum()) for K in kernels]
+    except Exception:  # noqa: BLE001 - a picture is never worth failing a check for
+        return None
+
+
+def record_loss_curve(student, X, Y, seed, device, steps=10, lr=3e-2):
+    """The learner's loss after 0..steps iterations (one call per length, the same start) next
+    to plain gradient descent's from the learner's own start."""
+    kernels = on_cpu(student.probe(probe_calls, "learn_kernel", [
+        ((*on(device, X, Y), (1, 2)), {"lr": lr, "num_iters": n, "generator": Gen(seed)})
+        for n in range(steps + 1)]))
+    if not isinstance(kernels[0], torch.Tensor) or kernels[0].shape != (1, 2):
+        return
+    K, expected = kernels[0].double(), []
+    for _ in range(steps + 1):
+        expected.append(float(((conv(X, K) - Y) ** 2).sum()))
+        K = K - lr * sum_loss_grad(X, Y, K)
+    record_series(student, "loss", loss_curve(X, Y, kernels), expected)
+
+
 @grades("ch6.learn_kernel", en="the book's edge image: within 1e-3 of [[1, -1]] after 50 iterations",
         zh="书中的边缘图像：迭代 50 次后与 [[1, -1]] 的差距在 1e-3 以内")
 def test_learn_kernel_converges_50(student, seed, device):
+    record_loss_curve(student, *edge_image(), seed, device)
     X, Y = on(device, *edge_image())
     K = student.call("learn_kernel", X, Y, (1, 2), num_iters=50, generator=Gen(seed))
     expect(isinstance(K, torch.Tensor), what="learn_kernel(...) returns a tensor", got=K)
