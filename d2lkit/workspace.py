@@ -236,9 +236,10 @@ def reset_source(current: str, stub: str, names: tuple[str, ...]) -> str:
 class Restore:
     """What `reset` puts back in one file of the workspace."""
     relpath: str
-    names: tuple[str, ...]  # the definitions that go back to the stub, in the file's order
-    kinds: tuple[str, ...]  # "function" or "class", one per name
-    whole_file: str | None  # None, or why the whole file goes back: "missing" or "syntax"
+    names: tuple[str, ...]  # the definitions (answers) that go back to the stub, in file order
+    kinds: tuple[str, ...]  # "function", "class" or "answer", one per name
+    whole_file: str | None  # None, or why the whole file goes back: "missing", "syntax" (a topic
+    #                         file that does not parse) or "toml" (an answers file that does not)
     current: str | None  # the learner's file now (None when it is missing)
     new: str  # the file after the reset
 
@@ -247,11 +248,11 @@ def plan_reset(ws: Workspace, exercises) -> list[Restore]:
     """What `reset` of `exercises` would change, file by file (files already as the stub are
     left out). Nothing is written."""
     by_file: dict[str, list] = {}
+    quizzes: dict[str, list] = {}
     for ex in exercises:
-        if ex.is_quiz:  # an answer, not code: answer it again (d2lkit quiz) instead
-            continue
-        by_file.setdefault(ex.relpath, []).append(ex)
-    plans = []
+        (quizzes if ex.is_quiz else by_file).setdefault(ex.relpath, []).append(ex)
+    plans = [plan for rel, exs in quizzes.items()
+             if (plan := _plan_answers_reset(ws, rel, exs)) is not None]
     for rel, exs in by_file.items():
         stub = (content_dir("exercises") / rel).read_text("utf-8")
         path = ws.root / rel
@@ -275,6 +276,33 @@ def plan_reset(ws: Workspace, exercises) -> list[Restore]:
     return plans
 
 
+def _plan_answers_reset(ws: Workspace, rel: str, quizzes) -> Restore | None:
+    """A quiz's stub is its empty answer: each of `quizzes` answered in the answers file `rel`
+    gets `name = ""` again, every other line kept (None: none of them is answered). A missing
+    file, or one that is not valid TOML, goes back whole to the kit's copy."""
+    from d2lkit.compat import tomllib
+    from d2lkit.quiz import answers
+
+    kit = (content_dir("exercises") / rel).read_text("utf-8")
+    path = ws.root / rel
+    names = tuple(ex.name for ex in quizzes)
+    kinds = ("answer",) * len(names)
+    if not path.exists():
+        return Restore(rel, names, kinds, "missing", None, kit)
+    current = path.read_bytes().decode("utf-8", "replace")
+    try:
+        given = tomllib.loads(current)
+    except tomllib.TOMLDecodeError:
+        return Restore(rel, names, kinds, "toml", current, kit)
+    answered = tuple(n for n in names if given.get(n, "") != "")
+    if not answered:
+        return None
+    new = current
+    for name in answered:
+        new = answers.with_answer(new, name, "")
+    return Restore(rel, answered, ("answer",) * len(answered), None, current, new)
+
+
 def apply_reset(ws: Workspace, plans: list[Restore]) -> Path | None:
     """Back up the learner's files, then write the planned ones; returns the backup folder."""
     if not plans:
@@ -288,7 +316,7 @@ def apply_reset(ws: Workspace, plans: list[Restore]) -> Path | None:
     for plan in plans:
         path = ws.root / plan.relpath
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".py.d2lkit-tmp")
+        tmp = path.with_name(path.name + ".d2lkit-tmp")
         tmp.write_text(plan.new, "utf-8")
         os.replace(tmp, path)
     return backup if backup.exists() else None

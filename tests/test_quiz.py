@@ -297,6 +297,34 @@ def test_quiz_answer_option_grades_records_and_writes(fresh, tmp_path):
     assert invoke(ws, "quiz", "--answer", "nonsense").exit_code == 2
 
 
+def test_reset_empties_only_the_named_answer_after_a_backup(fresh, tmp_path):
+    ws = copy_of(fresh, tmp_path)
+    path = ws / "ch10" / "quiz.toml"
+    assert invoke(ws, "reset", "ch10.quiz_mha_parameters", "--yes").output.startswith(
+        "Nothing to reset")  # unanswered: already as the kit gave it
+    invoke(ws, "quiz", "--answer", "ch10.quiz_mha_parameters=16640",
+           "--answer", "ch10.quiz_decoder_cross_attention=b")
+    answered = path.read_text("utf-8")
+    out = invoke(ws, "reset", "ch10.quiz_mha_parameters", "--yes")
+    assert out.exit_code == 0, out.output
+    assert "the empty answer of quiz_mha_parameters in ch10/quiz.toml" in out.output
+    after = path.read_text("utf-8")
+    # that one line changed, nothing else: the other answer and every comment kept
+    assert after == answered.replace("quiz_mha_parameters = 16640", 'quiz_mha_parameters = ""')
+    assert answers.read(path)["quiz_decoder_cross_attention"] == "b"
+    [backup] = (ws / ".d2lkit" / "backups").iterdir()
+    assert (backup / "ch10" / "quiz.toml").read_text("utf-8") == answered
+    stats = results_of(ws)
+    assert (str(stats[MHA.id]), str(stats[CROSS.id])) == ("reset", "passed")
+    # an answers file that is not TOML goes back whole, after its own backup
+    path.write_text('quiz_mha_parameters = "unclosed\n', "utf-8")
+    out = invoke(ws, "reset", "ch10.quiz_decoder_cross_attention", "--yes")
+    assert "the whole answers file ch10/quiz.toml" in out.output
+    assert path.read_text("utf-8") == answers.kit_copy(10).read_text("utf-8")
+    assert any((b / "ch10" / "quiz.toml").read_text("utf-8").startswith('quiz_mha_parameters = "un')
+               for b in (ws / ".d2lkit" / "backups").iterdir())
+
+
 def test_quiz_interactive_letters_arrows_and_typed_values(fresh, tmp_path):
     ws = copy_of(fresh, tmp_path)
     # a typed letter answers a "one" at once

@@ -289,7 +289,7 @@ def reset(targets, workspace_dir, lang, yes):
             hit = [ex for ex in cat.exercises if ex.relpath == plan.relpath]
         else:
             hit = [ex for ex in exs if ex.relpath == plan.relpath
-                   and set(ex.functions) & set(plan.names)]
+                   and set(ex.functions or (ex.name,)) & set(plan.names)]
         reset_ids += [(ex.id, bool(plan.whole_file)) for ex in hit]
     with open_progress(ctx, ws) as progress:
         for eid, whole in reset_ids:

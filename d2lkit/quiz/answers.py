@@ -152,6 +152,16 @@ def set_answer(path: Path, name: str, value, backups: Path | None = None,
             backup.mkdir(parents=True, exist_ok=True)
             backup = backup / path.name
             backup.write_bytes(path.read_bytes())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".d2lkit-tmp")
+    tmp.write_text(with_answer(text, name, value), "utf-8")
+    os.replace(tmp, path)
+    return backup
+
+
+def with_answer(text: str, name: str, value) -> str:
+    """The answers file `text` with `name = value`: that assignment replaced (a multi-line one
+    whole), or added at the end; every other line kept."""
     line = f"{name} = {toml_value(value)}\n"
     lines = text.splitlines(keepends=True)
     pattern = re.compile(rf'^\s*(?:{re.escape(name)}|"{re.escape(name)}"|\'{re.escape(name)}\')'
@@ -163,11 +173,7 @@ def set_answer(path: Path, name: str, value, backups: Path | None = None,
         lines.append(line)
     else:
         lines[at:at + _value_span(lines, at)] = [line]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".d2lkit-tmp")
-    tmp.write_text("".join(lines), "utf-8")
-    os.replace(tmp, path)
-    return backup
+    return "".join(lines)
 
 
 # ----------------------------------------------------------------------------- the kit's copies
