@@ -68,6 +68,11 @@ def test_install_from_a_path_and_the_course_rule(tmp_path):
     assert not list((repo / ".github" / "d2lkit").glob("*.whl"))
     run = steps(repo)[1]["d2lkit"]["run"]
     assert "constraints.txt ./vendor/d2lkit" in run and "--stretch required" in run
+    assert "--show-hidden" not in run  # hidden checks stay anonymous unless asked for
+    repo = template(tmp_path / "shown", "--install-from", "vendor/d2lkit", "--show-hidden",
+                    cwd=tmp_path)
+    assert "--format classroom --out \"$out\" --no-progress --show-hidden" in \
+        steps(repo)[1]["d2lkit"]["run"]
     with pytest.raises(ValueError):
         classroom.workflow("2.3", "../outside")
 

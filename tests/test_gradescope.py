@@ -263,7 +263,66 @@ def test_the_autograder_zip_holds_everything_at_its_root(tmp_path):
     for default in ("/autograder", "/opt/d2lkit", f"--target {TARGET}", "--timeout 5.0",
                     "--stretch extra-credit", "--hidden-visibility after_due_date"):
         assert default in script + setup
-    assert "--require-landlock" not in script
+    assert "--require-landlock" not in script and "--show-hidden" not in script
+    shown = write_autograder(tmp_path / "gs-shown", "--show-hidden", wheel=fake_wheel(tmp_path))
+    assert "--show-hidden" in shown.read_text()
+
+
+# a course's own hidden check, full of canaries; PLANTED runs a command of d2lkit's with the
+# kit's norms grader plus this check (the engine's children are forked: they see it too)
+CANARIES = ("CANARY-TITLE-4f1d", "31419.25", "CANARY-WHAT-9c2e")
+HIDDEN_CHECK = '''
+
+
+@grades("ch2.vector_norm", en="CANARY-TITLE-4f1d", zh="CANARY-TITLE-4f1d", visibility="hidden")
+def test_planted_hidden_canary(student):
+    x = torch.tensor([31415.25, -4.0], dtype=torch.float64)
+    expect_close(student.call("vector_norm", x, 1.0), torch.tensor(31419.25, dtype=torch.float64),
+                 what="CANARY-WHAT-9c2e vector_norm(x, p=1)")
+'''
+PLANTED = """
+import sys
+from pathlib import Path
+from d2lkit.grading import runner
+planted, real = Path(sys.argv[1]), runner.grader_file
+runner.grader_file = lambda ex: planted if ex.topic == "norms" else real(ex)
+if sys.argv[2] == "gradescope":
+    from d2lkit.instructor.gradescope import main
+    sys.exit(main(sys.argv[3:]))
+from d2lkit.cli import main
+main(sys.argv[3:])
+"""
+
+
+@pytest.mark.slow
+def test_hidden_checks_reach_learners_in_full_only_when_the_instructor_opts_in(tmp_path):
+    planted = tmp_path / "planted" / "ch02" / "test_norms.py"
+    planted.parent.mkdir(parents=True)
+    planted.write_text((ROOT / "grader" / "ch02" / "test_norms.py").read_text() + HIDDEN_CHECK)
+    ws = tmp_path / "ws" / "ch02"
+    ws.mkdir(parents=True)
+    # every check of vector_norm fails, the hidden one too
+    (ws / "norms.py").write_text(SOLUTION + "\n\ndef vector_norm(x, p=2.0):\n"
+                                 "    return (x * 0).sum()\n")
+
+    def run(*args) -> str:
+        r = subprocess.run([sys.executable, "-c", PLANTED, str(planted), *args], cwd=tmp_path,
+                           text=True, capture_output=True, timeout=300,
+                           env={**os.environ, "D2LKIT_LANG": "en"})
+        assert r.returncode in (0, 1), r.stderr[-3000:]
+        return r.stdout
+
+    for shown in (False, True):
+        flag = ["--show-hidden"] if shown else []
+        results = tmp_path / f"results-{shown}.json"
+        run("gradescope", "--submission", str(ws.parent), "--results", str(results),
+            "--target", TARGET, "--seed", "3", "--hidden-visibility", "visible", *flag)
+        classroom = tmp_path / f"classroom-{shown}.json"
+        run("cli", "grade", str(ws.parent), "--target", TARGET, "--seed", "3", "--format",
+            "classroom", "--out", str(classroom), "--no-progress", *flag)
+        for text in (results.read_text(), classroom.read_text()):
+            assert "vector_norm" in text  # graded, and failed
+            assert all((c in text) is shown for c in CANARIES), (shown, text[:3000])
 
 
 def test_the_course_file_reaches_the_script(tmp_path):

@@ -304,10 +304,13 @@ def nbgrader_autograde(assignment, course_dir, students, jobs, seed, timeout, de
 @click.option("--record", is_flag=True,
               help="Also record the results in each submission's progress database.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--show-hidden", is_flag=True,
+              help="The learners' feedback in --format gradescope and classroom shows checks "
+                   "marked hidden in full; by default it says only that a hidden check failed.")
 @course_options
 @lang_option
 def grade(submissions, target, jobs, fmt, out, seed, timeout, device, allow_weak_sandbox, record,
-          no_progress, course, stretch, lang):
+          no_progress, show_hidden, course, stretch, lang):
     """Grade SUBMISSION workspaces, notebooks (nbgrader's submitted/ folder, a student's folder,
     a notebook), or folders of them, with the graders of `d2lkit check`."""
     import io
@@ -355,7 +358,7 @@ def grade(submissions, target, jobs, fmt, out, seed, timeout, device, allow_weak
     if fmt != "table":
         _write(ctx, formats.render(fmt, formats.GradeRun(
             graded, cat, exs, target, options, tuple(weaknesses), stretch=settings.stretch,
-            hidden_visibility=settings.hidden_visibility)), out)
+            hidden_visibility=settings.hidden_visibility, show_hidden=show_hidden)), out)
     elif out:
         buf = io.StringIO()
         terminal.grade_table(graded, ctx.lang, Console(file=buf, width=120, highlight=False))
@@ -380,9 +383,12 @@ def grade(submissions, target, jobs, fmt, out, seed, timeout, device, allow_weak
 @click.option("--require-landlock", is_flag=True,
               help="Refuse to grade where the full sandbox cannot run (default: grade in the "
                    "strongest sandbox the container allows, and say which).")
+@click.option("--show-hidden", is_flag=True,
+              help="Feedback shows checks marked hidden in full (titles, inputs, expected "
+                   "values); by default it says only that a hidden check failed.")
 @lang_option
 def gradescope(directory, target, timeout, wheel, course, stretch, hidden_visibility,
-               require_landlock, lang):
+               require_landlock, show_hidden, lang):
     """Write Gradescope's autograder for TARGET into DIRECTORY: autograder.zip (setup.sh,
     run_autograder, d2lkit's wheel, constraints.txt) and the same files beside it."""
     from d2lkit.instructor import gradescope as autograder
@@ -395,7 +401,7 @@ def gradescope(directory, target, timeout, wheel, course, stretch, hidden_visibi
         archive, written = autograder.write(
             folder, target, ctx.lang, timeout, wheel=Path(wheel) if wheel else None,
             stretch=settings.stretch, hidden_visibility=settings.hidden_visibility,
-            require_landlock=require_landlock)
+            require_landlock=require_landlock, show_hidden=show_hidden)
     except autograder.WheelError as e:
         ctx.fail(e.key, **e.params)
     for path in written:
@@ -416,9 +422,12 @@ def gradescope(directory, target, timeout, wheel, course, stretch, hidden_visibi
 @course_options
 @click.option("--allow-weak-sandbox", is_flag=True,
               help="Grade even where the runner's kernel cannot fully confine learner code.")
+@click.option("--show-hidden", is_flag=True,
+              help="The learners' feedback shows checks marked hidden in full (titles, inputs, "
+                   "expected values); by default it says only that a hidden check failed.")
 @lang_option
 def classroom(repository, target, timeout, wheel, install_from, course, stretch,
-              allow_weak_sandbox, lang):
+              allow_weak_sandbox, show_hidden, lang):
     """Write the GitHub Classroom workflow for TARGET into the template REPOSITORY
     (.github/workflows/classroom.yml), with d2lkit's wheel and constraints.txt in .github/d2lkit/."""
     from d2lkit.instructor import classroom as workflow
@@ -431,7 +440,8 @@ def classroom(repository, target, timeout, wheel, install_from, course, stretch,
     try:
         written = workflow.write(repo, target, ctx.lang, timeout,
                                  wheel=Path(wheel) if wheel else None, install_from=install_from,
-                                 stretch=settings.stretch, allow_weak_sandbox=allow_weak_sandbox)
+                                 stretch=settings.stretch, allow_weak_sandbox=allow_weak_sandbox,
+                                 show_hidden=show_hidden)
     except WheelError as e:
         ctx.fail(e.key, **e.params)
     except ValueError as e:

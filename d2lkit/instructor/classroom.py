@@ -60,7 +60,7 @@ jobs:
           out="$RUNNER_TEMP/d2lkit-result.json"
           rm -f "$out"
           python -m d2lkit grade . --target {target} --timeout {timeout} --lang {lang} \\
-            --stretch {stretch} --format classroom --out "$out" --no-progress{weak}
+            --stretch {stretch} --format classroom --out "$out" --no-progress{weak}{show_hidden}
           echo "result=$(base64 -w0 "$out")" >> "$GITHUB_OUTPUT"
       - name: Autograding Reporter
         uses: classroom-resources/autograding-grading-reporter@v1
@@ -73,7 +73,7 @@ jobs:
 
 def workflow(target: str, install: str, lang: str = "en", timeout: float = DEFAULT_TIMEOUT, *,
              stretch: str = DEFAULT_STRETCH_RULE, allow_weak_sandbox: bool = False,
-             constraints: str = f"{KIT_FOLDER}/constraints.txt") -> str:
+             show_hidden: bool = False, constraints: str = f"{KIT_FOLDER}/constraints.txt") -> str:
     """The workflow's text; `install` is what pip installs d2lkit from, relative to the
     repository's root (a wheel or a folder)."""
     from d2lkit import __version__
@@ -84,7 +84,8 @@ def workflow(target: str, install: str, lang: str = "en", timeout: float = DEFAU
         version=__version__, install=shlex.quote(_repo_path(install)), target=shlex.quote(target),
         timeout=float(timeout), lang=shlex.quote(lang), stretch=stretch, python=PYTHON_VERSION,
         constraints=shlex.quote(constraints), torch_index=gradescope.TORCH_INDEX,
-        weak=" --allow-weak-sandbox" if allow_weak_sandbox else "")
+        weak=" --allow-weak-sandbox" if allow_weak_sandbox else "",
+        show_hidden=" --show-hidden" if show_hidden else "")
 
 
 def _repo_path(path: str) -> str:
@@ -98,7 +99,8 @@ def _repo_path(path: str) -> str:
 
 def write(repo: Path, target: str, lang: str = "en", timeout: float = DEFAULT_TIMEOUT, *,
           wheel: Path | None = None, install_from: str | None = None,
-          stretch: str = DEFAULT_STRETCH_RULE, allow_weak_sandbox: bool = False) -> list[Path]:
+          stretch: str = DEFAULT_STRETCH_RULE, allow_weak_sandbox: bool = False,
+          show_hidden: bool = False) -> list[Path]:
     """Write the workflow, constraints.txt and (unless `install_from` names what is already in
     the repository) d2lkit's wheel into the template repository `repo`. Returns what was
     written, for the instructor to commit."""
@@ -127,6 +129,7 @@ def write(repo: Path, target: str, lang: str = "en", timeout: float = DEFAULT_TI
     path = repo / WORKFLOW_PATH
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(workflow(target, install, lang, timeout, stretch=stretch,
-                             allow_weak_sandbox=allow_weak_sandbox), "utf-8")
+                             allow_weak_sandbox=allow_weak_sandbox, show_hidden=show_hidden),
+                    "utf-8")
     written.append(path)
     return written

@@ -96,7 +96,7 @@ mkdir -p "$ROOT/results"
 rm -rf -- "$RESULTS"
 "$VENV/bin/python" -m d2lkit.instructor.gradescope --submission "$ROOT/submission" \\
     --results "$RESULTS" --target {target} --timeout {timeout} --lang {lang} \\
-    --stretch {stretch} --hidden-visibility {hidden_visibility}{require}
+    --stretch {stretch} --hidden-visibility {hidden_visibility}{require}{show_hidden}
 status=$?
 if [ "$status" -eq 0 ] && [ -f "$RESULTS" ] && [ ! -L "$RESULTS" ]; then
     exit 0
@@ -121,7 +121,7 @@ def failed_results(lang: str) -> str:
 def files(target: str, lang: str = "en", timeout: float = DEFAULT_TIMEOUT, *,
           wheel: str = "d2lkit-0-py3-none-any.whl", stretch: str = DEFAULT_STRETCH_RULE,
           hidden_visibility: str = DEFAULT_HIDDEN_VISIBILITY, require_landlock: bool = False,
-          torch_index: str = TORCH_INDEX) -> dict[str, str]:
+          show_hidden: bool = False, torch_index: str = TORCH_INDEX) -> dict[str, str]:
     """File name → contents of setup.sh and run_autograder."""
     from d2lkit import __version__
 
@@ -133,6 +133,7 @@ def files(target: str, lang: str = "en", timeout: float = DEFAULT_TIMEOUT, *,
                 version=__version__, target=shlex.quote(target), lang=shlex.quote(lang),
                 timeout=float(timeout), stretch=stretch, hidden_visibility=hidden_visibility,
                 require=" --require-landlock" if require_landlock else "",
+                show_hidden=" --show-hidden" if show_hidden else "",
                 failed=shlex.quote(failed_results(lang)))}
 
 
@@ -210,8 +211,8 @@ ZIP_NAME = "autograder.zip"
 
 def write(folder: Path, target: str, lang: str = "en", timeout: float = DEFAULT_TIMEOUT, *,
           wheel: Path | None = None, stretch: str = DEFAULT_STRETCH_RULE,
-          hidden_visibility: str = DEFAULT_HIDDEN_VISIBILITY, require_landlock: bool = False
-          ) -> tuple[Path, list[Path]]:
+          hidden_visibility: str = DEFAULT_HIDDEN_VISIBILITY, require_landlock: bool = False,
+          show_hidden: bool = False) -> tuple[Path, list[Path]]:
     """Write the autograder's files into `folder` and `folder/autograder.zip` holding them all
     at its root (as Gradescope wants it). Returns (the zip, the files)."""
     folder = Path(folder)
@@ -230,7 +231,8 @@ def write(folder: Path, target: str, lang: str = "en", timeout: float = DEFAULT_
             wheel = Path(shutil.copyfile(wheel, folder / wheel.name))
     written = [wheel]
     contents = files(target, lang, timeout, wheel=wheel.name, stretch=stretch,
-                     hidden_visibility=hidden_visibility, require_landlock=require_landlock)
+                     hidden_visibility=hidden_visibility, require_landlock=require_landlock,
+                     show_hidden=show_hidden)
     contents["constraints.txt"] = constraints_text()
     for name, text in contents.items():
         path = folder / name
@@ -608,6 +610,8 @@ def main(argv=None) -> int:
     parser.add_argument("--hidden-visibility", choices=VISIBILITIES,
                         default=DEFAULT_HIDDEN_VISIBILITY)
     parser.add_argument("--require-landlock", action="store_true")
+    parser.add_argument("--show-hidden", action="store_true",
+                        help="feedback shows checks marked hidden in full (the instructor's choice)")
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args(argv)
 
@@ -652,7 +656,8 @@ def main(argv=None) -> int:
         text = formats.render("gradescope", formats.GradeRun(
             run.graded, cat, exercises, args.target, options.but(strict=run.strict),
             tuple(run.weaknesses), stretch=args.stretch,
-            hidden_visibility=args.hidden_visibility, notes=(note,)))
+            hidden_visibility=args.hidden_visibility, notes=(note,),
+            show_hidden=args.show_hidden))
         write_results(results, text)
         return 0
     finally:
