@@ -580,6 +580,18 @@ def test_real_nbgrader_releases_no_truth_and_autograde_scores_the_answers(tmp_pa
     released = (course / "release" / assignment / "quiz.ipynb").read_text("utf-8")
     assert "ANSWER = 16640" not in released and "16640" not in released
     assert MHA.question["en"] in released
+    assert "kernel_check" not in released  # the hidden region went with the release
+    # that region, in the source's test cell, is what nbgrader's own kernel-side autograde runs:
+    # it must refuse a wrong or missing answer (a comment-only cell gave every quiz its points)
+    source = json.loads((course / "source" / assignment / "quiz.ipynb").read_text("utf-8"))
+    test_cell = cells(source)[notebooks_gid(MHA).replace("solution", "test")]["source"]
+    assert "kernel_check('ch10.quiz_mha_parameters', ANSWER)" in test_cell
+    exec(test_cell, {"ANSWER": 16640})
+    for wrong in (16641, ""):
+        with pytest.raises(AssertionError):
+            exec(test_cell, {"ANSWER": wrong})
+    with pytest.raises(NameError):
+        exec(test_cell, {})
     nb = json.loads(released)
     mha, cross = (notebooks_gid(MHA), notebooks_gid(CROSS))
     assert "raise NotImplementedError" in cells(nb)[mha]["source"]

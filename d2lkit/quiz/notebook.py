@@ -2,9 +2,16 @@
 quizzes (`quiz.ipynb`): per quiz, a locked markdown cell with the question and its lettered
 choices (both languages), then an answer cell whose solution region holds
 `ANSWER = <the truth>`; nbgrader's release replaces that region, so the released notebook holds
-no truth; a locked test cell after it carries the points. `d2lkit nbgrader autograde` / `d2lkit grade` read that cell statically — the last
-`ANSWER = <literal>` at its top level, by ast.literal_eval, never run — and write the answers into
-the built workspace's chNN/quiz.toml, which the quiz grader grades like a learner's own file.
+no truth; a locked test cell after it carries the points. `d2lkit nbgrader autograde` /
+`d2lkit grade` read that cell statically — the last `ANSWER = <literal>` at its top level, by
+ast.literal_eval, never run — and write the answers into the built workspace's chNN/quiz.toml,
+which the quiz grader grades like a learner's own file.
+
+The test cell runs nothing a learner sees: its call of `kernel_check` sits in nbgrader's hidden
+tests region, which the release removes. It is there for nbgrader's own autograde in a course
+d2lkit did not configure, which runs the test cells in the student's kernel: without it, a
+comment-only cell would pass there and give every quiz its points, answered or not. (In the
+kernel the student could forge that verdict, as any kernel-side grade; d2lkit never runs it.)
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ def _solution_literal(ex, truth) -> str:
 def quiz_cells(ex, chapter, langs, points: int) -> list[dict]:
     """The markdown cell, the answer cell and the (locked, autograded) score cell of quiz `ex`."""
     from d2lkit.authoring.stubs import BEGIN, END
-    from d2lkit.instructor.notebooks import code, grade_id, markdown
+    from d2lkit.instructor.notebooks import HIDDEN_BEGIN, HIDDEN_END, code, grade_id, markdown
     from d2lkit.quiz.key import truth
 
     lang = langs[0]
@@ -48,7 +55,9 @@ def quiz_cells(ex, chapter, langs, points: int) -> list[dict]:
     cells.append(code(source, grade_id(ex.id, "solution"), solution=True))
     # the score's cell, as for code exercises: autograde gives it the quiz's verdict and its
     # report (right or wrong, and the explanation) as output
-    check = f"# {ex.id} ({ex.points} pt) — {t('quiz.nb-test', lang, name=NAME)}"
+    check = "\n".join([f"# {ex.id} ({ex.points} pt) — {t('quiz.nb-test', lang, name=NAME)}",
+                       HIDDEN_BEGIN, "from d2lkit.quiz.notebook import kernel_check",
+                       f"kernel_check({ex.id!r}, {NAME})", HIDDEN_END])
     cells.append(code(check, grade_id(ex.id, "test"), grade=True, locked=True, points=points))
     return cells
 
@@ -94,6 +103,20 @@ def read_answer(source: str):
                                            for v in value):
         value = repr(value)
     return value
+
+
+def kernel_check(quiz_id: str, answer) -> None:
+    """nbgrader's own autograde of a quiz, in the kernel (see the module's docstring): raises
+    AssertionError unless `answer` is right, as the kit's grader decides it. Says nothing about
+    the truth."""
+    from d2lkit import catalogue
+    from d2lkit.quiz.grading import grade_value
+
+    ex = catalogue.load().by_id[quiz_id]
+    if isinstance(answer, tuple):
+        answer = list(answer)
+    result = grade_value(ex, answer)
+    assert result.passed, f"{quiz_id}: {result.status.value}"
 
 
 def write_answers(root: Path, cells, catalogue) -> list[str]:
